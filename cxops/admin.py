@@ -1,0 +1,83 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from cxops.models import (
+    Channel,
+    ExperienceIssue,
+    ExperienceReport,
+    Notification,
+    Product,
+    Segment,
+    WorkerHeartbeat,
+)
+
+
+class ReferenceAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name_zh", "name_en", "is_active", "sort_order"]
+    list_editable = ["is_active", "sort_order"]
+    search_fields = ["code", "name_zh", "name_en"]
+
+
+@admin.register(Product)
+class ProductAdmin(ReferenceAdmin):
+    list_display = ["code", "name_zh", "name_en", "lifecycle_phase", "launched_on", "is_active", "sort_order"]
+    list_filter = ["lifecycle_phase", "is_active"]
+
+
+@admin.register(Channel)
+class ChannelAdmin(ReferenceAdmin):
+    pass
+
+
+@admin.register(Segment)
+class SegmentAdmin(ReferenceAdmin):
+    pass
+
+
+@admin.register(ExperienceIssue)
+class ExperienceIssueAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "title", "product", "layer", "stage", "status", "report_count", "last_reported_at"]
+    list_filter = ["status", "layer", "stage", "product"]
+    search_fields = ["title", "description"]
+    # Counts and dates are maintained by the merge services; editing them here would desynchronise.
+    readonly_fields = ["report_count", "first_reported_at", "last_reported_at", "created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ExperienceReport)
+class ExperienceReportAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "summary", "source_type", "product", "channel", "status", "occurred_at"]
+    list_filter = ["status", "source_type", "layer", "stage", "product", "channel"]
+    search_fields = ["summary", "external_id"]
+    raw_id_fields = ["issue", "reporter", "triaged_by"]
+    show_full_result_count = False  # no COUNT(*) over millions of rows
+    # Triage goes through the triage queue, which keeps issue counts and rollups exact.
+    readonly_fields = [
+        "customer_masked",
+        "status",
+        "issue",
+        "triaged_by",
+        "triaged_at",
+        "reporter",
+        "source_system",
+        "external_id",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "recipient", "kind", "title", "created_at", "read_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["recipient", "actor"]
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["worker", "seen_at"]

@@ -1,0 +1,52 @@
+"""Read API for reference data.  Writes happen in the admin (administrators only)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers, viewsets
+
+from cxops.models import Channel, Product, Segment
+
+
+class ProductOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "name_zh", "name_en", "lifecycle_phase", "launched_on", "is_active"]
+
+
+class ChannelOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Channel
+        fields = ["id", "code", "name", "name_zh", "name_en", "is_active"]
+
+
+class SegmentOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Segment
+        fields = ["id", "code", "name", "name_zh", "name_en", "description", "is_active"]
+
+
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Product.objects.all()
+    serializer_class = ProductOutputSerializer
+    filterset_fields = ["code", "lifecycle_phase", "is_active"]
+    pagination_class = None  # reference lists are short
+
+
+class ChannelViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Channel.objects.all()
+    serializer_class = ChannelOutputSerializer
+    filterset_fields = ["code", "is_active"]
+    pagination_class = None
+
+
+class SegmentViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Segment.objects.filter(is_active=True)
+    serializer_class = SegmentOutputSerializer
+    filterset_fields = ["code"]
+    pagination_class = None

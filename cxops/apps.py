@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CxopsConfig(AppConfig):
+    name = "cxops"
+    verbose_name = _("Customer experience")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cxops.roles import sync_group_permissions
+
+        # Infrastructure, not domain logic: keeps the admin group's permissions complete.
+        post_migrate.connect(sync_group_permissions, dispatch_uid="cxops.sync_group_permissions")

@@ -1,0 +1,42 @@
+"""`python manage.py demo`: migrate and load demo data.  Idempotent: run it as often as you like.
+
+Each installed app may have a `demo` module with `load(users=..., log=...)`; they run in
+INSTALLED_APPS order (ground floor first), so no app imports the ones above it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from cxops.demo import DEMO_PASSWORD, DEMO_USERS, demo_users
+
+
+class Command(BaseCommand):
+    help = "Migrate the database and load realistic demo data (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-migrate", action="store_true", help="Skip running migrations first.")
+
+    def handle(self, *args, **options):
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        users = demo_users()
+
+        def log(message: str) -> None:
+            self.stdout.write(f"  {message}")
+
+        for app_config in apps.get_app_configs():
+            module_name = f"{app_config.name}.demo"
+            if importlib.util.find_spec(module_name) is None:
+                continue
+            self.stdout.write(f"{app_config.label}:")
+            importlib.import_module(module_name).load(users=users, log=log)
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these accounts:"))
+        for username, role, full_name, _email in DEMO_USERS:
+            self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD:<6} {role.label} ({full_name})")

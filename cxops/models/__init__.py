@@ -1,0 +1,31 @@
+from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
+from .notifications import Follow, Notification, NotificationKind
+from .ops import WorkerHeartbeat
+from .reference import Channel, Product, Segment
+from .reports import (
+    MANUAL_SOURCE_SYSTEM,
+    ExperienceIssue,
+    ExperienceReport,
+    IssueStatus,
+    ReportStatus,
+)
+
+__all__ = [
+    "MANUAL_SOURCE_SYSTEM",
+    "Channel",
+    "ExperienceIssue",
+    "ExperienceLayer",
+    "ExperienceReport",
+    "Follow",
+    "IssueStatus",
+    "LifecycleStage",
+    "Notification",
+    "NotificationKind",
+    "Product",
+    "ProductPhase",
+    "ReportStatus",
+    "Segment",
+    "Severity",
+    "SourceType",
+    "WorkerHeartbeat",
+]

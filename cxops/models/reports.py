@@ -1,0 +1,163 @@
+"""Experience reports (what frontline staff and touchpoint systems sense) and the issues they merge into."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import ExperienceLayer, LifecycleStage, Severity, SourceType, choices_check
+from .reference import Channel, Product, Segment
+
+
+class IssueStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class ExperienceIssue(models.Model):
+    """A problem customers run into, merged from one or more reports."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
+    )
+    layer = models.CharField(
+        _("experience layer"), max_length=20, choices=ExperienceLayer.choices, blank=True
+    )
+    stage = models.CharField(_("lifecycle stage"), max_length=20, choices=LifecycleStage.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=IssueStatus.choices, default=IssueStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Denormalised, maintained with F() by the merge services; `issue_recount` repairs it.
+    report_count = models.PositiveIntegerField(_("reports"), default=0)
+    first_reported_at = models.DateTimeField(_("first reported"), null=True, blank=True)
+    last_reported_at = models.DateTimeField(_("last reported"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("experience issue")
+        verbose_name_plural = _("experience issues")
+        ordering = ["-last_reported_at", "-id"]
+        constraints = [
+            choices_check("status", IssueStatus, "issue_status_valid"),
+            models.CheckConstraint(
+                condition=Q(layer="") | Q(layer__in=ExperienceLayer.values), name="issue_layer_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage="") | Q(stage__in=LifecycleStage.values), name="issue_stage_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReportStatus(models.TextChoices):
+    NEW = "new", _("New")
+    TRIAGED = "triaged", _("Triaged")
+    LINKED = "linked", _("Linked to an issue")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+MANUAL_SOURCE_SYSTEM = "manual"
+
+
+class ExperienceReport(models.Model):
+    """One sensed experience.  Customer numbers are kept only masked and as a keyed hash."""
+
+    source_type = models.CharField(_("source type"), max_length=20, choices=SourceType.choices)
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="reports"
+    )
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="reports"
+    )
+    segments = models.ManyToManyField(
+        Segment, verbose_name=_("customer segments"), blank=True, related_name="reports"
+    )
+    layer = models.CharField(_("experience layer"), max_length=20, choices=ExperienceLayer.choices)
+    stage = models.CharField(_("lifecycle stage"), max_length=20, choices=LifecycleStage.choices)
+    summary = models.CharField(_("summary"), max_length=200)
+    detail = models.TextField(_("detail"), blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    severity = models.PositiveSmallIntegerField(
+        _("severity"), choices=Severity.choices, default=Severity.MEDIUM
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        on_delete=models.PROTECT,
+        related_name="experience_reports",
+        null=True,
+        blank=True,
+    )
+    customer_masked = models.CharField(_("customer"), max_length=32, blank=True)
+    customer_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    source_system = models.CharField(_("source system"), max_length=50, default=MANUAL_SOURCE_SYSTEM)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.NEW
+    )
+    issue = models.ForeignKey(
+        ExperienceIssue,
+        verbose_name=_("experience issue"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    dismiss_reason = models.CharField(_("reason for dismissal"), max_length=300, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["customer_hash"])
+
+    class Meta:
+        verbose_name = _("experience report")
+        verbose_name_plural = _("experience reports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="report_unique_external_id",
+            ),
+            choices_check("source_type", SourceType, "report_source_type_valid"),
+            choices_check("layer", ExperienceLayer, "report_layer_valid"),
+            choices_check("stage", LifecycleStage, "report_stage_valid"),
+            choices_check("status", ReportStatus, "report_status_valid"),
+            choices_check("severity", Severity, "report_severity_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=ReportStatus.LINKED) | Q(issue__isnull=False),
+                name="report_linked_has_issue",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="report_status_created"),
+            models.Index(fields=["reporter", "created_at"], name="report_reporter_created"),
+            models.Index(fields=["product", "occurred_at"], name="report_product_occurred"),
+            models.Index(fields=["issue", "occurred_at"], name="report_issue_occurred"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary

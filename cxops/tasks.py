@@ -1,0 +1,25 @@
+"""Celery adapters for the ground floor: load by id, call a service, own the retries."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from cxops.services.notifications import notification_send_emails
+
+
+@shared_task(acks_late=True)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    return notification_send_emails(notification_ids=notification_ids)
+
+
+@shared_task(bind=True)
+def worker_heartbeat(self) -> int:
+    """Record that a worker took a task from the broker and could write to the database."""
+    from cxops.models import WorkerHeartbeat
+
+    name = getattr(self.request, "hostname", None) or "eager"
+    heartbeat, _created = WorkerHeartbeat.objects.update_or_create(
+        worker=name, defaults={"seen_at": timezone.now()}
+    )
+    return heartbeat.pk

@@ -1,0 +1,38 @@
+"""Project URL configuration: the one place where the three apps are wired together."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from cxops.views import core
+
+admin.site.site_header = "cxops"
+admin.site.site_title = "cxops"
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("notifications/", core.notification_list, name="notifications"),
+    path("notifications/read/", core.notification_mark_read_view, name="notifications-read"),
+    path("sense/", include("cxops.urls_reports")),
+    path("dashboard/", include("cxops.urls_dashboard")),
+    path("pool/", include("proposals.urls")),
+    path("rules/", include("rules_lifecycle.urls")),
+    path("evaluation/", include("rules_lifecycle.urls_evaluation")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/", include("cxops.api.urls")),
+    path("api/", include("proposals.api_urls")),
+    path("api/", include("rules_lifecycle.api_urls")),
+    path("admin/", admin.site.urls),
+]

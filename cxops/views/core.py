@@ -1,0 +1,44 @@
+"""Home page and the notification inbox."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cxops.models import Notification
+from cxops.services.notifications import notification_mark_read
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "cxops/home.html")
+
+
+def notification_list(request: HttpRequest) -> HttpResponse:
+    queryset = Notification.objects.filter(recipient=request.user).select_related("actor")
+    if request.GET.get("unread"):
+        queryset = queryset.filter(read_at__isnull=True)
+    page = Paginator(queryset, 30).get_page(request.GET.get("page"))
+    return render(
+        request, "cxops/notifications.html", {"page": page, "unread_only": bool(request.GET.get("unread"))}
+    )
+
+
+@require_POST
+def notification_mark_read_view(request: HttpRequest) -> HttpResponse:
+    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+    marked = notification_mark_read(user=request.user, notification_ids=ids or None)
+    messages.success(request, _("%(count)d notification(s) marked read.") % {"count": marked})
+    target = request.POST.get("next", "")
+    if (
+        ids
+        and len(ids) == 1
+        and target
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return redirect(target)
+    return redirect("notifications")
