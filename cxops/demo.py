@@ -44,5 +44,9 @@ def demo_users() -> dict[str, Any]:
 
 
 def load(*, users: dict[str, Any], log: Any) -> None:
+    from cxops import demo_metrics, demo_reports
+
     created = reference_data_seed()
     log(f"reference data: {created}")
+    demo_reports.load(users=users, log=log)
+    demo_metrics.load(users=users, log=log)

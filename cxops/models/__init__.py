@@ -9,6 +9,7 @@ from .reports import (
     IssueStatus,
     ReportStatus,
 )
+from .rollups import IssueDailyRollup, ReportDailyRollup
 
 __all__ = [
     "MANUAL_SOURCE_SYSTEM",
@@ -17,12 +18,14 @@ __all__ = [
     "ExperienceLayer",
     "ExperienceReport",
     "Follow",
+    "IssueDailyRollup",
     "IssueStatus",
     "LifecycleStage",
     "Notification",
     "NotificationKind",
     "Product",
     "ProductPhase",
+    "ReportDailyRollup",
     "ReportStatus",
     "Segment",
     "Severity",
