@@ -1,6 +1,6 @@
 from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
 from .notifications import Follow, Notification, NotificationKind
-from .ops import WorkerHeartbeat
+from .ops import OutboxMessage, PeriodicRun, WorkerHeartbeat
 from .reference import Channel, Product, Segment
 from .reports import (
     MANUAL_SOURCE_SYSTEM,
@@ -22,6 +22,8 @@ __all__ = [
     "IssueStatus",
     "LifecycleStage",
     "Notification",
+    "OutboxMessage",
+    "PeriodicRun",
     "NotificationKind",
     "Product",
     "ProductPhase",

@@ -15,3 +15,47 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker
+
+
+class OutboxMessage(models.Model):
+    """A task to send to the broker, written in the same transaction as the change that needs it.
+
+    If the broker is down when the transaction commits, the row stays pending and the
+    `drain_outbox` periodic task sends it once the broker is back: work is never lost and pages
+    never wait on the broker.  Tasks sent through the outbox must be idempotent.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"
+
+
+class PeriodicRun(models.Model):
+    """One row per periodic job and time slot: the unique constraint lets exactly one beat (or
+    worker) run a slot even if two schedulers are started by mistake."""
+
+    job = models.CharField(max_length=200)
+    slot = models.CharField(max_length=40)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("periodic run")
+        verbose_name_plural = _("periodic runs")
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="periodic_run_once_per_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot}"
