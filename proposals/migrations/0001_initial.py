@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cxops', '0005_metric_data'),
+        ('cxops', '0003_report_rollups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
