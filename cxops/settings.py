@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     # Layered: cxops is the ground floor, proposals builds on it, rules_lifecycle on both.
     "cxops.apps.CxopsConfig",
     "proposals.apps.ProposalsConfig",
@@ -89,7 +90,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cxops.middleware.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns repeated failed sign-ins into a lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force: 5 failed sign-ins for one user name from one address lock that pair for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("CXOPS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("CXOPS_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if not DEBUG else ["REMOTE_ADDR"]
 
 ROOT_URLCONF = "cxops.urls"
 WSGI_APPLICATION = "cxops.wsgi.application"
@@ -252,10 +267,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A redelivered task (worker killed) comes back after an hour; no task retries later than that.
+    "visibility_timeout": 3600,
+    # Publishing must fail fast when the broker is down (the outbox keeps the message), so a
+    # page never waits more than about a second on it.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The one place the periodic work is declared.
 CELERY_BEAT_SCHEDULE = {
+    "drain-outbox": {
+        "task": "cxops.tasks.drain_outbox",
+        "schedule": 60.0,
+    },
     "detect-hot-spots": {
         "task": "cxops.tasks.detect_hot_spots",
         "schedule": crontab(minute="*/30"),

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from cxops.services.notifications import notification_send_emails
+from cxops.services.outbox import outbox_drain
 
 
 @shared_task(acks_late=True)
@@ -23,3 +24,9 @@ def worker_heartbeat(self) -> int:
         worker=name, defaults={"seen_at": timezone.now()}
     )
     return heartbeat.pk
+
+
+@shared_task
+def drain_outbox() -> dict[str, int]:
+    """Publish tasks whose after-commit publish failed (broker down at the time)."""
+    return outbox_drain()

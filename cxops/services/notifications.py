@@ -90,6 +90,7 @@ def notify(
             ]
         )
         if settings.CXOPS_EMAIL_NOTIFICATIONS:
+            from cxops.services.outbox import enqueue_task
             from cxops.tasks import send_notification_emails
 
             ids = [n.pk for n in created if n.pk is not None]
@@ -99,7 +100,7 @@ def notify(
                         created_at=now, recipient_id__in=recipients, kind=kind
                     ).values_list("pk", flat=True)
                 )
-            send_notification_emails.delay(ids)
+            enqueue_task(send_notification_emails, ids)
 
     transaction.on_commit(create)
 
