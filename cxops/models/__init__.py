@@ -1,4 +1,5 @@
 from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
+from .metrics import MetricDaily, MetricScope
 from .notifications import Follow, Notification, NotificationKind
 from .ops import OutboxMessage, PeriodicRun, WorkerHeartbeat
 from .reference import Channel, Product, Segment
@@ -21,6 +22,8 @@ __all__ = [
     "IssueDailyRollup",
     "IssueStatus",
     "LifecycleStage",
+    "MetricDaily",
+    "MetricScope",
     "Notification",
     "OutboxMessage",
     "PeriodicRun",
