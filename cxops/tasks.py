@@ -30,3 +30,11 @@ def worker_heartbeat(self) -> int:
 def drain_outbox() -> dict[str, int]:
     """Publish tasks whose after-commit publish failed (broker down at the time)."""
     return outbox_drain()
+
+
+@shared_task(acks_late=True)
+def run_import_job(job_id: int) -> int:
+    """Run or resume an import job; a redelivered task resumes after the last committed chunk."""
+    from cxops.services.imports.core import import_job_run
+
+    return import_job_run(job_id=job_id).inserted

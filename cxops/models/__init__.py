@@ -1,4 +1,5 @@
 from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
+from .imports import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
 from .metrics import MetricDaily, MetricScope
 from .notifications import Follow, Notification, NotificationKind
 from .ops import OutboxMessage, PeriodicRun, WorkerHeartbeat
@@ -19,6 +20,11 @@ __all__ = [
     "ExperienceLayer",
     "ExperienceReport",
     "Follow",
+    "ImportJob",
+    "ImportKind",
+    "ImportMapping",
+    "ImportRejectedRow",
+    "ImportStatus",
     "IssueDailyRollup",
     "IssueStatus",
     "LifecycleStage",

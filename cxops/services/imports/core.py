@@ -1,0 +1,734 @@
+"""The generic import core: files, encodings, mappings, chunked resumable runs.  See the package docstring."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import importlib
+import io
+import logging
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from cxops.errors import ApplicationError
+from cxops.models import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
+from cxops.phones import mask_phones_in_text
+from cxops.roles import Role, require_role
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+PREVIEW_ROWS = 20
+RAW_ROW_LIMIT = 2000
+
+
+def chunk_rows() -> int:
+    """Rows per committed chunk: large on PostgreSQL (COPY), smaller on SQLite (one writer at a time)."""
+    return 20_000 if connection.vendor == "postgresql" else 2_000
+
+
+class RowRejected(Exception):
+    """A row the handler cannot import; `reason` is shown to the analyst with the line number."""
+
+    def __init__(self, reason: str | Promise) -> None:
+        super().__init__(str(reason))
+        self.reason = str(reason)
+
+
+class ImportFileError(ApplicationError):
+    """The file as a whole cannot be read (wrong encoding, a workbook, no header)."""
+
+
+class ConcurrentRun(Exception):
+    """Another runner committed a chunk of this job first; this one stops (the other carries on)."""
+
+
+@dataclass(frozen=True)
+class TargetField:
+    """A field a handler fills, and how to recognise the column that holds it."""
+
+    name: str
+    label: str | Promise
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    value_mapped: bool = False  # values are codes/names a source system may spell its own way
+    help: str | Promise = ""
+
+
+class ImportHandler(ABC):
+    """One kind of file.  A new instance per run; `prepare` loads what `parse` looks up."""
+
+    kind: ClassVar[str]
+    fields: ClassVar[tuple[TargetField, ...]]
+
+    def __init__(self) -> None:
+        self.value_maps: dict[str, dict[str, str]] = {}
+        self.source_system = ""
+
+    def configure(self, *, source_system: str, value_maps: dict[str, dict[str, str]]) -> None:
+        self.source_system = source_system
+        self.value_maps = {name: dict(mapping) for name, mapping in (value_maps or {}).items()}
+
+    @abstractmethod
+    def prepare(self, *, job: ImportJob | None) -> None: ...
+
+    @abstractmethod
+    def value_targets(self, field_name: str) -> list[tuple[str, str]]:
+        """What a source value of a value-mapped field may be mapped to: [(code, label)]."""
+
+    @abstractmethod
+    def resolves(self, field_name: str, value: str) -> bool:
+        """True when `value` is understood without a value mapping (a code or a known name)."""
+
+    @abstractmethod
+    def parse(self, values: dict[str, str], *, line: int) -> Any: ...
+
+    @abstractmethod
+    def key(self, record: Any) -> Hashable: ...
+
+    @abstractmethod
+    def write(self, records: list[Any], *, job: ImportJob) -> int:
+        """Write in the caller's transaction, skipping records already present; return how many were added."""
+
+    def mapped(self, field_name: str, value: str) -> str:
+        """The value after the source system's value mapping (an empty value may map to a default)."""
+        mapping = self.value_maps.get(field_name)
+        if not mapping:
+            return value
+        return mapping.get(value, value)
+
+
+_handlers: dict[str, type[ImportHandler]] = {}
+_loaded = False
+
+
+def register_handler(cls: type[ImportHandler]) -> type[ImportHandler]:
+    _handlers[cls.kind] = cls
+    return cls
+
+
+def handler_for(kind: str) -> ImportHandler:
+    global _loaded
+    if not _loaded:
+        from cxops.services.imports import HANDLER_MODULES
+
+        for module in HANDLER_MODULES:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as error:  # a handler not written yet
+                if error.name != module:
+                    raise
+        _loaded = True
+    try:
+        return _handlers[kind]()
+    except KeyError:
+        raise ApplicationError(_("No importer for this kind of file."), code="invalid") from None
+
+
+# --- times -----------------------------------------------------------------------------------
+
+_LOCAL_TIME = re.compile(
+    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]+(\d{1,2})\s*[:：时點点]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?\s*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTime:
+    moment: datetime  # aware, in the operator's time zone
+
+    @property
+    def day(self):  # noqa: ANN201 — a date
+        return self.moment.date()
+
+
+@dataclass
+class TimeParser:
+    """Reads the shapes source systems write, as local (Asia/Shanghai) time.
+
+    `2026-10-22 06:50:00`, `2026/9/9 21:36`, `2026年10月22日 06:50`, `2026-10-22` (midnight), and
+    ISO 8601 with an explicit offset (`2026-10-22T06:50:00+08:00`, `...Z`), which is honoured.
+    """
+
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(settings.TIME_ZONE))
+    latest: datetime = field(default_factory=lambda: timezone.now() + timedelta(days=1))
+    earliest: datetime = field(default_factory=lambda: datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC")))
+
+    def __call__(self, text: str) -> datetime:
+        match = _LOCAL_TIME.match(text)
+        if match:
+            year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+            try:
+                moment = datetime(year, month, day, hour, minute, second, tzinfo=self.zone)
+            except ValueError:
+                raise RowRejected(_("“%(value)s” is not a valid date and time.") % {"value": text}) from None
+        else:
+            try:
+                moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+            except ValueError:
+                raise RowRejected(
+                    _(
+                        "Cannot read the time “%(value)s”: use e.g. 2026-10-22 06:50:00, 2026/9/9 21:36 "
+                        "or 2026年10月22日 06:50."
+                    )
+                    % {"value": text[:40]}
+                ) from None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=self.zone)
+            moment = moment.astimezone(self.zone)
+        if moment > self.latest:
+            raise RowRejected(_("The time %(value)s is in the future.") % {"value": text})
+        if moment < self.earliest:
+            raise RowRejected(_("The time %(value)s is before 2000.") % {"value": text})
+        return moment
+
+
+# --- files and encodings ------------------------------------------------------------------------
+
+ENCODINGS = ("utf-8", "gb18030")
+
+
+def detect_encoding(stream: IO[bytes]) -> str:
+    """The encoding the whole file decodes with; raises ImportFileError with a plain message."""
+    stream.seek(0)
+    head = stream.read(8)
+    stream.seek(0)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ImportFileError(
+            _(
+                "This is an Excel workbook, not a CSV file. In Excel choose “Save as” → “CSV (comma delimited)”."
+            )
+        )
+    if head.startswith(codecs.BOM_UTF8):
+        candidates: Sequence[str] = ("utf-8-sig",)
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ("utf-16",)
+    else:
+        candidates = ENCODINGS
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        stream.seek(0)
+        try:
+            while block := stream.read(1 << 20):
+                text = decoder.decode(block)
+                if "\x00" in text:
+                    raise ImportFileError(_("The file contains binary data; it is not a CSV text file."))
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        finally:
+            stream.seek(0)
+        return encoding
+    raise ImportFileError(
+        _(
+            "The file is neither UTF-8 nor GB18030/GBK text. Save it from Excel as “CSV UTF-8” "
+            "or “CSV (comma delimited)” and upload it again."
+        )
+    )
+
+
+def _delimiter(header_line: str) -> str:
+    return "\t" if header_line.count("\t") > header_line.count(",") else ","
+
+
+@contextmanager
+def open_job_file(job: ImportJob) -> Iterator[IO[bytes]]:
+    if job.source_path:
+        with open(job.source_path, "rb") as stream:
+            yield stream
+    else:
+        data = ImportJob.objects.filter(pk=job.pk).values_list("data", flat=True).get()
+        yield io.BytesIO(bytes(data or b""))
+
+
+@dataclass
+class CsvReader:
+    """Rows with the line each starts on (quoted fields may span lines)."""
+
+    stream: IO[bytes]
+    encoding: str
+    header: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.text = io.TextIOWrapper(self.stream, encoding=self.encoding, newline="")
+        first = self.text.readline()
+        if not first.strip():
+            raise ImportFileError(_("The file is empty or its first line (the column headers) is blank."))
+        delimiter = _delimiter(first)
+        self.header_line_count = 1
+        self.reader = csv.reader(_chain_first(first, self.text), delimiter=delimiter)
+        self.header = [cell.strip().lstrip("\ufeff") for cell in next(self.reader)]
+        self.header_line_count = self.reader.line_num
+        if len([h for h in self.header if h]) != len(set(h for h in self.header if h)):
+            raise ImportFileError(_("Two columns have the same header; give every column its own name."))
+
+    def rows(self) -> Iterator[tuple[int, int, list[str]]]:
+        """(first line, last line, cells) for each non-blank row; lines count from 1 (the header)."""
+        previous = self.reader.line_num
+        for cells in self.reader:
+            start, previous = previous + 1, self.reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            yield start, previous, cells
+
+    def detach(self) -> None:
+        self.text.detach()
+
+
+def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def count_lines(stream: IO[bytes]) -> int:
+    stream.seek(0)
+    lines = 0
+    last = b""
+    while block := stream.read(1 << 20):
+        lines += block.count(b"\n")
+        last = block
+    stream.seek(0)
+    return lines + (1 if last and not last.endswith(b"\n") else 0)
+
+
+# --- mappings -------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_\-（）()：:]", "", text).casefold()
+
+
+def default_column_map(handler: ImportHandler, header: Sequence[str]) -> dict[str, str]:
+    """Columns recognised by name: the field's code, its label in either language, or an alias."""
+    from django.utils import translation
+
+    by_fold = {_fold(h): h for h in header if h}
+    column_map: dict[str, str] = {}
+    for target in handler.fields:
+        names = [target.name, *target.aliases]
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                names.append(str(target.label))
+        for name in names:
+            column = by_fold.get(_fold(name))
+            if column is not None and column not in column_map.values():
+                column_map[target.name] = column
+                break
+    return column_map
+
+
+def mapping_for(kind: str, source_system: str) -> ImportMapping | None:
+    return ImportMapping.objects.filter(kind=kind, source_system=source_system).first()
+
+
+def clean_mappings(
+    handler: ImportHandler, header: Sequence[str], column_map: dict[str, str], value_maps: dict[str, dict]
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Drop entries naming unknown fields or columns not in this file; values are kept as strings."""
+    names = {target.name for target in handler.fields}
+    mapped_names = {target.name for target in handler.fields if target.value_mapped}
+    columns = {
+        name: column for name, column in (column_map or {}).items() if name in names and column in header
+    }
+    values = {
+        name: {str(source): str(target) for source, target in mapping.items() if str(target)}
+        for name, mapping in (value_maps or {}).items()
+        if name in mapped_names and isinstance(mapping, dict)
+    }
+    return columns, {name: mapping for name, mapping in values.items() if mapping}
+
+
+def missing_required(
+    handler: ImportHandler, column_map: dict[str, str], value_maps: dict
+) -> list[TargetField]:
+    """Required fields with neither a column nor a default value (the mapping of the empty value)."""
+    return [
+        target
+        for target in handler.fields
+        if target.required
+        and target.name not in column_map
+        and not (value_maps.get(target.name) or {}).get("")
+    ]
+
+
+# --- job services ------------------------------------------------------------------------------
+
+
+def import_job_create(
+    *,
+    actor: Any,
+    kind: str,
+    source_system: str,
+    original_name: str,
+    data: bytes | None = None,
+    source_path: str = "",
+) -> ImportJob:
+    """Record an uploaded file, read its header, and pre-fill the mapping (saved or recognised).
+
+    Nothing is imported yet: the analyst previews the mapping first (`import_job_start`).
+    """
+    if actor is not None:
+        require_role(actor, Role.ANALYST)
+    source_system = (source_system or "").strip()
+    if not source_system:
+        raise ApplicationError(_("Name the source system the file comes from."), code="invalid")
+    if len(source_system) > 50:
+        raise ApplicationError(
+            _("The source system name is too long (50 characters at most)."), code="invalid"
+        )
+    if kind not in ImportKind.values:
+        raise ApplicationError(_("No importer for this kind of file."), code="invalid")
+    handler = handler_for(kind)
+    if data is not None:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise ImportFileError(_("The file is larger than 512 MB; split it or use the command line."))
+        stream: IO[bytes] = io.BytesIO(data)
+        size = len(data)
+    else:
+        path = Path(source_path)
+        if not path.is_file():
+            raise ImportFileError(_("No such file: %(path)s") % {"path": source_path})
+        stream = path.open("rb")
+        size = path.stat().st_size
+    try:
+        encoding = detect_encoding(stream)
+        reader = CsvReader(stream, encoding)
+        header = reader.header
+        reader.detach()
+        total_lines = count_lines(stream)
+    finally:
+        stream.close()
+    saved = mapping_for(kind, source_system)
+    if saved is not None:
+        column_map, value_maps = clean_mappings(handler, header, saved.column_map, saved.value_maps)
+        # A saved mapping may predate new columns: recognise what it does not name.
+        used = set(column_map.values())
+        for name, column in default_column_map(handler, header).items():
+            if name not in column_map and column not in used:
+                column_map[name] = column
+                used.add(column)
+    else:
+        column_map, value_maps = default_column_map(handler, header), {}
+    return ImportJob.objects.create(
+        kind=kind,
+        source_system=source_system,
+        original_name=original_name[:255],
+        data=data,
+        source_path=source_path,
+        size_bytes=size,
+        encoding=encoding,
+        header=header,
+        column_map=column_map,
+        value_maps=value_maps,
+        total_lines=total_lines,
+        created_by=actor,
+    )
+
+
+def import_mapping_save(
+    *, actor: Any, kind: str, source_system: str, column_map: dict[str, str], value_maps: dict[str, dict]
+) -> ImportMapping:
+    """Save (or replace) the source system's mapping for the next files."""
+    if actor is not None:
+        require_role(actor, Role.ANALYST)
+    mapping, _created = ImportMapping.objects.update_or_create(
+        kind=kind,
+        source_system=source_system,
+        defaults={
+            "column_map": column_map,
+            "value_maps": value_maps,
+            "updated_by": actor,
+            "updated_at": timezone.now(),
+        },
+    )
+    return mapping
+
+
+def import_job_set_mapping(
+    *, actor: Any, job: ImportJob, column_map: dict[str, str], value_maps: dict[str, dict], save: bool = True
+) -> ImportJob:
+    """Change the mapping of a job not yet started (and, by default, save it for the source system)."""
+    require_role(actor, Role.ANALYST)
+    handler = handler_for(job.kind)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if not job.can_start:
+            raise ApplicationError(
+                _("This import has already started; its mapping cannot change."), code="conflict"
+            )
+        job.column_map, job.value_maps = clean_mappings(handler, job.header, column_map, value_maps)
+        job.save(update_fields=["column_map", "value_maps"])
+        if save:
+            import_mapping_save(
+                actor=actor,
+                kind=job.kind,
+                source_system=job.source_system,
+                column_map=job.column_map,
+                value_maps=job.value_maps,
+            )
+    return job
+
+
+@dataclass
+class PreviewRow:
+    line: int
+    values: dict[str, str]
+    rejected: str = ""
+
+
+@dataclass
+class Preview:
+    rows: list[PreviewRow]
+    unresolved: dict[str, list[str]]  # value-mapped field → source values the importer does not understand
+    missing: list[TargetField]
+
+
+def import_job_preview(*, job: ImportJob, rows: int = PREVIEW_ROWS) -> Preview:
+    """The first rows as they would be imported (mapped, validated), without writing anything."""
+    handler = handler_for(job.kind)
+    handler.configure(source_system=job.source_system, value_maps=job.value_maps)
+    handler.prepare(job=None)
+    result: list[PreviewRow] = []
+    unresolved: dict[str, list[str]] = {}
+    sample_rows = max(rows, 200)  # look further than the table for values needing a mapping
+    with open_job_file(job) as stream:
+        reader = CsvReader(stream, job.encoding)
+        index = _column_indexes(job.header, job.column_map)
+        for count, (line, _end, cells) in enumerate(reader.rows()):
+            if count >= sample_rows:
+                break
+            raw_values = _values(index, cells)
+            for target in handler.fields:
+                value = raw_values.get(target.name, "")
+                if (
+                    target.value_mapped
+                    and value
+                    and value not in handler.value_maps.get(target.name, {})
+                    and not handler.resolves(target.name, value)
+                ):
+                    seen = unresolved.setdefault(target.name, [])
+                    if value not in seen and len(seen) < 50:
+                        seen.append(value)
+            if count < rows:
+                row = PreviewRow(line=line, values={k: mask_phones_in_text(v) for k, v in raw_values.items()})
+                try:
+                    _check_width(cells, job.header)
+                    handler.parse(raw_values, line=line)
+                except RowRejected as rejected:
+                    row.rejected = rejected.reason
+                result.append(row)
+        reader.detach()
+    return Preview(
+        rows=result, unresolved=unresolved, missing=missing_required(handler, job.column_map, job.value_maps)
+    )
+
+
+def import_job_start(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Queue the import; it runs as a Celery task after commit (inline in the embedded mode)."""
+    require_role(actor, Role.ANALYST)
+    handler = handler_for(job.kind)
+    missing = missing_required(handler, job.column_map, job.value_maps)
+    if missing:
+        raise ApplicationError(
+            _("Choose a column (or a value for empty cells) for: %(fields)s")
+            % {"fields": "、".join(str(target.label) for target in missing)},
+            code="invalid",
+        )
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status not in (ImportStatus.MAPPING, ImportStatus.FAILED):
+            raise ApplicationError(_("This import is already queued or running."), code="conflict")
+        job.status = ImportStatus.QUEUED
+        job.error = ""
+        job.save(update_fields=["status", "error"])
+        from cxops.services.outbox import enqueue_task
+        from cxops.tasks import run_import_job
+
+        enqueue_task(run_import_job, job.pk)
+    return job
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+def _column_indexes(header: Sequence[str], column_map: dict[str, str]) -> list[tuple[str, int]]:
+    positions = {name: i for i, name in enumerate(header)}
+    return [(name, positions[column]) for name, column in column_map.items() if column in positions]
+
+
+def _values(index: list[tuple[str, int]], cells: list[str]) -> dict[str, str]:
+    width = len(cells)
+    return {name: cells[i].strip() if i < width else "" for name, i in index}
+
+
+def _check_width(cells: list[str], header: Sequence[str]) -> None:
+    if len(cells) != len(header):
+        raise RowRejected(
+            _("Expected %(expected)d columns, found %(found)d (a comma inside a value needs quotes).")
+            % {"expected": len(header), "found": len(cells)}
+        )
+
+
+def _raw(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(cells)
+    return mask_phones_in_text(buffer.getvalue().rstrip("\r\n"))[:RAW_ROW_LIMIT]
+
+
+def synthetic_external_id(cells: Sequence[str]) -> str:
+    """For rows without an id: a digest of the row, so re-sending the same row is still a duplicate."""
+    return "auto-" + hashlib.sha1("\x1f".join(cells).encode("utf-8"), usedforsecurity=False).hexdigest()[:24]
+
+
+@dataclass
+class _Chunk:
+    records: list[Any] = field(default_factory=list)
+    keys: set[Hashable] = field(default_factory=set)
+    rejected: list[ImportRejectedRow] = field(default_factory=list)
+    seen: int = 0
+    duplicates_in_file: int = 0
+
+
+def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
+    """Run (or resume) an import.  Safe to call twice: committed chunks are skipped, rows are keyed."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status in (ImportStatus.DONE, ImportStatus.MAPPING):
+            return job
+        job.status = ImportStatus.RUNNING
+        job.attempts = F("attempts") + 1
+        job.started_at = job.started_at or timezone.now()
+        job.save(update_fields=["status", "attempts", "started_at"])
+    job.refresh_from_db(fields=["attempts"])
+    try:
+        _run(job, progress)
+    except ConcurrentRun:
+        logger.info("import %s: another runner is ahead; stopping", job.pk)
+        return ImportJob.objects.get(pk=job.pk)
+    except Exception as error:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED, error=str(error)[:2000] or error.__class__.__name__
+        )
+        raise
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, finished_at=timezone.now(), error="")
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _run(job: ImportJob, progress: Callable[[ImportJob], None] | None) -> None:
+    handler = handler_for(job.kind)
+    handler.configure(source_system=job.source_system, value_maps=job.value_maps)
+    handler.prepare(job=job)
+    index = _column_indexes(job.header, job.column_map)
+    width = len(job.header)
+    checkpoint = job.processed_lines
+    size = chunk_rows()
+    chunk = _Chunk()
+    with open_job_file(job) as stream:
+        reader = CsvReader(stream, job.encoding)
+        last_line = reader.header_line_count
+        for line, end, cells in reader.rows():
+            last_line = end
+            if end <= checkpoint:
+                continue
+            chunk.seen += 1
+            try:
+                if len(cells) != width:
+                    _check_width(cells, job.header)
+                record = handler.parse(_values(index, cells), line=line)
+            except RowRejected as rejected:
+                chunk.rejected.append(
+                    ImportRejectedRow(job_id=job.pk, line=line, reason=rejected.reason[:500], raw=_raw(cells))
+                )
+            else:
+                key = handler.key(record)
+                if key in chunk.keys:
+                    chunk.duplicates_in_file += 1
+                else:
+                    chunk.keys.add(key)
+                    chunk.records.append(record)
+            if chunk.seen >= size:
+                checkpoint = _commit_chunk(job, handler, chunk, checkpoint, end)
+                chunk = _Chunk()
+                if progress is not None:
+                    progress(job)
+        reader.detach()
+    _commit_chunk(job, handler, chunk, checkpoint, max(last_line, checkpoint), final=True)
+
+
+def _commit_chunk(
+    job: ImportJob, handler: ImportHandler, chunk: _Chunk, checkpoint: int, upto: int, *, final: bool = False
+) -> int:
+    """Write a chunk, its rejected rows and the new checkpoint in one transaction."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().only("processed_lines").get(pk=job.pk)
+        if locked.processed_lines != checkpoint:
+            raise ConcurrentRun
+        inserted = handler.write(chunk.records, job=job) if chunk.records else 0
+        if chunk.rejected:
+            ImportRejectedRow.objects.bulk_create(chunk.rejected, ignore_conflicts=True, batch_size=1000)
+        updates: dict[str, Any] = {
+            "processed_lines": upto,
+            "rows_seen": F("rows_seen") + chunk.seen,
+            "inserted": F("inserted") + inserted,
+            "duplicates": F("duplicates") + (len(chunk.records) - inserted) + chunk.duplicates_in_file,
+            "rejected": F("rejected") + len(chunk.rejected),
+        }
+        if final:
+            updates["total_lines"] = upto
+        ImportJob.objects.filter(pk=job.pk).update(**updates)
+    job.processed_lines = upto
+    return upto
+
+
+def rejected_rows_csv(job: ImportJob) -> Iterator[str]:
+    """The rejected rows as CSV lines (UTF-8 with BOM so Excel opens it), formula-injection safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"
+    writer.writerow([_("line"), _("reason"), _("row as read")])
+    for row in job.rejected_rows.order_by("line").iterator(chunk_size=2000):
+        writer.writerow([row.line, spreadsheet_safe(row.reason), spreadsheet_safe(row.raw)])
+        if buffer.tell() > 65536:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Cells starting with = + - @ (or tab/CR) are formulas in Excel: prefix a quote."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+__all__ = [
+    "ConcurrentRun",
+    "ImportFileError",
+    "ImportHandler",
+    "RowRejected",
+    "TargetField",
+    "TimeParser",
+    "handler_for",
+    "import_job_create",
+    "import_job_preview",
+    "import_job_run",
+    "import_job_set_mapping",
+    "import_job_start",
+    "register_handler",
+]

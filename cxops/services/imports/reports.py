@@ -1,0 +1,498 @@
+"""The experience-report import handler: CSV columns → reports, through the generic core.
+
+Columns (headers in Chinese or English, or mapped per source system): external id, occurred at,
+source type, product, channel, layer, stage, summary, detail, severity, customer number,
+segments.  Reference values may be codes or names in either language; the source system's value
+mapping translates its own spellings, and the mapping of the empty value is the default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterator
+from itertools import repeat
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cxops.models import (
+    Channel,
+    ExperienceLayer,
+    ExperienceReport,
+    ImportJob,
+    ImportKind,
+    LifecycleStage,
+    Product,
+    ReportStatus,
+    Segment,
+    Severity,
+    SourceType,
+)
+from cxops.phones import InvalidPhone, customer_reference, mask_phones_in_text
+from cxops.services.rollups import ReportFacts, rollups_apply_delta
+
+from .core import ImportHandler, RowRejected, TargetField, TimeParser, register_handler, synthetic_external_id
+from .writers import copy_into, ensure_staging, insert_ignoring_conflicts
+
+SUMMARY_MAX = 200
+SEGMENT_SEPARATORS = re.compile(r"[,，;；、|/]")
+
+# Words source systems use for our codes, beyond the labels themselves.
+SYNONYMS: dict[str, dict[str, str]] = {
+    "source_type": {
+        "投诉": SourceType.COMPLAINT,
+        "申告": SourceType.COMPLAINT,
+        "咨询": SourceType.CONSULTATION,
+        "查询": SourceType.CONSULTATION,
+        "建议": SourceType.SUGGESTION,
+        "意见": SourceType.SUGGESTION,
+        "观察": SourceType.OBSERVATION,
+        "一线观察": SourceType.OBSERVATION,
+        "调研": SourceType.SURVEY,
+        "调查": SourceType.SURVEY,
+        "问卷": SourceType.SURVEY,
+    },
+    "layer": {
+        "功能": ExperienceLayer.FUNCTIONAL,
+        "功能性": ExperienceLayer.FUNCTIONAL,
+        "便利": ExperienceLayer.CONVENIENCE,
+        "便利性": ExperienceLayer.CONVENIENCE,
+        "情感": ExperienceLayer.EMOTIONAL,
+        "情感性": ExperienceLayer.EMOTIONAL,
+    },
+    "stage": {"重复使用": LifecycleStage.REPEAT_USE, "repeat use": LifecycleStage.REPEAT_USE},
+    "severity": {
+        "低": "1",
+        "一般": "2",
+        "中": "2",
+        "高": "3",
+        "严重": "4",
+        "紧急": "4",
+        "重大": "4",
+    },
+}
+
+
+class ReportRecord(NamedTuple):
+    source_type: str
+    product_id: int
+    channel_id: int
+    layer: str
+    stage: str
+    summary: str
+    detail: str
+    occurred_at: Any  # aware datetime
+    severity: int
+    customer_masked: str
+    customer_hash: str
+    external_id: str
+    segment_ids: str  # "3,7" or ""
+
+
+FIELDS = (
+    TargetField(
+        "external_id",
+        gettext_lazy("External id"),
+        aliases=("工单号", "工单编号", "流水号", "编号", "id", "record id", "ticket id"),
+        help=gettext_lazy("The record's id in the source system; re-sending the same id adds nothing."),
+    ),
+    TargetField(
+        "occurred_at",
+        gettext_lazy("Occurred at"),
+        required=True,
+        aliases=("受理时间", "发生时间", "时间", "日期", "创建时间", "time", "date"),
+        help=gettext_lazy(
+            "Read as Asia/Shanghai time: 2026-10-22 06:50:00, 2026/9/9 21:36, 2026年10月22日 06:50."
+        ),
+    ),
+    TargetField(
+        "source_type",
+        gettext_lazy("Source type"),
+        required=True,
+        value_mapped=True,
+        aliases=("工单类型", "类型", "来源类型", "type"),
+    ),
+    TargetField(
+        "product",
+        gettext_lazy("Product"),
+        required=True,
+        value_mapped=True,
+        aliases=("业务名称", "业务", "产品"),
+    ),
+    TargetField(
+        "channel",
+        gettext_lazy("Channel"),
+        required=True,
+        value_mapped=True,
+        aliases=("渠道", "触点", "受理渠道"),
+    ),
+    TargetField(
+        "layer",
+        gettext_lazy("Experience layer"),
+        required=True,
+        value_mapped=True,
+        aliases=("体验层次", "层次"),
+    ),
+    TargetField(
+        "stage",
+        gettext_lazy("Lifecycle stage"),
+        required=True,
+        value_mapped=True,
+        aliases=("体验生命周期", "阶段"),
+    ),
+    TargetField(
+        "summary",
+        gettext_lazy("Summary"),
+        required=True,
+        aliases=("摘要", "标题", "问题摘要", "主题", "subject"),
+    ),
+    TargetField(
+        "detail", gettext_lazy("Detail"), aliases=("详情", "内容", "问题描述", "描述", "description")
+    ),
+    TargetField(
+        "severity", gettext_lazy("Severity"), value_mapped=True, aliases=("严重程度", "紧急程度", "级别")
+    ),
+    TargetField(
+        "customer",
+        gettext_lazy("Customer number"),
+        aliases=("客户号码", "用户号码", "手机号码", "号码", "手机号", "phone", "msisdn"),
+        help=gettext_lazy("Stored only masked (138****8000) and as a keyed hash."),
+    ),
+    TargetField(
+        "segments",
+        gettext_lazy("Customer segments"),
+        value_mapped=True,
+        aliases=("客户群", "客群", "用户标签"),
+    ),
+)
+
+
+def _label_lookup(choices: Any, field_name: str) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for value, label in choices.choices:
+        lookup[str(value).casefold()] = str(value)
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                lookup[str(label).casefold()] = str(value)
+    for word, value in SYNONYMS.get(field_name, {}).items():
+        lookup[word.casefold()] = str(value)
+    return lookup
+
+
+def _reference_lookup(model: Any) -> tuple[dict[str, int], dict[str, int]]:
+    by_name: dict[str, int] = {}
+    by_code: dict[str, int] = {}
+    for pk, code, name_zh, name_en in model.objects.values_list("pk", "code", "name_zh", "name_en"):
+        by_code[code] = pk
+        for name in (code, name_zh, name_en):
+            by_name[name.casefold()] = pk
+    return by_name, by_code
+
+
+@register_handler
+class ReportImportHandler(ImportHandler):
+    kind = ImportKind.REPORTS
+    fields = FIELDS
+
+    def prepare(self, *, job: ImportJob | None) -> None:
+        self.times = TimeParser()
+        self.lookups: dict[str, dict[str, Any]] = {}
+        self.codes: dict[str, dict[str, Any]] = {}
+        for name, model in (("product", Product), ("channel", Channel), ("segments", Segment)):
+            self.lookups[name], self.codes[name] = _reference_lookup(model)
+        for name, choices in (
+            ("source_type", SourceType),
+            ("layer", ExperienceLayer),
+            ("stage", LifecycleStage),
+            ("severity", Severity),
+        ):
+            lookup = _label_lookup(choices, name)
+            self.lookups[name] = lookup
+            self.codes[name] = {value: value for value in set(lookup.values())}
+        if "severity" in self.lookups:
+            self.lookups["severity"] = {key: int(value) for key, value in self.lookups["severity"].items()}
+            self.codes["severity"] = {value: int(value) for value in self.codes["severity"]}
+        # The source system's own spellings win over everything else; exact values first.
+        self.exact: dict[str, dict[str, Any]] = {}
+        for name, mapping in self.value_maps.items():
+            codes = self.codes.get(name, {})
+            self.exact[name] = {
+                source: codes[target] for source, target in mapping.items() if target in codes
+            }
+        self.labels = {target.name: str(target.label) for target in self.fields}
+
+    def value_targets(self, field_name: str) -> list[tuple[str, str]]:
+        if field_name in ("product", "channel", "segments"):
+            model = {"product": Product, "channel": Channel, "segments": Segment}[field_name]
+            return [(item.code, item.name) for item in model.objects.filter(is_active=True)]
+        choices = {
+            "source_type": SourceType,
+            "layer": ExperienceLayer,
+            "stage": LifecycleStage,
+            "severity": Severity,
+        }
+        return [(str(value), str(label)) for value, label in choices[field_name].choices]
+
+    def resolves(self, field_name: str, value: str) -> bool:
+        lookup = self.lookups.get(field_name, {})
+        if field_name == "segments":
+            return all(
+                part.strip().casefold() in lookup for part in SEGMENT_SEPARATORS.split(value) if part.strip()
+            )
+        return value.casefold() in lookup
+
+    def _resolve(self, name: str, value: str) -> Any:
+        exact = self.exact.get(name)
+        if exact:
+            hit = exact.get(value)
+            if hit is not None:
+                return hit
+        if not value:
+            raise RowRejected(_("%(field)s is empty.") % {"field": self.labels[name]})
+        hit = self.lookups[name].get(value.casefold())
+        if hit is None:
+            raise RowRejected(
+                _("Unknown %(field)s “%(value)s”: add it to the value mapping.")
+                % {"field": self.labels[name], "value": value[:50]}
+            )
+        return hit
+
+    def parse(self, values: dict[str, str], *, line: int) -> ReportRecord:
+        get = values.get
+        summary = get("summary", "")
+        if not summary:
+            raise RowRejected(_("The summary is empty."))
+        detail = get("detail", "")
+        summary = mask_phones_in_text(summary)
+        detail = mask_phones_in_text(detail)
+        if len(summary) > SUMMARY_MAX:
+            detail = detail or summary
+            summary = summary[: SUMMARY_MAX - 1] + "…"
+        occurred = get("occurred_at", "")
+        if not occurred:
+            raise RowRejected(_("The time it occurred is empty."))
+        occurred_at = self.times(occurred)
+        severity_text = get("severity", "")
+        if severity_text or self.exact.get("severity", {}).get(""):
+            severity = self._resolve("severity", severity_text)
+        else:
+            severity = int(Severity.MEDIUM)
+        try:
+            customer_masked, customer_hash = customer_reference(get("customer", ""))
+        except InvalidPhone:
+            raise RowRejected(_("The customer number is not a valid mobile or landline number.")) from None
+        segments_text = get("segments", "")
+        segment_ids = ""
+        if segments_text:
+            exact = self.exact.get("segments", {}).get(segments_text)
+            if exact is not None:
+                segment_ids = str(exact)
+            else:
+                ids = sorted(
+                    {
+                        self._resolve("segments", part.strip())
+                        for part in SEGMENT_SEPARATORS.split(segments_text)
+                        if part.strip()
+                    }
+                )
+                segment_ids = ",".join(map(str, ids))
+        external_id = get("external_id", "")
+        if not external_id:
+            external_id = synthetic_external_id(
+                [occurred, summary, detail, get("product", ""), get("channel", "")]
+            )
+        elif len(external_id) > 100:
+            raise RowRejected(_("The external id is longer than 100 characters."))
+        return ReportRecord(
+            source_type=self._resolve("source_type", get("source_type", "")),
+            product_id=self._resolve("product", get("product", "")),
+            channel_id=self._resolve("channel", get("channel", "")),
+            layer=self._resolve("layer", get("layer", "")),
+            stage=self._resolve("stage", get("stage", "")),
+            summary=summary,
+            detail=detail,
+            occurred_at=occurred_at,
+            severity=severity,
+            customer_masked=customer_masked,
+            customer_hash=customer_hash,
+            external_id=external_id,
+            segment_ids=segment_ids,
+        )
+
+    def key(self, record: ReportRecord) -> Hashable:
+        return record.external_id
+
+    def write(self, records: list[ReportRecord], *, job: ImportJob) -> int:
+        return reports_bulk_insert(records=records, source_system=job.source_system)
+
+
+# --- the bulk writer ------------------------------------------------------------------------------
+
+REPORT_COLUMNS = (
+    "source_type",
+    "product_id",
+    "channel_id",
+    "layer",
+    "stage",
+    "summary",
+    "detail",
+    "occurred_at",
+    "severity",
+    "customer_masked",
+    "customer_hash",
+    "external_id",
+)
+STAGING = "cxops_import_report_staging"
+STAGING_COLUMNS_SQL = (
+    "line bigserial, source_type varchar(20), product_id bigint, channel_id bigint, layer varchar(20), "
+    "stage varchar(20), summary varchar(200), detail text, occurred_at timestamptz, severity smallint, "
+    "customer_masked varchar(32), customer_hash varchar(64), external_id varchar(100), segment_ids text"
+)
+
+
+def reports_bulk_insert(*, records: list[ReportRecord], source_system: str) -> int:
+    """Insert reports that are not there yet (by source system + external id), with their segments
+    and rollups, in the caller's transaction.  Returns how many were added.
+
+    Precondition: external ids are unique within `records` (the import core de-duplicates a file).
+    """
+    if not records:
+        return 0
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(records, source_system)
+    return _insert_generic(records, source_system)
+
+
+def _insert_postgresql(records: list[ReportRecord], source_system: str) -> int:
+    table = ExperienceReport._meta.db_table
+    through = ExperienceReport.segments.through._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        ensure_staging(cursor, name=STAGING, like=table, columns_sql=STAGING_COLUMNS_SQL)
+        copy_into(
+            cursor,
+            STAGING,
+            [*REPORT_COLUMNS, "segment_ids"],
+            (
+                (
+                    r.source_type,
+                    r.product_id,
+                    r.channel_id,
+                    r.layer,
+                    r.stage,
+                    r.summary,
+                    r.detail,
+                    r.occurred_at.isoformat(),
+                    r.severity,
+                    r.customer_masked,
+                    r.customer_hash,
+                    r.external_id,
+                    r.segment_ids,
+                )
+                for r in records
+            ),
+        )
+        columns = ", ".join(REPORT_COLUMNS)
+        cursor.execute(
+            f"""
+            WITH added AS (
+                INSERT INTO {table} ({columns}, source_system, status, dismiss_reason, created_at, updated_at)
+                SELECT {columns}, %s, %s, '', %s, %s FROM {STAGING} ORDER BY line
+                ON CONFLICT DO NOTHING
+                RETURNING id, external_id, occurred_at, product_id, channel_id, source_type, layer, stage
+            ), linked AS (
+                INSERT INTO {through} (experiencereport_id, segment_id)
+                SELECT added.id, segment.id::bigint
+                FROM added JOIN {STAGING} staged ON staged.external_id = added.external_id
+                CROSS JOIN LATERAL unnest(string_to_array(staged.segment_ids, ',')) AS segment(id)
+                WHERE staged.segment_ids <> ''
+            )
+            SELECT (occurred_at AT TIME ZONE %s)::date, product_id, channel_id, source_type, layer, stage, count(*)
+            FROM added GROUP BY 1, 2, 3, 4, 5, 6
+            """,  # noqa: S608 — identifiers are ours
+            [source_system, ReportStatus.NEW, now, now, settings.TIME_ZONE],
+        )
+        cells = cursor.fetchall()
+    rollups_apply_delta(added=_facts_from_cells(cells))
+    return sum(cell[6] for cell in cells)
+
+
+def _facts_from_cells(cells: list[tuple]) -> Iterator[ReportFacts]:
+    for day, product_id, channel_id, source_type, layer, stage, n in cells:
+        facts = ReportFacts(
+            day=day,
+            product_id=product_id,
+            channel_id=channel_id,
+            source_type=source_type,
+            layer=layer,
+            stage=stage,
+            issue_id=None,
+        )
+        yield from repeat(facts, n)
+
+
+def _insert_generic(records: list[ReportRecord], source_system: str) -> int:
+    table = ExperienceReport._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [
+        (
+            r.source_type,
+            r.product_id,
+            r.channel_id,
+            r.layer,
+            r.stage,
+            r.summary,
+            r.detail,
+            adapt(r.occurred_at),
+            r.severity,
+            r.customer_masked,
+            r.customer_hash,
+            r.external_id,
+            source_system,
+            ReportStatus.NEW.value,
+            "",
+            now,
+            now,
+        )
+        for r in records
+    ]
+    added = insert_ignoring_conflicts(
+        table=table,
+        columns=[*REPORT_COLUMNS, "source_system", "status", "dismiss_reason", "created_at", "updated_at"],
+        rows=rows,
+        returning=("id", "external_id"),
+    )
+    id_by_external = {external_id: pk for pk, external_id in added}
+    inserted = [r for r in records if r.external_id in id_by_external]
+    links = [
+        (id_by_external[r.external_id], int(segment_id))
+        for r in inserted
+        if r.segment_ids
+        for segment_id in r.segment_ids.split(",")
+    ]
+    if links:
+        insert_ignoring_conflicts(
+            table=ExperienceReport.segments.through._meta.db_table,
+            columns=("experiencereport_id", "segment_id"),
+            rows=links,
+        )
+    rollups_apply_delta(
+        added=(
+            ReportFacts(
+                day=r.occurred_at.date(),
+                product_id=r.product_id,
+                channel_id=r.channel_id,
+                source_type=r.source_type,
+                layer=r.layer,
+                stage=r.stage,
+                issue_id=None,
+            )
+            for r in inserted
+        )
+    )
+    return len(inserted)
