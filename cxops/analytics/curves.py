@@ -75,15 +75,15 @@ class ConsultationCurve:
 
 
 def classify_consultation_curve(after: np.ndarray, *, before: np.ndarray | None = None) -> ConsultationCurve:
-    """`after`: daily consultations from the launch day on (≥ 42 days); `before`: days before it."""
+    """`after`: daily consultations from the launch day on (≥ 42 days); `before`: the days before it
+    (none for a new product: the baseline is then zero)."""
     after = np.asarray(after, dtype=float)
     smoothed = moving_average(after, 7)
     if before is not None and np.isfinite(before).sum() >= 7:
         baseline = float(np.nanmedian(before))
         noise = float(1.4826 * np.nanmedian(np.abs(before - baseline)))
-    else:
-        baseline = float(np.nanmin(smoothed[: min(7, len(smoothed))])) if len(smoothed) else 0.0
-        noise = 0.0
+    else:  # a new product: nobody asked about it before the launch
+        baseline, noise = 0.0, 0.0
     empty = ConsultationCurve(UNCLASSIFIED, "", baseline, None, 0.0, 0, None, None, 0.0, 0.0, 0.0, tuple())
     if len(after) < 42 or np.isnan(smoothed).all():
         return _with(empty, reason="too few days after the launch (need six weeks)", smoothed=smoothed)
