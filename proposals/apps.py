@@ -6,3 +6,10 @@ class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = _("Strategy pool")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cxops.panels import register_issue_panel
+
+        from .panels import issue_strategies_panel
+
+        register_issue_panel(issue_strategies_panel, order=10)

@@ -1,18 +1,24 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from cxops.views.pending import section_pending
+from .views import actions, pages
 
 app_name = "proposals"
 
 urlpatterns = [
-    path(
-        "",
-        section_pending,
-        {
-            "title": _("Strategy pool"),
-            "description": _("Improvement strategies discussed as wiki pages, with votes."),
-        },
-        name="list",
-    ),
+    path("", pages.strategy_list_view, name="list"),
+    path("new/", pages.strategy_create_view, name="create"),
+    path("search/", actions.search_view, name="search"),
+    path("<int:pk>/", pages.strategy_detail_view, name="detail"),
+    path("<int:pk>/edit/", pages.strategy_edit_view, name="edit"),
+    path("<int:pk>/history/", pages.strategy_history_view, name="history"),
+    path("<int:pk>/diff/", pages.strategy_diff_view, name="diff"),
+    path("<int:pk>/revisions/<int:number>/", pages.revision_detail_view, name="revision"),
+    path("<int:pk>/revisions/<int:number>/restore/", pages.revision_restore_view, name="restore"),
+    path("<int:pk>/status/<slug:to_status>/", actions.transition_view, name="transition"),
+    path("<int:pk>/vote/", actions.vote_view, name="vote"),
+    path("<int:pk>/follow/", actions.follow_view, name="follow"),
+    path("<int:pk>/comments/", actions.comment_create_view, name="comment"),
+    path("comments/<int:pk>/edit/", actions.comment_edit_view, name="comment-edit"),
+    path("comments/<int:pk>/hide/", actions.comment_hide_view, name="comment-hide"),
+    path("comments/<int:pk>/history/", actions.comment_history_view, name="comment-history"),
 ]

@@ -1,0 +1,124 @@
+"""Page forms: parse input into what the services take.  No writes here."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cxops.models import ExperienceIssue, ExperienceLayer, Product
+
+from .models import Strategy, StrategyStatus, VoteChoice
+from .services.strategies import StrategyContent, parse_tags
+
+
+class StrategyForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    product = forms.ModelChoiceField(
+        label=_("P · Product"), queryset=Product.objects.filter(is_active=True), to_field_name="code"
+    )
+    layer = forms.ChoiceField(label=_("C · Experience layer"), choices=ExperienceLayer.choices)
+    experience_event = forms.CharField(
+        label=_("E · Experience event"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What customers go through: the problem, in their words."),
+    )
+    issues = forms.ModelMultipleChoiceField(
+        label=_("Linked experience issues"),
+        queryset=ExperienceIssue.objects.select_related("product").order_by("-last_reported_at", "-id"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+    )
+    strategy_text = forms.CharField(
+        label=_("S · Strategy"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What we will do about it, in one or two sentences."),
+    )
+    body = forms.CharField(
+        label=_("Details (Markdown)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 16, "class": "markdown-source"}),
+        help_text=_("Headings with #, lists with -, links as [text](https://…). HTML is removed."),
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=400,
+        help_text=_("Separate tags with commas, e.g. 漫游, 新用户."),
+    )
+    summary = forms.CharField(
+        label=_("Edit summary"),
+        required=False,
+        max_length=300,
+        help_text=_("A few words on what you changed and why."),
+    )
+
+    def content(self) -> StrategyContent:
+        data = self.cleaned_data
+        return StrategyContent(
+            title=data["title"],
+            product=data["product"],
+            layer=data["layer"],
+            experience_event=data["experience_event"],
+            strategy_text=data["strategy_text"],
+            body=data.get("body", ""),
+            issues=list(data.get("issues") or []),
+            tags=parse_tags(data.get("tags", "")),
+        )
+
+
+class StrategyEditForm(StrategyForm):
+    """The edit form carries the revision the editor started from."""
+
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    field_order = [
+        "title", "product", "layer", "experience_event", "issues", "strategy_text", "body", "tags", "summary",
+    ]  # fmt: skip
+
+
+def initial_for(strategy: Strategy) -> dict:
+    return {
+        "title": strategy.title,
+        "product": strategy.product.code,
+        "layer": strategy.layer,
+        "experience_event": strategy.experience_event,
+        "issues": list(strategy.issues.values_list("pk", flat=True)),
+        "strategy_text": strategy.strategy_text,
+        "body": strategy.body,
+        "tags": ", ".join(strategy.tags.values_list("name", flat=True)),
+        "base_revision": strategy.current_revision,
+    }
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+        help_text=_("Markdown works. Mention someone with @username to notify them."),
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class HideCommentForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for hiding"), max_length=300)
+
+
+class VoteForm(forms.Form):
+    choice = forms.ChoiceField(label=_("Your vote"), choices=VoteChoice.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(choices=StrategyStatus.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    merged_into = forms.ModelChoiceField(
+        label=_("Duplicate of"),
+        queryset=Strategy.objects.exclude(status=StrategyStatus.MERGED),
+        required=False,
+    )
+
+
+class RestoreForm(forms.Form):
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

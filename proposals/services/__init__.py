@@ -1,0 +1,1 @@
+"""Every write in the pool goes through these functions (pages, API, admin, demo, tasks)."""

@@ -1,0 +1,313 @@
+"""Creating and editing strategy pages: every save is a numbered revision.
+
+Optimistic concurrency: an editor presents the revision number they started from
+(`base_revision`).  The save locks the strategy row, compares, and writes revision base + 1; the
+unique (strategy, number) constraint refuses a second revision with the same number even if a
+database without row locks lets two savers through, so exactly one of two saves from the same
+base wins and the other gets ApplicationError(code="conflict") carrying both texts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cxops.errors import ApplicationError
+from cxops.models import ExperienceIssue, ExperienceLayer, Product
+from cxops.services.notifications import follow_create, notify_followers
+
+from ..models import Revision, Strategy, Tag
+from ..policies import can_create_strategy, is_member, require
+
+MAX_TAGS = 10
+_TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
+@dataclass(frozen=True)
+class StrategyContent:
+    """What a revision holds: the scenario (P/C/E/S), the body and the tags."""
+
+    title: str
+    product: Product
+    layer: str
+    experience_event: str
+    strategy_text: str
+    body: str = ""
+    issues: Sequence[ExperienceIssue] = ()
+    tags: Sequence[str] = ()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "product": self.product.code,
+            "layer": self.layer,
+            "experience_event": self.experience_event,
+            "strategy_text": self.strategy_text,
+            "body": self.body,
+            "issues": sorted(issue.pk for issue in self.issues),
+            "tags": list(self.tags),
+        }
+
+
+def parse_tags(value: str | Iterable[str]) -> list[str]:
+    """Tags from "a, b，c" or a list: trimmed, de-duplicated in order, at most MAX_TAGS."""
+    raw = _TAG_SEPARATORS.split(value) if isinstance(value, str) else list(value)
+    seen: list[str] = []
+    for tag in raw:
+        name = str(tag).strip().lstrip("#").strip()[:40]
+        if name and name not in seen:
+            seen.append(name)
+    return seen[:MAX_TAGS]
+
+
+def _clean(content: StrategyContent) -> StrategyContent:
+    errors: dict[str, str] = {}
+    title = content.title.strip()
+    if not title:
+        errors["title"] = _("Give the strategy a title.")
+    if content.layer not in ExperienceLayer.values:
+        errors["layer"] = _("Choose an experience layer.")
+    if not content.experience_event.strip():
+        errors["experience_event"] = _("Describe the experience event.")
+    if not content.strategy_text.strip():
+        errors["strategy_text"] = _("Describe the strategy.")
+    if errors:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(errors)
+    return StrategyContent(
+        title=title,
+        product=content.product,
+        layer=content.layer,
+        experience_event=content.experience_event.strip(),
+        strategy_text=content.strategy_text.strip(),
+        body=content.body.replace("\r\n", "\n"),
+        issues=list(dict.fromkeys(content.issues)),
+        tags=parse_tags(content.tags),
+    )
+
+
+def current_content(strategy: Strategy) -> StrategyContent:
+    return StrategyContent(
+        title=strategy.title,
+        product=strategy.product,
+        layer=strategy.layer,
+        experience_event=strategy.experience_event,
+        strategy_text=strategy.strategy_text,
+        body=strategy.body,
+        issues=list(strategy.issues.all()),
+        tags=list(strategy.tags.values_list("name", flat=True)),
+    )
+
+
+def revision_content(revision: Revision) -> StrategyContent:
+    return StrategyContent(
+        title=revision.title,
+        product=revision.product,
+        layer=revision.layer,
+        experience_event=revision.experience_event,
+        strategy_text=revision.strategy_text,
+        body=revision.body,
+        issues=list(ExperienceIssue.objects.filter(pk__in=revision.issue_ids)),
+        tags=list(revision.tag_names),
+    )
+
+
+def _apply(strategy: Strategy, content: StrategyContent, *, now) -> None:
+    """Copy content onto the (locked) strategy row and its many-to-many links."""
+    strategy.title = content.title
+    strategy.product = content.product
+    strategy.layer = content.layer
+    strategy.experience_event = content.experience_event
+    strategy.strategy_text = content.strategy_text
+    strategy.body = content.body
+    strategy.updated_at = now
+    strategy.last_activity_at = now
+    strategy.issues.set(content.issues)
+    strategy.tags.set([Tag.objects.get_or_create(name=name)[0] for name in content.tags])
+
+
+def _write_revision(
+    strategy: Strategy, content: StrategyContent, *, number: int, actor: Any, summary: str, now,
+    restored_from: int | None = None,
+) -> Revision:  # fmt: skip
+    try:
+        with transaction.atomic():
+            return Revision.objects.create(
+                strategy=strategy,
+                number=number,
+                title=content.title,
+                product=content.product,
+                layer=content.layer,
+                experience_event=content.experience_event,
+                issue_ids=sorted(issue.pk for issue in content.issues),
+                strategy_text=content.strategy_text,
+                body=content.body,
+                tag_names=list(content.tags),
+                summary=summary.strip()[:300],
+                restored_from=restored_from,
+                author=actor,
+                created_at=now,
+            )
+    except IntegrityError as error:
+        # Another save took this number first (possible only without row locks, e.g. SQLite).
+        raise _conflict(strategy, number - 1, yours=content) from error
+
+
+def _conflict(strategy: Strategy, base_revision: int, *, yours: StrategyContent) -> ApplicationError:
+    latest = Revision.objects.filter(strategy=strategy).order_by("-number").select_related("author").first()
+    current = {
+        "number": latest.number if latest else 0,
+        "author": latest.author.get_username() if latest else "",
+        "saved_at": latest.created_at.isoformat() if latest else "",
+        "summary": latest.summary if latest else "",
+        **(revision_content(latest).snapshot() if latest else {}),
+    }
+    return ApplicationError(
+        _(
+            "Someone else saved this page (revision %(current)s) after you started editing from "
+            "revision %(base)s. Your text was not saved: compare, merge and save again."
+        )
+        % {"current": current["number"], "base": base_revision},
+        code="conflict",
+        extra={
+            "base_revision": base_revision,
+            "current_revision": current["number"],
+            "current": current,
+            "yours": yours.snapshot(),
+        },
+    )
+
+
+def search_document_for(strategy: Strategy) -> str:
+    """Lower-cased text the pool search matches: title, scenario, body, tags, visible comments."""
+    parts = [
+        strategy.title,
+        strategy.product.name_zh,
+        strategy.product.name_en,
+        strategy.experience_event,
+        strategy.strategy_text,
+        strategy.body,
+        " ".join(strategy.tags.values_list("name", flat=True)),
+        *strategy.comments.filter(is_hidden=False).values_list("body", flat=True),
+    ]
+    return "\n".join(part for part in parts if part).lower()
+
+
+def strategy_reindex(*, strategy: Strategy) -> None:
+    """Caller holds the strategy row lock (or is the only writer)."""
+    Strategy.objects.filter(pk=strategy.pk).update(search_document=search_document_for(strategy))
+
+
+@transaction.atomic
+def strategy_create(*, actor: Any, content: StrategyContent, summary: str = "") -> Strategy:
+    require(can_create_strategy(actor), _("Only analysts and managers create strategies."))
+    content = _clean(content)
+    now = timezone.now()
+    strategy = Strategy.objects.create(
+        title=content.title,
+        product=content.product,
+        layer=content.layer,
+        experience_event=content.experience_event,
+        strategy_text=content.strategy_text,
+        body=content.body,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+        current_revision=1,
+    )
+    _apply(strategy, content, now=now)
+    _write_revision(strategy, content, number=1, actor=actor, summary=summary or _("Created"), now=now)
+    strategy_reindex(strategy=strategy)
+    follow_create(user=actor, target=strategy)
+    for issue in content.issues:
+        notify_followers(
+            target=issue,
+            kind="edit",
+            title=_("New strategy for issue “%(issue)s”: %(title)s")
+            % {"issue": issue.title, "title": strategy.title},
+            url=strategy.get_absolute_url(),
+            body=content.strategy_text,
+            actor=actor,
+        )
+    strategy.refresh_from_db()
+    return strategy
+
+
+@transaction.atomic
+def strategy_update(
+    *, strategy: Strategy, actor: Any, base_revision: int, content: StrategyContent, summary: str = ""
+) -> Strategy:
+    """Save a new revision if nobody saved since `base_revision`; otherwise raise a conflict.
+
+    Saving identical content writes no revision and returns the strategy unchanged.
+    """
+    require(is_member(actor))
+    content = _clean(content)
+    locked = Strategy.objects.select_for_update().get(pk=strategy.pk)
+    if not locked.can_edit():
+        raise ApplicationError(
+            _("This strategy is %(status)s; its page can no longer be edited.")
+            % {"status": locked.get_status_display()},
+            code="closed",
+        )
+    if locked.current_revision != base_revision:
+        raise _conflict(locked, base_revision, yours=content)
+    if current_content(locked).snapshot() == content.snapshot():
+        return locked
+    now = timezone.now()
+    number = base_revision + 1
+    _write_revision(locked, content, number=number, actor=actor, summary=summary, now=now)
+    _apply(locked, content, now=now)
+    locked.current_revision = number
+    locked.save(
+        update_fields=[
+            "title", "product", "layer", "experience_event", "strategy_text", "body",
+            "updated_at", "last_activity_at", "current_revision",
+        ]
+    )  # fmt: skip
+    strategy_reindex(strategy=locked)
+    follow_create(user=actor, target=locked)
+    notify_followers(
+        target=locked,
+        kind="edit",
+        title=_("%(user)s edited “%(title)s” (revision %(number)s)")
+        % {"user": _display(actor), "title": locked.title, "number": number},
+        url=reverse("proposals:diff", args=[locked.pk]) + f"?from={base_revision}&to={number}",
+        body=summary,
+        actor=actor,
+    )
+    return locked
+
+
+@transaction.atomic
+def strategy_restore(*, strategy: Strategy, actor: Any, number: int, base_revision: int) -> Strategy:
+    """Restore revision `number` by saving its content as a new revision (history is never cut)."""
+    try:
+        revision = Revision.objects.get(strategy=strategy, number=number)
+    except Revision.DoesNotExist as error:
+        raise ApplicationError(_("No such revision."), code="not_found") from error
+    content = revision_content(revision)
+    updated = strategy_update(
+        strategy=strategy,
+        actor=actor,
+        base_revision=base_revision,
+        content=content,
+        summary=_("Restored revision %(number)s") % {"number": number},
+    )
+    if updated.current_revision == base_revision:
+        raise ApplicationError(_("The page already has the content of that revision."), code="unchanged")
+    Revision.objects.filter(strategy=updated, number=updated.current_revision).update(restored_from=number)
+    return updated
+
+
+def _display(user: Any) -> str:
+    return user.get_full_name() or user.get_username()

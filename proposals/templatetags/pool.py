@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+from django.utils.safestring import SafeString
+
+from ..markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def pool_markdown(text: str, mentions: Iterable[str] | None = None) -> SafeString:
+    """Sanitised Markdown; `mentions` are the user names to highlight as @mentions."""
+    return render_markdown(text, mentions=mentions or ())

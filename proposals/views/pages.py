@@ -1,0 +1,280 @@
+"""Strategy pages: list, create, read, edit (with the conflict page), history, diff, restore."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cxops.errors import ApplicationError
+from cxops.models import ExperienceLayer, Product
+from cxops.services.notifications import is_following
+
+from ..forms import RestoreForm, StrategyEditForm, StrategyForm, initial_for
+from ..markdown import mentioned_usernames, render_markdown
+from ..models import Revision, Strategy, StrategyStatus, Tag, Vote
+from ..policies import can_answer, can_create_strategy, can_moderate, can_vote
+from ..selectors import SORTS, comment_thread, flatten_thread, revision_diff, status_counts, strategy_list
+from ..services.strategies import strategy_create, strategy_restore, strategy_update
+from ..services.transitions import available_moves
+from ._helpers import flash_error, form_error
+
+
+def _strategy(pk: int) -> Strategy:
+    return get_object_or_404(Strategy.objects.select_related("product", "created_by", "merged_into"), pk=pk)
+
+
+def strategy_list_view(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    sort = params.get("sort") if params.get("sort") in SORTS else "activity"
+    issue = params.get("issue", "")
+    queryset = strategy_list(
+        query=params.get("q", "")[:200],
+        status=params.get("status", "") if params.get("status") in StrategyStatus.values else "",
+        product=params.get("product", "")[:50],
+        layer=params.get("layer", "") if params.get("layer") in ExperienceLayer.values else "",
+        tag=params.get("tag", "")[:40],
+        issue=int(issue) if issue.isdigit() else None,
+        followed_by=request.user if params.get("following") else None,
+        sort=sort,
+    )
+    counts = status_counts()
+    page = Paginator(queryset, 20).get_page(params.get("page"))
+    query_without_page = params.copy()
+    query_without_page.pop("page", None)
+    return render(
+        request,
+        "proposals/list.html",
+        {
+            "page": page,
+            "params": params,
+            "sort": sort,
+            "sorts": [
+                ("activity", _("Recent activity")),
+                ("votes", _("Most support")),
+                ("status", _("Status")),
+                ("new", _("Newest")),
+            ],
+            "statuses": [(code, label, counts.get(code, 0)) for code, label in StrategyStatus.choices],
+            "products": Product.objects.filter(is_active=True),
+            "layers": ExperienceLayer.choices,
+            "popular_tags": Tag.objects.all()[:30],
+            "query_without_page": query_without_page.urlencode(),
+            "can_create": can_create_strategy(request.user),
+        },
+    )
+
+
+def strategy_create_view(request: HttpRequest) -> HttpResponse:
+    if not can_create_strategy(request.user):
+        raise PermissionDenied
+    form = StrategyForm(request.POST or None, initial={"issues": request.GET.getlist("issue")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            strategy = strategy_create(
+                actor=request.user, content=form.content(), summary=form.cleaned_data.get("summary", "")
+            )
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Strategy created. Open it for discussion when it is ready."))
+            return redirect(strategy)
+    return render(request, "proposals/form.html", {"form": form, "creating": True})
+
+
+def strategy_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    strategy = _strategy(pk)
+    user = request.user
+    thread = flatten_thread(comment_thread(strategy))
+    written = set().union(*(mentioned_usernames(node.comment.body) for node in thread)) if thread else set()
+    mentions = set(get_user_model().objects.filter(username__in=written).values_list("username", flat=True))
+    votes = list(Vote.objects.filter(strategy=strategy).select_related("voter", "carried_from"))
+    my_vote = next((vote for vote in votes if vote.voter_id == user.pk), None)
+    timeline = list(strategy.status_changes.select_related("actor"))
+    return render(
+        request,
+        "proposals/detail.html",
+        {
+            "strategy": strategy,
+            "body_html": render_markdown(strategy.body),
+            "issues": strategy.issues.select_related("product"),
+            "tags": strategy.tags.all(),
+            "thread": thread,
+            "mention_names": mentions,
+            "votes": votes,
+            "my_vote": my_vote,
+            "timeline": timeline,
+            "moves": available_moves(user, strategy),
+            "duplicates": strategy.duplicates.all(),
+            "following": is_following(user=user, target=strategy),
+            "can_vote": can_vote(user) and strategy.is_voting_open(),
+            "is_voter": can_vote(user),
+            "can_answer": can_answer(user),
+            "can_moderate": can_moderate(user),
+            "latest_revision": strategy.revisions.select_related("author").first(),
+        },
+    )
+
+
+def strategy_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    strategy = _strategy(pk)
+    if not strategy.can_edit():
+        messages.error(request, _("This strategy is closed; its page can no longer be edited."))
+        return redirect(strategy)
+    if request.method != "POST":
+        form = StrategyEditForm(initial=initial_for(strategy))
+        return render(request, "proposals/form.html", {"form": form, "strategy": strategy})
+    form = StrategyEditForm(request.POST)
+    if form.is_valid():
+        base = form.cleaned_data["base_revision"]
+        try:
+            updated = strategy_update(
+                strategy=strategy,
+                actor=request.user,
+                base_revision=base,
+                content=form.content(),
+                summary=form.cleaned_data.get("summary", ""),
+            )
+        except ApplicationError as error:
+            if error.code == "conflict":
+                return _conflict_page(request, strategy, form, error)
+            flash_error(request, error)
+            return redirect(strategy)
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            if updated.current_revision == base:
+                messages.info(request, _("Nothing changed, so no new revision was saved."))
+            else:
+                messages.success(
+                    request, _("Saved as revision %(number)s.") % {"number": updated.current_revision}
+                )
+            return redirect(updated)
+    return render(request, "proposals/form.html", {"form": form, "strategy": strategy})
+
+
+def _conflict_page(
+    request: HttpRequest, strategy: Strategy, form: StrategyEditForm, error: ApplicationError
+) -> HttpResponse:
+    """Their change (base → current) and your text kept in a form based on the current revision."""
+    base_number = error.extra["base_revision"]
+    current_number = error.extra["current_revision"]
+    revisions = {
+        r.number: r
+        for r in Revision.objects.filter(
+            strategy=strategy, number__in=[base_number, current_number]
+        ).select_related("author", "product")
+    }
+    current = revisions.get(current_number)
+    base = revisions.get(base_number)
+    content = form.content()
+    yours = Revision(
+        strategy=strategy,
+        number=0,
+        title=content.title,
+        product=content.product,
+        layer=content.layer,
+        experience_event=content.experience_event,
+        issue_ids=sorted(issue.pk for issue in content.issues),
+        strategy_text=content.strategy_text,
+        body=content.body,
+        tag_names=list(content.tags),
+    )
+    data = request.POST.copy()
+    data["base_revision"] = str(current_number)  # saving this form again merges onto the current one
+    merged_form = StrategyEditForm(data)
+    merged_form.is_valid()
+    return render(
+        request,
+        "proposals/conflict.html",
+        {
+            "strategy": strategy,
+            "form": merged_form,
+            "message": error.message,
+            "base": base,
+            "current": current,
+            "their_changes": revision_diff(base, current) if base and current else [],
+            "your_changes": revision_diff(current, yours) if current else [],
+        },
+        status=409,
+    )
+
+
+def strategy_history_view(request: HttpRequest, pk: int) -> HttpResponse:
+    strategy = _strategy(pk)
+    revisions = list(strategy.revisions.select_related("author").order_by("-number"))
+    return render(request, "proposals/history.html", {"strategy": strategy, "revisions": revisions})
+
+
+def _revision(strategy: Strategy, number: str | int | None) -> Revision:
+    try:
+        return Revision.objects.select_related("author", "product").get(
+            strategy=strategy, number=int(number or 0)
+        )
+    except (ValueError, Revision.DoesNotExist) as error:
+        raise Http404 from error
+
+
+def strategy_diff_view(request: HttpRequest, pk: int) -> HttpResponse:
+    strategy = _strategy(pk)
+    newest = strategy.current_revision
+    new = _revision(strategy, request.GET.get("to") or newest)
+    old = _revision(strategy, request.GET.get("from") or max(new.number - 1, 1))
+    if old.number > new.number:
+        old, new = new, old
+    return render(
+        request,
+        "proposals/diff.html",
+        {
+            "strategy": strategy,
+            "old": old,
+            "new": new,
+            "changes": revision_diff(old, new),
+            "numbers": list(range(1, newest + 1)),
+        },
+    )
+
+
+def revision_detail_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    strategy = _strategy(pk)
+    revision = _revision(strategy, number)
+    return render(
+        request,
+        "proposals/revision.html",
+        {
+            "strategy": strategy,
+            "revision": revision,
+            "body_html": render_markdown(revision.body),
+            "issues": revision.issue_ids,
+            "restore_form": RestoreForm(initial={"base_revision": strategy.current_revision}),
+        },
+    )
+
+
+@require_POST
+def revision_restore_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    strategy = _strategy(pk)
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        updated = strategy_restore(
+            strategy=strategy,
+            actor=request.user,
+            number=number,
+            base_revision=form.cleaned_data["base_revision"],
+        )
+    except ApplicationError as error:
+        flash_error(request, error)
+        return redirect("proposals:history", pk=strategy.pk)
+    messages.success(
+        request,
+        _("Revision %(old)s restored as revision %(new)s.")
+        % {"old": number, "new": updated.current_revision},
+    )
+    return redirect(updated)
