@@ -1,15 +1,14 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from cxops.views.pending import section_pending
+from rules_lifecycle.views import rules
 
 app_name = "rules"
 
 urlpatterns = [
-    path(
-        "",
-        section_pending,
-        {"title": _("Rules"), "description": _("Experience rules from adoption to retirement.")},
-        name="board",
-    ),
+    path("", rules.rule_board_view, name="board"),
+    path("from-strategy/<int:strategy_pk>/", rules.rule_create_view, name="create"),
+    path("<int:pk>/", rules.rule_detail_view, name="detail"),
+    path("<int:pk>/edit/", rules.rule_edit_view, name="edit"),
+    path("<int:pk>/move/", rules.rule_transition_view, name="transition"),
+    path("<int:pk>/follow/", rules.rule_follow_view, name="follow"),
 ]

@@ -1,0 +1,170 @@
+"""Forms parse and validate input for the rule pages; they never save (the services do)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cxops.models import ExperienceLayer, Product
+from rules_lifecycle.models import ExperienceRule, ImplementingSystem, RuleStatus, Timing
+from rules_lifecycle.selectors.rules import rule_owner_choices, rule_owners_with_rules
+from rules_lifecycle.services.rules import DESIGN_FIELDS, SCOPE_FIELDS
+from rules_lifecycle.transitions import REASON_MAX_LENGTH
+
+
+class PercentField(forms.FloatField):
+    """Stored as a share (0.05), shown and typed as a percentage (5)."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return round(value * 100, 4)
+        return value
+
+    def to_python(self, value: Any) -> float | None:
+        number = super().to_python(value)
+        return None if number is None else number / 100
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        full_name = obj.get_full_name()
+        return f"{full_name} ({obj.username})" if full_name else obj.username
+
+
+RULE_FIELDS = [
+    "name",
+    "owner",
+    "trigger_event",
+    "trigger_condition",
+    "trigger_action",
+    "trigger_notes",
+    "implementing_system",
+    "timing",
+    "layer",
+    "products",
+    "channels",
+    "segments",
+    "control_products",
+    "control_channels",
+    "control_segments",
+    "pre_window_days",
+    "burn_in_days",
+    "post_window_days",
+    "minimum_worthwhile_effect",
+    "guardrail_margin",
+    "review_after_days",
+]
+
+
+class RuleForm(forms.ModelForm):
+    """Create (from a strategy) and edit.  Fields the actor may not change now are disabled."""
+
+    owner = OwnerChoiceField(queryset=rule_owner_choices(), label=_("owner"))
+    minimum_worthwhile_effect = PercentField(
+        label=_("minimum worthwhile effect (%)"),
+        min_value=0.1,
+        max_value=99,
+        help_text=_("The smallest relative improvement worth the rule's cost; default 5%."),
+    )
+    guardrail_margin = PercentField(
+        label=_("guardrail margin (%)"),
+        min_value=0.1,
+        max_value=99,
+        help_text=_("How much worse (relative) the other two measures may get; default 10%."),
+    )
+
+    class Meta:
+        model = ExperienceRule
+        fields = RULE_FIELDS
+        widgets = {
+            "trigger_condition": forms.Textarea(attrs={"rows": 2}),
+            "trigger_action": forms.Textarea(attrs={"rows": 2}),
+            "trigger_notes": forms.Textarea(attrs={"rows": 3}),
+            **{field: forms.CheckboxSelectMultiple for field in SCOPE_FIELDS},
+        }
+
+    def __init__(self, *args: Any, owner_editable: bool, design_editable: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = rule_owner_choices()
+        for name in SCOPE_FIELDS:
+            self.fields[name].queryset = self.fields[name].queryset.filter(is_active=True)
+        if not owner_editable:
+            self.fields["owner"].disabled = True
+        if not design_editable:
+            for name in DESIGN_FIELDS:
+                self.fields[name].disabled = True
+
+    def _post_clean(self) -> None:
+        # The services validate the whole design (and the database enforces it); skip the
+        # ModelForm's own instance validation, which would check a half-built rule.
+        pass
+
+    def changed_values(self) -> dict[str, Any]:
+        """The submitted, enabled fields: what an edit asks the service to change."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.fields
+            if name in self.cleaned_data and not self.fields[name].disabled
+        }
+
+
+class RuleEditForm(RuleForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(choices=RuleStatus.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("reason"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _blank(label: Any) -> list[tuple[str, Any]]:
+    return [("", label)]
+
+
+class BoardFilterForm(forms.Form):
+    product = forms.ChoiceField(label=_("product"), required=False)
+    owner = forms.TypedChoiceField(label=_("owner"), required=False, coerce=int, empty_value=None)
+    system = forms.ChoiceField(
+        label=_("implementing system"),
+        required=False,
+        choices=_blank(_("All systems")) + list(ImplementingSystem.choices),
+    )
+    timing = forms.ChoiceField(
+        label=_("timing"), required=False, choices=_blank(_("Instant and non-instant")) + list(Timing.choices)
+    )
+    layer = forms.ChoiceField(
+        label=_("target layer"),
+        required=False,
+        choices=_blank(_("All layers")) + list(ExperienceLayer.choices),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = _blank(_("All products")) + [
+            (product.code, product.name) for product in Product.objects.filter(is_active=True)
+        ]
+        self.fields["owner"].choices = _blank(_("All owners")) + [
+            (str(user.pk), user.get_full_name() or user.username) for user in rule_owners_with_rules()
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        return {key: value for key, value in self.cleaned_data.items() if value not in ("", None)}
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (or on the form when not a field)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

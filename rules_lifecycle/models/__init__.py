@@ -1,0 +1,24 @@
+"""The rules app's tables.  Each sub-domain module is re-exported here (one import line each)."""
+
+from rules_lifecycle.transitions import RuleStatus
+
+from .rules import (
+    MEASURE_LABELS,
+    PRIMARY_MEASURE,
+    SYSTEMS_FOR_TIMING,
+    ExperienceRule,
+    ImplementingSystem,
+    RuleTransition,
+    Timing,
+)
+
+__all__ = [
+    "MEASURE_LABELS",
+    "PRIMARY_MEASURE",
+    "SYSTEMS_FOR_TIMING",
+    "ExperienceRule",
+    "ImplementingSystem",
+    "RuleStatus",
+    "RuleTransition",
+    "Timing",
+]

@@ -1,0 +1,270 @@
+"""The experience rule's state machine: the one place where a rule's status changes.
+
+States (PRODUCT.md, "Execute")::
+
+    proposed → approved → implementing → live → under_review → kept
+        │                     ▲                     │    │
+        ▼                     └───── send back ─────┘    ▼
+    rejected                                           retired   (also from live and kept)
+
+Choices beyond the letter of PRODUCT.md, and why:
+
+- **kept → under_review.**  "用进废退" is not a one-off verdict: a kept rule is reviewed again
+  (yearly, or when its product's situation changes), and the review can then keep, improve or
+  retire it.  The owner may ask for that review too, since they watch the rule day to day.
+- **kept → retired** (manager).  A product is withdrawn or the rule is superseded: no review can
+  change that, so the manager retires it directly, with a reason.
+- **live → retired** (manager).  A rule that visibly harms customers must be switched off now,
+  not after a review cycle; the reason is mandatory and is on the record.
+- **No exit from approved / implementing but forward**, as PRODUCT.md draws it: a rule is retired
+  only after it has run (retiring is a decision about measured effect), and `rejected` is only for
+  proposals.  `rejected` and `retired` are final.
+
+Who moves what: product owners own rules and move them through implementation; managers approve,
+keep, send back and retire (PRODUCT.md, "People").  "Owner" means *this rule's* owner, who must
+also still hold the product-owner role; a manager may also make every owner move (managers can do
+everything the roles below them can).  Analysts, frontline staff, administrators and product owners
+of other rules make no moves.
+
+Moves that undo or end someone's work (reject, send back, retire) need a reason; so does keeping a
+rule, because a keep decision is what the next review starts from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cxops.errors import ApplicationError
+from cxops.roles import Role, has_role
+
+if TYPE_CHECKING:
+    from rules_lifecycle.models import ExperienceRule, RuleTransition
+
+
+class RuleStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    IMPLEMENTING = "implementing", _("Implementing")
+    LIVE = "live", _("Live")
+    UNDER_REVIEW = "under_review", _("Under review")
+    KEPT = "kept", _("Kept")
+    RETIRED = "retired", _("Retired")
+    REJECTED = "rejected", _("Rejected")
+
+
+# Board order: the way a rule travels.
+STATUS_ORDER: tuple[RuleStatus, ...] = (
+    RuleStatus.PROPOSED,
+    RuleStatus.APPROVED,
+    RuleStatus.IMPLEMENTING,
+    RuleStatus.LIVE,
+    RuleStatus.UNDER_REVIEW,
+    RuleStatus.KEPT,
+    RuleStatus.RETIRED,
+    RuleStatus.REJECTED,
+)
+# The rule runs in its system in these states (it has a go-live date).
+RUNNING_STATUSES = frozenset({RuleStatus.LIVE, RuleStatus.UNDER_REVIEW, RuleStatus.KEPT})
+# Nothing more happens to a rule in these states: no moves, no edits.
+FINAL_STATUSES = frozenset({RuleStatus.RETIRED, RuleStatus.REJECTED})
+# The evaluation design is fixed when a rule goes live (../shared/EVALUATION.md); it can be changed
+# only while the rule is not running.
+DESIGN_EDITABLE_STATUSES = frozenset({RuleStatus.PROPOSED, RuleStatus.APPROVED, RuleStatus.IMPLEMENTING})
+
+
+class Mover(models.TextChoices):
+    """Who may make a move: the rule's own owner, or any manager."""
+
+    OWNER = "owner", _("Rule owner")
+    MANAGER = "manager", _("Manager")
+
+
+@dataclass(frozen=True)
+class Move:
+    source: RuleStatus
+    target: RuleStatus
+    movers: frozenset[Mover]
+    reason_required: bool
+    label: Any  # lazy translation: the button text
+    danger: bool = False  # shown as a red button (ends or undoes work)
+
+
+_BOTH = frozenset({Mover.OWNER, Mover.MANAGER})
+_MANAGER = frozenset({Mover.MANAGER})
+
+MOVES: tuple[Move, ...] = (
+    Move(RuleStatus.PROPOSED, RuleStatus.APPROVED, _MANAGER, False, _("Approve")),
+    Move(RuleStatus.PROPOSED, RuleStatus.REJECTED, _MANAGER, True, _("Reject"), danger=True),
+    Move(RuleStatus.APPROVED, RuleStatus.IMPLEMENTING, _BOTH, False, _("Start implementing")),
+    Move(RuleStatus.IMPLEMENTING, RuleStatus.LIVE, _BOTH, False, _("Go live")),
+    Move(RuleStatus.LIVE, RuleStatus.UNDER_REVIEW, _BOTH, False, _("Submit for review")),
+    Move(RuleStatus.LIVE, RuleStatus.RETIRED, _MANAGER, True, _("Retire now"), danger=True),
+    Move(RuleStatus.UNDER_REVIEW, RuleStatus.KEPT, _MANAGER, True, _("Keep")),
+    Move(RuleStatus.UNDER_REVIEW, RuleStatus.IMPLEMENTING, _MANAGER, True, _("Send back to improve")),
+    Move(RuleStatus.UNDER_REVIEW, RuleStatus.RETIRED, _MANAGER, True, _("Retire"), danger=True),
+    Move(RuleStatus.KEPT, RuleStatus.UNDER_REVIEW, _BOTH, False, _("Review again")),
+    Move(RuleStatus.KEPT, RuleStatus.RETIRED, _MANAGER, True, _("Retire"), danger=True),
+)
+MOVES_BY_PAIR: dict[tuple[str, str], Move] = {(m.source, m.target): m for m in MOVES}
+
+REASON_MAX_LENGTH = 2000
+
+
+def movers_for(*, rule: ExperienceRule, actor: Any) -> frozenset[Mover]:
+    """The capacities in which `actor` acts on `rule` (possibly none)."""
+    capacities = set()
+    if has_role(actor, Role.MANAGER):
+        capacities.add(Mover.MANAGER)
+    if (
+        getattr(actor, "pk", None) is not None
+        and actor.pk == rule.owner_id
+        and has_role(actor, Role.PRODUCT_OWNER)
+    ):
+        capacities.add(Mover.OWNER)
+    return frozenset(capacities)
+
+
+def moves_from(status: str) -> list[Move]:
+    return [move for move in MOVES if move.source == status]
+
+
+def available_moves(*, rule: ExperienceRule, actor: Any) -> list[Move]:
+    """The moves `actor` may make on `rule` now: what the rule page shows as buttons."""
+    capacities = movers_for(rule=rule, actor=actor)
+    return [move for move in moves_from(rule.status) if move.movers & capacities]
+
+
+def check_move(*, rule: ExperienceRule, to_status: str, actor: Any, reason: str) -> Move:
+    """Raise ApplicationError unless `actor` may move `rule` to `to_status` with this reason."""
+    if to_status not in RuleStatus.values:
+        raise ApplicationError(
+            gettext("“%(status)s” is not a rule status.") % {"status": to_status}, code="invalid"
+        )
+    current = RuleStatus(rule.status)
+    target = RuleStatus(to_status)
+    move = MOVES_BY_PAIR.get((current, target))
+    if move is None:
+        allowed = [m.target.label for m in moves_from(current)]
+        if allowed:
+            message = gettext(
+                "A rule cannot go from “%(current)s” to “%(target)s”. From “%(current)s” it can go to: %(allowed)s."
+            ) % {
+                "current": current.label,
+                "target": target.label,
+                "allowed": gettext(", ").join(str(a) for a in allowed),
+            }
+        else:
+            message = gettext("The rule is “%(current)s”: that is final, it cannot move any more.") % {
+                "current": current.label
+            }
+        raise ApplicationError(
+            message,
+            code="illegal_transition",
+            extra={"from_status": current.value, "allowed": [m.target.value for m in moves_from(current)]},
+        )
+    if not (move.movers & movers_for(rule=rule, actor=actor)):
+        who = gettext(" or ").join(str(m.label) for m in sorted(move.movers))
+        raise ApplicationError(
+            gettext("Only %(who)s may move a rule from “%(current)s” to “%(target)s”.")
+            % {"who": who, "current": current.label, "target": target.label},
+            code="forbidden",
+        )
+    if move.reason_required and not reason.strip():
+        raise ApplicationError(
+            gettext("Moving a rule to “%(target)s” needs a reason.") % {"target": target.label},
+            code="invalid",
+            extra={"fields": {"reason": [gettext("Give a reason.")]}},
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ApplicationError(
+            gettext("The reason is too long (at most %(max)d characters).") % {"max": REASON_MAX_LENGTH},
+            code="invalid",
+            extra={"fields": {"reason": [gettext("Shorten the reason.")]}},
+        )
+    return move
+
+
+def rule_transition(
+    *,
+    rule: ExperienceRule,
+    to_status: str,
+    actor: Any,
+    reason: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> RuleTransition:
+    """Move `rule` to `to_status`: the only code that assigns a rule's status.
+
+    Locks the rule's row, re-reads it and checks the move against the row as it is *now*, so of
+    two people moving the same rule at once the second sees the first's result and is refused.
+    Sets the go-live date when the rule goes live (and its review date), the retirement date when
+    it is retired, writes the transition record and, after commit, notifies the rule's followers
+    and owner.  `rule` is refreshed in place.
+
+    `occurred_at` backdates the move; only for loading history (demo data, a migration from an
+    older system).  Pages and the API never pass it.
+    """
+    from rules_lifecycle.models import ExperienceRule, RuleTransition
+
+    reason = (reason or "").strip()
+    at = occurred_at or timezone.now()
+    if timezone.is_naive(at):
+        raise ValueError("occurred_at must be aware")
+    with transaction.atomic():
+        locked = ExperienceRule.objects.select_for_update().get(pk=rule.pk)
+        check_move(rule=locked, to_status=to_status, actor=actor, reason=reason)
+        from_status = locked.status
+        locked.status = to_status
+        locked.version += 1
+        locked.updated_at = at
+        fields = ["status", "version", "updated_at"]
+        day = timezone.localdate(at)
+        if to_status == RuleStatus.LIVE:
+            # Going live again after an improvement starts a new evaluation period.
+            locked.go_live_on = day
+            locked.review_due_on = day + dt.timedelta(days=locked.review_after_days)
+            fields += ["go_live_on", "review_due_on"]
+        elif to_status == RuleStatus.RETIRED:
+            locked.retired_on = day
+            fields.append("retired_on")
+        locked._change_reason = reason or f"{from_status} → {to_status}"
+        locked._history_user = actor
+        locked._history_date = at
+        locked.save(update_fields=fields)
+        record = RuleTransition.objects.create(
+            rule=locked,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            reason=reason,
+            created_at=at,
+        )
+        _notify(rule=locked, record=record, actor=actor)
+    rule.refresh_from_db()
+    return record
+
+
+def _notify(*, rule: ExperienceRule, record: RuleTransition, actor: Any) -> None:
+    from cxops.models import NotificationKind
+    from cxops.services.notifications import notify_followers
+
+    title = gettext("Rule “%(name)s”: %(from)s → %(to)s") % {
+        "name": rule.name,
+        "from": RuleStatus(record.from_status).label,
+        "to": RuleStatus(record.to_status).label,
+    }
+    notify_followers(
+        target=rule,
+        kind=NotificationKind.RULE,
+        title=title,
+        body=record.reason,
+        url=rule.get_absolute_url(),
+        actor=actor,
+        extra_recipient_ids=[rule.owner_id],
+    )

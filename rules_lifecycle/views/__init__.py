@@ -1,0 +1,1 @@
+"""Pages of the rules app, by sub-domain."""

@@ -1,0 +1,191 @@
+"""Rule pages: the board, a rule's page with its moves and timeline, create from a strategy, edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cxops.errors import ApplicationError
+from cxops.roles import Role, has_role
+from cxops.services.notifications import follow_create, follow_delete, is_following
+from proposals.models import Strategy, StrategyStatus
+from rules_lifecycle.forms import BoardFilterForm, RuleEditForm, RuleForm, TransitionForm, add_service_errors
+from rules_lifecycle.models import MEASURE_LABELS, ExperienceRule
+from rules_lifecycle.selectors.rules import rule_board, rule_detail, strategies_awaiting_rules
+from rules_lifecycle.selectors.timeline import rule_timeline
+from rules_lifecycle.services.rules import rule_create_from_strategy, rule_update
+from rules_lifecycle.transitions import available_moves, moves_from, rule_transition
+
+
+def _may_create(user: Any) -> bool:
+    return has_role(user, Role.PRODUCT_OWNER, Role.MANAGER)
+
+
+def _may_edit(user: Any, rule: ExperienceRule) -> bool:
+    owns = user.pk == rule.owner_id and has_role(user, Role.PRODUCT_OWNER)
+    return not rule.is_final and (owns or has_role(user, Role.MANAGER))
+
+
+def rule_board_view(request: HttpRequest) -> HttpResponse:
+    filter_form = BoardFilterForm(request.GET or None)
+    filters = filter_form.filters()
+    columns = rule_board(**filters)
+    return render(
+        request,
+        "rules_lifecycle/board.html",
+        {
+            "filter_form": filter_form,
+            "filtered": bool(filters),
+            "columns": columns,
+            "total": sum(len(column.rules) for column in columns),
+            "awaiting": strategies_awaiting_rules() if _may_create(request.user) else [],
+        },
+    )
+
+
+def rule_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        rule = rule_detail(pk=pk)
+    except ExperienceRule.DoesNotExist:
+        raise Http404 from None
+    moves = available_moves(rule=rule, actor=request.user)
+    return render(
+        request,
+        "rules_lifecycle/detail.html",
+        {
+            "rule": rule,
+            "moves": moves,
+            "reason_required_labels": [str(move.label) for move in moves if move.reason_required],
+            # Shown to people who may not move the rule, so the page explains what happens next.
+            "next_moves": moves_from(rule.status),
+            "transition_form": TransitionForm(),
+            "timeline": rule_timeline(rule),
+            "can_edit": _may_edit(request.user, rule),
+            "following": is_following(user=request.user, target=rule),
+            "primary_measure_label": MEASURE_LABELS[rule.primary_measure],
+            "guardrail_labels": [MEASURE_LABELS[measure] for measure in rule.guardrail_measures],
+            "mwe_percent": f"{rule.minimum_worthwhile_effect * 100:g}",
+            "guardrail_percent": f"{rule.guardrail_margin * 100:g}",
+        },
+    )
+
+
+@require_POST
+def rule_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(ExperienceRule, pk=pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a move from the rule's page."))
+        return redirect(rule)
+    try:
+        record = rule_transition(
+            rule=rule,
+            to_status=form.cleaned_data["to_status"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(rule)
+    messages.success(request, _("The rule is now “%(status)s”.") % {"status": record.to_label})
+    return redirect(rule)
+
+
+def _strategy_initial(strategy: Strategy, user: Any) -> dict[str, Any]:
+    return {
+        "name": strategy.title,
+        "owner": user.pk if has_role(user, Role.PRODUCT_OWNER) else None,
+        "trigger_event": strategy.experience_event,
+        "trigger_action": strategy.strategy_text,
+        "layer": strategy.layer,
+        "products": [strategy.product_id],
+    }
+
+
+def rule_create_view(request: HttpRequest, strategy_pk: int) -> HttpResponse:
+    if not _may_create(request.user):
+        raise PermissionDenied
+    strategy = get_object_or_404(Strategy.objects.select_related("product"), pk=strategy_pk)
+    if strategy.status != StrategyStatus.ACCEPTED:
+        messages.error(
+            request,
+            _("Rules are made from accepted strategies; “%(title)s” is %(status)s.")
+            % {"title": strategy.title, "status": StrategyStatus(strategy.status).label},
+        )
+        return redirect(strategy)
+    is_manager = has_role(request.user, Role.MANAGER)
+    form = RuleForm(
+        request.POST or None,
+        initial=_strategy_initial(strategy, request.user),
+        owner_editable=is_manager,
+        design_editable=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.changed_values()
+        values["owner"] = values.get("owner") if is_manager else request.user
+        try:
+            rule = rule_create_from_strategy(strategy=strategy, actor=request.user, **values)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Rule proposed. A manager approves it next."))
+            return redirect(rule)
+    return render(request, "rules_lifecycle/form.html", {"form": form, "strategy": strategy, "rule": None})
+
+
+def rule_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(ExperienceRule.objects.select_related("strategy", "owner"), pk=pk)
+    if not _may_edit(request.user, rule):
+        if rule.is_final:
+            messages.error(
+                request,
+                _("The rule is %(status)s: it can no longer be edited.") % {"status": rule.status_label},
+            )
+            return redirect(rule)
+        raise PermissionDenied
+    form = RuleEditForm(
+        request.POST or None,
+        instance=rule,
+        initial={"version": rule.version},
+        owner_editable=has_role(request.user, Role.MANAGER),
+        design_editable=rule.can_edit_design(),
+    )
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        changes = form.changed_values()
+        version = changes.pop("version")
+        try:
+            rule_update(rule=rule, actor=request.user, expected_version=version, changes=changes)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ApplicationError as error:
+            conflict = error.code == "conflict"
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Rule saved."))
+            return redirect(rule)
+    return render(
+        request,
+        "rules_lifecycle/form.html",
+        {"form": form, "strategy": rule.strategy, "rule": rule, "conflict": conflict},
+    )
+
+
+@require_POST
+def rule_follow_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(ExperienceRule, pk=pk)
+    if request.POST.get("follow") == "0":
+        follow_delete(user=request.user, target=rule)
+        messages.success(request, _("You no longer follow this rule."))
+    else:
+        follow_create(user=request.user, target=rule)
+        messages.success(request, _("You follow this rule: its moves are sent to your notifications."))
+    return redirect(rule)
