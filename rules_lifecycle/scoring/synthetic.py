@@ -1,0 +1,120 @@
+"""Synthetic daily metrics with a known true effect, for the calibration tests, the benchmark
+and the demo.  The data-generating process follows EVALUATION.md § Must be shown to be right:
+a weekday pattern and shocks shared by all scopes, and independent day-to-day noise per scope
+(15 % on the complaint rate by default), with Poisson counts and multinomial survey answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from .types import DailySeries, Design, Measure
+
+WEEKDAY = np.array([1.10, 1.06, 1.00, 0.98, 1.02, 0.90, 0.84])
+LEVELS = (1, 2, 3, 4, 5)
+BASE_SCORES = np.array([0.05, 0.07, 0.16, 0.37, 0.35])  # mean ≈ 3.9 on a 1–5 scale
+
+
+@dataclass(frozen=True)
+class Truth:
+    """True relative effects of the rule on the treated scope after go-live (burn-in included)."""
+
+    complaint_rate: float = 0.0
+    activity: float = 0.0
+    satisfaction_points: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    users: float = 500_000
+    complaint_rate: float = 0.002  # ≈ 1,000 complaints a day
+    active_share: float = 0.55
+    responses_per_day: float = 300
+    complaint_noise: float = 0.15  # per-scope daily log-noise on the complaint rate
+    activity_noise: float = 0.03
+    satisfaction_noise: float = 0.04  # per-scope daily noise of the mean score, in points
+    shared_shock: float = 0.10  # daily log-shock shared by every scope
+
+
+def scope_pair(
+    rng: np.random.Generator,
+    *,
+    start: date,
+    days: int,
+    go_live: date,
+    truth: Truth,
+    scenario: Scenario | None = None,
+    control_scale: float = 1.3,
+) -> tuple[DailySeries, DailySeries]:
+    """A treated scope and a control scope on one date axis; the effect starts at go-live."""
+    s = scenario or Scenario()
+    weekday = WEEKDAY[(np.arange(days) + start.weekday()) % 7]
+    shock = rng.normal(0, s.shared_shock, days)
+    after = np.arange(days) >= (go_live - start).days
+
+    def one(scale: float, treated: bool) -> DailySeries:
+        users = np.round(s.users * scale * (1 + 0.0002 * np.arange(days)))
+        log_complaint = (
+            np.log(s.complaint_rate) + np.log(weekday) + shock + rng.normal(0, s.complaint_noise, days)
+        )
+        log_active = np.log(s.active_share) + 0.3 * np.log(weekday) + 0.2 * shock
+        log_active = log_active + rng.normal(0, s.activity_noise, days)
+        score_shift = rng.normal(0, s.satisfaction_noise, days) - 0.3 * shock
+        if treated:
+            log_complaint = log_complaint + after * np.log1p(truth.complaint_rate)
+            log_active = log_active + after * np.log1p(truth.activity)
+            score_shift = score_shift + after * truth.satisfaction_points
+        complaints = rng.poisson(users * np.exp(log_complaint))
+        active = rng.binomial(users.astype(np.int64), np.clip(np.exp(log_active), 0, 1))
+        responses = rng.poisson(s.responses_per_day * scale, days)
+        satisfaction = np.vstack(
+            [
+                rng.multinomial(n, _tilted(BASE_SCORES, shift))
+                for n, shift in zip(responses, score_shift, strict=True)
+            ]
+        )
+        return DailySeries(
+            start=start,
+            users=users.astype(float),
+            active_users=active.astype(float),
+            complaints=complaints.astype(float),
+            satisfaction=satisfaction.astype(float),
+            levels=LEVELS,
+        )
+
+    return one(1.0, True), one(control_scale, False)
+
+
+def _tilted(probabilities: np.ndarray, shift: float) -> np.ndarray:
+    """Score probabilities whose mean moves by about `shift` points (exponential tilting)."""
+    levels = np.arange(1, len(probabilities) + 1)
+    # d mean / d theta = variance of the score (≈ 1.1 here), so theta ≈ shift / variance.
+    mean = (probabilities * levels).sum()
+    variance = (probabilities * (levels - mean) ** 2).sum()
+    weights = probabilities * np.exp(shift / variance * levels)
+    return weights / weights.sum()
+
+
+def case(
+    rng: np.random.Generator,
+    *,
+    truth: Truth,
+    primary: Measure = Measure.COMPLAINT_RATE,
+    post_days: int = 28,
+    pre_days: int = 28,
+    scenario: Scenario | None = None,
+    go_live: date = date(2026, 3, 2),
+) -> tuple[Design, DailySeries, DailySeries]:
+    """One simulated evaluation: the design evaluated as soon as `post_days` are in."""
+    design = Design(
+        go_live=go_live, as_of=go_live + timedelta(days=7 + post_days), primary=primary, pre_days=pre_days
+    )
+    start = design.pre_start
+    days = (design.as_of - start).days
+    treated, control = scope_pair(
+        rng, start=start, days=days, go_live=go_live, truth=truth, scenario=scenario
+    )
+    return design, treated, control

@@ -1,0 +1,337 @@
+"""Scoring functions: every number checked against scipy / statsmodels computed directly."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.weightstats import DescrStatsW
+
+from rules_lifecycle.scoring import DailySeries, Design, Measure, Reason, Verdict, portfolio_fdr, score_rule
+from rules_lifecycle.scoring.synthetic import LEVELS, Truth, case, scope_pair
+from rules_lifecycle.scoring.verdict import holm_p_values
+
+GO_LIVE = date(2026, 3, 2)
+
+
+def windows(design: Design, series: DailySeries, post_days: int = 28):
+    first = series.index_of(design.pre_start)
+    post = series.index_of(design.post_start)
+    return np.arange(first, first + design.pre_days), np.arange(post, post + post_days)
+
+
+def log_ratio(treated: DailySeries, control: DailySeries) -> np.ndarray:
+    return np.log((treated.complaints + 0.5) / treated.users) - np.log(
+        (control.complaints + 0.5) / control.users
+    )
+
+
+def test_complaint_rate_is_welch_on_daily_log_ratios_as_scipy_computes_it():
+    # given one simulated rule with a true 20 % reduction
+    design, treated, control = case(np.random.default_rng(11), truth=Truth(complaint_rate=-0.2))
+    # when it is scored
+    result = score_rule(design, treated, control).measure(Measure.COMPLAINT_RATE)
+    # then lift, interval and p-value are scipy's Welch test on d_t, post against pre
+    pre, post = windows(design, treated)
+    d = log_ratio(treated, control)
+    expected = stats.ttest_ind(d[post], d[pre], equal_var=False)
+    ci = expected.confidence_interval(0.95)
+    difference = d[post].mean() - d[pre].mean()
+    assert result.test == "welch_log_ratio"
+    assert result.lift == pytest.approx(np.expm1(difference), rel=1e-12)
+    assert result.ci_95.low == pytest.approx(np.expm1(ci.low), rel=1e-9)
+    assert result.ci_95.high == pytest.approx(np.expm1(ci.high), rel=1e-9)
+    assert result.p_value == pytest.approx(expected.pvalue, rel=1e-7)
+    assert (result.days_pre, result.days_post) == (28, 28)
+    assert result.counts["treated_pre"] == treated.complaints[pre].sum()
+    assert result.counts["control_post"] == control.complaints[post].sum()
+    assert result.baseline == pytest.approx(treated.complaints[pre].sum() / treated.users[pre].sum())
+    assert result.after == pytest.approx(treated.complaints[post].sum() / treated.users[post].sum())
+    # and the MDE is EVALUATION.md's formula with s the pre-period SD of d_t
+    z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
+    assert result.mde == pytest.approx(np.expm1(z * d[pre].std(ddof=1) * np.sqrt(1 / 28 + 1 / 28)))
+
+
+def test_complaint_rate_agrees_with_a_quasi_poisson_difference_in_differences_glm():
+    # given one simulated rule with a true 20 % reduction
+    design, treated, control = case(np.random.default_rng(5), truth=Truth(complaint_rate=-0.2))
+    pre, post = windows(design, treated)
+    rows = []
+    for is_treated, series in ((1, treated), (0, control)):
+        for is_post, days in ((0, pre), (1, post)):
+            for day in days:
+                rows.append(
+                    {
+                        "y": series.complaints[day],
+                        "users": series.users[day],
+                        "treated": is_treated,
+                        "post": is_post,
+                        "day": day,
+                    }
+                )
+    frame = pd.DataFrame(rows)
+    # when statsmodels fits a Poisson GLM with day effects, offset log(users) and Pearson scale
+    glm = smf.glm(
+        "y ~ treated + C(day) + treated:post",
+        data=frame,
+        family=sm.families.Poisson(),
+        offset=np.log(frame["users"]),
+    ).fit(scale="X2")
+    # then its ratio of rate ratios matches ours closely, and its interval is of the same width
+    ours = score_rule(design, treated, control).measure(Measure.COMPLAINT_RATE)
+    glm_lift = np.expm1(glm.params["treated:post"])
+    low, high = np.expm1(glm.conf_int().loc["treated:post"])
+    assert glm_lift == pytest.approx(ours.lift, abs=0.01)
+    assert (high - low) == pytest.approx(ours.ci_95.high - ours.ci_95.low, rel=0.2)
+
+
+def test_activity_is_welch_on_daily_log_ratios_of_active_share():
+    design, treated, control = case(
+        np.random.default_rng(3), truth=Truth(activity=0.05), primary=Measure.ACTIVITY
+    )
+    result = score_rule(design, treated, control).measure(Measure.ACTIVITY)
+    pre, post = windows(design, treated)
+    d = np.log((treated.active_users + 0.5) / treated.users) - np.log(
+        (control.active_users + 0.5) / control.users
+    )
+    expected = stats.ttest_ind(d[post], d[pre], equal_var=False)
+    assert result.role == "primary"
+    assert result.lift == pytest.approx(np.expm1(d[post].mean() - d[pre].mean()))
+    assert result.p_value == pytest.approx(expected.pvalue, rel=1e-7)
+
+
+def test_satisfaction_reports_points_top2_and_the_wider_interval_from_exact_histograms():
+    # given a rule that truly raises satisfaction by 0.15 points
+    design, treated, control = case(
+        np.random.default_rng(8), truth=Truth(satisfaction_points=0.15), primary=Measure.SATISFACTION
+    )
+    # when scored
+    result = score_rule(design, treated, control).measure(Measure.SATISFACTION)
+    # then the cell means and variances are the weighted statistics statsmodels computes
+    pre, post = windows(design, treated)
+    cells = {
+        "treated_pre": DescrStatsW(
+            np.array(LEVELS, float), weights=treated.satisfaction[pre].sum(axis=0), ddof=1
+        ),
+        "treated_post": DescrStatsW(
+            np.array(LEVELS, float), weights=treated.satisfaction[post].sum(axis=0), ddof=1
+        ),
+        "control_pre": DescrStatsW(
+            np.array(LEVELS, float), weights=control.satisfaction[pre].sum(axis=0), ddof=1
+        ),
+        "control_post": DescrStatsW(
+            np.array(LEVELS, float), weights=control.satisfaction[post].sum(axis=0), ddof=1
+        ),
+    }
+    delta = (cells["treated_post"].mean - cells["treated_pre"].mean) - (
+        cells["control_post"].mean - cells["control_pre"].mean
+    )
+    se_cells = np.sqrt(sum(c.var / c.sum_weights for c in cells.values()))
+    cell_ci = (delta - stats.norm.ppf(0.975) * se_cells, delta + stats.norm.ppf(0.975) * se_cells)
+
+    def daily_mean(series):
+        return (series.satisfaction * np.array(LEVELS)).sum(axis=1) / series.satisfaction.sum(axis=1)
+
+    daily = daily_mean(treated) - daily_mean(control)
+    day_test = stats.ttest_ind(daily[post], daily[pre], equal_var=False)
+    day_ci = day_test.confidence_interval(0.95)
+    wider_is_days = (day_ci.high - day_ci.low) > (cell_ci[1] - cell_ci[0])
+    expected_ci = (day_ci.low, day_ci.high) if wider_is_days else cell_ci
+    expected_p = day_test.pvalue if wider_is_days else 2 * stats.norm.sf(abs(delta) / se_cells)
+    assert result.baseline == pytest.approx(cells["treated_pre"].mean)
+    assert result.counts["treated_pre"] == cells["treated_pre"].sum_weights
+    assert result.absolute_ci.low == pytest.approx(expected_ci[0], rel=1e-9)
+    assert result.absolute_ci.high == pytest.approx(expected_ci[1], rel=1e-9)
+    assert result.p_value == pytest.approx(expected_p, rel=1e-7)
+    assert result.test == ("welch_daily_mean_difference" if wider_is_days else "cells_mean_difference")
+    assert result.absolute_change == pytest.approx(
+        daily[post].mean() - daily[pre].mean() if wider_is_days else delta
+    )
+    # and the top-2-box share difference is the same difference-in-differences of shares
+    top2 = {
+        name: series.satisfaction[idx][:, -2:].sum() / series.satisfaction[idx].sum()
+        for name, series, idx in (
+            ("tpre", treated, pre),
+            ("tpost", treated, post),
+            ("cpre", control, pre),
+            ("cpost", control, post),
+        )
+    }
+    assert result.top2_change == pytest.approx(
+        (top2["tpost"] - top2["tpre"]) - (top2["cpost"] - top2["cpre"])
+    )
+    # and the true +0.15 points lies in the interval
+    assert result.absolute_ci.low < 0.15 < result.absolute_ci.high
+
+
+def test_p_values_are_holm_adjusted_across_the_rules_measures_as_statsmodels_does():
+    design, treated, control = case(
+        np.random.default_rng(21), truth=Truth(complaint_rate=-0.15, activity=-0.02)
+    )
+    score = score_rule(design, treated, control)
+    raw = [m.p_value for m in score.measures]
+    _reject, expected, _s, _b = multipletests(raw, method="holm")
+    assert [m.p_adjusted for m in score.measures] == pytest.approx(list(expected))
+
+
+def without_gc_collect(monkeypatch):
+    """statsmodels' Holm path calls gc.collect() on every call (≈0.2 s in a test process)."""
+    import gc
+
+    monkeypatch.setattr(gc, "collect", lambda *args: 0)
+
+
+def test_holm_matches_statsmodels_on_random_families_and_the_adjusted_interval_agrees_with_it(monkeypatch):
+    without_gc_collect(monkeypatch)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        p = rng.uniform(0, 0.2, size=rng.integers(1, 5)) ** 2
+        adjusted, _uncapped = holm_p_values(p)
+        assert adjusted == pytest.approx(multipletests(p, method="holm")[1])
+    # and over simulated rules, an adjusted interval excludes "no change" exactly when p_adj < 0.05
+    for seed in range(60):
+        design, treated, control = case(np.random.default_rng(seed), truth=Truth(complaint_rate=-0.12))
+        for m in score_rule(design, treated, control).measures:
+            excludes_zero = m.ci_adjusted.low > 0 or m.ci_adjusted.high < 0
+            assert excludes_zero == (m.p_adjusted < 0.05)
+
+
+def test_portfolio_uses_benjamini_hochberg_and_skips_untested_rules():
+    p = [0.001, None, 0.04, 0.03, 0.5, 0.012]
+    out = portfolio_fdr(p)
+    reject, q, _s, _b = multipletests([0.001, 0.04, 0.03, 0.5, 0.012], method="fdr_bh")
+    assert out[1] == (False, None)
+    assert [o[1] for i, o in enumerate(out) if i != 1] == pytest.approx(list(q))
+    assert [o[0] for i, o in enumerate(out) if i != 1] == list(reject)
+    assert portfolio_fdr([]) == []
+
+
+def test_too_short_a_post_period_is_undecided_insufficient_data_with_the_date_it_will_suffice():
+    # given a rule only 21 days live (14 post days after the 7-day burn-in)
+    design, treated, control = case(np.random.default_rng(2), truth=Truth(complaint_rate=-0.3), post_days=14)
+    # when scored
+    score = score_rule(design, treated, control)
+    # then it is undecided for lack of data, never kept, and says when 28 post days will be in
+    assert (score.verdict, score.reason) == (Verdict.UNDECIDED, Reason.INSUFFICIENT_DATA)
+    primary = score.primary_result
+    assert primary.insufficient == ["post_days"]
+    assert primary.p_adjusted is None and primary.ci_adjusted is None
+    assert score.sufficient_by == design.post_start + timedelta(days=28)
+    assert primary.mde is not None  # the MDE it will have with 28 post days is shown
+
+
+def test_too_few_survey_responses_make_satisfaction_insufficient():
+    # given 3 responses a day (about 84 per 28-day cell, under the 150 minimum)
+    from rules_lifecycle.scoring.synthetic import Scenario
+
+    design, treated, control = case(
+        np.random.default_rng(4),
+        truth=Truth(satisfaction_points=0.3),
+        primary=Measure.SATISFACTION,
+        scenario=Scenario(responses_per_day=3),
+    )
+    score = score_rule(design, treated, control)
+    assert (score.verdict, score.reason) == (Verdict.UNDECIDED, Reason.INSUFFICIENT_DATA)
+    assert score.primary_result.insufficient == ["responses"]
+    # the pre-period cell can never grow, so no date is promised
+    assert score.sufficient_by is None
+
+
+def test_pre_post_only_is_labelled_and_never_retires_on_its_own():
+    # given a clearly harmful rule (+40 % complaints) but no control scope
+    design, treated, _control = case(np.random.default_rng(9), truth=Truth(complaint_rate=0.4))
+    # when scored pre/post only
+    score = score_rule(design, treated, None)
+    # then the harm is measured, but the verdict stays undecided (no control) — never retire
+    primary = score.primary_result
+    assert not score.has_control and primary.test == "welch_log_rate"
+    assert primary.ci_adjusted.low > 0
+    assert (score.verdict, score.reason) == (Verdict.UNDECIDED, Reason.NO_CONTROL)
+    # and the same data with its control does retire it
+    design, treated, control = case(np.random.default_rng(9), truth=Truth(complaint_rate=0.4))
+    assert score_rule(design, treated, control).verdict == Verdict.RETIRE
+
+
+def test_a_harmed_guardrail_retires_a_rule_whose_primary_works():
+    design, treated, control = case(
+        np.random.default_rng(12), truth=Truth(complaint_rate=-0.25, satisfaction_points=-0.4)
+    )
+    score = score_rule(design, treated, control)
+    assert score.primary_result.ci_95.high < 0  # the primary works
+    assert (score.verdict, score.reason) == (Verdict.RETIRE, Reason.GUARDRAIL_HARMED)
+
+
+def test_a_guardrail_past_its_margin_but_not_significant_sends_the_rule_back_to_improve():
+    # given a working rule whose activity drops 4 % on very noisy activity data (margin 5 %)
+    from rules_lifecycle.scoring.synthetic import Scenario
+
+    verdicts = []
+    for seed in range(40):
+        design, treated, control = case(
+            np.random.default_rng(seed),
+            truth=Truth(complaint_rate=-0.35, activity=-0.06),
+            scenario=Scenario(activity_noise=0.15),
+        )
+        score = score_rule(design, treated, control)
+        activity = score.measure(Measure.ACTIVITY)
+        if activity.lift < -0.05 and activity.ci_adjusted.high > 0 and score.primary_result.ci_95.high < 0:
+            verdicts.append((score.verdict, score.reason))
+    assert verdicts, "the scenario produced no case past the margin"
+    assert set(verdicts) == {(Verdict.IMPROVE, Reason.GUARDRAIL_MARGIN)}
+
+
+def test_no_measurable_effect_is_flagged_after_the_review_date_only():
+    rng = np.random.default_rng(30)
+    start = GO_LIVE - timedelta(days=28)
+    treated, control = scope_pair(rng, start=start, days=140, go_live=GO_LIVE, truth=Truth())
+    flags = {}
+    for as_of in (GO_LIVE + timedelta(days=63), GO_LIVE + timedelta(days=91)):
+        design = Design(go_live=GO_LIVE, as_of=as_of, primary=Measure.COMPLAINT_RATE)
+        score = score_rule(design, treated, control)
+        flags[as_of] = (score.verdict, abs(score.primary_result.lift) < 0.05, score.no_measurable_effect)
+    before, after = flags[GO_LIVE + timedelta(days=63)], flags[GO_LIVE + timedelta(days=91)]
+    assert before[0] == Verdict.UNDECIDED and before[2] is False
+    assert after == (Verdict.UNDECIDED, True, True)
+
+
+def test_the_placebo_check_flags_a_design_whose_pre_period_already_moved():
+    # given a control that diverged in the middle of the pre-period (a step of 40 %)
+    design, treated, control = case(np.random.default_rng(14), truth=Truth())
+    step = np.ones(treated.days)
+    step[treated.index_of(design.pre_start + timedelta(days=14)) :] = 1.4
+    moved = DailySeries(
+        start=treated.start,
+        users=treated.users,
+        active_users=treated.active_users,
+        complaints=np.round(treated.complaints * step),
+        satisfaction=treated.satisfaction,
+    )
+    assert score_rule(design, moved, control).placebo.suspect is True
+    # and the untouched data passes it
+    assert score_rule(design, treated, control).placebo.suspect is False
+
+
+def test_whole_weeks_only_and_design_validation():
+    design = Design(go_live=GO_LIVE, as_of=GO_LIVE + timedelta(days=7 + 33), primary=Measure.ACTIVITY)
+    assert design.post_days_available == 28  # 33 days → four whole weeks
+    with pytest.raises(ValueError, match="whole weeks"):
+        Design(go_live=GO_LIVE, as_of=GO_LIVE, primary=Measure.ACTIVITY, pre_days=30)
+    with pytest.raises(ValueError, match="whole weeks"):
+        Design(go_live=GO_LIVE, as_of=GO_LIVE, primary=Measure.ACTIVITY, min_post_days=20)
+
+
+def test_scores_serialise_to_json_ready_dicts():
+    import json
+
+    design, treated, control = case(np.random.default_rng(1), truth=Truth(complaint_rate=-0.2))
+    data = score_rule(design, treated, control).as_dict()
+    text = json.dumps(data)
+    assert data["verdict"] in {"keep", "undecided", "retire", "improve"}
+    assert data["design"]["go_live"] == "2026-03-02"
+    assert "_estimate" not in text and "NaN" not in text
