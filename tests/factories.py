@@ -18,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pw-test-12345")
+    password = factory.django.Password("pw-test-12345")
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
