@@ -1,0 +1,12 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.urls import include, path
+
+
+@login_not_required
+def bare(request):
+    """The ceiling: Django's request/response cycle and middleware, no database, no DRF."""
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [path("bench/bare/", bare), path("", include("cxops.urls"))]
