@@ -68,3 +68,40 @@ def render_issue_panels(request: HttpRequest, issue: Any) -> list[SafeString]:
         html = render_to_string(template_name, {"issue": issue, **context}, request=request)
         rendered.append(mark_safe(html))  # noqa: S308 — rendered by Django's auto-escaping templates
     return rendered
+
+
+# --- Home page panels ---------------------------------------------------------------------
+# Same contract on the signed-in home page: `panel(request) -> (template_name, context) | None`,
+# so each floor shows the signed-in person what waits for them (reports to triage, strategies to
+# vote on, rules to decide) without the ground floor importing the floors above.
+
+HomePanel = Callable[[HttpRequest], PanelResult]
+
+
+@dataclass(frozen=True)
+class _RegisteredHome:
+    order: int
+    sequence: int
+    panel: HomePanel
+
+
+_home_panels: list[_RegisteredHome] = []
+
+
+def register_home_panel(panel: HomePanel, *, order: int = 100) -> HomePanel:
+    if not any(entry.panel is panel for entry in _home_panels):
+        _home_panels.append(_RegisteredHome(order=order, sequence=len(_home_panels), panel=panel))
+        _home_panels.sort(key=lambda entry: (entry.order, entry.sequence))
+    return panel
+
+
+def render_home_panels(request: HttpRequest) -> list[SafeString]:
+    rendered = []
+    for entry in _home_panels:
+        result = entry.panel(request)
+        if result is None:
+            continue
+        template_name, context = result
+        html = render_to_string(template_name, context, request=request)
+        rendered.append(mark_safe(html))  # noqa: S308 — rendered by Django's auto-escaping templates
+    return rendered
