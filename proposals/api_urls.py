@@ -1,6 +1,14 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
+
+from .api.views import CommentViewSet, PoolSearchView, StrategyViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.register("strategies", StrategyViewSet, basename="strategy")
+router.register("strategy-comments", CommentViewSet, basename="strategy-comment")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("pool-search/", PoolSearchView.as_view(), name="pool-search"),
+    *router.urls,
+]

@@ -29,9 +29,24 @@ MENTION_PATTERN = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_.+-]*[A-Za-z0-9_])")
 _TAG_SPLIT = re.compile(r"(<[^>]*>)")
 
 
+# Browsers drop tabs, newlines and control characters inside URLs ("java\tscript:" runs), while a
+# sanitiser sees an unknown scheme and keeps it as a relative link: check the squashed value too.
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_SAFE_URL = re.compile(r"^(?:https?:|mailto:|[^:]*$|[^:]*[/?#])", re.IGNORECASE)
+
+
+def _filter_attribute(tag: str, name: str, value: str) -> str | None:
+    if name in {"href", "src"}:
+        squashed = _URL_NOISE.sub("", value)
+        if not _SAFE_URL.match(squashed):
+            return None
+    return value
+
+
 def sanitize_html(html: str) -> str:
     return nh3.clean(
         html,
+        attribute_filter=_filter_attribute,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
@@ -43,7 +58,7 @@ def sanitize_html(html: str) -> str:
 def render_markdown(text: str, *, mentions: Iterable[str] = ()) -> SafeString:
     """Markdown to sanitised HTML; `mentions` (user names) are highlighted after sanitising."""
     html = markdown_lib.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
-    clean = sanitize_html(html)
+    clean = sanitize_html(html).strip()
     names = set(mentions)
     if names:
         clean = _highlight_mentions(clean, names)

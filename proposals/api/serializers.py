@@ -1,0 +1,213 @@
+"""Input and output serializers for the pool API.  Inputs only parse; services do the writes."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cxops.models import ExperienceIssue, ExperienceLayer, Product
+
+from ..markdown import render_markdown
+from ..models import Comment, Revision, StatusChange, Strategy, StrategyStatus, Vote, VoteChoice
+from ..services.strategies import MAX_TAGS, StrategyContent
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class StrategyListOutputSerializer(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    created_by = UserSummarySerializer(read_only=True)
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Strategy
+        fields = [
+            "id", "title", "product", "layer", "experience_event", "strategy_text", "tags", "status",
+            "current_revision", "support_count", "oppose_count", "comment_count", "created_by",
+            "created_at", "last_activity_at", "merged_into", "url",
+        ]  # fmt: skip
+
+
+class StrategyDetailOutputSerializer(StrategyListOutputSerializer):
+    issues = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    body_html = serializers.SerializerMethodField()
+    official_answer_by = UserSummarySerializer(read_only=True)
+
+    class Meta(StrategyListOutputSerializer.Meta):
+        fields = [
+            *StrategyListOutputSerializer.Meta.fields,
+            "issues", "body", "body_html", "official_answer", "official_answer_by", "official_answer_at", "updated_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(serializers.CharField())
+    def get_body_html(self, strategy: Strategy) -> str:
+        return str(render_markdown(strategy.body))
+
+
+class StrategyInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.filter(is_active=True))
+    layer = serializers.ChoiceField(choices=ExperienceLayer.choices)
+    experience_event = serializers.CharField()
+    strategy_text = serializers.CharField()
+    body = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    issues = serializers.PrimaryKeyRelatedField(
+        queryset=ExperienceIssue.objects.all(), many=True, required=False, default=list
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=MAX_TAGS
+    )
+    summary = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def content(self) -> StrategyContent:
+        data = self.validated_data
+        return StrategyContent(
+            title=data["title"],
+            product=data["product"],
+            layer=data["layer"],
+            experience_event=data["experience_event"],
+            strategy_text=data["strategy_text"],
+            body=data.get("body", ""),
+            issues=list(data.get("issues", [])),
+            tags=list(data.get("tags", [])),
+        )
+
+
+class StrategyUpdateInputSerializer(StrategyInputSerializer):
+    base_revision = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text='The revision you started editing from. Alternatively send `If-Match: "r<number>"`.',
+    )
+
+
+class RevisionOutputSerializer(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    author = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Revision
+        fields = [
+            "number", "title", "product", "layer", "experience_event", "issue_ids", "strategy_text", "body",
+            "tag_names", "summary", "restored_from", "author", "created_at",
+        ]  # fmt: skip
+
+
+class RevisionSummarySerializer(RevisionOutputSerializer):
+    class Meta(RevisionOutputSerializer.Meta):
+        fields = ["number", "title", "summary", "restored_from", "author", "created_at"]
+
+
+class DiffLineSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    old_number = serializers.IntegerField(allow_null=True)
+    new_number = serializers.IntegerField(allow_null=True)
+    html = serializers.CharField()
+
+
+class FieldDiffSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    inline = serializers.CharField(allow_null=True, help_text="HTML with <ins>/<del>; text escaped.")
+    lines = DiffLineSerializer(many=True, allow_null=True)
+
+
+class DiffOutputSerializer(serializers.Serializer):
+    from_revision = serializers.IntegerField()
+    to_revision = serializers.IntegerField()
+    changes = FieldDiffSerializer(many=True)
+
+
+class RestoreInputSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(min_value=1)
+    base_revision = serializers.IntegerField(min_value=0, required=False)
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=StrategyStatus.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    merged_into = serializers.PrimaryKeyRelatedField(
+        queryset=Strategy.objects.all(), required=False, allow_null=True
+    )
+
+
+class StatusChangeOutputSerializer(serializers.ModelSerializer):
+    actor = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = StatusChange
+        fields = ["from_status", "to_status", "actor", "reason", "created_at"]
+
+
+class VoteInputSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=VoteChoice.choices)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class VoteOutputSerializer(serializers.ModelSerializer):
+    voter = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Vote
+        fields = ["voter", "choice", "reason", "carried_from", "created_at", "updated_at"]
+
+
+class CommentOutputSerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True)
+    body = serializers.SerializerMethodField()
+    body_html = serializers.SerializerMethodField()
+    hidden_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id", "strategy", "parent", "author", "body", "body_html", "created_at", "edited_at",
+            "is_hidden", "hidden_reason", "hidden_by", "hidden_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(serializers.CharField())
+    def get_body(self, comment: Comment) -> str:
+        return "" if comment.is_hidden else comment.body
+
+    @extend_schema_field(serializers.CharField())
+    def get_body_html(self, comment: Comment) -> str:
+        return "" if comment.is_hidden else str(render_markdown(comment.body))
+
+
+class CommentCreateInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=10_000)
+    parent = serializers.IntegerField(required=False, allow_null=True)
+
+
+class CommentEditInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=10_000)
+
+
+class CommentHideInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class CommentEditOutputSerializer(serializers.Serializer):
+    previous_body = serializers.CharField()
+    edited_at = serializers.DateTimeField()
+
+
+class SearchHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="object.pk")
+    title = serializers.CharField()
+    snippet = serializers.CharField(help_text="HTML: text escaped, matches in <mark>.")
+    similar = serializers.BooleanField()
+
+
+class SearchOutputSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    strategies = SearchHitSerializer(many=True)
+    issues = SearchHitSerializer(many=True)
+    reports = SearchHitSerializer(many=True)
