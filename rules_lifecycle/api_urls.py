@@ -1,6 +1,16 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
+
+from rules_lifecycle.api import evaluation, rules
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.register("rules", rules.RuleViewSet, basename="rule")
 
-urlpatterns = router.urls
+router.register("evaluation-runs", evaluation.EvaluationRunViewSet, basename="evaluation-run")
+router.register("rule-evaluations", evaluation.RuleEvaluationViewSet, basename="rule-evaluation")
+
+urlpatterns = [
+    path("evaluation-portfolio/", evaluation.PortfolioView.as_view(), name="evaluation-portfolio"),
+    *router.urls,
+]

@@ -217,35 +217,35 @@ def rule_transition(
     if timezone.is_naive(at):
         raise ValueError("occurred_at must be aware")
     with transaction.atomic():
-        locked = ExperienceRule.objects.select_for_update().get(pk=rule.pk)
-        check_move(rule=locked, to_status=to_status, actor=actor, reason=reason)
-        from_status = locked.status
-        locked.status = to_status
-        locked.version += 1
-        locked.updated_at = at
+        locked_rule = ExperienceRule.objects.select_for_update().get(pk=rule.pk)
+        check_move(rule=locked_rule, to_status=to_status, actor=actor, reason=reason)
+        from_status = locked_rule.status
+        locked_rule.status = to_status
+        locked_rule.version += 1
+        locked_rule.updated_at = at
         fields = ["status", "version", "updated_at"]
         day = timezone.localdate(at)
         if to_status == RuleStatus.LIVE:
             # Going live again after an improvement starts a new evaluation period.
-            locked.go_live_on = day
-            locked.review_due_on = day + dt.timedelta(days=locked.review_after_days)
+            locked_rule.go_live_on = day
+            locked_rule.review_due_on = day + dt.timedelta(days=locked_rule.review_after_days)
             fields += ["go_live_on", "review_due_on"]
         elif to_status == RuleStatus.RETIRED:
-            locked.retired_on = day
+            locked_rule.retired_on = day
             fields.append("retired_on")
-        locked._change_reason = reason or f"{from_status} → {to_status}"
-        locked._history_user = actor
-        locked._history_date = at
-        locked.save(update_fields=fields)
+        locked_rule._change_reason = reason or f"{from_status} → {to_status}"
+        locked_rule._history_user = actor
+        locked_rule._history_date = at
+        locked_rule.save(update_fields=fields)
         record = RuleTransition.objects.create(
-            rule=locked,
+            rule=locked_rule,
             from_status=from_status,
             to_status=to_status,
             actor=actor,
             reason=reason,
             created_at=at,
         )
-        _notify(rule=locked, record=record, actor=actor)
+        _notify(rule=locked_rule, record=record, actor=actor)
     rule.refresh_from_db()
     return record
 

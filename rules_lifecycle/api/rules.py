@@ -1,0 +1,244 @@
+"""REST API for rules: list, read, create from a strategy, edit the non-state fields, and moves.
+
+The state is never a writable field: a rule moves only by `POST /api/rules/{id}/transitions/`,
+which calls the same `rule_transition` as the rule page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cxops.models import Channel, Product, Segment
+from cxops.roles import ALL_ROLES, Role, roles_permission
+from proposals.models import Strategy
+from rules_lifecycle.models import ExperienceRule, ImplementingSystem, RuleStatus, RuleTransition, Timing
+from rules_lifecycle.selectors.rules import rule_list
+from rules_lifecycle.services.rules import rule_create_from_strategy, rule_update
+from rules_lifecycle.transitions import REASON_MAX_LENGTH, available_moves, rule_transition
+
+STATE_FIELDS = ("status", "go_live_on", "retired_on", "review_due_on")
+
+
+def _codes(model: type, **kwargs: Any) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), many=True, **kwargs)
+
+
+class RuleOutputSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    channels = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    segments = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    control_products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    control_channels = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    control_segments = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    primary_measure = serializers.CharField(read_only=True)
+    allowed_moves = serializers.SerializerMethodField(
+        help_text="The states the requesting user may move this rule to now."
+    )
+
+    class Meta:
+        model = ExperienceRule
+        fields = [
+            "id",
+            "name",
+            "status",
+            "status_label",
+            "strategy",
+            "issues",
+            "trigger_event",
+            "trigger_condition",
+            "trigger_action",
+            "trigger_notes",
+            "implementing_system",
+            "timing",
+            "layer",
+            "primary_measure",
+            "products",
+            "channels",
+            "segments",
+            "control_products",
+            "control_channels",
+            "control_segments",
+            "pre_window_days",
+            "burn_in_days",
+            "post_window_days",
+            "minimum_worthwhile_effect",
+            "guardrail_margin",
+            "review_after_days",
+            "owner",
+            "go_live_on",
+            "review_due_on",
+            "retired_on",
+            "version",
+            "created_at",
+            "updated_at",
+            "allowed_moves",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_moves(self, rule: ExperienceRule) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [move.target.value for move in available_moves(rule=rule, actor=request.user)]
+
+
+class _RefusesStateMixin:
+    """The state is moved through the transitions endpoint, never written."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        sent = sorted(set(STATE_FIELDS) & set(self.initial_data))  # type: ignore[attr-defined]
+        if sent:
+            raise serializers.ValidationError(
+                {
+                    field: [_("The state cannot be written: POST a move to /api/rules/{id}/transitions/.")]
+                    for field in sent
+                }
+            )
+        return attrs
+
+
+class RuleDesignFields(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
+    )
+    trigger_event = serializers.CharField(max_length=300)
+    trigger_condition = serializers.CharField(allow_blank=True)
+    trigger_action = serializers.CharField()
+    trigger_notes = serializers.CharField(allow_blank=True)
+    implementing_system = serializers.ChoiceField(choices=ImplementingSystem.choices)
+    timing = serializers.ChoiceField(choices=Timing.choices)
+    layer = serializers.ChoiceField(choices=ExperienceRule._meta.get_field("layer").choices)
+    products = _codes(Product)
+    channels = _codes(Channel)
+    segments = _codes(Segment)
+    control_products = _codes(Product)
+    control_channels = _codes(Channel)
+    control_segments = _codes(Segment)
+    pre_window_days = serializers.IntegerField(min_value=1, max_value=365)
+    burn_in_days = serializers.IntegerField(min_value=0, max_value=365)
+    post_window_days = serializers.IntegerField(min_value=1, max_value=365)
+    minimum_worthwhile_effect = serializers.FloatField()
+    guardrail_margin = serializers.FloatField()
+    review_after_days = serializers.IntegerField(min_value=1, max_value=3650)
+
+
+class RuleCreateInputSerializer(_RefusesStateMixin, RuleDesignFields):
+    strategy = serializers.PrimaryKeyRelatedField(queryset=Strategy.objects.all())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Defaults come from the service (the strategy's product and layer, EVALUATION.md windows).
+        for name in set(self.fields) - {
+            "strategy",
+            "name",
+            "trigger_event",
+            "trigger_action",
+            "implementing_system",
+            "timing",
+        }:
+            self.fields[name].required = False
+
+
+class RuleUpdateInputSerializer(_RefusesStateMixin, RuleDesignFields):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version you read; an edit from an older version is refused with 409."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in set(self.fields) - {"version"}:
+            self.fields[name].required = False
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=RuleStatus.choices)
+    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=REASON_MAX_LENGTH)
+
+
+class TransitionOutputSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = RuleTransition
+        fields = ["id", "from_status", "to_status", "actor", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class RuleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Experience rules.  Everyone signed in reads; product owners and managers write, and each
+    write is checked against the rule (its owner, a manager) by the services."""
+
+    serializer_class = RuleOutputSerializer
+    permission_classes = [roles_permission(Role.PRODUCT_OWNER, Role.MANAGER, safe_roles=ALL_ROLES)]
+    queryset = ExperienceRule.objects.none()
+    filterset_fields = {
+        "status": ["exact"],
+        "implementing_system": ["exact"],
+        "timing": ["exact"],
+        "layer": ["exact"],
+        "owner": ["exact"],
+        "strategy": ["exact"],
+    }
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ExperienceRule.objects.none()
+        return rule_list().prefetch_related(
+            "issues", "channels", "segments", "control_products", "control_channels", "control_segments"
+        )
+
+    def _output(self, rule: ExperienceRule, *, status_code: int = status.HTTP_200_OK) -> Response:
+        rule = self.get_queryset().get(pk=rule.pk)
+        return Response(self.get_serializer(rule).data, status=status_code)
+
+    @extend_schema(request=RuleCreateInputSerializer, responses={201: RuleOutputSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = RuleCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = rule_create_from_strategy(actor=request.user, **serializer.validated_data)
+        return self._output(rule, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RuleUpdateInputSerializer, responses={200: RuleOutputSerializer})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        rule = self.get_object()
+        serializer = RuleUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version = changes.pop("version")
+        rule = rule_update(rule=rule, actor=request.user, expected_version=version, changes=changes)
+        return self._output(rule)
+
+    @extend_schema(
+        methods=["GET"], responses={200: TransitionOutputSerializer(many=True)}, summary="The rule's moves"
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=TransitionInputSerializer,
+        responses={201: TransitionOutputSerializer},
+        summary="Move the rule to another state",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="transitions", pagination_class=None)
+    def transitions(self, request: Request, pk: str | None = None) -> Response:
+        rule = self.get_object()
+        if request.method == "GET":
+            records = rule.transitions.select_related("actor")
+            return Response(TransitionOutputSerializer(records, many=True).data)
+        serializer = TransitionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = rule_transition(rule=rule, actor=request.user, **serializer.validated_data)
+        return Response(TransitionOutputSerializer(record).data, status=status.HTTP_201_CREATED)
