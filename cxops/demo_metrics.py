@@ -175,6 +175,14 @@ def product_records(product_code: str, ids: dict[str, Any], end: dt.date) -> lis
     return records
 
 
+def launch_date(code: str, end: dt.date) -> dt.date | None:
+    """The demo launch date of a product launched inside the two-year window ending `end`."""
+    plan = PLANS.get(code)
+    if plan is None or plan.launch_day is None:
+        return None
+    return end - dt.timedelta(days=DAYS - 1) + dt.timedelta(days=plan.launch_day)
+
+
 def load(*, users: dict[str, Any], log: Any) -> None:
     end = timezone.localdate() - dt.timedelta(days=1)
     start = end - dt.timedelta(days=DAYS - 1)
@@ -184,15 +192,17 @@ def load(*, users: dict[str, Any], log: Any) -> None:
         "segments": dict(Segment.objects.values_list("code", "id")),
     }
     totals = {"created": 0, "updated": 0, "unchanged": 0}
-    for code, plan in PLANS.items():
+    for code in PLANS:
         if code not in ids["products"]:
             continue
-        if plan.launch_day is not None:
+        launched_on = launch_date(code, end)
+        if launched_on is not None:
             # The launch date the consultation-cycle view starts from (kept if an admin set one).
-            Product.objects.filter(code=code, launched_on__isnull=True).update(
-                launched_on=start + dt.timedelta(days=plan.launch_day)
-            )
+            Product.objects.filter(code=code, launched_on__isnull=True).update(launched_on=launched_on)
         result = metric_records_apply(actor=None, records=product_records(code, ids, end))
         for key in totals:
             totals[key] += getattr(result, key)
     log(f"metrics: {start} to {end}, rows {totals}")
+    from cxops.services.hotspots import hot_spots_detect
+
+    log(f"hot-spot alerts: {len(hot_spots_detect())}")

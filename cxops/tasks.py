@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from cxops.services.notifications import notification_send_emails
 from cxops.services.outbox import outbox_drain
+from cxops.services.periodic import once_per_slot
 
 
 @shared_task(acks_late=True)
@@ -38,3 +39,12 @@ def run_import_job(job_id: int) -> int:
     from cxops.services.imports.core import import_job_run
 
     return import_job_run(job_id=job_id).inserted
+
+
+@shared_task(acks_late=True)
+@once_per_slot("detect-hot-spots", minutes=30)
+def detect_hot_spots() -> dict[str, int]:
+    """Compare recent volumes with their baselines and raise hot-spot alerts (idempotent per day)."""
+    from cxops.services.hotspots import hot_spots_detect
+
+    return {"alerts": len(hot_spots_detect())}

@@ -1,15 +1,16 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from cxops.views.pending import section_pending
+from cxops.views import dashboard
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path(
-        "",
-        section_pending,
-        {"title": _("Dashboard"), "description": _("Volumes, hot spots, funnels and consultation curves.")},
-        name="overview",
-    ),
+    path("", dashboard.overview, name="overview"),
+    path("export/<slug:name>.csv", dashboard.export_overview, name="export-overview"),
+    path("products/<slug:code>/", dashboard.product_detail, name="product"),
+    path("products/<slug:code>/follow/", dashboard.product_follow, name="product-follow"),
+    path("products/<slug:code>/export/<slug:name>.csv", dashboard.export_product, name="export-product"),
+    path("alerts/", dashboard.alert_list, name="alerts"),
+    path("alerts/opt-in/", dashboard.alert_opt_in, name="alert-opt-in"),
+    path("alerts/<int:pk>/acknowledge/", dashboard.alert_acknowledge, name="alert-acknowledge"),
 ]

@@ -1,13 +1,21 @@
 """Ground-floor API routes.  Each domain module registers its own viewsets here."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import notifications, reference
+from . import dashboard, metrics, notifications, reference
 
 router = DefaultRouter()
 router.register("products", reference.ProductViewSet, basename="product")
 router.register("channels", reference.ChannelViewSet, basename="channel")
 router.register("segments", reference.SegmentViewSet, basename="segment")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("dashboard/alerts", dashboard.AlertViewSet, basename="hot-spot-alert")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("dashboard/overview/", dashboard.OverviewView.as_view(), name="dashboard-overview"),
+    path("dashboard/products/<slug:code>/", dashboard.ProductDashboardView.as_view(), name="dashboard-product"),
+    path("metrics/batch/", metrics.MetricBatchView.as_view(), name="metrics-batch"),
+    path("metrics/series/", metrics.MetricSeriesView.as_view(), name="metrics-series"),
+    *router.urls,
+]

@@ -1,3 +1,4 @@
+from .alerts import AlertOptIn, AlertSignal, AlertStatus, HotSpotAlert
 from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
 from .imports import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
 from .metrics import MetricDaily, MetricScope
@@ -11,15 +12,19 @@ from .reports import (
     IssueStatus,
     ReportStatus,
 )
-from .rollups import IssueDailyRollup, ReportDailyRollup
+from .rollups import IssueDailyRollup, ReportDailyDimensionRollup, ReportDailyRollup, RollupDimension
 
 __all__ = [
+    "AlertOptIn",
+    "AlertSignal",
+    "AlertStatus",
     "MANUAL_SOURCE_SYSTEM",
     "Channel",
     "ExperienceIssue",
     "ExperienceLayer",
     "ExperienceReport",
     "Follow",
+    "HotSpotAlert",
     "ImportJob",
     "ImportKind",
     "ImportMapping",
@@ -36,8 +41,10 @@ __all__ = [
     "NotificationKind",
     "Product",
     "ProductPhase",
+    "ReportDailyDimensionRollup",
     "ReportDailyRollup",
     "ReportStatus",
+    "RollupDimension",
     "Segment",
     "Severity",
     "SourceType",

@@ -4,6 +4,12 @@ Maintained inside the same transaction as every write that changes what they cou
 import, triage, merge, dismiss) through `cxops.services.rollups`; `rollups_rebuild` recomputes
 them from scratch and `rollups_verify` proves they match.  Dismissed reports are not counted.
 Days are local (Asia/Shanghai) calendar days of `occurred_at`.
+
+`ReportDailyRollup` is the finest cell (day × product × channel × source type × layer × stage).
+`ReportDailyDimensionRollup` holds the same counts summed per day × product × one dimension
+(source type, layer, stage or channel): at most a few dozen rows per product and day, so the
+dashboard's "volumes by X over a period" read a few thousand rows even at tens of millions of
+reports.  Both are written by the same `rollups_apply_delta` call and verified together.
 """
 
 from django.db import models
@@ -46,7 +52,51 @@ class IssueDailyRollup(models.Model):
         verbose_name = _("daily issue rollup")
         verbose_name_plural = _("daily issue rollups")
         constraints = [models.UniqueConstraint(fields=["day", "issue"], name="issue_rollup_cell")]
-        indexes = [models.Index(fields=["day", "issue"], name="issue_rollup_day_issue")]
+        indexes = [
+            models.Index(fields=["day", "issue"], name="issue_rollup_day_issue"),
+            # Top and rising issues sum counts over a period: all columns in the index (index-only scans).
+            models.Index(fields=["day", "issue", "count"], name="issue_rollup_day_cover"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} issue {self.issue_id}: {self.count}"
+
+
+class RollupDimension(models.TextChoices):
+    SOURCE_TYPE = "source_type", _("Source type")
+    LAYER = "layer", _("Experience layer")
+    STAGE = "stage", _("Lifecycle stage")
+    CHANNEL = "channel", _("Channel")
+
+
+class ReportDailyDimensionRollup(models.Model):
+    """Reports per day × product × one dimension's value (a code, or the channel id as text)."""
+
+    day = models.DateField(_("day"))
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
+    value = models.CharField(max_length=20)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily report rollup by dimension")
+        verbose_name_plural = _("daily report rollups by dimension")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "product", "dimension", "value"], name="report_dimension_rollup_cell"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dimension__in=RollupDimension.values), name="report_dimension_rollup_valid"
+            ),
+        ]
+        indexes = [
+            # Overview: one dimension over a period, all products; every column read is in the index.
+            models.Index(
+                fields=["dimension", "day", "value", "product", "count"], name="report_dim_rollup_dim_day"
+            ),
+            # Product page: one product's dimension over a period.
+            models.Index(fields=["product", "dimension", "day"], name="report_dim_rollup_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.product_id}/{self.dimension}={self.value}: {self.count}"

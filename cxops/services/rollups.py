@@ -18,7 +18,14 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from cxops.models import ExperienceReport, IssueDailyRollup, ReportDailyRollup, ReportStatus
+from cxops.models import (
+    ExperienceReport,
+    IssueDailyRollup,
+    ReportDailyDimensionRollup,
+    ReportDailyRollup,
+    ReportStatus,
+    RollupDimension,
+)
 
 BATCH = 500
 
@@ -74,8 +81,24 @@ def rollups_apply_delta(*, removed: Iterable[ReportFacts] = (), added: Iterable[
         {key: n for key, n in cells.items() if n},
     )
     _upsert(
+        ReportDailyDimensionRollup._meta.db_table,
+        ["day", "product_id", "dimension", "value"],
+        {key: n for key, n in _dimension_cells(cells).items() if n},
+    )
+    _upsert(
         IssueDailyRollup._meta.db_table, ["day", "issue_id"], {key: n for key, n in issue_cells.items() if n}
     )
+
+
+def _dimension_cells(cells: dict[tuple, int] | Counter[tuple]) -> Counter[tuple]:
+    """Fine cells → (day, product, dimension, value) sums; channel values are ids as text."""
+    result: Counter[tuple] = Counter()
+    for (day, product_id, channel_id, source_type, layer, stage), n in cells.items():
+        result[(day, product_id, RollupDimension.SOURCE_TYPE.value, source_type)] += n
+        result[(day, product_id, RollupDimension.LAYER.value, layer)] += n
+        result[(day, product_id, RollupDimension.STAGE.value, stage)] += n
+        result[(day, product_id, RollupDimension.CHANNEL.value, str(channel_id))] += n
+    return result
 
 
 def _upsert(table: str, key_columns: list[str], increments: dict[tuple, int]) -> None:
@@ -129,6 +152,13 @@ def _stored_report_cells() -> dict[tuple, int]:
     }
 
 
+def _stored_dimension_cells() -> dict[tuple, int]:
+    return {
+        (r.day, r.product_id, r.dimension, r.value): r.count
+        for r in ReportDailyDimensionRollup.objects.exclude(count=0)
+    }
+
+
 def _stored_issue_cells() -> dict[tuple, int]:
     return {(r.day, r.issue_id): r.count for r in IssueDailyRollup.objects.exclude(count=0)}
 
@@ -137,6 +167,7 @@ def rollups_rebuild() -> dict[str, int]:
     """Recompute every rollup from the raw reports (locks out concurrent rollup writers)."""
     with transaction.atomic():
         ReportDailyRollup.objects.all().delete()
+        ReportDailyDimensionRollup.objects.all().delete()
         IssueDailyRollup.objects.all().delete()
         report_cells = _raw_report_cells()
         issue_cells = _raw_issue_cells()
@@ -155,18 +186,32 @@ def rollups_rebuild() -> dict[str, int]:
             ],
             batch_size=2000,
         )
+        dimension_cells = _dimension_cells(report_cells)
+        ReportDailyDimensionRollup.objects.bulk_create(
+            [
+                ReportDailyDimensionRollup(day=k[0], product_id=k[1], dimension=k[2], value=k[3], count=n)
+                for k, n in dimension_cells.items()
+            ],
+            batch_size=2000,
+        )
         IssueDailyRollup.objects.bulk_create(
             [IssueDailyRollup(day=k[0], issue_id=k[1], count=n) for k, n in issue_cells.items()],
             batch_size=2000,
         )
-    return {"report_cells": len(report_cells), "issue_cells": len(issue_cells)}
+    return {
+        "report_cells": len(report_cells),
+        "dimension_cells": len(dimension_cells),
+        "issue_cells": len(issue_cells),
+    }
 
 
 def rollups_verify() -> list[str]:
     """Differences between the stored rollups and a recomputation; empty when they match."""
     problems = []
+    raw_report_cells = _raw_report_cells()
     for name, stored, raw in (
-        ("report", _stored_report_cells(), _raw_report_cells()),
+        ("report", _stored_report_cells(), raw_report_cells),
+        ("dimension", _stored_dimension_cells(), _dimension_cells(raw_report_cells)),
         ("issue", _stored_issue_cells(), _raw_issue_cells()),
     ):
         for key in sorted(set(stored) | set(raw), key=str):

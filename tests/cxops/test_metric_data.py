@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from cxops.errors import ApplicationError
 from cxops.models import MetricDaily, MetricScope
@@ -16,6 +17,14 @@ from cxops.services.metrics import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Reasons are asserted on their English msgids; the app's default language is Chinese.
+    with translation.override("en"):
+        yield
+
 
 DAY = dt.date(2026, 10, 1)
 

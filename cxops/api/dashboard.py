@@ -1,0 +1,223 @@
+"""Dashboard API: every number the dashboard pages show, and alert acknowledgement.
+
+Read: analysts, managers and product owners.  Acknowledge: analysts and managers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cxops.models import AlertStatus, HotSpotAlert, Product
+from cxops.roles import Role, roles_permission
+from cxops.selectors import dashboard as selectors
+from cxops.selectors.dashboard import Period
+from cxops.services.hotspots import hot_spot_alert_acknowledge
+
+DashboardPermission = roles_permission(Role.ANALYST, safe_roles=[Role.ANALYST, Role.PRODUCT_OWNER])
+MAX_PERIOD_DAYS = 3 * 366
+
+
+class PeriodInputSerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First local day (default: end − 27 days).")
+    end = serializers.DateField(required=False, help_text="Last local day (default: today).")
+
+    default_days = 28
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        end = attrs.get("end") or timezone.localdate()
+        start = attrs.get("start") or end - dt.timedelta(days=self.default_days - 1)
+        if start > end:
+            raise serializers.ValidationError({"start": "The start is after the end."})
+        if (end - start).days + 1 > MAX_PERIOD_DAYS:
+            raise serializers.ValidationError({"start": "Choose a period of at most three years."})
+        attrs["period"] = Period(start, end)
+        return attrs
+
+
+class ProductInputSerializer(PeriodInputSerializer):
+    event = serializers.DateField(
+        required=False, help_text="Launch or campaign date for the consultation cycle (default: launch date)."
+    )
+    default_days = 365
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, tuples and dates as JSON-friendly values; NaN as null."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _alert_dict(alert: HotSpotAlert) -> dict[str, Any]:
+    return {
+        "id": alert.pk,
+        "signal": alert.signal,
+        "issue": alert.issue_id,
+        "issue_title": alert.issue.title if alert.issue_id else None,
+        "product": alert.product.code if alert.product_id else None,
+        "day": alert.day.isoformat(),
+        "observed": alert.observed,
+        "expected": alert.expected,
+        "threshold": alert.threshold,
+        "score": alert.score,
+        "status": alert.status,
+        "acknowledged_by": alert.acknowledged_by.username if alert.acknowledged_by_id else None,
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "note": alert.note,
+    }
+
+
+class OverviewView(APIView):
+    """Volumes by source type / layer / stage / channel, daily volumes, top and rising issues,
+    products ranked by consultations per 10,000 users per day, open alerts."""
+
+    permission_classes = [DashboardPermission]
+
+    @extend_schema(parameters=[PeriodInputSerializer], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        serializer = PeriodInputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        period: Period = serializer.validated_data["period"]
+        return Response(
+            _plain(
+                {
+                    "period": {"start": period.start, "end": period.end},
+                    "volumes": selectors.dashboard_volumes(period=period),
+                    "daily_by_source_type": selectors.dashboard_daily_volumes(period=period),
+                    "top_issues": selectors.dashboard_top_issues(period=period),
+                    "rising_issues": selectors.dashboard_rising_issues(end=period.end),
+                    "products_by_consultations_per_user": selectors.dashboard_product_ranking(period=period),
+                    "open_alerts": [_alert_dict(a) for a in selectors.dashboard_open_alerts(limit=50)],
+                }
+            )
+        )
+
+
+class ProductDashboardView(APIView):
+    """A product's funnel and gap with its focus, consultation cycle and lifecycle curves (classified,
+    with their figures), weekly consultations per user and weekly report volumes by layer."""
+
+    permission_classes = [DashboardPermission]
+
+    @extend_schema(parameters=[ProductInputSerializer], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, code: str) -> Response:
+        product = get_object_or_404(Product, code=code)
+        serializer = ProductInputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        period: Period = serializer.validated_data["period"]
+        event = serializer.validated_data.get("event") or product.launched_on
+        funnel = selectors.product_funnel(product=product, period=period)
+        analysis = funnel.analysis
+        curves = selectors.product_curves(product=product, end=period.end, event=event)
+        return Response(
+            _plain(
+                {
+                    "product": {
+                        "code": product.code,
+                        "name": product.name,
+                        "lifecycle_phase": product.lifecycle_phase,
+                    },
+                    "period": {"start": period.start, "end": period.end},
+                    "funnel": {
+                        "survey_start": funnel.survey_start,
+                        "survey_end": funnel.survey_end,
+                        "in_period": funnel.in_period,
+                        "stages": [
+                            {
+                                "stage": s.stage,
+                                "respondents": s.respondents,
+                                "positive": s.positive,
+                                "rate": s.rate,
+                            }
+                            for s in analysis.stages
+                        ],
+                        "drops": analysis.drops,
+                        "gap": analysis.gap,
+                        "gap_focus": analysis.gap_focus,
+                        "phase_focus": analysis.phase_focus,
+                    },
+                    "consultation_cycle": {
+                        "event": curves.event,
+                        "curve": dataclasses.replace(curves.consultation, smoothed=())
+                        if curves.consultation
+                        else None,
+                        "days": curves.consultation_days,
+                        "consultations": curves.consultation_values,
+                        "smoothed": curves.consultation.smoothed if curves.consultation else [],
+                        "zones": curves.zones,
+                    },
+                    "lifecycle": {
+                        "curve": dataclasses.replace(curves.lifecycle, smoothed=()),
+                        "days": curves.lifecycle_days,
+                        "users": curves.users,
+                        "consultations": curves.consultations,
+                    },
+                    "consultations_per_10k_users_weekly": selectors.product_consultations_per_user(
+                        product=product, period=period
+                    ),
+                    "reports_by_layer_weekly": selectors.product_layer_volumes(
+                        product=product, period=period
+                    ),
+                    "open_alerts": [
+                        _alert_dict(a) for a in selectors.dashboard_open_alerts(product_id=product.pk)
+                    ],
+                }
+            )
+        )
+
+
+class AlertOutputSerializer(serializers.Serializer):
+    def to_representation(self, instance: HotSpotAlert) -> dict[str, Any]:
+        return _alert_dict(instance)
+
+
+class AcknowledgeInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Hot-spot alerts, newest first; `?status=open|acknowledged`."""
+
+    permission_classes = [DashboardPermission]
+    serializer_class = AlertOutputSerializer
+    queryset = HotSpotAlert.objects.none()
+
+    def get_queryset(self):
+        queryset = HotSpotAlert.objects.select_related("issue", "product", "acknowledged_by").order_by(
+            "-day", "-id"
+        )
+        status = self.request.query_params.get("status")
+        if status in AlertStatus.values:
+            queryset = queryset.filter(status=status)
+        return queryset
+
+    @extend_schema(request=AcknowledgeInputSerializer, responses={200: AlertOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        serializer = AcknowledgeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        alert = hot_spot_alert_acknowledge(
+            actor=request.user, alert=self.get_object(), note=serializer.validated_data.get("note", "")
+        )
+        return Response(_alert_dict(alert))

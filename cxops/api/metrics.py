@@ -1,0 +1,142 @@
+"""Metric data API: send daily aggregates in batches; read a scope's daily series.
+
+A batch is validated record by record: every bad record comes back with its index and reasons,
+the good ones are written in one transaction, each whole or not at all (see
+`cxops.services.metrics`).  Re-sending a batch changes nothing.  CSV files go through the import
+jobs (`/api/import-jobs/` with `kind=metrics`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cxops.models import Channel, Product, Segment
+from cxops.models.metrics import ALL_METRIC_COLUMNS
+from cxops.roles import Role, roles_permission
+from cxops.selectors.metrics import SERIES_COLUMNS, metric_daily_series, metric_scope_find
+from cxops.services.metrics import RECORD_FIELDS, ReferenceLookup, metric_record_parse, metric_records_apply
+
+BATCH_MAX = 5000
+SERIES_MAX_DAYS = 3 * 366
+
+MetricPermission = roles_permission(Role.ANALYST, safe_roles=[Role.ANALYST, Role.PRODUCT_OWNER])
+
+
+class MetricBatchInputSerializer(serializers.Serializer):
+    records = serializers.ListField(
+        child=serializers.DictField(),
+        allow_empty=False,
+        max_length=BATCH_MAX,
+        help_text=(
+            "Objects with `date` (YYYY-MM-DD, local day), `product` (code), optional `channel` and "
+            "`segment` (codes), and any of: " + ", ".join(ALL_METRIC_COLUMNS) + ". Omitted metrics are "
+            "left as stored. A satisfaction histogram needs `satisfaction_scale` (5 or 10) and every level "
+            "of the scale; a funnel survey needs respondents and positives for all four stages."
+        ),
+    )
+
+
+class MetricBatchView(APIView):
+    """Write daily metric records (analysts)."""
+
+    permission_classes = [MetricPermission]
+
+    @extend_schema(request=MetricBatchInputSerializer, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        serializer = MetricBatchInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lookup = ReferenceLookup()
+        rejected: list[dict[str, Any]] = []
+        parsed = []
+        indexes = []
+        for index, raw in enumerate(serializer.validated_data["records"]):
+            try:
+                parsed.append(metric_record_parse(raw, lookup=lookup))
+                indexes.append(index)
+            except ValidationError as error:
+                rejected.append({"index": index, "errors": error.messages})
+        result = metric_records_apply(actor=request.user, records=parsed)
+        for position, reason in result.rejected.items():
+            rejected.append({"index": indexes[position], "errors": [reason]})
+        return Response(
+            {
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": sorted(rejected, key=lambda r: r["index"]),
+                "fields": list(RECORD_FIELDS),
+            }
+        )
+
+
+class SeriesInputSerializer(serializers.Serializer):
+    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())
+    channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all(), required=False)
+    segment = serializers.SlugRelatedField(slug_field="code", queryset=Segment.objects.all(), required=False)
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"start": "The start is after the end."})
+        if (attrs["end"] - attrs["start"]).days + 1 > SERIES_MAX_DAYS:
+            raise serializers.ValidationError({"start": "Ask for at most three years."})
+        return attrs
+
+
+def _number(value: float) -> int | None:
+    return None if math.isnan(value) else int(value)
+
+
+class MetricSeriesView(APIView):
+    """One scope's daily metrics, every day of the range; null = not reported."""
+
+    permission_classes = [MetricPermission]
+
+    @extend_schema(parameters=[SeriesInputSerializer], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        serializer = SeriesInputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        channel, segment = data.get("channel"), data.get("segment")
+        scope = metric_scope_find(
+            product_id=data["product"].pk,
+            channel_id=channel.pk if channel else None,
+            segment_id=segment.pk if segment else None,
+        )
+        days = [
+            (data["start"] + dt.timedelta(days=i)).isoformat()
+            for i in range((data["end"] - data["start"]).days + 1)
+        ]
+        columns: dict[str, list[int | None]] = {
+            c: [None] * len(days) for c in (*SERIES_COLUMNS, "satisfaction")
+        }
+        if scope is not None:
+            series = metric_daily_series(scopes=[scope], start=data["start"], end=data["end"])[scope.pk]
+            for column in SERIES_COLUMNS:
+                columns[column] = [_number(v) for v in series.values[column]]
+            columns["satisfaction"] = [
+                None if math.isnan(scale) else [int(n) for n in row[: int(scale)]]
+                for scale, row in zip(series.values["satisfaction_scale"], series.satisfaction, strict=True)
+            ]
+        return Response(
+            {
+                "scope": {
+                    "product": data["product"].code,
+                    "channel": channel.code if channel else None,
+                    "segment": segment.code if segment else None,
+                },
+                "days": days,
+                **columns,
+            }
+        )

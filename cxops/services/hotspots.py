@@ -1,0 +1,218 @@
+"""Detect hot spots (热点异动) and record them as alerts; acknowledge alerts; opt in to all alerts.
+
+Detection (`hot_spots_detect`, run by the beat task `cxops.tasks.detect_hot_spots` every 30 min):
+
+- signals: reports per issue (`IssueDailyRollup`), reports per product (the rollups by
+  dimension) and complaints per product from touchpoint data (the product-total metric scope);
+- days checked: today so far and yesterday for reports (a partial day that already passes a
+  whole day's threshold is a spike); yesterday for touchpoint data, which arrives a day late;
+- each candidate is compared with its own weekday-aware robust baseline
+  (`cxops.analytics.hotspots.hot_spot_check`) on the 56 days before the checked day;
+- only candidates whose count reaches the minimum are examined, so the cost follows the number of
+  busy items, not all items ever seen.
+
+Subscribers (who is notified of a new alert, in the app): followers of the issue, followers of
+the product (of the issue's product for an issue alert), and every user who opted in to all
+alerts (`alert_opt_in_set`).  Only analysts and managers may opt in; anyone following an item
+gets its alerts.  An alert is raised once per (signal, subject, day); later runs update its figures
+without notifying again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from cxops.analytics.hotspots import MIN_COUNT, WEEKS, hot_spot_check
+from cxops.errors import ApplicationError
+from cxops.models import (
+    AlertOptIn,
+    AlertSignal,
+    AlertStatus,
+    ExperienceIssue,
+    HotSpotAlert,
+    IssueDailyRollup,
+    MetricDaily,
+    NotificationKind,
+    Product,
+    ReportDailyDimensionRollup,
+    RollupDimension,
+)
+from cxops.roles import Role, require_role
+from cxops.services.notifications import follower_ids, notify
+
+HISTORY_DAYS = WEEKS * 7
+
+
+def _issue_counts(days: list[dt.date], ids: list[int] | None) -> dict[int, dict[dt.date, float]]:
+    queryset = IssueDailyRollup.objects.filter(day__in=days)
+    if ids is not None:
+        queryset = queryset.filter(issue_id__in=ids)
+    result: dict[int, dict[dt.date, float]] = defaultdict(dict)
+    for issue_id, day, count in queryset.values_list("issue_id", "day", "count"):
+        result[issue_id][day] = count
+    return result
+
+
+def _product_report_counts(days: list[dt.date], ids: list[int] | None) -> dict[int, dict[dt.date, float]]:
+    # Every report counts once per dimension: summing one dimension gives the product's total.
+    queryset = ReportDailyDimensionRollup.objects.filter(dimension=RollupDimension.SOURCE_TYPE, day__in=days)
+    if ids is not None:
+        queryset = queryset.filter(product_id__in=ids)
+    result: dict[int, dict[dt.date, float]] = defaultdict(dict)
+    for product_id, day, total in (
+        queryset.values("product_id", "day")
+        .annotate(total=Sum("count"))
+        .values_list("product_id", "day", "total")
+    ):
+        result[product_id][day] = total
+    return result
+
+
+def _product_complaint_counts(days: list[dt.date], ids: list[int] | None) -> dict[int, dict[dt.date, float]]:
+    queryset = MetricDaily.objects.filter(
+        day__in=days, scope__channel__isnull=True, scope__segment__isnull=True, complaints__isnull=False
+    )
+    if ids is not None:
+        queryset = queryset.filter(scope__product_id__in=ids)
+    result: dict[int, dict[dt.date, float]] = defaultdict(dict)
+    for product_id, day, complaints in queryset.values_list("scope__product_id", "day", "complaints"):
+        result[product_id][day] = complaints
+    return result
+
+
+COUNTERS = {
+    AlertSignal.ISSUE_REPORTS: _issue_counts,
+    AlertSignal.PRODUCT_REPORTS: _product_report_counts,
+    AlertSignal.PRODUCT_COMPLAINTS: _product_complaint_counts,
+}
+
+
+def hot_spots_detect(*, today: dt.date | None = None) -> list[HotSpotAlert]:
+    """Check every busy item; returns the alerts raised or updated.  Safe to run any number of times."""
+    today = today or timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    checks = [
+        (AlertSignal.ISSUE_REPORTS, [today, yesterday]),
+        (AlertSignal.PRODUCT_REPORTS, [today, yesterday]),
+        (AlertSignal.PRODUCT_COMPLAINTS, [yesterday]),
+    ]
+    alerts = []
+    for signal, days in checks:
+        counter = COUNTERS[signal]
+        for day in days:
+            current = counter([day], None)
+            busy = [subject_id for subject_id, by_day in current.items() if by_day.get(day, 0) >= MIN_COUNT]
+            if not busy:
+                continue
+            history_days = [day - dt.timedelta(days=n) for n in range(HISTORY_DAYS, 0, -1)]
+            history = counter(history_days, busy)
+            for subject_id in busy:
+                by_day = history.get(subject_id, {})
+                # Days before the item's first count are missing (NaN), not zero.
+                first = min(by_day) if by_day else day
+                series = np.array(
+                    [by_day.get(d, 0.0) if d >= first else np.nan for d in history_days], dtype=float
+                )
+                check = hot_spot_check(series, float(current[subject_id][day]))
+                if check.fired:
+                    alerts.append(_raise(signal=signal, subject_id=subject_id, day=day, check=check))
+    return alerts
+
+
+def _raise(*, signal: str, subject_id: int, day: dt.date, check: Any) -> HotSpotAlert:
+    subject = {"issue_id": subject_id} if signal == AlertSignal.ISSUE_REPORTS else {"product_id": subject_id}
+    figures = {
+        "observed": check.observed,
+        "expected": check.expected,
+        "threshold": check.threshold,
+        "score": check.score,
+    }
+    with transaction.atomic():
+        alert = HotSpotAlert.objects.select_for_update().filter(signal=signal, day=day, **subject).first()
+        if alert is not None:
+            if check.observed > alert.observed:  # the day is still filling up: keep the latest figures
+                for name, value in figures.items():
+                    setattr(alert, name, value)
+                alert.save(update_fields=[*figures, "updated_at"])
+            return alert
+        try:
+            with transaction.atomic():
+                alert = HotSpotAlert.objects.create(signal=signal, day=day, **subject, **figures)
+        except IntegrityError:  # a concurrent run raised it first; it notifies
+            return HotSpotAlert.objects.get(signal=signal, day=day, **subject)
+        _notify_subscribers(alert)
+    return alert
+
+
+def alert_subscriber_ids(alert: HotSpotAlert) -> set[int]:
+    recipients = set(AlertOptIn.objects.values_list("user_id", flat=True))
+    if alert.issue_id:
+        issue = ExperienceIssue.objects.get(pk=alert.issue_id)
+        recipients.update(follower_ids(target=issue))
+        if issue.product_id:
+            recipients.update(follower_ids(target=Product.objects.get(pk=issue.product_id)))
+    else:
+        recipients.update(follower_ids(target=Product.objects.get(pk=alert.product_id)))
+    return recipients
+
+
+def _notify_subscribers(alert: HotSpotAlert) -> None:
+    # Notifications are stored once for everyone; their text is in Chinese, the operator's language.
+    with override("zh-hans"):
+        subject = alert.issue.title if alert.issue_id else alert.product.name_zh
+        title = _("Hot spot: %(subject)s — %(observed)s on %(day)s, usually about %(expected)s") % {
+            "subject": subject,
+            "observed": int(alert.observed),
+            "day": alert.day.isoformat(),
+            "expected": int(round(alert.expected)),
+        }
+        body = str(alert.get_signal_display())
+    notify(
+        recipient_ids=alert_subscriber_ids(alert),
+        kind=NotificationKind.ALERT,
+        title=title,
+        body=body,
+        url=reverse("dashboard:alerts") + f"#alert-{alert.pk}",
+        target=alert,
+    )
+
+
+def hot_spot_alert_acknowledge(*, actor: Any, alert: HotSpotAlert, note: str = "") -> HotSpotAlert:
+    """Analysts and managers acknowledge an open alert; acknowledging twice is refused with who did it."""
+    require_role(actor, Role.ANALYST)
+    with transaction.atomic():
+        locked = HotSpotAlert.objects.select_for_update().get(pk=alert.pk)
+        if not locked.can_acknowledge():
+            raise ApplicationError(
+                _("This alert was already acknowledged by %(user)s.")
+                % {"user": locked.acknowledged_by.get_full_name() or locked.acknowledged_by.username}
+                if locked.acknowledged_by
+                else _("This alert was already acknowledged."),
+                code="conflict",
+            )
+        locked.status = AlertStatus.ACKNOWLEDGED
+        locked.acknowledged_by = actor
+        locked.acknowledged_at = timezone.now()
+        locked.note = note.strip()[:500]
+        locked.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "note", "updated_at"])
+    return locked
+
+
+def alert_opt_in_set(*, actor: Any, enabled: bool) -> bool:
+    """Opt in to (or out of) every hot-spot alert.  Idempotent; returns the new state."""
+    require_role(actor, Role.ANALYST)
+    if enabled:
+        AlertOptIn.objects.get_or_create(user=actor)
+    else:
+        AlertOptIn.objects.filter(user=actor).delete()
+    return enabled

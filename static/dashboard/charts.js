@@ -1,0 +1,128 @@
+// Draw the dashboard's charts with ECharts from the specs the server puts in json_script tags.
+// Each chart element: <div class="chart" data-chart="<id of the json_script>">.  The same numbers
+// are in the table next to it (for screen readers and CSV export), so the canvas is aria-hidden.
+(function () {
+  "use strict";
+  if (typeof window.echarts === "undefined") { return; }
+
+  var FONT = '"PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", "Source Han Sans SC", system-ui, sans-serif';
+  var PALETTE = ["#0b5cad", "#d9480f", "#2b8a3e", "#862e9c", "#c92a2a", "#e67700", "#087f8c", "#5c940d", "#495057"];
+  var LAYER_COLOURS = { functional: "#c92a2a", convenience: "#e67700", emotional: "#1971c2" };
+  var lang = (document.documentElement.lang || "zh-hans").toLowerCase();
+  var locale = lang.indexOf("en") === 0 ? "EN" : "ZH";
+  var numberFormat = new Intl.NumberFormat(locale === "EN" ? "en" : "zh-CN");
+
+  function formatNumber(value) {
+    if (value === null || value === undefined || value === "-") { return "–"; }
+    return typeof value === "number" ? numberFormat.format(value) : String(value);
+  }
+
+  function categoryAxis(spec) {
+    return {
+      type: "category",
+      data: spec.x,
+      axisLabel: { hideOverlap: true, fontFamily: FONT },
+      boundaryGap: spec.kind === "bar"
+    };
+  }
+
+  function valueAxis(name, spec) {
+    return {
+      type: "value",
+      name: name || "",
+      nameTextStyle: { fontFamily: FONT },
+      max: spec.percent ? 100 : null,
+      axisLabel: {
+        fontFamily: FONT,
+        formatter: function (v) { return spec.percent ? v + "%" : formatNumber(v); }
+      },
+      scale: spec.kind === "line" && !spec.stack
+    };
+  }
+
+  function buildOption(spec) {
+    var horizontal = !!spec.horizontal;
+    var axes = spec.axes || [];
+    var series = (spec.series || []).map(function (s, i) {
+      var item = {
+        name: s.name,
+        type: spec.kind === "bar" ? "bar" : "line",
+        data: s.data,
+        showSymbol: false,
+        connectNulls: false,
+        yAxisIndex: horizontal ? 0 : (s.axis || 0),
+        emphasis: { focus: "series" }
+      };
+      if (spec.stack) { item.stack = "total"; }
+      if (spec.stack && spec.kind === "line") { item.areaStyle = { opacity: 0.25 }; }
+      if (s.code && LAYER_COLOURS[s.code]) { item.itemStyle = { color: LAYER_COLOURS[s.code] }; }
+      if (s.faint) { item.lineStyle = { width: 1, opacity: 0.5 }; item.itemStyle = { opacity: 0.5 }; }
+      if (spec.kind === "bar" && (spec.series || []).length === 1) {
+        item.label = {
+          show: (s.data || []).length <= 16, position: horizontal ? "right" : "top", fontFamily: FONT,
+          formatter: function (p) { return spec.percent ? p.value + "%" : formatNumber(p.value); }
+        };
+        if (spec.highlight && spec.highlight.length) {
+          item.data = s.data.map(function (v, index) {
+            return spec.highlight.indexOf(index) >= 0 ? { value: v, itemStyle: { color: "#c92a2a" } } : v;
+          });
+        }
+      }
+      if (i === 0 && spec.mark_areas && spec.mark_areas.length) {
+        item.markArea = {
+          silent: true,
+          itemStyle: { color: "rgba(11, 92, 173, 0.06)", borderColor: "rgba(11, 92, 173, 0.3)", borderWidth: 1 },
+          label: { fontFamily: FONT, color: "#52606d" },
+          data: spec.mark_areas.map(function (a) { return [{ name: a.name, xAxis: a.start }, { xAxis: a.end }]; })
+        };
+      }
+      if (i === 0 && spec.mark_lines && spec.mark_lines.length) {
+        item.markLine = {
+          silent: true, symbol: "none", lineStyle: { color: "#d9480f", type: "dashed" },
+          label: { formatter: "{b}", fontFamily: FONT },
+          data: spec.mark_lines.map(function (m) { return { name: m.name, xAxis: m.x }; })
+        };
+      }
+      return item;
+    });
+    var yAxes = [valueAxis(axes[0], spec)];
+    if (axes.length > 1) { yAxes.push(valueAxis(axes[1], spec)); }
+    var manyPoints = spec.x && spec.x.length > 60;
+    return {
+      color: PALETTE,
+      textStyle: { fontFamily: FONT },
+      animation: false,
+      grid: { left: horizontal ? 8 : 12, right: axes.length > 1 ? 16 : 24, top: 40, bottom: manyPoints ? 56 : 16, containLabel: true },
+      legend: { show: series.length > 1, type: "scroll", top: 0, textStyle: { fontFamily: FONT } },
+      tooltip: {
+        trigger: spec.kind === "bar" && !spec.stack ? "item" : "axis",
+        valueFormatter: function (v) { return spec.percent ? v + "%" : formatNumber(v); },
+        textStyle: { fontFamily: FONT }
+      },
+      toolbox: { right: 0, top: 0, feature: { saveAsImage: { title: locale === "EN" ? "Save" : "保存图片" } } },
+      dataZoom: manyPoints ? [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }] : [],
+      xAxis: horizontal ? yAxes[0] : categoryAxis(spec),
+      yAxis: horizontal ? Object.assign(categoryAxis(spec), { inverse: true }) : yAxes,
+      series: series
+    };
+  }
+
+  var charts = [];
+  document.querySelectorAll("[data-chart]").forEach(function (element) {
+    var source = document.getElementById(element.getAttribute("data-chart"));
+    if (!source) { return; }
+    var spec = JSON.parse(source.textContent);
+    var height = parseInt(element.getAttribute("data-height") || "320", 10);
+    if (spec.horizontal && spec.x) { height = Math.max(height, 60 + spec.x.length * 28); }
+    element.style.height = height + "px";
+    if (!spec.x || !spec.x.length) { element.hidden = true; return; }
+    var chart = window.echarts.init(element, null, { locale: locale, renderer: "canvas" });
+    chart.setOption(buildOption(spec));
+    charts.push(chart);
+  });
+  var pending = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
+  });
+})();
