@@ -1,18 +1,13 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from cxops.views.pending import section_pending
+from rules_lifecycle.views import evaluation
 
 app_name = "evaluation"
 
 urlpatterns = [
-    path(
-        "",
-        section_pending,
-        {
-            "title": _("Effectiveness"),
-            "description": _("Every live rule scored on activity, complaint rate and satisfaction."),
-        },
-        name="review",
-    ),
+    path("", evaluation.evaluation_review_view, name="review"),
+    path("run/", evaluation.evaluation_run_all_view, name="run_all"),
+    path("rules/<int:pk>/", evaluation.evaluation_rule_view, name="rule"),
+    path("rules/<int:pk>/run/", evaluation.evaluation_run_rule_view, name="run_rule"),
+    path("rules/<int:pk>/decide/", evaluation.evaluation_decide_view, name="decide"),
 ]

@@ -2,6 +2,7 @@
 
 from rules_lifecycle.transitions import RuleStatus
 
+from .evaluation import EvaluationRun, EvaluationVerdict, RuleEvaluation, RunTrigger, VerdictReason
 from .rules import (
     MEASURE_LABELS,
     PRIMARY_MEASURE,
@@ -13,6 +14,11 @@ from .rules import (
 )
 
 __all__ = [
+    "EvaluationRun",
+    "EvaluationVerdict",
+    "RuleEvaluation",
+    "RunTrigger",
+    "VerdictReason",
     "MEASURE_LABELS",
     "PRIMARY_MEASURE",
     "SYSTEMS_FOR_TIMING",

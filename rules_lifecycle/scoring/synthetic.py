@@ -48,11 +48,13 @@ def scope_pair(
     truth: Truth,
     scenario: Scenario | None = None,
     control_scale: float = 1.3,
+    shared_shock: np.ndarray | None = None,
 ) -> tuple[DailySeries, DailySeries]:
-    """A treated scope and a control scope on one date axis; the effect starts at go-live."""
+    """A treated scope and a control scope on one date axis; the effect starts at go-live.
+    `shared_shock` (log scale, one per day) lets several pairs share the same shocks."""
     s = scenario or Scenario()
     weekday = WEEKDAY[(np.arange(days) + start.weekday()) % 7]
-    shock = rng.normal(0, s.shared_shock, days)
+    shock = rng.normal(0, s.shared_shock, days) if shared_shock is None else shared_shock
     after = np.arange(days) >= (go_live - start).days
 
     def one(scale: float, treated: bool) -> DailySeries:

@@ -82,8 +82,8 @@ class Design:
     min_responses: int = 150
 
     def __post_init__(self) -> None:
-        if self.pre_days < 14 or self.pre_days % 7:
-            raise ValueError("pre_days must be whole weeks, at least two")
+        if self.pre_days < 7 or self.pre_days % 7:
+            raise ValueError("pre_days must be whole weeks")
         if self.min_post_days < 7 or self.min_post_days % 7:
             raise ValueError("min_post_days must be whole weeks")
         if self.max_post_days is not None and (

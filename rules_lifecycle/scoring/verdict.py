@@ -81,6 +81,8 @@ def placebo_check(design: Design, treated: DailySeries, control: DailySeries | N
     else:
         daily, _valid = rate_daily_effect(design.primary, treated, control)
     half = (design.pre_days // 14) * 7
+    if half == 0:
+        return None  # a one-week baseline cannot be split into whole weeks
     first = treated.index_of(design.pre_start)
     idx_a = np.arange(first, first + half)
     idx_b = np.arange(first + half, first + design.pre_days)

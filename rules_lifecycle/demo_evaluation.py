@@ -1,0 +1,173 @@
+"""Demo evaluation data: metric histories in which the demo rules truly worked, truly did not,
+harmed a guardrail, or have too little data — then evaluation runs, so every verdict shows on
+the review page.  Called by the rules demo (`rules_lifecycle.demo`) after it has created rules.
+
+For each running rule, the treated and control scopes get synthetic daily figures over the
+rule's evaluation range (baseline to yesterday), written through the metric service like any
+import.  They are scaled to the level each scope had before (the dashboard's two-year history
+carries on without a jump), generated from a seed per rule, so a second run finds every value
+unchanged.  Which truth a rule gets is fixed by its position among the running rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from typing import Any
+
+import numpy as np
+from django.utils import timezone
+
+from cxops.models import MetricScope
+from cxops.selectors.metrics import metric_daily_series
+from cxops.services.metrics import MetricRecord, ScopeKey, metric_records_apply
+from rules_lifecycle.models import ExperienceRule, RunTrigger
+from rules_lifecycle.scoring import DailySeries, Measure
+from rules_lifecycle.scoring.synthetic import Scenario, Truth, scope_pair
+from rules_lifecycle.selectors.evaluation import EVALUATED_STATUSES, rule_design, rule_scope_keys
+
+# Effects on the primary measure, in the good direction (complaints down, activity / score up).
+SCENARIOS = ("worked", "no_effect", "guardrail_harmed", "harmful", "too_little_data")
+
+
+def _truth(scenario: str, primary: Measure) -> Truth:
+    good = {"worked": 1.0, "guardrail_harmed": 1.0, "harmful": -1.0}.get(scenario, 0.0)
+    truth = {
+        Measure.COMPLAINT_RATE: {"complaint_rate": -0.30 * good},
+        Measure.ACTIVITY: {"activity": 0.08 * good},
+        Measure.SATISFACTION: {"satisfaction_points": 0.25 * good},
+    }[primary]
+    if scenario == "guardrail_harmed":
+        # Works on its own measure but makes customers clearly less satisfied (or less active).
+        if primary == Measure.SATISFACTION:
+            truth["complaint_rate"] = 0.35
+        else:
+            truth["satisfaction_points"] = -0.35
+    return Truth(**truth)
+
+
+def _level(scope_id: int | None, before: dt.date) -> dict[str, float]:
+    """The scope's typical figures over the four weeks before `before` (defaults without data)."""
+    defaults = {"users": 400_000.0, "complaint_rate": 0.0015, "active_share": 0.5, "responses": 200.0}
+    if scope_id is None:
+        return defaults
+    series = metric_daily_series(
+        scopes=[scope_id], start=before - dt.timedelta(days=28), end=before - dt.timedelta(days=1)
+    )[scope_id]
+    users = np.nanmean(series.values["users"]) if np.isfinite(series.values["users"]).any() else np.nan
+    if not np.isfinite(users) or users <= 0:
+        return defaults
+    with np.errstate(invalid="ignore", divide="ignore"):
+        complaints = np.nanmean(series.values["complaints"] / series.values["users"])
+        active = np.nanmean(series.values["active_users"] / series.values["users"])
+    responses = np.nanmean(series.satisfaction_responses())
+    return {
+        "users": float(users),
+        "complaint_rate": float(complaints)
+        if np.isfinite(complaints) and complaints > 0
+        else defaults["complaint_rate"],
+        "active_share": float(active) if np.isfinite(active) and active > 0 else defaults["active_share"],
+        "responses": float(responses) if np.isfinite(responses) and responses > 0 else defaults["responses"],
+    }
+
+
+def metric_records_for_series(
+    key: ScopeKey, series: DailySeries, *, stop_after: dt.date | None = None
+) -> list[MetricRecord]:
+    records = []
+    for i in range(series.days):
+        day = series.start + dt.timedelta(days=i)
+        reported = stop_after is None or day <= stop_after
+        counts = [int(n) for n in series.satisfaction[i]]
+        values: dict[str, int | None] = {
+            "users": int(series.users[i]),
+            "active_users": int(series.active_users[i]) if reported else None,
+            "complaints": int(series.complaints[i]) if reported else None,
+        }
+        if reported:
+            values.update(
+                {
+                    "satisfaction_scale": 5,
+                    "surveys_sent": int(sum(counts) / 0.3),
+                    **{f"satisfaction_{level}": n for level, n in enumerate(counts, start=1)},
+                    **{f"satisfaction_{level}": None for level in range(6, 11)},
+                }
+            )
+        else:
+            values.update(
+                {"satisfaction_scale": None, "surveys_sent": None}
+                | {f"satisfaction_{level}": None for level in range(1, 11)}
+            )
+        records.append(MetricRecord(scope=key, day=day, values=values))
+    return records
+
+
+def write_rule_history(*, rule: ExperienceRule, scenario: str, today: dt.date) -> None:
+    """Synthetic treated / control figures for one rule's evaluation range, with a known truth."""
+    design = rule_design(rule, today)
+    treated_keys, control_keys = rule_scope_keys(rule)
+    start, days = design.pre_start, (today - design.pre_start).days
+    rng = np.random.default_rng(zlib.crc32(f"demo-evaluation-{rule.pk}-{rule.name}".encode()))
+    scope_ids = {
+        (product, channel, segment): pk
+        for pk, product, channel, segment in MetricScope.objects.values_list(
+            "pk", "product_id", "channel_id", "segment_id"
+        )
+    }
+    keys = [(k, True) for k in treated_keys] + [(k, False) for k in control_keys]
+    shock = rng.normal(0, 0.10, days)  # shared by every scope of this rule, as real shocks are
+    records: list[MetricRecord] = []
+    for key, is_treated in keys:
+        level = _level(scope_ids.get(key), start)
+        scenario_numbers = Scenario(
+            users=level["users"],
+            complaint_rate=level["complaint_rate"],
+            active_share=level["active_share"],
+            responses_per_day=level["responses"],
+            complaint_noise=0.08,
+        )
+        treated, control = scope_pair(
+            rng,
+            start=start,
+            days=days,
+            go_live=design.go_live,
+            truth=_truth(scenario, design.primary),
+            scenario=scenario_numbers,
+            control_scale=1.0,
+            shared_shock=shock,
+        )
+        stop = (
+            design.post_start + dt.timedelta(days=13)
+            if scenario == "too_little_data" and is_treated
+            else None
+        )
+        records += metric_records_for_series(
+            ScopeKey(*key), treated if is_treated else control, stop_after=stop
+        )
+    if records:
+        metric_records_apply(actor=None, records=records)
+
+
+def load(*, users: dict[str, Any], log: Any) -> None:
+    from rules_lifecycle.services.evaluation import evaluation_run_all
+
+    today = timezone.localdate()
+    rules = list(
+        ExperienceRule.objects.filter(status__in=EVALUATED_STATUSES, go_live_on__isnull=False)
+        .prefetch_related(
+            "products", "channels", "segments", "control_products", "control_channels", "control_segments"
+        )
+        .order_by("go_live_on", "pk")
+    )
+    if not rules:
+        log("evaluation: no running rules, nothing to score")
+        return
+    assigned: dict[str, list[str]] = {}
+    for index, rule in enumerate(rules):
+        scenario = SCENARIOS[index % len(SCENARIOS)]
+        write_rule_history(rule=rule, scenario=scenario, today=today)
+        assigned.setdefault(scenario, []).append(rule.name)
+    # Three weekly runs, so the history shows a trend and a repeated "retire" is flagged.
+    for weeks_ago in (2, 1, 0):
+        evaluation_run_all(trigger=RunTrigger.SCHEDULE, run_on=today - dt.timedelta(days=7 * weeks_ago))
+    log("evaluation: " + "; ".join(f"{k}: {len(v)}" for k, v in assigned.items()) + "; three runs scored")

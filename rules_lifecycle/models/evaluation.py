@@ -1,0 +1,140 @@
+"""Evaluation runs and their per-rule results (EVALUATION.md § Verdict per rule).
+
+An `EvaluationRun` is one pass over rules on one local day, started by the schedule, on demand
+from a page, or by the `evaluate_rules` command; there is at most one run per (day, trigger), so
+a retried or repeated start reuses it.  A `RuleEvaluation` is one rule's result in one run,
+unique per (rule, run): writing it again for the same run replaces nothing unless the inputs'
+fingerprint changed (late or corrected metric data), so re-running a run is idempotent and a
+redelivered task never duplicates.  Results keep every measure's row (JSON, as
+`rules_lifecycle.scoring.RuleScore.as_dict` gives it) beside the columns the review page sorts
+and filters on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cxops.models.choices import choices_check
+
+from .rules import MEASURE_LABELS, ExperienceRule
+
+
+class RunTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("Daily schedule")
+    ON_DEMAND = "on_demand", _("On demand")
+    COMMAND = "command", _("Command line")
+
+
+class EvaluationVerdict(models.TextChoices):
+    KEEP = "keep", _("Keep")
+    IMPROVE = "improve", _("Improve")
+    RETIRE = "retire", _("Retire")
+    UNDECIDED = "undecided", _("Undecided")
+
+
+class VerdictReason(models.TextChoices):
+    WORTHWHILE = "worthwhile", _("Works, and by at least the minimum worthwhile effect")
+    GUARDRAIL_MARGIN = "guardrail_margin", _("Works, but a guardrail got worse than its margin")
+    TOO_SMALL = "too_small", _("Works, but by less than the minimum worthwhile effect")
+    HARMFUL = "harmful", _("Makes the primary measure worse")
+    NEGLIGIBLE = "negligible", _("Shown to make no worthwhile difference")
+    GUARDRAIL_HARMED = "guardrail_harmed", _("A guardrail is significantly worse")
+    INSUFFICIENT_DATA = "insufficient_data", _("Insufficient data")
+    INCONCLUSIVE = "inconclusive", _("Inconclusive")
+    NO_CONTROL = "no_control", _("Looks bad, but without a control scope it cannot retire a rule")
+
+
+class EvaluationRun(models.Model):
+    run_on = models.DateField(_("evaluation date"))
+    trigger = models.CharField(_("started by"), max_length=20, choices=RunTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rules_planned = models.PositiveIntegerField(_("rules planned"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evaluation run")
+        verbose_name_plural = _("evaluation runs")
+        ordering = ["-run_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run_on", "trigger"], name="evaluation_run_once_per_day"),
+            choices_check("trigger", RunTrigger, "evaluation_run_trigger_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_on} ({self.get_trigger_display()})"
+
+
+class RuleEvaluation(models.Model):
+    rule = models.ForeignKey(
+        ExperienceRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="evaluations"
+    )
+    run = models.ForeignKey(
+        EvaluationRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="evaluations"
+    )
+    run_on = models.DateField(_("evaluation date"))  # the run's date, kept here for ordering
+    verdict = models.CharField(_("verdict"), max_length=20, choices=EvaluationVerdict.choices)
+    reason = models.CharField(_("reason"), max_length=30, choices=VerdictReason.choices)
+    primary_measure = models.CharField(_("primary measure"), max_length=20)
+    has_control = models.BooleanField(_("has a control scope"))
+    go_live_on = models.DateField(_("go-live date"))
+    pre_start = models.DateField(_("baseline from"))
+    post_start = models.DateField(_("compared from"))
+    post_days = models.PositiveSmallIntegerField(_("days compared"))
+    # The primary measure's figures, for sorting and the portfolio (the rest is in `results`).
+    primary_lift = models.FloatField(_("primary lift"), null=True, blank=True)
+    primary_ci_low = models.FloatField(null=True, blank=True)
+    primary_ci_high = models.FloatField(null=True, blank=True)
+    primary_p_adjusted = models.FloatField(null=True, blank=True)
+    primary_mde = models.FloatField(null=True, blank=True)
+    sufficient_by = models.DateField(_("data sufficient by"), null=True, blank=True)
+    no_measurable_effect = models.BooleanField(_("no measurable effect"), default=False)
+    placebo_suspect = models.BooleanField(_("design suspect (placebo check)"), default=False)
+    retire_streak = models.PositiveSmallIntegerField(_("consecutive retire verdicts"), default=0)
+    flagged_for_retirement = models.BooleanField(_("flagged for retirement"), default=False)
+    flag_notified = models.BooleanField(default=False)
+    fingerprint = models.CharField(_("inputs' fingerprint"), max_length=64)
+    results = models.JSONField(_("results"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rule evaluation")
+        verbose_name_plural = _("rule evaluations")
+        ordering = ["-run_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "run"], name="rule_evaluation_once_per_run"),
+            choices_check("verdict", EvaluationVerdict, "rule_evaluation_verdict_valid"),
+            choices_check("reason", VerdictReason, "rule_evaluation_reason_valid"),
+            models.CheckConstraint(
+                condition=Q(primary_measure__in=list(MEASURE_LABELS)), name="rule_evaluation_measure_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(flagged_for_retirement=False) | Q(verdict=EvaluationVerdict.RETIRE),
+                name="rule_evaluation_flag_only_on_retire",
+            ),
+        ]
+        indexes = [models.Index(fields=["rule", "-run_on", "-id"], name="rule_evaluation_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} @ {self.run_on}: {self.verdict}"
+
+    @property
+    def measures(self) -> list[dict[str, Any]]:
+        return list(self.results.get("measures", []))
+
+    @property
+    def is_pre_post_only(self) -> bool:
+        return not self.has_control

@@ -1,0 +1,446 @@
+"""Reads for evaluations: the scoring inputs of many rules in bulk, the review page (latest
+verdict per rule with the portfolio's false discovery rate), a rule's evaluation page (history
+and charts) and the rule timeline's evaluation entries.
+
+Scoring inputs are loaded per batch of rules with a fixed number of queries (rules with their
+scopes, the metric scopes, one `metric_daily_series` query), never per rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from cxops.models import MetricScope
+from cxops.selectors.metrics import ScopeSeries, metric_daily_series
+from rules_lifecycle.models import (
+    MEASURE_LABELS,
+    EvaluationRun,
+    EvaluationVerdict,
+    ExperienceRule,
+    RuleEvaluation,
+    VerdictReason,
+)
+from rules_lifecycle.scoring import DailySeries, Design, Measure, portfolio_fdr
+from rules_lifecycle.selectors.timeline import TimelineEntry
+from rules_lifecycle.transitions import RuleStatus
+
+# Bump when the scoring changes what it computes: stored fingerprints then no longer match and
+# the next run re-scores every rule.
+SCORING_VERSION = "2026-11-23.1"
+# The post window grows with the data, in whole weeks, from the rule's post_window_days up to a
+# quarter: longer windows mix in drift that a difference-in-differences cannot fully remove.
+MAX_POST_DAYS = 91
+# Rules the daily run scores: running ones.  Kept rules stay watched (用进废退 is not one-off).
+EVALUATED_STATUSES = (RuleStatus.LIVE, RuleStatus.UNDER_REVIEW, RuleStatus.KEPT)
+REVIEW_STATUSES = (RuleStatus.LIVE, RuleStatus.UNDER_REVIEW)
+SCOPE_PREFETCH = (
+    "products",
+    "channels",
+    "segments",
+    "control_products",
+    "control_channels",
+    "control_segments",
+)
+
+
+# --- scoring inputs --------------------------------------------------------------------------
+
+
+@dataclass
+class RuleInputs:
+    rule_id: int
+    design: Design
+    treated: DailySeries
+    control: DailySeries | None
+    fingerprint: str
+    treated_scope_ids: list[int] = field(default_factory=list)
+    control_scope_ids: list[int] = field(default_factory=list)
+
+
+ScopeKey = tuple[int, int | None, int | None]
+
+
+def _scope_keys(products: Iterable[Any], channels: Sequence[Any], segments: Sequence[Any]) -> list[ScopeKey]:
+    channel_ids = [c.pk for c in channels] or [None]
+    segment_ids = [s.pk for s in segments] or [None]
+    return [(p.pk, c, s) for p in products for c in channel_ids for s in segment_ids]
+
+
+def rule_scope_keys(rule: ExperienceRule) -> tuple[list[ScopeKey], list[ScopeKey]]:
+    """The metric scopes a rule touches (T) and its control (C; empty: pre/post only).
+
+    Empty channels / segments mean "all of them" (the scope with NULL there).  A control that
+    names only channels or segments keeps the rule's own products: "the same products, through
+    channels the rule does not touch".
+    """
+    treated = _scope_keys(rule.products.all(), list(rule.channels.all()), list(rule.segments.all()))
+    control_products = list(rule.control_products.all())
+    control_channels = list(rule.control_channels.all())
+    control_segments = list(rule.control_segments.all())
+    if not (control_products or control_channels or control_segments):
+        return treated, []
+    control = _scope_keys(control_products or rule.products.all(), control_channels, control_segments)
+    return treated, control
+
+
+def rule_design(rule: ExperienceRule, as_of: dt.date) -> Design:
+    primary = Measure(rule.primary_measure)
+    return Design(
+        go_live=rule.go_live_on,
+        as_of=as_of,
+        primary=primary,
+        pre_days=rule.pre_window_days,
+        burn_in_days=rule.burn_in_days,
+        min_post_days=rule.post_window_days,
+        max_post_days=max(rule.post_window_days, MAX_POST_DAYS),
+        minimum_worthwhile_effect=rule.minimum_worthwhile_effect,
+        guardrail_margins={m: rule.guardrail_margin for m in Measure if m != primary},
+        review_date=rule.review_due_on,
+    )
+
+
+def _summed(series: list[ScopeSeries], first: int, last: int, start: dt.date) -> DailySeries | None:
+    """Sum of scopes' daily figures (a day missing in any scope stays missing) as DailySeries."""
+    if not series:
+        return None
+    users = sum(s.values["users"][first:last] for s in series)
+    active = sum(s.values["active_users"][first:last] for s in series)
+    complaints = sum(s.values["complaints"][first:last] for s in series)
+    scales = np.concatenate([s.values["satisfaction_scale"][first:last] for s in series])
+    scale = int(np.nanmax(scales)) if np.isfinite(scales).any() else 5
+    histogram = sum(np.nan_to_num(s.satisfaction[first:last, :scale]) for s in series)
+    return DailySeries(
+        start=start,
+        users=np.asarray(users, dtype=float),
+        active_users=np.asarray(active, dtype=float),
+        complaints=np.asarray(complaints, dtype=float),
+        satisfaction=np.asarray(histogram, dtype=float),
+        levels=tuple(range(1, scale + 1)),
+    )
+
+
+def _fingerprint(design: Design, treated: DailySeries, control: DailySeries | None) -> str:
+    digest = hashlib.sha256(SCORING_VERSION.encode())
+    digest.update(repr(sorted((k, repr(v)) for k, v in design.__dict__.items() if k != "as_of")).encode())
+    # The post window in days is what as_of decides; the same data with one more day is new input.
+    digest.update(str(design.post_days_available).encode())
+    for series in (treated, control):
+        if series is None:
+            digest.update(b"no control")
+            continue
+        for array in (series.users, series.active_users, series.complaints, series.satisfaction):
+            digest.update(np.ascontiguousarray(np.nan_to_num(array, nan=-1.0)).tobytes())
+    return digest.hexdigest()
+
+
+def evaluation_inputs(*, rule_ids: Sequence[int], as_of: dt.date) -> list[RuleInputs]:
+    """Designs and daily series of these rules (those that have gone live), in bulk."""
+    rules = list(
+        ExperienceRule.objects.filter(pk__in=list(rule_ids), go_live_on__isnull=False)
+        .prefetch_related(*SCOPE_PREFETCH)
+        .order_by("pk")
+    )
+    if not rules:
+        return []
+    designs = {rule.pk: rule_design(rule, as_of) for rule in rules}
+    keys = {rule.pk: rule_scope_keys(rule) for rule in rules}
+    product_ids = {key[0] for treated, control in keys.values() for key in (*treated, *control)}
+    scope_ids: dict[ScopeKey, int] = {
+        (product, channel, segment): pk
+        for pk, product, channel, segment in MetricScope.objects.filter(
+            product_id__in=product_ids
+        ).values_list("pk", "product_id", "channel_id", "segment_id")
+    }
+    start = min(d.pre_start for d in designs.values())
+    end = max(d.post_start + dt.timedelta(days=max(d.post_days_available, 1)) for d in designs.values())
+    end = min(end, as_of) - dt.timedelta(days=1)
+    wanted = {scope_ids[k] for pair in keys.values() for k in (*pair[0], *pair[1]) if k in scope_ids}
+    series = metric_daily_series(scopes=wanted, start=start, end=max(end, start)) if wanted else {}
+    n_days = (max(end, start) - start).days + 1
+
+    def empty(first_day: dt.date, days: int) -> DailySeries:
+        nan = np.full(days, np.nan)
+        return DailySeries(first_day, nan, nan, nan, np.zeros((days, 5)))
+
+    out = []
+    for rule in rules:
+        design = designs[rule.pk]
+        rule_end = min(design.post_start + dt.timedelta(days=design.post_days_available), as_of)
+        first = (design.pre_start - start).days
+        last = min(n_days, max(first + 1, (rule_end - start).days))
+        days = last - first
+        treated_keys, control_keys = keys[rule.pk]
+        # A scope with no metric rows at all is missing data for every day: the sum stays NaN.
+        treated_ids = [scope_ids.get(k) for k in treated_keys]
+        control_ids = [scope_ids.get(k) for k in control_keys]
+        if None in treated_ids or not treated_ids:
+            treated = empty(design.pre_start, days)
+        else:
+            treated = _summed([series[i] for i in treated_ids], first, last, design.pre_start)  # type: ignore[index]
+        control: DailySeries | None = None
+        if control_keys:
+            if None in control_ids:
+                control = empty(design.pre_start, days)
+            else:
+                control = _summed([series[i] for i in control_ids], first, last, design.pre_start)  # type: ignore[index]
+            if control is not None and control.satisfaction.shape[1] != treated.satisfaction.shape[1]:
+                # Different survey scales: mean scores are not comparable, so no control responses.
+                control = DailySeries(
+                    control.start,
+                    control.users,
+                    control.active_users,
+                    control.complaints,
+                    np.zeros_like(treated.satisfaction),
+                    treated.levels,
+                )
+        assert treated is not None  # noqa: S101
+        out.append(
+            RuleInputs(
+                rule_id=rule.pk,
+                design=design,
+                treated=treated,
+                control=control,
+                fingerprint=_fingerprint(design, treated, control),
+                treated_scope_ids=[i for i in treated_ids if i is not None],
+                control_scope_ids=[i for i in control_ids if i is not None],
+            )
+        )
+    return out
+
+
+def evaluable_rule_ids() -> list[int]:
+    """Running rules, ordered by go-live so that batches share date ranges."""
+    return list(
+        ExperienceRule.objects.filter(status__in=EVALUATED_STATUSES, go_live_on__isnull=False)
+        .order_by("go_live_on", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def previous_retire_streaks(*, rule_ids: Sequence[int], before: dt.date) -> dict[int, int]:
+    """Each rule's consecutive-retire count as of its latest evaluation before `before`."""
+    latest = (
+        RuleEvaluation.objects.filter(rule_id=OuterRef("pk"), run_on__lt=before)
+        .order_by("-run_on", "-id")
+        .values("retire_streak")[:1]
+    )
+    rows = ExperienceRule.objects.filter(pk__in=list(rule_ids)).annotate(streak=Subquery(latest))
+    return {pk: streak or 0 for pk, streak in rows.values_list("pk", "streak")}
+
+
+# --- the review page -------------------------------------------------------------------------
+
+
+@dataclass
+class PortfolioRow:
+    rule: ExperienceRule
+    evaluation: RuleEvaluation | None
+    discovery: bool = False
+    q_value: float | None = None
+    presented: list[dict[str, Any]] = field(default_factory=list)  # filled by the page
+
+    @property
+    def measures(self) -> list[dict[str, Any]]:
+        return self.evaluation.measures if self.evaluation else []
+
+
+SORTS = {
+    "rule": lambda row: (row.rule.name,),
+    "verdict": lambda row: (
+        _VERDICT_ORDER.get(row.evaluation.verdict if row.evaluation else "", 9),
+        row.rule.name,
+    ),
+    "lift": lambda row: (_benefit(row) is None, -(_benefit(row) or 0.0)),
+    "go_live": lambda row: (row.rule.go_live_on or dt.date.min,),
+    "q": lambda row: (row.q_value is None, row.q_value or 0.0),
+}
+_VERDICT_ORDER = {"retire": 0, "improve": 1, "undecided": 2, "keep": 3}
+
+
+def _benefit(row: PortfolioRow) -> float | None:
+    """The primary lift turned so that bigger is better (complaints down is good)."""
+    ev = row.evaluation
+    if ev is None or ev.primary_lift is None:
+        return None
+    return -ev.primary_lift if ev.primary_measure == Measure.COMPLAINT_RATE else ev.primary_lift
+
+
+def latest_evaluations(rule_ids: Iterable[int]) -> dict[int, RuleEvaluation]:
+    latest_id = (
+        RuleEvaluation.objects.filter(rule_id=OuterRef("rule_id")).order_by("-run_on", "-id").values("id")[:1]
+    )
+    rows = RuleEvaluation.objects.filter(rule_id__in=list(rule_ids), id=Subquery(latest_id)).select_related(
+        "run"
+    )
+    return {row.rule_id: row for row in rows}
+
+
+def evaluation_portfolio(
+    *,
+    statuses: Sequence[str] = REVIEW_STATUSES,
+    verdict: str = "",
+    measure: str = "",
+    product: str = "",
+    flagged: bool = False,
+    sort: str = "verdict",
+    descending: bool = False,
+) -> list[PortfolioRow]:
+    """Rules with their latest evaluation; Benjamini–Hochberg across every listed rule's primary
+    (Holm-adjusted) p-value, computed before filtering so a filter never changes a q-value."""
+    rules: QuerySet[ExperienceRule] = (
+        ExperienceRule.objects.filter(status__in=list(statuses))
+        .select_related("owner")
+        .prefetch_related("products")
+        .order_by("name", "pk")
+    )
+    rule_list = list(rules)
+    latest = latest_evaluations(r.pk for r in rule_list)
+    rows = [PortfolioRow(rule=r, evaluation=latest.get(r.pk)) for r in rule_list]
+    fdr = portfolio_fdr([row.evaluation.primary_p_adjusted if row.evaluation else None for row in rows])
+    for row, (discovery, q) in zip(rows, fdr, strict=True):
+        row.discovery, row.q_value = discovery, q
+    if verdict:
+        rows = [r for r in rows if r.evaluation and r.evaluation.verdict == verdict]
+    if measure:
+        rows = [r for r in rows if r.rule.primary_measure == measure]
+    if product:
+        rows = [r for r in rows if any(p.code == product for p in r.rule.products.all())]
+    if flagged:
+        rows = [
+            r
+            for r in rows
+            if r.evaluation and (r.evaluation.flagged_for_retirement or r.evaluation.no_measurable_effect)
+        ]
+    rows.sort(key=SORTS.get(sort, SORTS["verdict"]), reverse=descending)
+    return rows
+
+
+def portfolio_summary(rows: Sequence[PortfolioRow]) -> dict[str, int]:
+    counts = {v: 0 for v in EvaluationVerdict.values}
+    counts["not_evaluated"] = 0
+    for row in rows:
+        counts[row.evaluation.verdict if row.evaluation else "not_evaluated"] += 1
+    counts["discoveries"] = sum(1 for row in rows if row.discovery)
+    counts["flagged"] = sum(1 for row in rows if row.evaluation and row.evaluation.flagged_for_retirement)
+    return counts
+
+
+# --- one rule's evaluation page -----------------------------------------------------------------
+
+
+def rule_evaluation_history(*, rule: ExperienceRule, limit: int = 60) -> list[RuleEvaluation]:
+    return list(rule.evaluations.select_related("run").order_by("-run_on", "-id")[:limit])
+
+
+def rule_evaluation_charts(*, rule: ExperienceRule, as_of: dt.date) -> dict[str, Any] | None:
+    """Daily treated and control figures per measure around go-live, with the windows, for the
+    page's charts (JSON-ready).  None before go-live."""
+    if rule.go_live_on is None:
+        return None
+    inputs = evaluation_inputs(rule_ids=[rule.pk], as_of=as_of)
+    if not inputs:
+        return None
+    item = inputs[0]
+    design, treated, control = item.design, item.treated, item.control
+    days = [(design.pre_start + dt.timedelta(days=i)).isoformat() for i in range(treated.days)]
+
+    def rate(numerator: np.ndarray, denominator: np.ndarray, scale: float) -> list[float | None]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = numerator / denominator * scale
+        return [None if not np.isfinite(v) else round(float(v), 4) for v in values]
+
+    def mean_score(series: DailySeries) -> list[float | None]:
+        n = series.satisfaction.sum(axis=1)
+        total = (series.satisfaction * np.asarray(series.levels)).sum(axis=1)
+        return rate(total, np.where(n > 0, n, np.nan), 1.0)
+
+    measures = {
+        "activity": (lambda s: rate(s.active_users, s.users, 100.0), gettext("Active users per 100 users")),
+        "complaint_rate": (
+            lambda s: rate(s.complaints, s.users, 10000.0),
+            gettext("Complaints per 10,000 users"),
+        ),
+        "satisfaction": (mean_score, gettext("Mean satisfaction score")),
+    }
+    post_end = design.post_start + dt.timedelta(days=max(design.post_days_available, 0))
+    return {
+        "days": days,
+        "go_live": design.go_live.isoformat(),
+        "windows": {
+            "pre": [design.pre_start.isoformat(), (design.go_live - dt.timedelta(days=1)).isoformat()],
+            "burn_in": [design.go_live.isoformat(), (design.post_start - dt.timedelta(days=1)).isoformat()],
+            "post": [design.post_start.isoformat(), (post_end - dt.timedelta(days=1)).isoformat()]
+            if design.post_days_available
+            else None,
+        },
+        "labels": {
+            "treated": gettext("Rule's scope"),
+            "control": gettext("Control scope"),
+            "pre": gettext("Baseline"),
+            "burn_in": gettext("Burn-in"),
+            "post": gettext("Compared"),
+            "go_live": gettext("Go-live"),
+        },
+        "measures": [
+            {
+                "code": code,
+                "name": str(MEASURE_LABELS[code]),
+                "unit": unit,
+                "primary": code == rule.primary_measure,
+                "treated": series_of(treated),
+                "control": series_of(control) if control is not None else None,
+            }
+            for code, (series_of, unit) in measures.items()
+        ],
+    }
+
+
+def evaluation_runs(*, limit: int = 30) -> QuerySet[EvaluationRun]:
+    from django.db.models import Count
+
+    return EvaluationRun.objects.annotate(evaluated=Count("evaluations")).order_by("-run_on", "-id")[:limit]
+
+
+# --- the rule timeline (rules_lifecycle.selectors.timeline.OPTIONAL_SOURCES) -------------------
+
+_TONES = {"keep": "ok", "improve": "warn", "retire": "bad", "undecided": ""}
+
+
+def rule_timeline_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
+    """One entry per change of verdict (not per daily run: the timeline tells the story)."""
+    url = reverse("evaluation:rule", args=[rule.pk])
+    previous: tuple[str, str] | None = None
+    for ev in rule.evaluations.order_by("run_on", "id").only(
+        "run_on",
+        "created_at",
+        "verdict",
+        "reason",
+        "flagged_for_retirement",
+        "primary_lift",
+        "primary_measure",
+    ):
+        key = (ev.verdict, ev.reason)
+        if key == previous and not ev.flagged_for_retirement:
+            continue
+        previous = key
+        title = gettext("Evaluated: %(verdict)s") % {"verdict": EvaluationVerdict(ev.verdict).label}
+        detail = str(VerdictReason(ev.reason).label)
+        if ev.primary_lift is not None:
+            detail += " · " + gettext("%(measure)s %(lift)+.1f%%") % {
+                "measure": MEASURE_LABELS[ev.primary_measure],
+                "lift": ev.primary_lift * 100,
+            }
+        if ev.flagged_for_retirement:
+            detail += " · " + gettext("flagged for the manager: retire in consecutive runs")
+        yield TimelineEntry(
+            at=ev.created_at, kind="evaluation", title=title, detail=detail, url=url, tone=_TONES[ev.verdict]
+        )

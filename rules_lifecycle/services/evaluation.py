@@ -1,0 +1,235 @@
+"""Writes for evaluations: start a run, fan it out, score a batch of rules, flag repeated
+"retire" verdicts for the manager.  Tasks, the command and the pages all come through here.
+
+Idempotency: a run is unique per (day, trigger); a rule's result is unique per (rule, run) and
+written with an upsert, skipped when the stored inputs' fingerprint matches.  A task delivered
+twice, or a run started twice, therefore leaves exactly one row per rule and run, and the
+retirement flag's notification goes out once (compare-and-set under the rule's row lock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from cxops.errors import ApplicationError
+from cxops.models import NotificationKind
+from cxops.roles import Role, has_role
+from cxops.services.notifications import notify
+from cxops.services.outbox import enqueue_task
+from rules_lifecycle.models import (
+    EvaluationRun,
+    EvaluationVerdict,
+    ExperienceRule,
+    RuleEvaluation,
+    RunTrigger,
+)
+from rules_lifecycle.scoring import RuleScore, score_rule
+from rules_lifecycle.selectors.evaluation import (
+    EVALUATED_STATUSES,
+    RuleInputs,
+    evaluable_rule_ids,
+    evaluation_inputs,
+    previous_retire_streaks,
+)
+
+# A rule whose verdict is "retire" in this many consecutive daily evaluations is flagged for the
+# manager.  Flags never retire a rule: only a person does, through rule_transition.
+RETIRE_FLAG_AFTER_RUNS = 2
+# Rules per fanned-out task.  One task per rule is the unit of work in principle; batches keep
+# the broker round trip and the series query from dominating (bench/evaluate.py measures both).
+DEFAULT_BATCH_SIZE = 50
+
+UPDATED_FIELDS = [
+    "run_on",
+    "verdict",
+    "reason",
+    "primary_measure",
+    "has_control",
+    "go_live_on",
+    "pre_start",
+    "post_start",
+    "post_days",
+    "primary_lift",
+    "primary_ci_low",
+    "primary_ci_high",
+    "primary_p_adjusted",
+    "primary_mde",
+    "sufficient_by",
+    "no_measurable_effect",
+    "placebo_suspect",
+    "retire_streak",
+    "flagged_for_retirement",
+    "fingerprint",
+    "results",
+    "updated_at",
+]
+
+
+def evaluation_run_start(
+    *, trigger: str, run_on: dt.date | None = None, actor: Any = None, rules_planned: int = 0
+) -> EvaluationRun:
+    """Today's (or `run_on`'s) run for this trigger: created once, reused after that."""
+    run_on = run_on or timezone.localdate()
+    run, created = EvaluationRun.objects.get_or_create(
+        run_on=run_on,
+        trigger=trigger,
+        defaults={
+            "requested_by": actor if getattr(actor, "pk", None) else None,
+            "rules_planned": rules_planned,
+        },
+    )
+    if not created and rules_planned > run.rules_planned:
+        EvaluationRun.objects.filter(pk=run.pk).update(rules_planned=rules_planned)
+        run.rules_planned = rules_planned
+    return run
+
+
+def evaluation_run_dispatch(
+    *, run: EvaluationRun, rule_ids: Sequence[int], batch_size: int = DEFAULT_BATCH_SIZE
+) -> int:
+    """Queue one `evaluate_rules` task per batch, after commit (through the outbox, so a broker
+    outage delays the run but loses nothing).  Returns the number of tasks."""
+    from rules_lifecycle.tasks import evaluate_rules
+
+    batches = [list(rule_ids[i : i + batch_size]) for i in range(0, len(rule_ids), batch_size)]
+    with transaction.atomic():
+        for batch in batches:
+            enqueue_task(evaluate_rules, run.pk, batch)
+    return len(batches)
+
+
+def evaluation_run_all(
+    *, trigger: str = RunTrigger.SCHEDULE, run_on: dt.date | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> EvaluationRun:
+    """Start (or resume) the day's run over every running rule and fan it out."""
+    rule_ids = evaluable_rule_ids()
+    run = evaluation_run_start(trigger=trigger, run_on=run_on, rules_planned=len(rule_ids))
+    evaluation_run_dispatch(run=run, rule_ids=rule_ids, batch_size=batch_size)
+    return run
+
+
+def rule_evaluate_on_demand(*, rule: ExperienceRule, actor: Any) -> EvaluationRun:
+    """Score one rule now (the button on its evaluation page): today's on-demand run."""
+    if not has_role(actor, Role.MANAGER, Role.ANALYST) and not (
+        actor.pk == rule.owner_id and has_role(actor, Role.PRODUCT_OWNER)
+    ):
+        raise ApplicationError(
+            gettext("Only managers, analysts and the rule's owner may run an evaluation."), code="forbidden"
+        )
+    if rule.status not in EVALUATED_STATUSES or rule.go_live_on is None:
+        raise ApplicationError(gettext("Only a rule that has gone live can be evaluated."), code="invalid")
+    run = evaluation_run_start(trigger=RunTrigger.ON_DEMAND, actor=actor)
+    evaluation_run_dispatch(run=run, rule_ids=[rule.pk])
+    return run
+
+
+def _row(
+    run: EvaluationRun, item: RuleInputs, score: RuleScore, streak: int, now: dt.datetime
+) -> RuleEvaluation:
+    primary = score.primary_result
+    interval = primary.ci_95
+    return RuleEvaluation(
+        rule_id=item.rule_id,
+        run=run,
+        run_on=run.run_on,
+        verdict=score.verdict.value,
+        reason=score.reason.value,
+        primary_measure=score.primary.value,
+        has_control=score.has_control,
+        go_live_on=item.design.go_live,
+        pre_start=item.design.pre_start,
+        post_start=item.design.post_start,
+        post_days=item.design.post_days_available,
+        primary_lift=primary.lift,
+        primary_ci_low=interval.low if interval else None,
+        primary_ci_high=interval.high if interval else None,
+        primary_p_adjusted=primary.p_adjusted,
+        primary_mde=primary.mde,
+        sufficient_by=score.sufficient_by,
+        no_measurable_effect=score.no_measurable_effect,
+        placebo_suspect=bool(score.placebo and score.placebo.suspect),
+        retire_streak=streak,
+        flagged_for_retirement=score.verdict == EvaluationVerdict.RETIRE and streak >= RETIRE_FLAG_AFTER_RUNS,
+        fingerprint=item.fingerprint,
+        results=score.as_dict(),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def rules_evaluate(*, run: EvaluationRun, rule_ids: Sequence[int]) -> int:
+    """Score these rules for `run` and store the results; returns how many rows were written.
+
+    Safe to call any number of times for the same run and rules: unchanged inputs are skipped,
+    changed ones (late metric data) replace the run's row in place.
+    """
+    inputs = evaluation_inputs(rule_ids=rule_ids, as_of=run.run_on)
+    stored = dict(
+        RuleEvaluation.objects.filter(run=run, rule_id__in=[i.rule_id for i in inputs]).values_list(
+            "rule_id", "fingerprint"
+        )
+    )
+    pending = [item for item in inputs if stored.get(item.rule_id) != item.fingerprint]
+    if not pending:
+        return 0
+    streaks = previous_retire_streaks(rule_ids=[i.rule_id for i in pending], before=run.run_on)
+    now = timezone.now()
+    rows = []
+    for item in pending:
+        score = score_rule(item.design, item.treated, item.control)
+        streak = streaks.get(item.rule_id, 0) + 1 if score.verdict == EvaluationVerdict.RETIRE else 0
+        rows.append(_row(run, item, score, streak, now))
+    with transaction.atomic():
+        RuleEvaluation.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["rule", "run"], update_fields=UPDATED_FIELDS
+        )
+        for row in rows:
+            if row.flagged_for_retirement:
+                _flag_for_retirement(rule_id=row.rule_id, run=run)
+    return len(rows)
+
+
+def _flag_for_retirement(*, rule_id: int, run: EvaluationRun) -> None:
+    """Tell the managers and the owner, once per streak.  Caller is inside a transaction."""
+    rule = ExperienceRule.objects.select_for_update().get(pk=rule_id)
+    evaluations = RuleEvaluation.objects.filter(rule_id=rule_id)
+    current = evaluations.get(run=run)
+    # Told already in this streak (an earlier day, or another run today)?  Then stay quiet.
+    streak_start = _streak_first_day(rule_id=rule_id, before=run.run_on)
+    if evaluations.filter(flag_notified=True, run_on__gte=streak_start).exists():
+        return
+    RuleEvaluation.objects.filter(pk=current.pk).update(flag_notified=True)
+    managers = (
+        get_user_model()
+        .objects.filter(groups__name=Role.MANAGER, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    notify(
+        recipient_ids=[*managers, rule.owner_id],
+        kind=NotificationKind.EVALUATION,
+        title=gettext("Rule “%(name)s”: “retire” in %(count)d consecutive evaluations")
+        % {"name": rule.name, "count": current.retire_streak},
+        body=gettext("The evaluation suggests retiring this rule. Only a manager can decide; review it."),
+        url=reverse("evaluation:rule", args=[rule.pk]),
+        target=rule,
+    )
+
+
+def _streak_first_day(*, rule_id: int, before: dt.date) -> dt.date:
+    """The day after the latest non-retire evaluation before `before` (the current streak's start)."""
+    last_other = (
+        RuleEvaluation.objects.filter(rule_id=rule_id, run_on__lt=before)
+        .exclude(verdict=EvaluationVerdict.RETIRE)
+        .order_by("-run_on")
+        .values_list("run_on", flat=True)
+        .first()
+    )
+    return (last_other + dt.timedelta(days=1)) if last_other else dt.date.min

@@ -1,0 +1,323 @@
+"""Evaluation pages: the manager's review of every live rule, one rule's evaluation (charts,
+measures, history, decisions), and the buttons that run an evaluation or decide on a rule.
+
+Every signed-in member may read evaluations (rules are read by all, PRODUCT.md 全员参与);
+running one is for managers, analysts and the rule's owner (checked in the service); deciding
+is a rule move, checked by `rule_transition` (managers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cxops.errors import ApplicationError
+from cxops.models import Product
+from cxops.roles import Role, has_role
+from rules_lifecycle.forms import TransitionForm
+from rules_lifecycle.models import (
+    MEASURE_LABELS,
+    EvaluationVerdict,
+    ExperienceRule,
+    RuleStatus,
+    RunTrigger,
+)
+from rules_lifecycle.selectors.evaluation import (
+    EVALUATED_STATUSES,
+    REVIEW_STATUSES,
+    SORTS,
+    evaluation_portfolio,
+    evaluation_runs,
+    portfolio_summary,
+    rule_evaluation_charts,
+    rule_evaluation_history,
+)
+from rules_lifecycle.services.evaluation import (
+    RETIRE_FLAG_AFTER_RUNS,
+    evaluation_run_all,
+    rule_evaluate_on_demand,
+)
+from rules_lifecycle.transitions import available_moves, rule_transition
+
+# The decisions the evaluation page offers: keep, send back to implementing, retire (and, for a
+# live rule, submitting it for review first).
+DECISION_TARGETS = (RuleStatus.KEPT, RuleStatus.IMPLEMENTING, RuleStatus.RETIRED, RuleStatus.UNDER_REVIEW)
+
+
+class ReviewFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Rules"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Live and under review")),
+            (RuleStatus.LIVE, RuleStatus.LIVE.label),
+            (RuleStatus.UNDER_REVIEW, RuleStatus.UNDER_REVIEW.label),
+            (RuleStatus.KEPT, RuleStatus.KEPT.label),
+        ],
+    )
+    verdict = forms.ChoiceField(
+        label=gettext_lazy("Verdict"),
+        required=False,
+        choices=[("", gettext_lazy("Any verdict")), *EvaluationVerdict.choices],
+    )
+    measure = forms.ChoiceField(
+        label=gettext_lazy("Primary measure"),
+        required=False,
+        choices=[("", gettext_lazy("Any measure")), *MEASURE_LABELS.items()],
+    )
+    product = forms.ChoiceField(label=gettext_lazy("Product"), required=False)
+    flagged = forms.BooleanField(label=gettext_lazy("Flagged only"), required=False)
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
+    dir = forms.ChoiceField(
+        required=False, choices=[("asc", "asc"), ("desc", "desc")], widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [
+            ("", _("Any product")),
+            *((p.code, p.name) for p in Product.objects.order_by("code")),
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "statuses": [data["status"]] if data.get("status") else list(REVIEW_STATUSES),
+            "verdict": data.get("verdict") or "",
+            "measure": data.get("measure") or "",
+            "product": data.get("product") or "",
+            "flagged": bool(data.get("flagged")),
+            "sort": data.get("sort") or "verdict",
+            "descending": data.get("dir") == "desc",
+        }
+
+
+def _sort_links(request: HttpRequest, current: str, descending: bool) -> dict[str, dict[str, Any]]:
+    links = {}
+    for key in SORTS:
+        params = request.GET.copy()
+        params["sort"] = key
+        params["dir"] = "asc" if (key == current and descending) or key != current else "desc"
+        state = ("descending" if descending else "ascending") if key == current else "none"
+        links[key] = {"url": "?" + params.urlencode(), "aria": state}
+    return links
+
+
+def evaluation_review_view(request: HttpRequest) -> HttpResponse:
+    form = ReviewFilterForm(request.GET or None)
+    filters = form.filters() or {"statuses": list(REVIEW_STATUSES)}
+    rows = evaluation_portfolio(**filters)
+    for row in rows:
+        row.presented = [present_measure(m) for m in row.measures]
+    everything = evaluation_portfolio(statuses=filters["statuses"]) if len(filters) > 1 else rows
+    return render(
+        request,
+        "rules_lifecycle/evaluation/review.html",
+        {
+            "form": form,
+            "rows": rows,
+            "summary": portfolio_summary(everything),
+            "tested": sum(1 for row in everything if row.q_value is not None),
+            "filtered": any(v for k, v in filters.items() if k not in {"statuses", "sort", "descending"}),
+            "sort": _sort_links(request, filters.get("sort", "verdict"), filters.get("descending", False)),
+            "runs": list(evaluation_runs(limit=5)),
+            "may_run_all": has_role(request.user, Role.MANAGER),
+            "flag_after": RETIRE_FLAG_AFTER_RUNS,
+        },
+    )
+
+
+def evaluation_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(ExperienceRule.objects.select_related("owner", "strategy"), pk=pk)
+    if rule.go_live_on is None:
+        raise Http404  # nothing to evaluate before go-live; the rule page says so
+    history = rule_evaluation_history(rule=rule)
+    latest = history[0] if history else None
+    moves = [m for m in available_moves(rule=rule, actor=request.user) if m.target in DECISION_TARGETS]
+    may_run = rule.status in EVALUATED_STATUSES and (
+        has_role(request.user, Role.MANAGER, Role.ANALYST)
+        or (request.user.pk == rule.owner_id and has_role(request.user, Role.PRODUCT_OWNER))
+    )
+    return render(
+        request,
+        "rules_lifecycle/evaluation/rule.html",
+        {
+            "rule": rule,
+            "latest": latest,
+            "measures": [present_measure(m) for m in latest.measures] if latest else [],
+            "placebo": (latest.results.get("placebo") if latest else None),
+            "history": history,
+            "history_rows": [
+                {
+                    "ev": ev,
+                    "lift": _percent(ev.primary_lift),
+                    "ci": _interval({"low": ev.primary_ci_low, "high": ev.primary_ci_high})
+                    if ev.primary_ci_low is not None
+                    else "—",
+                }
+                for ev in history
+            ],
+            "charts": rule_evaluation_charts(rule=rule, as_of=timezone.localdate()),
+            "moves": moves,
+            "transition_form": TransitionForm(),
+            "may_run": may_run,
+            "flag_after": RETIRE_FLAG_AFTER_RUNS,
+        },
+    )
+
+
+@require_POST
+def evaluation_run_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(ExperienceRule, pk=pk)
+    try:
+        rule_evaluate_on_demand(rule=rule, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The rule was evaluated with the data available today."))
+    return redirect("evaluation:rule", pk=rule.pk)
+
+
+@require_POST
+def evaluation_run_all_view(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.MANAGER):
+        messages.error(request, _("Only managers may start an evaluation of every rule."))
+        return redirect("evaluation:review")
+    run = evaluation_run_all(trigger=RunTrigger.ON_DEMAND)
+    messages.success(
+        request,
+        _("Evaluation of %(count)d rules started; results appear here as they finish.")
+        % {"count": run.rules_planned},
+    )
+    return redirect("evaluation:review")
+
+
+@require_POST
+def evaluation_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(ExperienceRule, pk=pk)
+    back = reverse("evaluation:rule", args=[rule.pk])
+    form = TransitionForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["to_status"] not in DECISION_TARGETS:
+        messages.error(request, _("Choose one of the decisions on this page."))
+        return redirect(back)
+    try:
+        record = rule_transition(
+            rule=rule,
+            to_status=form.cleaned_data["to_status"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    messages.success(request, _("The rule is now “%(status)s”.") % {"status": record.to_label})
+    return redirect(back)
+
+
+# --- presentation of stored results ------------------------------------------------------------
+
+TEST_LABELS = {
+    "welch_log_ratio": gettext_lazy("Welch's t-test on daily log ratios, rule's scope vs control"),
+    "welch_log_rate": gettext_lazy("Welch's t-test on daily log rates, before vs after only"),
+    "welch_daily_mean_difference": gettext_lazy("Welch's t-test on daily mean-score differences"),
+    "welch_daily_mean": gettext_lazy("Welch's t-test on daily mean scores, before vs after only"),
+    "cells_mean_difference": gettext_lazy("Difference in differences of mean scores (Σ s²/n)"),
+    "cells_mean_change": gettext_lazy("Change of mean score, before vs after only (Σ s²/n)"),
+}
+INSUFFICIENT_LABELS = {
+    "pre_days": gettext_lazy("too few baseline days"),
+    "post_days": gettext_lazy("too few days after the burn-in"),
+    "events": gettext_lazy("too few events"),
+    "responses": gettext_lazy("fewer than 150 survey responses in a cell"),
+}
+ROLE_LABELS = {"primary": gettext_lazy("primary"), "guardrail": gettext_lazy("guardrail")}
+DIRECTION = {"activity": 1, "complaint_rate": -1, "satisfaction": 1}
+
+
+def _percent(value: float | None, signed: bool = True) -> str:
+    if value is None:
+        return "—"
+    text = f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+    return text.replace("-", "−")
+
+
+def _interval(interval: dict[str, Any] | None, scale: str = "percent") -> str:
+    if not interval:
+        return "—"
+    if scale == "points":
+        return f"[{interval['low']:+.2f}, {interval['high']:+.2f}]".replace("-", "−")
+    return f"[{_percent(interval['low'])}, {_percent(interval['high'])}]"
+
+
+def _level(measure: str, value: float | None) -> str:
+    """A rate or mean in the unit people read it in."""
+    if value is None:
+        return "—"
+    if measure == "complaint_rate":
+        return _("%(value).2f per 10,000 users") % {"value": value * 10000}
+    if measure == "activity":
+        return f"{value * 100:.1f}%"
+    return f"{value:.2f}"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def present_measure(m: dict[str, Any]) -> dict[str, Any]:
+    code = m["measure"]
+    benefit = None if m.get("lift") is None else DIRECTION[code] * m["lift"]
+    adjusted = m.get("ci_adjusted")
+    significant = None
+    if adjusted:
+        low, high = sorted((DIRECTION[code] * adjusted["low"], DIRECTION[code] * adjusted["high"]))
+        significant = "better" if low > 0 else ("worse" if high < 0 else None)
+    return {
+        "code": code,
+        "name": MEASURE_LABELS[code],
+        "role": ROLE_LABELS.get(m["role"], m["role"]),
+        "is_primary": m["role"] == "primary",
+        "test": TEST_LABELS.get(m.get("test") or "", m.get("test") or "—"),
+        "sufficient": m["sufficient"],
+        "insufficient": [INSUFFICIENT_LABELS.get(i, i) for i in m.get("insufficient", [])],
+        "sufficient_by": m.get("sufficient_by"),
+        "baseline": _level(code, m.get("baseline")),
+        "after": _level(code, m.get("after")),
+        "control_baseline": _level(code, m.get("control_baseline")),
+        "control_after": _level(code, m.get("control_after")),
+        "has_control": m.get("has_control"),
+        "lift": _percent(m.get("lift")),
+        "tone": "" if benefit is None else ("good" if benefit > 0 else "bad"),
+        "significant": significant,
+        "ci_95": _interval(m.get("ci_95")),
+        "ci_adjusted": _interval(adjusted),
+        "adjusted_level": f"{adjusted['level'] * 100:.1f}%" if adjusted else "",
+        "p_value": _p(m.get("p_value")),
+        "p_adjusted": _p(m.get("p_adjusted")),
+        "mde": _percent(m.get("mde"), signed=False) if m.get("mde") is not None else "—",
+        "days_pre": m.get("days_pre"),
+        "days_post": m.get("days_post"),
+        "counts": {k: int(v) for k, v in (m.get("counts") or {}).items()},
+        "margin": _percent(m.get("margin"), signed=False) if m.get("margin") is not None else "",
+        "absolute_change": None
+        if m.get("absolute_change") is None
+        else f"{m['absolute_change']:+.2f}".replace("-", "−"),
+        "absolute_ci": _interval(m.get("absolute_ci"), "points"),
+        "top2_change": _percent(m.get("top2_change")),
+        "top2_ci": _interval(m.get("top2_ci")),
+        "relative_ci": _interval(m.get("relative_ci")),
+        "is_satisfaction": code == "satisfaction",
+    }
