@@ -404,21 +404,26 @@ def _issues_for(plan: Plan, product: Product) -> list[ExperienceIssue]:
     return list(dict.fromkeys(found))[:3]
 
 
+def _working_hours(day_zero: dt.datetime, offset: dt.timedelta) -> dt.datetime:
+    """`offset` into the plan, squeezed into 09:00–18:00 of its day (order is kept)."""
+    fraction_of_day = offset.seconds / 86_400
+    return day_zero + dt.timedelta(days=offset.days, hours=9 + 9 * fraction_of_day)
+
+
 def _run(plan: Plan, users: dict[str, Any], product: Product) -> Strategy:
-    start = timezone.now() - dt.timedelta(days=plan.days_ago)
-    moment = start.replace(hour=9, minute=30, second=0, microsecond=0)
+    day_zero = timezone.localtime(timezone.now() - dt.timedelta(days=plan.days_ago)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     step_gap = dt.timedelta(days=plan.days_ago) / (len(plan.steps) + 2)
-    with _clock(moment):
+    with _clock(_working_hours(day_zero, dt.timedelta(minutes=30))):
         strategy = strategy_create(
-            actor=users[plan.author],
-            content=_content(plan, product, _issues_for(plan, product)),
-            summary="创建",
+            actor=users[plan.author], content=_content(plan, product, _issues_for(plan, product)), summary="创建"
         )
     comments: list[Comment] = []
     for index, step in enumerate(plan.steps, start=1):
         kind, username = step[0], step[1]
         actor = users[username]
-        with _clock(moment + step_gap * index + dt.timedelta(minutes=7 * index)):
+        with _clock(_working_hours(day_zero, step_gap * index + dt.timedelta(minutes=30 + 7 * index))):
             strategy.refresh_from_db()
             if kind == "edit":
                 changes, summary = step[2], step[3]

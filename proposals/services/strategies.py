@@ -90,7 +90,7 @@ def _clean(content: StrategyContent) -> StrategyContent:
         strategy_text=content.strategy_text.strip(),
         body=content.body.replace("\r\n", "\n"),
         issues=list(dict.fromkeys(content.issues)),
-        tags=parse_tags(content.tags),
+        tags=sorted(parse_tags(content.tags)),
     )
 
 
@@ -103,7 +103,7 @@ def current_content(strategy: Strategy) -> StrategyContent:
         strategy_text=strategy.strategy_text,
         body=strategy.body,
         issues=list(strategy.issues.all()),
-        tags=list(strategy.tags.values_list("name", flat=True)),
+        tags=sorted(strategy.tags.values_list("name", flat=True)),
     )
 
 
@@ -116,7 +116,7 @@ def revision_content(revision: Revision) -> StrategyContent:
         strategy_text=revision.strategy_text,
         body=revision.body,
         issues=list(ExperienceIssue.objects.filter(pk__in=revision.issue_ids)),
-        tags=list(revision.tag_names),
+        tags=sorted(revision.tag_names),
     )
 
 
