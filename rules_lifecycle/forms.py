@@ -20,7 +20,7 @@ class PercentField(forms.FloatField):
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return round(value * 100, 4)
+            return f"{value * 100:g}"
         return value
 
     def to_python(self, value: Any) -> float | None:
@@ -62,15 +62,15 @@ RULE_FIELDS = [
 class RuleForm(forms.ModelForm):
     """Create (from a strategy) and edit.  Fields the actor may not change now are disabled."""
 
-    owner = OwnerChoiceField(queryset=rule_owner_choices(), label=_("owner"))
+    owner = OwnerChoiceField(queryset=rule_owner_choices(), label=_("Owner"))
     minimum_worthwhile_effect = PercentField(
-        label=_("minimum worthwhile effect (%)"),
+        label=_("Minimum worthwhile effect (%)"),
         min_value=0.1,
         max_value=99,
         help_text=_("The smallest relative improvement worth the rule's cost; default 5%."),
     )
     guardrail_margin = PercentField(
-        label=_("guardrail margin (%)"),
+        label=_("Guardrail margin (%)"),
         min_value=0.1,
         max_value=99,
         help_text=_("How much worse (relative) the other two measures may get; default 10%."),
@@ -130,15 +130,15 @@ def _blank(label: Any) -> list[tuple[str, Any]]:
 
 
 class BoardFilterForm(forms.Form):
-    product = forms.ChoiceField(label=_("product"), required=False)
-    owner = forms.TypedChoiceField(label=_("owner"), required=False, coerce=int, empty_value=None)
+    product = forms.ChoiceField(label=_("Product"), required=False)
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
     system = forms.ChoiceField(
-        label=_("implementing system"),
+        label=_("Implementing system"),
         required=False,
         choices=_blank(_("All systems")) + list(ImplementingSystem.choices),
     )
     timing = forms.ChoiceField(
-        label=_("timing"), required=False, choices=_blank(_("Instant and non-instant")) + list(Timing.choices)
+        label=_("Timing"), required=False, choices=_blank(_("Instant and non-instant")) + list(Timing.choices)
     )
     layer = forms.ChoiceField(
         label=_("target layer"),

@@ -208,7 +208,8 @@ def rule_transition(
     and owner.  `rule` is refreshed in place.
 
     `occurred_at` backdates the move; only for loading history (demo data, a migration from an
-    older system).  Pages and the API never pass it.
+    older system).  Pages and the API never pass it.  A backdated move notifies nobody: it is a
+    record of the past, and the people involved were told at the time.
     """
     from rules_lifecycle.models import ExperienceRule, RuleTransition
 
@@ -245,7 +246,8 @@ def rule_transition(
             reason=reason,
             created_at=at,
         )
-        _notify(rule=locked_rule, record=record, actor=actor)
+        if occurred_at is None:
+            _notify(rule=locked_rule, record=record, actor=actor)
     rule.refresh_from_db()
     return record
 

@@ -107,12 +107,14 @@ def report_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
 
 
 def issue_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
+    """Each issue, dated by its first report: when the problem showed up."""
     for issue in rule.issues.all().select_related("created_by"):
         yield TimelineEntry(
-            at=issue.created_at,
+            at=min(filter(None, (issue.first_reported_at, issue.created_at))),
             kind="issue",
             title=issue.title,
-            detail=gettext("Experience issue with %(count)d reports") % {"count": issue.report_count},
+            detail=gettext("Experience issue: %(count)d reports merged into it")
+            % {"count": issue.report_count},
             actor=_person(issue.created_by),
             url=_url_of(issue),
         )

@@ -196,7 +196,7 @@ def rule_create_from_strategy(
     Product owners propose rules they will own; managers propose rules for any product owner.
     The rule starts `proposed` (a manager approves it), is linked to the strategy and its issues,
     defaults to the strategy's product and layer, and is followed by its owner and its author.
-    `created_at` backdates it, for loading history only.
+    `created_at` backdates it, for loading history only (and then notifies nobody).
     """
     require_role(
         actor,
@@ -256,14 +256,15 @@ def rule_create_from_strategy(
     rule.issues.set(strategy.issues.all())
     follow_create(user=owner, target=rule)
     follow_create(user=actor, target=rule)
-    notify(
-        recipient_ids=[owner.pk],
-        kind=NotificationKind.RULE,
-        title=gettext("You own the new rule “%(name)s”") % {"name": rule.name},
-        url=rule.get_absolute_url(),
-        actor=actor,
-        target=rule,
-    )
+    if created_at is None:
+        notify(
+            recipient_ids=[owner.pk],
+            kind=NotificationKind.RULE,
+            title=gettext("You own the new rule “%(name)s”") % {"name": rule.name},
+            url=rule.get_absolute_url(),
+            actor=actor,
+            target=rule,
+        )
     return rule
 
 
