@@ -17,7 +17,10 @@ class NotificationOutputSerializer(serializers.ModelSerializer):
 
 
 class MarkReadInputSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)
+    # Bounded to the id column's range: a larger integer overflowed the database driver (a 500).
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=1000
+    )
 
 
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
