@@ -39,7 +39,7 @@ class StrategyListOutputSerializer(serializers.ModelSerializer):
 class StrategyDetailOutputSerializer(StrategyListOutputSerializer):
     issues = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     body_html = serializers.SerializerMethodField()
-    official_answer_by = UserSummarySerializer(read_only=True)
+    official_answer_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta(StrategyListOutputSerializer.Meta):
         fields = [

@@ -13,7 +13,7 @@ import re
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.pagination import PageNumberPagination
@@ -107,7 +107,8 @@ class StrategyViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
 
     def get_object(self) -> Strategy:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        # DRF's helper answers 404 for a malformed id (/strategies/x/); Django's raised a 500.
+        return generics.get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     @extend_schema(
         parameters=[
@@ -182,7 +183,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
         return response
 
     @extend_schema(responses=s.RevisionSummarySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def revisions(self, request: Request, pk: int) -> Response:
         strategy = self.get_object()
         revisions = strategy.revisions.select_related("author").order_by("-number")
@@ -263,7 +264,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
         return Response(s.StrategyDetailOutputSerializer(self.get_queryset().get(pk=updated.pk)).data)
 
     @extend_schema(responses=s.StatusChangeOutputSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request: Request, pk: int) -> Response:
         strategy = self.get_object()
         return Response(
@@ -275,7 +276,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
         methods=["PUT"], request=s.VoteInputSerializer, responses={200: s.VoteOutputSerializer, 403: ERROR}
     )
     @extend_schema(methods=["DELETE"], request=None, responses={204: None})
-    @action(detail=True, methods=["get", "put", "delete"])
+    @action(detail=True, methods=["get", "put", "delete"], pagination_class=None)
     def votes(self, request: Request, pk: int) -> Response:
         """GET: every vote.  PUT: cast or change your vote.  DELETE: withdraw it (while voting is open)."""
         strategy = self.get_object()
@@ -304,7 +305,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["POST"], request=s.CommentCreateInputSerializer, responses={201: s.CommentOutputSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def comments(self, request: Request, pk: int) -> Response:
         strategy = self.get_object()
         if request.method == "GET":
@@ -356,7 +357,7 @@ class CommentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(s.CommentOutputSerializer(comment).data)
 
     @extend_schema(responses=s.CommentEditOutputSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def edits(self, request: Request, pk: int) -> Response:
         comment = self.get_object()
         return Response(
