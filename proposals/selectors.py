@@ -72,7 +72,8 @@ def strategy_list(
             output_field=IntegerField(),
         )
     )
-    return queryset.order_by(*SORTS.get(sort, SORTS["activity"])).distinct()
+    # No DISTINCT needed: tag names are unique and an issue id matches one link per strategy.
+    return queryset.order_by(*SORTS.get(sort, SORTS["activity"]))
 
 
 def status_counts() -> dict[str, int]:

@@ -123,10 +123,10 @@ def strategy_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def strategy_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     strategy = _strategy(pk)
-    if not strategy.can_edit():
-        messages.error(request, _("This strategy is closed; its page can no longer be edited."))
-        return redirect(strategy)
     if request.method != "POST":
+        if not strategy.can_edit():
+            messages.error(request, _("This strategy is closed; its page can no longer be edited."))
+            return redirect(strategy)
         form = StrategyEditForm(initial=initial_for(strategy))
         return render(request, "proposals/form.html", {"form": form, "strategy": strategy})
     form = StrategyEditForm(request.POST)
@@ -143,8 +143,8 @@ def strategy_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             if error.code == "conflict":
                 return _conflict_page(request, strategy, form, error)
-            flash_error(request, error)
-            return redirect(strategy)
+            # e.g. the strategy was closed meanwhile: keep the text on screen, never drop it
+            form.add_error(None, error.message)
         except ValidationError as error:
             form_error(form, error)
         else:

@@ -9,6 +9,7 @@ from cxops.models import Notification
 from proposals.diff import combined_inline_diff, inline_diff, line_diff
 from proposals.models import Revision
 from proposals.services.strategies import current_content, strategy_restore, strategy_update
+from proposals.services.transitions import strategy_transition
 from tests.proposals.factories import make_strategy
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +254,17 @@ def test_restore_page_creates_a_new_revision(client_for, analyst, frontline):
     assert response.status_code == 302
     strategy.refresh_from_db()
     assert (strategy.current_revision, strategy.body) == (3, original)
+
+
+def test_edit_page_keeps_your_text_when_the_strategy_closed_meanwhile(client_for, analyst, manager, frontline):
+    # given an editor who opened the form while voting was open
+    strategy = make_strategy(actor=analyst, status="voting")
+    data = _form_data(strategy, body="我还在写的内容")
+    strategy_transition(strategy=strategy, to_status="accepted", actor=manager, reason="通过")
+    # when they save
+    response = client_for(frontline).post(f"/pool/{strategy.pk}/edit/", data)
+    # then the form comes back with the reason and their text
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "我还在写的内容</textarea>" in page and "error-summary" in page
+    assert strategy.revisions.count() == 1
