@@ -26,16 +26,18 @@ from rules_lifecycle.scoring import DailySeries, Measure
 from rules_lifecycle.scoring.synthetic import Scenario, Truth, scope_pair
 from rules_lifecycle.selectors.evaluation import EVALUATED_STATUSES, rule_design, rule_scope_keys
 
-# Effects on the primary measure, in the good direction (complaints down, activity / score up).
-SCENARIOS = ("worked", "no_effect", "guardrail_harmed", "harmful", "too_little_data")
+# The truths handed out, in this order, to the running rules that have had time to show an
+# effect; "too_small" (a real but unprofitable gain, so "improve") only suits activity, whose
+# daily figures are precise enough to show a 2.5 % gain with confidence.
+SCENARIOS = ("too_small", "worked", "guardrail_harmed", "harmful", "no_effect", "too_little_data")
 
 
 def _truth(scenario: str, primary: Measure) -> Truth:
-    good = {"worked": 1.0, "guardrail_harmed": 1.0, "harmful": -1.0}.get(scenario, 0.0)
+    good = {"worked": 1.0, "guardrail_harmed": 1.0, "harmful": -1.0, "too_small": 0.3}.get(scenario, 0.0)
     truth = {
-        Measure.COMPLAINT_RATE: {"complaint_rate": -0.30 * good},
+        Measure.COMPLAINT_RATE: {"complaint_rate": -0.40 * good},
         Measure.ACTIVITY: {"activity": 0.08 * good},
-        Measure.SATISFACTION: {"satisfaction_points": 0.25 * good},
+        Measure.SATISFACTION: {"satisfaction_points": 0.30 * good},
     }[primary]
     if scenario == "guardrail_harmed":
         # Works on its own measure but makes customers clearly less satisfied (or less active).
@@ -60,7 +62,8 @@ def _level(scope_id: int | None, before: dt.date) -> dict[str, float]:
     with np.errstate(invalid="ignore", divide="ignore"):
         complaints = np.nanmean(series.values["complaints"] / series.values["users"])
         active = np.nanmean(series.values["active_users"] / series.values["users"])
-    responses = np.nanmean(series.satisfaction_responses())
+    responses_daily = series.satisfaction_responses()
+    responses = np.nanmean(responses_daily) if np.isfinite(responses_daily).any() else np.nan
     return {
         "users": float(users),
         "complaint_rate": float(complaints)
@@ -125,6 +128,7 @@ def write_rule_history(*, rule: ExperienceRule, scenario: str, today: dt.date) -
             active_share=level["active_share"],
             responses_per_day=level["responses"],
             complaint_noise=0.08,
+            activity_noise=0.015 if scenario == "too_small" else 0.03,
         )
         treated, control = scope_pair(
             rng,
@@ -163,8 +167,16 @@ def load(*, users: dict[str, Any], log: Any) -> None:
         log("evaluation: no running rules, nothing to score")
         return
     assigned: dict[str, list[str]] = {}
-    for index, rule in enumerate(rules):
-        scenario = SCENARIOS[index % len(SCENARIOS)]
+    queue = list(SCENARIOS)
+    for rule in rules:
+        design = rule_design(rule, today)
+        if design.post_days_available < design.min_post_days:
+            scenario = "worked"  # too recent to tell: undecided for insufficient data whatever it does
+        else:
+            fitting = [s for s in queue if (s == "too_small") == (design.primary == Measure.ACTIVITY)]
+            scenario = fitting[0] if fitting else "worked"
+            if scenario in queue:
+                queue.remove(scenario)
         write_rule_history(rule=rule, scenario=scenario, today=today)
         assigned.setdefault(scenario, []).append(rule.name)
     # Three weekly runs, so the history shows a trend and a repeated "retire" is flagged.

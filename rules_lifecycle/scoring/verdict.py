@@ -128,7 +128,9 @@ def _verdict(
         retire = Reason.GUARDRAIL_HARMED
     elif adjusted_high < 0:
         retire = Reason.HARMFUL
-    elif -mwe < adjusted_low and adjusted_high < mwe:
+    elif -mwe < adjusted_low and adjusted_high < mwe and low <= 0:
+        # Inside ±MWE and not demonstrably good; a demonstrably good but small effect is
+        # "improve" (too small), which EVALUATION.md names separately.
         retire = Reason.NEGLIGIBLE
     if retire is not None:
         if not primary.has_control:

@@ -41,7 +41,9 @@ SCORING_VERSION = "2026-11-23.1"
 MAX_POST_DAYS = 91
 # Rules the daily run scores: running ones.  Kept rules stay watched (用进废退 is not one-off).
 EVALUATED_STATUSES = (RuleStatus.LIVE, RuleStatus.UNDER_REVIEW, RuleStatus.KEPT)
-REVIEW_STATUSES = (RuleStatus.LIVE, RuleStatus.UNDER_REVIEW)
+# The review page lists every rule the run scores: live and under review, and kept rules too,
+# because a kept rule that stops working must show up where the manager looks.
+REVIEW_STATUSES = EVALUATED_STATUSES
 SCOPE_PREFETCH = (
     "products",
     "channels",
@@ -247,6 +249,7 @@ class PortfolioRow:
     discovery: bool = False
     q_value: float | None = None
     presented: list[dict[str, Any]] = field(default_factory=list)  # filled by the page
+    q_text: str = ""
 
     @property
     def measures(self) -> list[dict[str, Any]]:

@@ -58,7 +58,7 @@ class ReviewFilterForm(forms.Form):
         label=gettext_lazy("Rules"),
         required=False,
         choices=[
-            ("", gettext_lazy("Live and under review")),
+            ("", gettext_lazy("All running rules")),
             (RuleStatus.LIVE, RuleStatus.LIVE.label),
             (RuleStatus.UNDER_REVIEW, RuleStatus.UNDER_REVIEW.label),
             (RuleStatus.KEPT, RuleStatus.KEPT.label),
@@ -120,6 +120,7 @@ def evaluation_review_view(request: HttpRequest) -> HttpResponse:
     rows = evaluation_portfolio(**filters)
     for row in rows:
         row.presented = [present_measure(m) for m in row.measures]
+        row.q_text = _p(row.q_value)
     everything = evaluation_portfolio(statuses=filters["statuses"]) if len(filters) > 1 else rows
     return render(
         request,
@@ -172,6 +173,8 @@ def evaluation_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
             "moves": moves,
             "transition_form": TransitionForm(),
             "may_run": may_run,
+            "mwe_percent": _percent(rule.minimum_worthwhile_effect, signed=False),
+            "margin_percent": _percent(rule.guardrail_margin, signed=False),
             "flag_after": RETIRE_FLAG_AFTER_RUNS,
         },
     )
@@ -261,14 +264,21 @@ def _interval(interval: dict[str, Any] | None, scale: str = "percent") -> str:
 
 
 def _level(measure: str, value: float | None) -> str:
-    """A rate or mean in the unit people read it in."""
+    """A rate or mean as a number in the unit of UNIT_LABELS."""
     if value is None:
         return "—"
     if measure == "complaint_rate":
-        return _("%(value).2f per 10,000 users") % {"value": value * 10000}
+        return f"{value * 10000:.3g}"
     if measure == "activity":
-        return f"{value * 100:.1f}%"
+        return f"{value * 100:.1f}"
     return f"{value:.2f}"
+
+
+UNIT_LABELS = {
+    "complaint_rate": gettext_lazy("complaints a day per 10,000 users"),
+    "activity": gettext_lazy("active users per 100 users"),
+    "satisfaction": gettext_lazy("mean score"),
+}
 
 
 def _p(value: float | None) -> str:
@@ -288,6 +298,7 @@ def present_measure(m: dict[str, Any]) -> dict[str, Any]:
     return {
         "code": code,
         "name": MEASURE_LABELS[code],
+        "unit": UNIT_LABELS[code],
         "role": ROLE_LABELS.get(m["role"], m["role"]),
         "is_primary": m["role"] == "primary",
         "test": TEST_LABELS.get(m.get("test") or "", m.get("test") or "—"),

@@ -24,10 +24,10 @@
     var series = [{
       name: data.labels.treated, type: "line", data: measure.treated, showSymbol: false,
       connectNulls: false, lineStyle: { width: 2, color: TREATED }, itemStyle: { color: TREATED },
-      markArea: { silent: true, label: { color: "#495057", fontSize: 11 }, data: areas },
+      markArea: { silent: true, label: { color: "#495057", fontSize: 11, position: "insideTop" }, data: areas },
       markLine: {
         silent: true, symbol: "none", lineStyle: { color: "#d9480f", type: "dashed" },
-        label: { formatter: data.labels.go_live, color: "#d9480f" },
+        label: { formatter: data.labels.go_live, color: "#d9480f", position: "insideStartTop" },
         data: [{ xAxis: data.go_live }]
       }
     }];

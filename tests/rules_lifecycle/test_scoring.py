@@ -335,3 +335,25 @@ def test_scores_serialise_to_json_ready_dicts():
     assert data["verdict"] in {"keep", "undecided", "retire", "improve"}
     assert data["design"]["go_live"] == "2026-03-02"
     assert "_estimate" not in text and "NaN" not in text
+
+
+def test_a_real_but_small_gain_is_improve_and_a_precise_zero_is_retire_negligible():
+    from rules_lifecycle.scoring.synthetic import Scenario
+
+    precise = Scenario(activity_noise=0.01)
+    # given an activity rule with a true +2 % gain on very precise data (MWE 5 %)
+    design, treated, control = case(
+        np.random.default_rng(1), truth=Truth(activity=0.02), primary=Measure.ACTIVITY, scenario=precise
+    )
+    score = score_rule(design, treated, control)
+    # then the whole interval lies between 0 and the MWE: it works, too little → improve
+    primary = score.primary_result
+    assert primary.ci_95.low > 0 and primary.ci_95.high < 0.05
+    assert (score.verdict, score.reason) == (Verdict.IMPROVE, Reason.TOO_SMALL)
+    # and with no true gain the interval straddles 0 inside ±MWE → shown not to matter → retire
+    design, treated, control = case(
+        np.random.default_rng(1), truth=Truth(), primary=Measure.ACTIVITY, scenario=precise
+    )
+    score = score_rule(design, treated, control)
+    assert score.primary_result.ci_adjusted.low > -0.05 and score.primary_result.ci_adjusted.high < 0.05
+    assert (score.verdict, score.reason) == (Verdict.RETIRE, Reason.NEGLIGIBLE)
