@@ -36,10 +36,18 @@ def phone_normalise(raw: str) -> str:
     text = _SEPARATORS.sub("", raw.translate(_FULL_WIDTH))
     if text.startswith("+"):
         text = text[1:]
+    international = False
     if text.startswith("0086"):
-        text = text[4:]
-    elif text.startswith("86") and (_MOBILE.fullmatch(text[2:]) or _LANDLINE.fullmatch(text[2:])):
-        text = text[2:]
+        text, international = text[4:], True
+    elif (
+        text.startswith("86")
+        and len(text) >= 11
+        and not _MOBILE.fullmatch(text)
+        and not _LANDLINE.fullmatch(text)
+    ):
+        text, international = text[2:], True
+    if international and not text.startswith(("0", "1")):
+        text = "0" + text  # the international form of a landline drops the trunk 0: +86 20 … is 020 …
     if not text.isdigit():
         raise InvalidPhone(raw)
     if _MOBILE.fullmatch(text) or _LANDLINE.fullmatch(text):

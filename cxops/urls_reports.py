@@ -1,18 +1,28 @@
-from django.urls import path
-from django.utils.translation import gettext_lazy as _
+"""Sense: filing reports, my reports, triage, issues, imports (namespace `reports`, under /sense/)."""
 
-from cxops.views.pending import section_pending
+from django.urls import path
+
+from cxops.views import imports, issues, reports, triage
 
 app_name = "reports"
 
 urlpatterns = [
-    path(
-        "",
-        section_pending,
-        {
-            "title": _("Sense"),
-            "description": _("File experience reports, import them in bulk, and triage them into issues."),
-        },
-        name="file",
-    ),
+    path("", reports.file_report, name="file"),
+    path("mine/", reports.my_reports, name="mine"),
+    path("reports/<int:pk>/", reports.report_detail, name="detail"),
+    path("similar/", reports.similar_issues, name="similar"),
+    path("triage/", triage.triage_queue, name="triage"),
+    path("triage/act/", triage.triage_act, name="triage-act"),
+    path("issues/", issues.issues, name="issues"),
+    path("issues/search/", triage.issue_search, name="issue-search"),
+    path("issues/<int:pk>/", issues.issue_detail, name="issue"),
+    path("issues/<int:pk>/edit/", issues.issue_edit, name="issue-edit"),
+    path("issues/<int:pk>/follow/", issues.issue_follow, name="issue-follow"),
+    path("imports/", imports.imports, name="imports"),
+    path("imports/template.csv", imports.import_template, name="import-template"),
+    path("imports/<int:pk>/", imports.import_detail, name="import"),
+    path("imports/<int:pk>/mapping/", imports.import_mapping, name="import-mapping"),
+    path("imports/<int:pk>/start/", imports.import_start, name="import-start"),
+    path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
+    path("imports/<int:pk>/rejected.csv", imports.import_rejected, name="import-rejected"),
 ]

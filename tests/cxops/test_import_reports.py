@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.test import override_settings
 
 from cxops.errors import ApplicationError
 from cxops.models import ExperienceReport, ImportJob, ImportMapping, ImportRejectedRow, ImportStatus
@@ -137,6 +138,7 @@ def test_a_file_in_no_known_encoding_or_a_workbook_is_refused_with_a_clear_messa
 
 
 @pytest.mark.django_db
+@override_settings(LANGUAGE_CODE="en")
 def test_every_bad_row_is_rejected_with_its_line_and_reason_and_good_rows_still_land(refs, analyst):
     body = (
         GOOD

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -462,8 +462,11 @@ def import_mapping_save(
 def import_job_set_mapping(
     *, actor: Any, job: ImportJob, column_map: dict[str, str], value_maps: dict[str, dict], save: bool = True
 ) -> ImportJob:
-    """Change the mapping of a job not yet started (and, by default, save it for the source system)."""
-    require_role(actor, Role.ANALYST)
+    """Change the mapping of a job not yet started (and, by default, save it for the source system).
+
+    `actor` None is the system (management command run by an operator)."""
+    if actor is not None:
+        require_role(actor, Role.ANALYST)
     handler = handler_for(job.kind)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -482,6 +485,11 @@ def import_job_set_mapping(
                 value_maps=job.value_maps,
             )
     return job
+
+
+def import_job_discard(*, job: ImportJob) -> None:
+    """Forget a job that was only previewed (never started)."""
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.MAPPING).delete()
 
 
 @dataclass
@@ -538,9 +546,13 @@ def import_job_preview(*, job: ImportJob, rows: int = PREVIEW_ROWS) -> Preview:
     )
 
 
-def import_job_start(*, actor: Any, job: ImportJob) -> ImportJob:
-    """Queue the import; it runs as a Celery task after commit (inline in the embedded mode)."""
-    require_role(actor, Role.ANALYST)
+def import_job_start(*, actor: Any, job: ImportJob, enqueue: bool = True) -> ImportJob:
+    """Queue the import; it runs as a Celery task after commit (inline in the embedded mode).
+
+    `enqueue=False` only marks it queued, for a caller that runs `import_job_run` itself (the
+    management command); `actor` None is the system."""
+    if actor is not None:
+        require_role(actor, Role.ANALYST)
     handler = handler_for(job.kind)
     missing = missing_required(handler, job.column_map, job.value_maps)
     if missing:
@@ -556,10 +568,11 @@ def import_job_start(*, actor: Any, job: ImportJob) -> ImportJob:
         job.status = ImportStatus.QUEUED
         job.error = ""
         job.save(update_fields=["status", "error"])
-        from cxops.services.outbox import enqueue_task
-        from cxops.tasks import run_import_job
+        if enqueue:
+            from cxops.services.outbox import enqueue_task
+            from cxops.tasks import run_import_job
 
-        enqueue_task(run_import_job, job.pk)
+            enqueue_task(run_import_job, job.pk)
     return job
 
 
@@ -616,7 +629,9 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
         job.save(update_fields=["status", "attempts", "started_at"])
     job.refresh_from_db(fields=["attempts"])
     try:
-        _run(job, progress)
+        # Rejection reasons are stored, so they are written in the site's language whoever runs the job.
+        with translation.override(settings.LANGUAGE_CODE):
+            _run(job, progress)
     except ConcurrentRun:
         logger.info("import %s: another runner is ahead; stopping", job.pk)
         return ImportJob.objects.get(pk=job.pk)

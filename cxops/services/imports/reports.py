@@ -91,6 +91,7 @@ class ReportRecord(NamedTuple):
     customer_hash: str
     external_id: str
     segment_ids: str  # "3,7" or ""
+    reporter_id: int | None = None  # imports leave it empty; the demo history sets its agents
 
 
 FIELDS = (
@@ -197,6 +198,21 @@ def _reference_lookup(model: Any) -> tuple[dict[str, int], dict[str, int]]:
 class ReportImportHandler(ImportHandler):
     kind = ImportKind.REPORTS
     fields = FIELDS
+    # The downloadable template's example row, in the template's column order (first alias of each field).
+    EXAMPLE_ROW = [
+        "T20261022001",
+        "2026-10-22 06:50:00",
+        "投诉",
+        "飞信",
+        "10086热线",
+        "功能性",
+        "使用",
+        "飞信申请失败，提示系统忙",
+        "客户多次尝试申请飞信号码均失败",
+        "高",
+        "",
+        "新入网用户",
+    ]
 
     def prepare(self, *, job: ImportJob | None) -> None:
         self.times = TimeParser()
@@ -345,12 +361,14 @@ REPORT_COLUMNS = (
     "customer_masked",
     "customer_hash",
     "external_id",
+    "reporter_id",
 )
 STAGING = "cxops_import_report_staging"
 STAGING_COLUMNS_SQL = (
     "line bigserial, source_type varchar(20), product_id bigint, channel_id bigint, layer varchar(20), "
     "stage varchar(20), summary varchar(200), detail text, occurred_at timestamptz, severity smallint, "
-    "customer_masked varchar(32), customer_hash varchar(64), external_id varchar(100), segment_ids text"
+    "customer_masked varchar(32), customer_hash varchar(64), external_id varchar(100), reporter_id bigint, "
+    "segment_ids text"
 )
 
 
@@ -391,6 +409,7 @@ def _insert_postgresql(records: list[ReportRecord], source_system: str) -> int:
                     r.customer_masked,
                     r.customer_hash,
                     r.external_id,
+                    r.reporter_id,
                     r.segment_ids,
                 )
                 for r in records
@@ -453,6 +472,7 @@ def _insert_generic(records: list[ReportRecord], source_system: str) -> int:
             r.customer_masked,
             r.customer_hash,
             r.external_id,
+            r.reporter_id,
             source_system,
             ReportStatus.NEW.value,
             "",

@@ -1,0 +1,334 @@
+"""Reports API: file one or a batch (partial success per item), list with filters, retrieve; issues
+(read); import jobs (analysts: upload a CSV, start it, watch it).  Input serializer → service →
+output serializer; cursor pagination, never a COUNT(*) over the table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cxops.models import (
+    MANUAL_SOURCE_SYSTEM,
+    Channel,
+    ExperienceIssue,
+    ExperienceLayer,
+    ExperienceReport,
+    ImportJob,
+    ImportKind,
+    IssueStatus,
+    LifecycleStage,
+    Product,
+    ReportStatus,
+    Segment,
+    Severity,
+    SourceType,
+)
+from cxops.roles import Role, roles_permission
+from cxops.selectors.reports import ReportFilters, issue_list, report_list, reports_visible_to
+from cxops.services.imports.core import import_job_create, import_job_start
+from cxops.services.reports import BATCH_MAX, report_create, report_create_batch
+
+
+class ReportInputSerializer(serializers.Serializer):
+    source_type = serializers.ChoiceField(choices=SourceType.choices)
+    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())
+    channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all())
+    layer = serializers.ChoiceField(choices=ExperienceLayer.choices)
+    stage = serializers.ChoiceField(choices=LifecycleStage.choices)
+    summary = serializers.CharField(max_length=200)
+    detail = serializers.CharField(required=False, allow_blank=True, default="")
+    occurred_at = serializers.DateTimeField(
+        help_text="ISO 8601; without an offset it is read as Asia/Shanghai time."
+    )
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False, default=Severity.MEDIUM)
+    customer = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=40,
+        help_text="Phone number; stored masked + hashed.",
+    )
+    segments = serializers.SlugRelatedField(
+        slug_field="code", queryset=Segment.objects.all(), many=True, required=False, default=list
+    )
+    source_system = serializers.CharField(required=False, default=MANUAL_SOURCE_SYSTEM, max_length=50)
+    external_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=100)
+    issue = serializers.PrimaryKeyRelatedField(
+        queryset=ExperienceIssue.objects.exclude(status=IssueStatus.CLOSED),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+
+
+class ReportOutputSerializer(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    segments = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ExperienceReport
+        fields = [
+            "id",
+            "source_type",
+            "product",
+            "channel",
+            "segments",
+            "layer",
+            "stage",
+            "summary",
+            "detail",
+            "occurred_at",
+            "severity",
+            "reporter",
+            "customer_masked",
+            "source_system",
+            "external_id",
+            "status",
+            "issue",
+            "dismiss_reason",
+            "created_at",
+        ]
+
+
+class ReportFilterSerializer(serializers.Serializer):
+    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all(), required=False)
+    channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all(), required=False)
+    layer = serializers.ChoiceField(choices=ExperienceLayer.choices, required=False)
+    stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
+    source_type = serializers.ChoiceField(choices=SourceType.choices, required=False)
+    status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
+    issue = serializers.IntegerField(required=False, min_value=1)
+    source_system = serializers.CharField(required=False, max_length=50)
+    date_from = serializers.DateField(required=False, help_text="Local (Asia/Shanghai) day, inclusive.")
+    date_to = serializers.DateField(required=False, help_text="Local (Asia/Shanghai) day, inclusive.")
+    text = serializers.CharField(
+        required=False, max_length=100, help_text="Part of the summary, or an exact external id."
+    )
+    mine = serializers.BooleanField(required=False, default=False)
+
+
+def _report_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+    occurred_at = data["occurred_at"]
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    return {**data, "occurred_at": occurred_at, "severity": int(data["severity"])}
+
+
+FILTER_PARAMETERS = [OpenApiParameter(name, str, required=False) for name in ReportFilterSerializer().fields]
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Experience reports.  Frontline members see and file their own; analysts see all."""
+
+    serializer_class = ReportOutputSerializer
+    permission_classes = [roles_permission(Role.FRONTLINE)]
+    queryset = ExperienceReport.objects.none()
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ExperienceReport.objects.none()
+        if self.action == "list":
+            filters = ReportFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            data = filters.validated_data
+            return report_list(
+                user=self.request.user,
+                filters=ReportFilters(
+                    product=data["product"].pk if data.get("product") else None,
+                    channel=data["channel"].pk if data.get("channel") else None,
+                    layer=data.get("layer", ""),
+                    stage=data.get("stage", ""),
+                    source_type=data.get("source_type", ""),
+                    status=data.get("status", ""),
+                    issue=data.get("issue"),
+                    source_system=data.get("source_system", ""),
+                    date_from=data.get("date_from"),
+                    date_to=data.get("date_to"),
+                    text=data.get("text", ""),
+                    mine=data.get("mine", False),
+                ),
+            ).prefetch_related("segments")
+        return reports_visible_to(self.request.user).prefetch_related("segments")
+
+    @extend_schema(parameters=FILTER_PARAMETERS)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ReportInputSerializer,
+        responses={201: ReportOutputSerializer, 200: ReportOutputSerializer},
+        description="File one report.  Re-sending the same source_system + external_id returns the "
+        "report already filed (200) and creates nothing.",
+    )
+    def create(self, request: Request) -> Response:
+        serializer = ReportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report, created = report_create(actor=request.user, **_report_kwargs(serializer.validated_data))
+        return Response(
+            ReportOutputSerializer(report).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"reports": {"type": "array", "items": {"type": "object"}}},
+            }
+        },
+        responses={200: {"type": "object"}},
+        description=f"File up to {BATCH_MAX} reports.  Each item succeeds or fails alone: the answer lists, "
+        "in input order, `created` / `duplicate` (with the id) or `error` (with field errors).",
+    )
+    @action(detail=False, methods=["post"], url_path="batch")
+    def batch(self, request: Request) -> Response:
+        items = request.data.get("reports") if isinstance(request.data, dict) else request.data
+        if not isinstance(items, list) or not items:
+            raise serializers.ValidationError({"reports": ["Send a non-empty list of reports."]})
+        if len(items) > BATCH_MAX:
+            raise serializers.ValidationError({"reports": [f"Send at most {BATCH_MAX} reports per batch."]})
+        results: list[dict[str, Any]] = [{} for _ in items]
+        valid: list[tuple[int, dict[str, Any]]] = []
+        for index, item in enumerate(items):
+            serializer = ReportInputSerializer(data=item if isinstance(item, dict) else {})
+            if serializer.is_valid():
+                valid.append((index, _report_kwargs(serializer.validated_data)))
+            else:
+                results[index] = {"index": index, "status": "error", "errors": serializer.errors}
+        outcomes = report_create_batch(actor=request.user, items=[kwargs for _index, kwargs in valid])
+        for (index, _kwargs), outcome in zip(valid, outcomes, strict=True):
+            entry: dict[str, Any] = {"index": index, "status": outcome.status}
+            if outcome.report is not None:
+                entry["id"] = outcome.report.pk
+            if outcome.errors:
+                entry["errors"] = outcome.errors
+            results[index] = entry
+        summary = {
+            key: sum(1 for r in results if r["status"] == key) for key in ("created", "duplicate", "error")
+        }
+        return Response({**summary, "results": results})
+
+
+class IssueOutputSerializer(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ExperienceIssue
+        fields = [
+            "id",
+            "title",
+            "description",
+            "product",
+            "layer",
+            "stage",
+            "status",
+            "report_count",
+            "first_reported_at",
+            "last_reported_at",
+            "created_at",
+        ]
+
+
+class IssueViewSet(viewsets.ReadOnlyModelViewSet):
+    """Experience issues (read); analysts merge reports into them in the triage queue."""
+
+    serializer_class = IssueOutputSerializer
+    permission_classes = [IsAuthenticated]
+    queryset = ExperienceIssue.objects.none()
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ExperienceIssue.objects.none()
+        params = self.request.query_params
+        product = params.get("product", "")
+        product_id = (
+            Product.objects.filter(code=product).values_list("pk", flat=True).first() if product else None
+        )
+        return issue_list(
+            text=params.get("text", "")[:100],
+            status=params.get("status", "") if params.get("status") in IssueStatus.values else "",
+            product=product_id,
+        )
+
+
+class ImportJobInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    source_system = serializers.CharField(max_length=50)
+    kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.REPORTS)
+    start = serializers.BooleanField(
+        default=True, help_text="Start at once with the source system's saved mapping."
+    )
+
+
+class ImportJobOutputSerializer(serializers.ModelSerializer):
+    progress_percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "source_system",
+            "status",
+            "original_name",
+            "encoding",
+            "header",
+            "column_map",
+            "total_lines",
+            "processed_lines",
+            "rows_seen",
+            "inserted",
+            "duplicates",
+            "rejected",
+            "error",
+            "progress_percent",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class ImportJobViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """CSV import jobs (analysts).  Upload with the saved mapping and start, then poll the job."""
+
+    serializer_class = ImportJobOutputSerializer
+    permission_classes = [roles_permission(Role.ANALYST)]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    queryset = ImportJob.objects.none()
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return ImportJob.objects.defer("data").order_by("-id")
+
+    @extend_schema(
+        request={"multipart/form-data": ImportJobInputSerializer}, responses={201: ImportJobOutputSerializer}
+    )
+    def create(self, request: Request) -> Response:
+        serializer = ImportJobInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        job = import_job_create(
+            actor=request.user,
+            kind=data["kind"],
+            source_system=data["source_system"],
+            original_name=data["file"].name,
+            data=data["file"].read(),
+        )
+        if data["start"]:
+            job = import_job_start(actor=request.user, job=job)
+        job.refresh_from_db()
+        return Response(ImportJobOutputSerializer(job).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,185 @@
+"""Forms of the Sense pages: filing a report, triage actions, issues, imports.  Parsing only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cxops.models import (
+    Channel,
+    ExperienceIssue,
+    ExperienceLayer,
+    IssueStatus,
+    LifecycleStage,
+    Product,
+    ReportStatus,
+    Segment,
+    Severity,
+    SourceType,
+)
+from cxops.models.choices import LAYER_HELP, STAGE_HELP
+
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M"]
+
+
+class ReportForm(forms.Form):
+    summary = forms.CharField(
+        label=_("What happened?"),
+        max_length=200,
+        help_text=_(
+            "One sentence in the customer's words, e.g. 飞信申请一直失败. Similar issues appear below."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-similar-source": "1", "autofocus": True}),
+    )
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        queryset=Product.objects.filter(is_active=True),
+        empty_label=None,
+        widget=forms.Select(attrs={"data-searchable": "1"}),
+    )
+    channel = forms.ModelChoiceField(
+        label=_("Channel"),
+        queryset=Channel.objects.filter(is_active=True),
+        empty_label=None,
+        widget=forms.Select(attrs={"data-searchable": "1"}),
+    )
+    source_type = forms.ChoiceField(
+        label=_("Source type"), choices=SourceType.choices, widget=forms.RadioSelect(attrs={"class": "chip"})
+    )
+    layer = forms.ChoiceField(
+        label=_("Experience layer"),
+        choices=ExperienceLayer.choices,
+        widget=forms.RadioSelect,
+    )
+    stage = forms.ChoiceField(
+        label=_("Lifecycle stage"),
+        choices=LifecycleStage.choices,
+        widget=forms.RadioSelect,
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    severity = forms.TypedChoiceField(
+        label=_("Severity"),
+        choices=Severity.choices,
+        coerce=int,
+        initial=Severity.MEDIUM,
+        widget=forms.RadioSelect(attrs={"class": "chip"}),
+    )
+    customer = forms.CharField(
+        label=_("Customer number (optional)"),
+        required=False,
+        max_length=40,
+        help_text=_("Kept only masked (138****8000); never shown in full."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    detail = forms.CharField(
+        label=_("Details (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    segments = forms.ModelMultipleChoiceField(
+        label=_("Customer segments (optional)"),
+        queryset=Segment.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    issue = forms.ModelChoiceField(
+        label=_("Attach to issue"),
+        queryset=ExperienceIssue.objects.exclude(status=IssueStatus.CLOSED),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def layer_options(self) -> list[tuple[Any, Any]]:
+        """(radio, plain-words help) pairs for the template."""
+        return [(radio, LAYER_HELP.get(radio.data["value"], "")) for radio in self["layer"]]
+
+    def stage_options(self) -> list[tuple[Any, Any]]:
+        return [(radio, STAGE_HELP.get(radio.data["value"], "")) for radio in self["stage"]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
+
+
+class ReportFilterForm(forms.Form):
+    text = forms.CharField(label=_("Search"), required=False, max_length=100)
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.all(), required=False, empty_label=_("All products")
+    )
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.all(), required=False, empty_label=_("All channels")
+    )
+    source_type = forms.ChoiceField(
+        label=_("Source type"), choices=[("", _("All types")), *SourceType.choices], required=False
+    )
+    layer = forms.ChoiceField(
+        label=_("Experience layer"), choices=[("", _("All layers")), *ExperienceLayer.choices], required=False
+    )
+    stage = forms.ChoiceField(
+        label=_("Lifecycle stage"), choices=[("", _("All stages")), *LifecycleStage.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All statuses")), *ReportStatus.choices], required=False
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TriageActionForm(forms.Form):
+    ACTIONS = [
+        ("classify", _("Set product / layer / stage")),
+        ("merge", _("Merge into an issue")),
+        ("unmerge", _("Split out of its issue")),
+        ("dismiss", _("Dismiss")),
+        ("reopen", _("Back to the queue")),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    reports = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": _("Select at least one report.")}
+    )
+    product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True), required=False)
+    channel = forms.ModelChoiceField(queryset=Channel.objects.filter(is_active=True), required=False)
+    source_type = forms.ChoiceField(choices=[("", "—"), *SourceType.choices], required=False)
+    layer = forms.ChoiceField(choices=[("", "—"), *ExperienceLayer.choices], required=False)
+    stage = forms.ChoiceField(choices=[("", "—"), *LifecycleStage.choices], required=False)
+    issue = forms.ModelChoiceField(queryset=ExperienceIssue.objects.all(), required=False)
+    new_issue_title = forms.CharField(max_length=200, required=False)
+    reason = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id is acceptable here; the service checks existence and locks the rows.
+        self.fields["reports"].choices = [
+            (v, v) for v in (self.data.getlist("reports") if self.is_bound else [])
+        ]
+
+
+class IssueForm(forms.ModelForm):
+    class Meta:
+        model = ExperienceIssue
+        fields = ["title", "description", "status", "product", "layer", "stage"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class ImportUploadForm(forms.Form):
+    source_system = forms.CharField(
+        label=_("Source system"),
+        max_length=50,
+        help_text=_("Where the file comes from, e.g. 10086客服系统 or 网站论坛. Its mapping is remembered."),
+        widget=forms.TextInput(attrs={"list": "source-systems", "autocomplete": "off"}),
+    )
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8 (with or without BOM) or GBK/GB18030, as Excel saves it. First line: column headers."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
+    )

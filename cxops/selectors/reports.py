@@ -1,0 +1,201 @@
+"""Reads of reports and issues: who may see what, filtered lists with keyset pages, similar issues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from cxops import similarity
+from cxops.models import (
+    ExperienceIssue,
+    ExperienceReport,
+    IssueDailyRollup,
+    IssueStatus,
+    ReportStatus,
+)
+from cxops.roles import Role, has_role
+
+PAGE_SIZE = 50
+SIMILAR_CANDIDATES = 3000
+
+
+def can_see_all_reports(user: Any) -> bool:
+    return has_role(user, Role.ANALYST)
+
+
+def reports_visible_to(user: Any) -> QuerySet[ExperienceReport]:
+    """Analysts see every report; everyone else only the reports they filed."""
+    queryset = ExperienceReport.objects.select_related("product", "channel", "issue", "reporter")
+    if can_see_all_reports(user):
+        return queryset
+    return queryset.filter(reporter=user)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    product: int | None = None
+    channel: int | None = None
+    layer: str = ""
+    stage: str = ""
+    source_type: str = ""
+    status: str = ""
+    issue: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str = ""
+    source_system: str = ""
+    mine: bool = False
+
+
+def _local_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def report_list(*, user: Any, filters: ReportFilters) -> QuerySet[ExperienceReport]:
+    """Reports the user may see, filtered; newest first.  Text search uses the trigram index on
+    PostgreSQL (`LIKE '%…%'` on the summary), and matches external ids exactly."""
+    queryset = reports_visible_to(user)
+    if filters.mine:
+        queryset = queryset.filter(reporter=user)
+    for name in ("layer", "stage", "source_type", "status", "source_system"):
+        value = getattr(filters, name)
+        if value:
+            queryset = queryset.filter(**{name: value})
+    if filters.product:
+        queryset = queryset.filter(product_id=filters.product)
+    if filters.channel:
+        queryset = queryset.filter(channel_id=filters.channel)
+    if filters.issue:
+        queryset = queryset.filter(issue_id=filters.issue)
+    if filters.date_from:
+        queryset = queryset.filter(occurred_at__gte=_local_start(filters.date_from))
+    if filters.date_to:
+        queryset = queryset.filter(occurred_at__lt=_local_start(filters.date_to + timedelta(days=1)))
+    text = filters.text.strip()
+    if text:
+        queryset = queryset.filter(Q(summary__contains=text) | Q(external_id=text))
+    return queryset.order_by("-id")
+
+
+@dataclass
+class KeysetPage:
+    items: list[Any]
+    next_before: int | None  # pass as ?before= for the next (older) page; None on the last page
+    is_first: bool
+
+
+def keyset_page(queryset: QuerySet, *, before: int | None, size: int = PAGE_SIZE) -> KeysetPage:
+    """One page of a `-id` ordered queryset, without COUNT(*): fetch one row more to know if there is more."""
+    if before:
+        queryset = queryset.filter(pk__lt=before)
+    rows = list(queryset.order_by("-id")[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(items=rows, next_before=rows[-1].pk if has_more else None, is_first=not before)
+
+
+def bounded_count(queryset: QuerySet, *, limit: int = 1000) -> tuple[int, bool]:
+    """(count, capped): counts at most `limit` rows, so a badge never scans a huge table."""
+    n = queryset.order_by()[: limit + 1].count()
+    return min(n, limit), n > limit
+
+
+def triage_queue(
+    *, status: str = ReportStatus.NEW, filters: ReportFilters | None = None, user: Any
+) -> QuerySet:
+    filters = filters or ReportFilters()
+    return report_list(user=user, filters=ReportFilters(**{**filters.__dict__, "status": status}))
+
+
+# --- issues ---------------------------------------------------------------------------------------
+
+
+def issue_list(*, text: str = "", status: str = "", product: int | None = None) -> QuerySet[ExperienceIssue]:
+    queryset = ExperienceIssue.objects.select_related("product")
+    if status:
+        queryset = queryset.filter(status=status)
+    if product:
+        queryset = queryset.filter(product_id=product)
+    if text.strip():
+        queryset = queryset.filter(title__contains=text.strip())
+    return queryset.order_by("-id")
+
+
+@dataclass(frozen=True)
+class SimilarIssue:
+    issue_id: int
+    title: str
+    highlighted: str
+    score: float
+    report_count: int
+    status: str
+    product: str
+
+
+def issues_similar_to(text: str, *, limit: int = 5, include_closed: bool = False) -> list[SimilarIssue]:
+    """Issues whose title or description resembles `text` (Chinese-aware), best first, highlighted."""
+    if len(similarity.shingles(text)) == 0:
+        return []
+    queryset = ExperienceIssue.objects.all()
+    if not include_closed:
+        queryset = queryset.exclude(status=IssueStatus.CLOSED)
+    rows = list(
+        queryset.order_by("-last_reported_at", "-id").values_list(
+            "pk", "title", "description", "report_count", "status", "product__name_zh", "product__name_en"
+        )[:SIMILAR_CANDIDATES]
+    )
+    details = {row[0]: row for row in rows}
+    matches = similarity.rank(text, ((row[0], row[1]) for row in rows), limit=limit)
+    # Titles are short; an issue whose description matches better is still worth showing.
+    if len(matches) < limit:
+        seen = {match.key for match in matches}
+        extra = similarity.rank(
+            text, ((row[0], f"{row[1]} {row[2][:300]}") for row in rows if row[0] not in seen), limit=limit
+        )
+        matches.extend(extra[: limit - len(matches)])
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").startswith("en")
+    result = []
+    for match in matches:
+        row = details[match.key]
+        result.append(
+            SimilarIssue(
+                issue_id=row[0],
+                title=row[1],
+                highlighted=similarity.highlight(row[1], match.shared),
+                score=match.score,
+                report_count=row[3],
+                status=row[4],
+                product=(row[6] if english else row[5]) or "",
+            )
+        )
+    return result
+
+
+def issue_daily_counts(*, issue: ExperienceIssue, days: int = 365) -> list[tuple[date, int]]:
+    """Daily report counts of the issue (from the rollups), zero-filled, over the issue's span."""
+    rows = dict(
+        IssueDailyRollup.objects.filter(issue=issue, count__gt=0).order_by("day").values_list("day", "count")
+    )
+    if not rows:
+        return []
+    last = max(rows)
+    first = max(min(rows), last - timedelta(days=days - 1))
+    return [
+        (first + timedelta(days=i), rows.get(first + timedelta(days=i), 0))
+        for i in range((last - first).days + 1)
+    ]
+
+
+def issue_channels(*, issue: ExperienceIssue) -> list[dict[str, Any]]:
+    return list(
+        ExperienceReport.objects.filter(issue=issue, status=ReportStatus.LINKED)
+        .values("channel__name_zh", "channel__name_en", "channel__code")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )

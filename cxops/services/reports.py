@@ -1,0 +1,203 @@
+"""Filing experience reports: by hand (the filing page), one by one or in batches (the API).
+
+Bulk files go through `cxops.services.imports`; triage (classify, merge, dismiss) through
+`cxops.services.triage`.  Every path keeps the daily rollups exact in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cxops.errors import ApplicationError
+from cxops.models import (
+    MANUAL_SOURCE_SYSTEM,
+    Channel,
+    ExperienceIssue,
+    ExperienceLayer,
+    ExperienceReport,
+    LifecycleStage,
+    Product,
+    Segment,
+    Severity,
+    SourceType,
+)
+from cxops.phones import InvalidPhone, customer_reference, mask_phones_in_text
+from cxops.roles import Role, require_role
+from cxops.services.rollups import ReportFacts, rollups_apply_delta
+
+SUMMARY_MAX = 200
+BATCH_MAX = 500
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+def _validate(
+    *,
+    source_type: str,
+    layer: str,
+    stage: str,
+    severity: int,
+    summary: str,
+    occurred_at: datetime,
+    product: Product,
+    channel: Channel,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if source_type not in SourceType.values:
+        errors["source_type"] = [_("Choose a source type.")]
+    if layer not in ExperienceLayer.values:
+        errors["layer"] = [_("Choose an experience layer.")]
+    if stage not in LifecycleStage.values:
+        errors["stage"] = [_("Choose a lifecycle stage.")]
+    if severity not in Severity.values:
+        errors["severity"] = [_("Choose a severity.")]
+    if not summary.strip():
+        errors["summary"] = [_("Write what happened in a few words.")]
+    elif len(summary) > SUMMARY_MAX:
+        errors["summary"] = [_("Keep the summary under 200 characters; put the rest in the detail.")]
+    if timezone.is_naive(occurred_at):
+        errors["occurred_at"] = [_("The time needs a time zone.")]
+    elif occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        errors["occurred_at"] = [_("The time is in the future.")]
+    if not product.is_active:
+        errors["product"] = [_("This product is no longer active.")]
+    if not channel.is_active:
+        errors["channel"] = [_("This channel is no longer active.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def report_create(
+    *,
+    actor: Any,
+    product: Product,
+    channel: Channel,
+    source_type: str,
+    layer: str,
+    stage: str,
+    summary: str,
+    occurred_at: datetime,
+    detail: str = "",
+    severity: int = Severity.MEDIUM,
+    customer: str = "",
+    segments: Iterable[Segment] = (),
+    source_system: str = MANUAL_SOURCE_SYSTEM,
+    external_id: str | None = None,
+    issue: ExperienceIssue | None = None,
+) -> tuple[ExperienceReport, bool]:
+    """File one report (optionally attached to an issue).  Returns (report, created).
+
+    Re-sending the same (source system, external id) returns the report already filed and changes
+    nothing.  Customer numbers are kept only masked and hashed; numbers typed into the text are masked.
+    """
+    require_role(actor, Role.FRONTLINE)
+    summary = mask_phones_in_text((summary or "").strip())
+    detail = mask_phones_in_text((detail or "").strip())
+    external_id = (external_id or "").strip() or None
+    source_system = (source_system or MANUAL_SOURCE_SYSTEM).strip()[:50]
+    _validate(
+        source_type=source_type,
+        layer=layer,
+        stage=stage,
+        severity=int(severity),
+        summary=summary,
+        occurred_at=occurred_at,
+        product=product,
+        channel=channel,
+    )
+    try:
+        customer_masked, customer_hash = customer_reference(customer)
+    except InvalidPhone:
+        raise ValidationError(
+            {"customer": [_("Enter a mobile or landline number, e.g. 138 0013 8000.")]}
+        ) from None
+    if external_id is not None:
+        existing = ExperienceReport.objects.filter(
+            source_system=source_system, external_id=external_id
+        ).first()
+        if existing is not None:
+            return existing, False
+    report = ExperienceReport(
+        source_type=source_type,
+        product=product,
+        channel=channel,
+        layer=layer,
+        stage=stage,
+        summary=summary,
+        detail=detail,
+        occurred_at=occurred_at,
+        severity=int(severity),
+        reporter=actor,
+        customer_masked=customer_masked,
+        customer_hash=customer_hash,
+        source_system=source_system,
+        external_id=external_id,
+    )
+    report._history_user = actor  # type: ignore[attr-defined]
+    report._change_reason = "filed"  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            report.save()
+            segment_list = list(segments)
+            if segment_list:
+                report.segments.set(segment_list)
+            rollups_apply_delta(added=[ReportFacts.of(report)])
+            if issue is not None:
+                # The reporter may attach their own new report to an existing issue (no triage right
+                # needed): that is the point of showing similar issues while filing.
+                from cxops.services.triage import link_reports
+
+                link_reports(actor=actor, report_ids=[report.pk], issue=issue, reason="attached when filed")
+                report.refresh_from_db()
+    except IntegrityError:
+        if external_id is None:
+            raise
+        # A concurrent request filed the same record first.
+        return ExperienceReport.objects.get(source_system=source_system, external_id=external_id), False
+    return report, True
+
+
+@dataclass
+class BatchItemResult:
+    index: int
+    status: str  # "created" | "duplicate" | "error"
+    report: ExperienceReport | None = None
+    errors: dict[str, Any] = field(default_factory=dict)
+
+
+def report_create_batch(*, actor: Any, items: Sequence[Mapping[str, Any]]) -> list[BatchItemResult]:
+    """File many reports; each item succeeds or fails alone (partial success), in input order.
+
+    Items are keyword arguments of `report_create` (already parsed to model instances).
+    """
+    require_role(actor, Role.FRONTLINE)
+    if len(items) > BATCH_MAX:
+        raise ApplicationError(
+            _("Send at most %(max)d reports per batch.") % {"max": BATCH_MAX}, code="invalid"
+        )
+    results = []
+    for index, item in enumerate(items):
+        try:
+            with transaction.atomic():
+                report, created = report_create(actor=actor, **item)
+        except ValidationError as error:
+            errors = (
+                error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+            )
+            results.append(BatchItemResult(index=index, status="error", errors=errors))
+        except ApplicationError as error:
+            results.append(
+                BatchItemResult(index=index, status="error", errors={"non_field_errors": [error.message]})
+            )
+        else:
+            results.append(
+                BatchItemResult(index=index, status="created" if created else "duplicate", report=report)
+            )
+    return results

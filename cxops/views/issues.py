@@ -1,0 +1,129 @@
+"""Experience issues: the list, one issue (reports, counts over time, channels, panels), follow, edit.
+
+Every signed-in member may read issues (the strategy pool links to them); analysts edit them.  The
+reports on an issue page are those the reader may see (analysts: all; others: their own).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cxops.errors import ApplicationError
+from cxops.forms_reports import IssueForm
+from cxops.models import ExperienceIssue, IssueStatus, Product
+from cxops.panels import render_issue_panels
+from cxops.roles import Role, has_role, role_required
+from cxops.selectors.reports import (
+    ReportFilters,
+    issue_channels,
+    issue_daily_counts,
+    issue_list,
+    keyset_page,
+    report_list,
+)
+from cxops.services.notifications import follow_create, follow_delete, is_following
+from cxops.services.triage import issue_update
+
+
+def issues(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "")[:100]
+    status = request.GET.get("status", "")
+    if status not in IssueStatus.values:
+        status = ""
+    product = request.GET.get("product", "")
+    before = request.GET.get("before", "")
+    page = keyset_page(
+        issue_list(text=text, status=status, product=int(product) if product.isdigit() else None),
+        before=int(before) if before.isdigit() else None,
+    )
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "cxops/issues/list.html",
+        {
+            "page": page,
+            "q": text,
+            "status": status,
+            "product": product,
+            "statuses": IssueStatus.choices,
+            "products": Product.objects.all(),
+            "filter_query": query.urlencode(),
+        },
+    )
+
+
+def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_object_or_404(ExperienceIssue.objects.select_related("product", "created_by"), pk=pk)
+    before = request.GET.get("before", "")
+    reports = keyset_page(
+        report_list(user=request.user, filters=ReportFilters(issue=issue.pk)),
+        before=int(before) if before.isdigit() else None,
+        size=30,
+    )
+    series = issue_daily_counts(issue=issue)
+    channels = issue_channels(issue=issue)
+    can_edit = has_role(request.user, Role.ANALYST)
+    return render(
+        request,
+        "cxops/issues/detail.html",
+        {
+            "issue": issue,
+            "reports": reports,
+            "series": [{"day": day.isoformat(), "count": count} for day, count in series],
+            "series_total": sum(count for _day, count in series),
+            "channels": channels,
+            "channel_max": max((row["n"] for row in channels), default=0),
+            "following": is_following(user=request.user, target=issue),
+            "can_edit": can_edit,
+            "form": IssueForm(instance=issue) if can_edit else None,
+            "panels": render_issue_panels(request, issue),
+            "content_type_id": ContentType.objects.get_for_model(issue).pk,
+        },
+    )
+
+
+@require_POST
+def issue_follow(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_object_or_404(ExperienceIssue, pk=pk)
+    if request.POST.get("follow") == "0":
+        follow_delete(user=request.user, target=issue)
+        messages.success(request, _("You no longer follow this issue."))
+    else:
+        follow_create(user=request.user, target=issue)
+        messages.success(request, _("You follow this issue: new reports and status changes will notify you."))
+    return redirect("reports:issue", pk=issue.pk)
+
+
+@require_POST
+@role_required(Role.ANALYST)
+def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_object_or_404(ExperienceIssue, pk=pk)
+    form = IssueForm(request.POST, instance=ExperienceIssue.objects.get(pk=pk))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("reports:issue", pk=issue.pk)
+    data = form.cleaned_data
+    try:
+        issue_update(
+            actor=request.user,
+            issue=issue,
+            title=data["title"],
+            description=data["description"],
+            status=data["status"],
+            product=data["product"],
+            layer=data["layer"],
+            stage=data["stage"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Issue saved."))
+    return redirect("reports:issue", pk=issue.pk)

@@ -1,0 +1,149 @@
+"""Filing reports, "My reports", one report, and the similar-issue suggestions used while typing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from cxops.errors import ApplicationError
+from cxops.forms_reports import ReportFilterForm, ReportForm
+from cxops.roles import Role, has_role
+from cxops.selectors.reports import (
+    ReportFilters,
+    can_see_all_reports,
+    issues_similar_to,
+    keyset_page,
+    report_list,
+    reports_visible_to,
+)
+from cxops.services.reports import report_create
+
+SESSION_DEFAULTS = "sense_filing_defaults"
+
+
+def _before(request: HttpRequest) -> int | None:
+    value = request.GET.get("before", "")
+    return int(value) if value.isdigit() else None
+
+
+def _require_frontline(request: HttpRequest) -> None:
+    if not has_role(request.user, Role.FRONTLINE):
+        raise PermissionDenied
+
+
+def file_report(request: HttpRequest) -> HttpResponse:
+    """The filing page: remembered product/channel/source, pickers, similar issues while typing."""
+    _require_frontline(request)
+    defaults = request.session.get(SESSION_DEFAULTS, {})
+    if request.method == "POST":
+        form = ReportForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report, _created = report_create(
+                    actor=request.user,
+                    product=data["product"],
+                    channel=data["channel"],
+                    source_type=data["source_type"],
+                    layer=data["layer"],
+                    stage=data["stage"],
+                    summary=data["summary"],
+                    detail=data["detail"],
+                    occurred_at=data["occurred_at"],
+                    severity=data["severity"],
+                    customer=data["customer"],
+                    segments=data["segments"],
+                    issue=data["issue"],
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                request.session[SESSION_DEFAULTS] = {
+                    "product": data["product"].pk,
+                    "channel": data["channel"].pk,
+                    "source_type": data["source_type"],
+                }
+                if report.issue_id:
+                    messages.success(
+                        request,
+                        _("Report filed and attached to “%(issue)s”. Thank you!")
+                        % {"issue": report.issue.title},
+                    )
+                else:
+                    messages.success(request, _("Report filed. Thank you!"))
+                return redirect("reports:file")
+    else:
+        form = ReportForm(initial=defaults)
+    recent = list(reports_visible_to(request.user).filter(reporter=request.user).order_by("-id")[:5])
+    return render(
+        request,
+        "cxops/reports/file.html",
+        {"form": form, "recent": recent, "similar_url": reverse("reports:similar")},
+    )
+
+
+def my_reports(request: HttpRequest) -> HttpResponse:
+    """The reports the signed-in user filed, newest first (keyset pages, no COUNT)."""
+    _require_frontline(request)
+    form = ReportFilterForm(request.GET or None)
+    filters = ReportFilters(mine=True)
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = ReportFilters(
+            mine=True,
+            text=data["text"] or "",
+            status=data["status"] or "",
+            product=data["product"].pk if data["product"] else None,
+        )
+    page = keyset_page(report_list(user=request.user, filters=filters), before=_before(request))
+    return render(request, "cxops/reports/mine.html", {"page": page, "form": form})
+
+
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One report: its reporter and analysts may see it; anyone else gets a 404."""
+    report = get_object_or_404(reports_visible_to(request.user), pk=pk)
+    history = []
+    if can_see_all_reports(request.user):
+        history = list(report.history.select_related("history_user").order_by("-history_date")[:20])
+    return render(
+        request,
+        "cxops/reports/detail.html",
+        {
+            "report": report,
+            "segments": list(report.segments.all()),
+            "history": history,
+            "can_triage": has_role(request.user, Role.ANALYST),
+        },
+    )
+
+
+@require_GET
+def similar_issues(request: HttpRequest) -> JsonResponse:
+    """Issues similar to ?q= (JSON for the filing page and the triage queue); highlighted HTML is escaped."""
+    _require_frontline(request)
+    text = request.GET.get("q", "")[:200]
+    matches = issues_similar_to(text, limit=5)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": match.issue_id,
+                    "title": match.title,
+                    "highlighted": str(match.highlighted),
+                    "score": match.score,
+                    "report_count": match.report_count,
+                    "product": match.product,
+                    "url": reverse("reports:issue", args=[match.issue_id]),
+                }
+                for match in matches
+            ]
+        }
+    )

@@ -1,0 +1,163 @@
+"""The analysts' triage queue: new reports first, keyboard-friendly, bulk actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from cxops.errors import ApplicationError
+from cxops.forms_reports import ReportFilterForm, TriageActionForm
+from cxops.models import ReportStatus
+from cxops.roles import Role, role_required
+from cxops.selectors.reports import ReportFilters, bounded_count, issue_list, keyset_page, report_list
+from cxops.services import triage
+
+STATUS_TABS = [
+    (ReportStatus.NEW, ReportStatus.NEW.label),
+    (ReportStatus.TRIAGED, ReportStatus.TRIAGED.label),
+    (ReportStatus.LINKED, ReportStatus.LINKED.label),
+    (ReportStatus.DISMISSED, ReportStatus.DISMISSED.label),
+]
+
+
+def _filters(form: ReportFilterForm, status: str) -> ReportFilters:
+    if not form.is_valid():
+        return ReportFilters(status=status)
+    data = form.cleaned_data
+    return ReportFilters(
+        status=status,
+        text=data["text"] or "",
+        product=data["product"].pk if data["product"] else None,
+        channel=data["channel"].pk if data["channel"] else None,
+        source_type=data["source_type"] or "",
+        layer=data["layer"] or "",
+        stage=data["stage"] or "",
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+    )
+
+
+@role_required(Role.ANALYST)
+def triage_queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or ReportStatus.NEW
+    if status not in ReportStatus.values:
+        status = ReportStatus.NEW
+    form = ReportFilterForm(request.GET or None)
+    filters = _filters(form, status)
+    before = request.GET.get("before", "")
+    page = keyset_page(
+        report_list(user=request.user, filters=filters), before=int(before) if before.isdigit() else None
+    )
+    new_count, new_capped = bounded_count(report_list(user=request.user, filters=ReportFilters(status="new")))
+    query = request.GET.copy()
+    query.pop("before", None)
+    query["status"] = status
+    tab_query = query.copy()
+    tab_query.pop("status", None)
+    return render(
+        request,
+        "cxops/reports/triage.html",
+        {
+            "page": page,
+            "form": form,
+            "action_form": TriageActionForm(),
+            "status": status,
+            "tabs": STATUS_TABS,
+            "new_count": new_count,
+            "new_capped": new_capped,
+            "filter_query": query.urlencode(),
+            "tab_query": tab_query.urlencode(),
+            "similar_url": reverse("reports:similar"),
+            "issue_search_url": reverse("reports:issue-search"),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.ANALYST)
+def triage_act(request: HttpRequest) -> HttpResponse:
+    form = TriageActionForm(request.POST)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("reports:triage")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(target or "reports:triage")
+    data = form.cleaned_data
+    ids = data["reports"]
+    try:
+        if data["action"] == "classify":
+            n = triage.reports_classify(
+                actor=request.user,
+                report_ids=ids,
+                product=data["product"],
+                channel=data["channel"],
+                source_type=data["source_type"],
+                layer=data["layer"],
+                stage=data["stage"],
+            )
+            messages.success(
+                request, ngettext("%(n)d report classified.", "%(n)d reports classified.", n) % {"n": n}
+            )
+        elif data["action"] == "merge":
+            issue = triage.reports_merge(
+                actor=request.user,
+                report_ids=ids,
+                issue=data["issue"],
+                new_issue_title=data["new_issue_title"] or "",
+            )
+            messages.success(
+                request,
+                _("%(n)d report(s) merged into “%(title)s” (now %(count)d reports).")
+                % {"n": len(ids), "title": issue.title, "count": issue.report_count},
+            )
+        elif data["action"] == "unmerge":
+            n = triage.reports_unmerge(actor=request.user, report_ids=ids)
+            messages.success(
+                request, ngettext("%(n)d report split out.", "%(n)d reports split out.", n) % {"n": n}
+            )
+        elif data["action"] == "dismiss":
+            n = triage.reports_dismiss(actor=request.user, report_ids=ids, reason=data["reason"] or "")
+            messages.success(
+                request, ngettext("%(n)d report dismissed.", "%(n)d reports dismissed.", n) % {"n": n}
+            )
+        else:
+            n = triage.reports_reopen(actor=request.user, report_ids=ids)
+            messages.success(
+                request,
+                ngettext("%(n)d report back in the queue.", "%(n)d reports back in the queue.", n) % {"n": n},
+            )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect(target)
+
+
+@require_GET
+@role_required(Role.ANALYST)
+def issue_search(request: HttpRequest) -> JsonResponse:
+    """Issue picker for merging: by id (#12), or title text."""
+    text = request.GET.get("q", "").strip().lstrip("#")
+    queryset = issue_list(text="" if text.isdigit() else text)
+    if text.isdigit():
+        queryset = queryset.filter(pk=int(text))
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": issue.pk,
+                    "title": issue.title,
+                    "report_count": issue.report_count,
+                    "status": issue.status,
+                }
+                for issue in queryset[:15]
+            ]
+        }
+    )
