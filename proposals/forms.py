@@ -11,7 +11,21 @@ from .models import Strategy, StrategyStatus, VoteChoice
 from .services.strategies import StrategyContent, parse_tags
 
 
-class StrategyForm(forms.Form):
+class PoolForm(forms.Form):
+    """No colon after labels: it reads badly after Chinese labels and adds nothing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class IssueChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: ExperienceIssue) -> str:
+        product = f" · {obj.product.name}" if obj.product_id else ""
+        return f"#{obj.pk} {obj.title}{product}"
+
+
+class StrategyForm(PoolForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     product = forms.ModelChoiceField(
         label=_("P · Product"), queryset=Product.objects.filter(is_active=True), to_field_name="code"
@@ -22,12 +36,12 @@ class StrategyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What customers go through: the problem, in their words."),
     )
-    issues = forms.ModelMultipleChoiceField(
+    issues = IssueChoiceField(
         label=_("Linked experience issues"),
         queryset=ExperienceIssue.objects.select_related("product").order_by("-last_reported_at", "-id"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "pool-issue-choice"}),
+        help_text=_("The issues this strategy addresses; their followers hear about it."),
     )
     strategy_text = forms.CharField(
         label=_("S · Strategy"),
@@ -91,7 +105,7 @@ def initial_for(strategy: Strategy) -> dict:
     }
 
 
-class CommentForm(forms.Form):
+class CommentForm(PoolForm):
     body = forms.CharField(
         label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -101,24 +115,29 @@ class CommentForm(forms.Form):
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class HideCommentForm(forms.Form):
+class HideCommentForm(PoolForm):
     reason = forms.CharField(label=_("Reason for hiding"), max_length=300)
 
 
-class VoteForm(forms.Form):
+class VoteForm(PoolForm):
     choice = forms.ChoiceField(label=_("Your vote"), choices=VoteChoice.choices, widget=forms.RadioSelect)
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)
 
 
-class TransitionForm(forms.Form):
+class StrategyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Strategy) -> str:
+        return f"#{obj.pk} {obj.title} ({obj.get_status_display()})"
+
+
+class TransitionForm(PoolForm):
     to_status = forms.ChoiceField(choices=StrategyStatus.choices, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    merged_into = forms.ModelChoiceField(
+    merged_into = StrategyChoiceField(
         label=_("Duplicate of"),
-        queryset=Strategy.objects.exclude(status=StrategyStatus.MERGED),
+        queryset=Strategy.objects.exclude(status=StrategyStatus.MERGED).order_by("-last_activity_at"),
         required=False,
     )
 
 
-class RestoreForm(forms.Form):
+class RestoreForm(PoolForm):
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -14,3 +14,14 @@ register = template.Library()
 def pool_markdown(text: str, mentions: Iterable[str] | None = None) -> SafeString:
     """Sanitised Markdown; `mentions` are the user names to highlight as @mentions."""
     return render_markdown(text, mentions=mentions or ())
+
+
+@register.simple_tag
+def optional_url(name: str, *args: object) -> str:
+    """The URL of a page another area provides, or "" while that page does not exist."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
