@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -161,6 +161,9 @@ class RuleUpdateInputSerializer(_RefusesStateMixin, RuleDesignFields):
             self.fields[name].required = False
 
 
+# Named apart from the strategy pool's TransitionInputSerializer: the same component name made the
+# OpenAPI schema give one of the two operations the other's request body.
+@extend_schema_serializer(component_name="RuleTransitionInput")
 class TransitionInputSerializer(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=RuleStatus.choices)
     reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=REASON_MAX_LENGTH)
