@@ -16,15 +16,12 @@ from rules_lifecycle.transitions import REASON_MAX_LENGTH
 
 
 class PercentField(forms.FloatField):
-    """Stored as a share (0.05), shown and typed as a percentage (5)."""
+    """Stored as a share (0.05), typed as a percentage (5).  The form's initial values are given in
+    percent (see RuleForm.__init__), so a disabled field cleans its initial value the same way."""
 
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return f"{value * 100:g}"
-        return value
-
-    def to_python(self, value: Any) -> float | None:
-        number = super().to_python(value)
+    def clean(self, value: Any) -> float | None:
+        # min_value / max_value are checked on the percentage, then it becomes a share.
+        number = super().clean(value)
         return None if number is None else number / 100
 
 
@@ -59,6 +56,9 @@ RULE_FIELDS = [
 ]
 
 
+PERCENT_FIELDS = ("minimum_worthwhile_effect", "guardrail_margin")
+
+
 class RuleForm(forms.ModelForm):
     """Create (from a strategy) and edit.  Fields the actor may not change now are disabled."""
 
@@ -88,6 +88,11 @@ class RuleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, owner_editable: bool, design_editable: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in PERCENT_FIELDS:
+            share = self.initial.get(name)
+            if isinstance(share, int | float):
+                percent = round(share * 100, 4)
+                self.initial[name] = int(percent) if percent.is_integer() else percent
         self.fields["owner"].queryset = rule_owner_choices()
         for name in SCOPE_FIELDS:
             self.fields[name].queryset = self.fields[name].queryset.filter(is_active=True)

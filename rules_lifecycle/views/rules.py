@@ -17,6 +17,7 @@ from cxops.services.notifications import follow_create, follow_delete, is_follow
 from proposals.models import Strategy, StrategyStatus
 from rules_lifecycle.forms import BoardFilterForm, RuleEditForm, RuleForm, TransitionForm, add_service_errors
 from rules_lifecycle.models import MEASURE_LABELS, ExperienceRule
+from rules_lifecycle.models.rules import DEFAULT_GUARDRAIL_MARGIN, DEFAULT_MINIMUM_WORTHWHILE_EFFECT
 from rules_lifecycle.selectors.rules import rule_board, rule_detail, strategies_awaiting_rules
 from rules_lifecycle.selectors.timeline import rule_timeline
 from rules_lifecycle.services.rules import rule_create_from_strategy, rule_update
@@ -105,6 +106,8 @@ def _strategy_initial(strategy: Strategy, user: Any) -> dict[str, Any]:
         "trigger_action": strategy.strategy_text,
         "layer": strategy.layer,
         "products": [strategy.product_id],
+        "minimum_worthwhile_effect": DEFAULT_MINIMUM_WORTHWHILE_EFFECT,
+        "guardrail_margin": DEFAULT_GUARDRAIL_MARGIN,
     }
 
 
