@@ -21,8 +21,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class RevisionInline(admin.TabularInline):
     model = Revision
-    fields = ["number", "author", "created_at", "summary", "restored_from"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "author", "created_at", "summary", "restored_from")
     extra = 0
     can_delete = False
     ordering = ["-number"]
@@ -33,8 +32,7 @@ class RevisionInline(admin.TabularInline):
 
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
-    fields = ["from_status", "to_status", "actor", "reason", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("from_status", "to_status", "actor", "reason", "created_at")
     extra = 0
     can_delete = False
 

@@ -417,7 +417,9 @@ def _run(plan: Plan, users: dict[str, Any], product: Product) -> Strategy:
     step_gap = dt.timedelta(days=plan.days_ago) / (len(plan.steps) + 2)
     with _clock(_working_hours(day_zero, dt.timedelta(minutes=30))):
         strategy = strategy_create(
-            actor=users[plan.author], content=_content(plan, product, _issues_for(plan, product)), summary="创建"
+            actor=users[plan.author],
+            content=_content(plan, product, _issues_for(plan, product)),
+            summary="创建",
         )
     comments: list[Comment] = []
     for index, step in enumerate(plan.steps, start=1):

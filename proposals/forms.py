@@ -21,7 +21,7 @@ class PoolForm(forms.Form):
 
 class IssueChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: ExperienceIssue) -> str:
-        product = f" · {obj.product.name}" if obj.product_id else ""
+        product = f" · {obj.product.name}" if obj.product is not None else ""
         return f"#{obj.pk} {obj.title}{product}"
 
 

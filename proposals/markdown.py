@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import markdown as markdown_lib
+import markdown as markdown_lib  # type: ignore[import-untyped]
 import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe

@@ -192,7 +192,9 @@ def snippet(text: str, terms: list[str], *, width: int = 60) -> SafeString:
             for i in range(index, min(index + len(term), len(piece))):
                 marks[i] = True
             index = piece_folded.find(term, index + 1)
-    html, run, marking = [], [], False
+    html: list[str] = []
+    run: list[str] = []
+    marking = False
     for char, marked in zip(piece, marks, strict=True):
         if marked != marking:
             if run:

@@ -22,8 +22,10 @@ class UserSummarySerializer(serializers.Serializer):
 
 
 class StrategyListOutputSerializer(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    product: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tags: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
     created_by = UserSummarySerializer(read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
@@ -37,7 +39,7 @@ class StrategyListOutputSerializer(serializers.ModelSerializer):
 
 
 class StrategyDetailOutputSerializer(StrategyListOutputSerializer):
-    issues = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    issues: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     body_html = serializers.SerializerMethodField()
     official_answer_by = UserSummarySerializer(read_only=True, allow_null=True)
 
@@ -90,7 +92,7 @@ class StrategyUpdateInputSerializer(StrategyInputSerializer):
 
 
 class RevisionOutputSerializer(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     author = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -183,7 +185,7 @@ class CommentOutputSerializer(serializers.ModelSerializer):
 
 class CommentCreateInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10_000)
-    parent = serializers.IntegerField(required=False, allow_null=True)
+    parent = serializers.IntegerField(required=False, allow_null=True)  # type: ignore[assignment]  # DRF pops declared fields from the class
 
 
 class CommentEditInputSerializer(serializers.Serializer):
@@ -200,7 +202,7 @@ class CommentEditOutputSerializer(serializers.Serializer):
 
 
 class SearchHitSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="object.pk")
+    id = serializers.IntegerField(source="object.pk")  # type: ignore[assignment]
     title = serializers.CharField()
     snippet = serializers.CharField(help_text="HTML: text escaped, matches in <mark>.")
     similar = serializers.BooleanField()

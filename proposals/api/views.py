@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxops.errors import ApplicationError
+from cxops.roles import ALL_ROLES, Role, roles_permission
 
 from ..models import Comment, Revision, Strategy
 from ..selectors import SORTS, pool_search, revision_diff, strategy_list
@@ -109,6 +110,15 @@ class StrategyViewSet(viewsets.GenericViewSet):
     def get_object(self) -> Strategy:
         # DRF's helper answers 404 for a malformed id (/strategies/x/); Django's raised a 500.
         return generics.get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_permissions(self):
+        # Role gates up front (the services check again, per object): analysts create, product
+        # owners vote; reading, editing and discussing are open to everyone signed in.
+        if self.action == "create":
+            return [IsAuthenticated(), roles_permission(Role.ANALYST)()]
+        if self.action == "votes":
+            return [IsAuthenticated(), roles_permission(Role.PRODUCT_OWNER, safe_roles=ALL_ROLES)()]
+        return [IsAuthenticated()]
 
     @extend_schema(
         parameters=[
@@ -329,6 +339,11 @@ class CommentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.CommentOutputSerializer
     filter_backends: list = []
     http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def get_permissions(self):
+        if self.action in ("hide", "unhide"):
+            return [IsAuthenticated(), roles_permission(Role.ANALYST)()]
+        return [IsAuthenticated()]
 
     @extend_schema(request=s.CommentEditInputSerializer, responses=s.CommentOutputSerializer)
     def partial_update(self, request: Request, pk: int) -> Response:

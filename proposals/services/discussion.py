@@ -3,6 +3,7 @@ moderators (analysts, managers) hide with a reason; @mentions notify the people 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -34,7 +35,7 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def mentioned_user_ids(body: str, *, exclude: set[str] = frozenset()) -> list[int]:
+def mentioned_user_ids(body: str, *, exclude: Iterable[str] = ()) -> list[int]:
     names = mentioned_usernames(body) - set(exclude)
     if not names:
         return []

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -151,7 +154,12 @@ def transition_view(request: HttpRequest, pk: int, to_status: str) -> HttpRespon
     if not may_move(request.user, strategy, to_status):
         raise PermissionDenied
     form = TransitionForm(request.POST or None, initial={"to_status": to_status})
-    form.fields["merged_into"].queryset = form.fields["merged_into"].queryset.exclude(pk=strategy.pk)
+    merged_into = cast(ModelChoiceField, form.fields["merged_into"])
+    merged_into.queryset = (
+        Strategy.objects.exclude(status=StrategyStatus.MERGED)
+        .exclude(pk=strategy.pk)
+        .order_by("-last_activity_at")
+    )
     if request.method == "POST" and form.is_valid():
         try:
             strategy_transition(

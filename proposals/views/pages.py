@@ -31,7 +31,9 @@ def _strategy(pk: int) -> Strategy:
 
 def strategy_list_view(request: HttpRequest) -> HttpResponse:
     params = request.GET
-    sort = params.get("sort") if params.get("sort") in SORTS else "activity"
+    sort = params.get("sort") or ""
+    if sort not in SORTS:
+        sort = "activity"
     issue = params.get("issue", "")
     queryset = strategy_list(
         query=params.get("q", "")[:200],

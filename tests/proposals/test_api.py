@@ -36,7 +36,7 @@ def test_analysts_create_others_are_refused(api_client_for, analyst, frontline, 
     for user in (frontline, product_owner):
         response = api_client_for(user).post("/api/strategies/", _payload(), format="json")
         assert response.status_code == 403
-        assert response.json()["error"]["code"] == "forbidden"
+        assert response.json()["error"]["code"] == "permission_denied"
     assert Strategy.objects.count() == 0
     response = api_client_for(analyst).post("/api/strategies/", _payload(issues=[issue.pk]), format="json")
     assert response.status_code == 201

@@ -256,7 +256,9 @@ def test_restore_page_creates_a_new_revision(client_for, analyst, frontline):
     assert (strategy.current_revision, strategy.body) == (3, original)
 
 
-def test_edit_page_keeps_your_text_when_the_strategy_closed_meanwhile(client_for, analyst, manager, frontline):
+def test_edit_page_keeps_your_text_when_the_strategy_closed_meanwhile(
+    client_for, analyst, manager, frontline
+):
     # given an editor who opened the form while voting was open
     strategy = make_strategy(actor=analyst, status="voting")
     data = _form_data(strategy, body="我还在写的内容")
