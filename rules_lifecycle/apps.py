@@ -6,3 +6,10 @@ class RulesLifecycleConfig(AppConfig):
     name = "rules_lifecycle"
     verbose_name = _("Experience rules")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cxops.panels import register_issue_panel
+
+        from .panels import issue_rules_panel
+
+        register_issue_panel(issue_rules_panel, order=20)

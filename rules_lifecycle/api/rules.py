@@ -164,12 +164,12 @@ class RuleUpdateInputSerializer(_RefusesStateMixin, RuleDesignFields):
 # Named apart from the strategy pool's TransitionInputSerializer: the same component name made the
 # OpenAPI schema give one of the two operations the other's request body.
 @extend_schema_serializer(component_name="RuleTransitionInput")
-class TransitionInputSerializer(serializers.Serializer):
+class RuleTransitionInputSerializer(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=RuleStatus.choices)
     reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=REASON_MAX_LENGTH)
 
 
-class TransitionOutputSerializer(serializers.ModelSerializer):
+class RuleTransitionOutputSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -227,12 +227,12 @@ class RuleViewSet(
         return self._output(rule)
 
     @extend_schema(
-        methods=["GET"], responses={200: TransitionOutputSerializer(many=True)}, summary="The rule's moves"
+        methods=["GET"], responses={200: RuleTransitionOutputSerializer(many=True)}, summary="The rule's moves"
     )
     @extend_schema(
         methods=["POST"],
-        request=TransitionInputSerializer,
-        responses={201: TransitionOutputSerializer},
+        request=RuleTransitionInputSerializer,
+        responses={201: RuleTransitionOutputSerializer},
         summary="Move the rule to another state",
     )
     @action(detail=True, methods=["get", "post"], url_path="transitions", pagination_class=None)
@@ -240,8 +240,8 @@ class RuleViewSet(
         rule = self.get_object()
         if request.method == "GET":
             records = rule.transitions.select_related("actor")
-            return Response(TransitionOutputSerializer(records, many=True).data)
-        serializer = TransitionInputSerializer(data=request.data)
+            return Response(RuleTransitionOutputSerializer(records, many=True).data)
+        serializer = RuleTransitionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         record = rule_transition(rule=rule, actor=request.user, **serializer.validated_data)
-        return Response(TransitionOutputSerializer(record).data, status=status.HTTP_201_CREATED)
+        return Response(RuleTransitionOutputSerializer(record).data, status=status.HTTP_201_CREATED)

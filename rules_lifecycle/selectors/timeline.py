@@ -22,7 +22,7 @@ from typing import Any
 
 from django.urls import NoReverseMatch
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cxops.models import ExperienceReport, ReportStatus, SourceType
@@ -129,7 +129,12 @@ def strategy_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
         at=strategy.created_at,
         kind="strategy",
         title=strategy.title,
-        detail=gettext("Strategy page opened; %(count)d revisions since.") % {"count": revision_count},
+        detail=ngettext(
+            "Strategy page opened; %(count)d revision since.",
+            "Strategy page opened; %(count)d revisions since.",
+            revision_count,
+        )
+        % {"count": revision_count},
         actor=_person(strategy.created_by),
         url=url,
     )

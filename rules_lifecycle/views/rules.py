@@ -46,6 +46,7 @@ def rule_board_view(request: HttpRequest) -> HttpResponse:
             "columns": columns,
             "total": sum(len(column.rules) for column in columns),
             "awaiting": strategies_awaiting_rules() if _may_create(request.user) else [],
+            "sep": _(", "),
         },
     )
 
@@ -62,7 +63,7 @@ def rule_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "rule": rule,
             "moves": moves,
-            "reason_required_labels": [str(move.label) for move in moves if move.reason_required],
+            "reason_required_labels": _(", ").join(str(move.label) for move in moves if move.reason_required),
             # Shown to people who may not move the rule, so the page explains what happens next.
             "next_moves": moves_from(rule.status),
             "transition_form": TransitionForm(),
@@ -71,6 +72,7 @@ def rule_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "following": is_following(user=request.user, target=rule),
             "primary_measure_label": MEASURE_LABELS[rule.primary_measure],
             "guardrail_labels": [MEASURE_LABELS[measure] for measure in rule.guardrail_measures],
+            "sep": _(", "),
             "mwe_percent": f"{rule.minimum_worthwhile_effect * 100:g}",
             "guardrail_percent": f"{rule.guardrail_margin * 100:g}",
         },

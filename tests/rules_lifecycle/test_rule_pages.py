@@ -10,7 +10,8 @@ from django.contrib.messages import get_messages
 from cxops.roles import Role
 from cxops.services.notifications import is_following
 from rules_lifecycle.models import ExperienceRule, RuleTransition
-from tests.factories import ChannelFactory, ProductFactory
+from rules_lifecycle.panels import issue_rules_panel
+from tests.factories import ChannelFactory, IssueFactory, ProductFactory
 from tests.rules_lifecycle.factories import StrategyFactory, rule_in, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -316,3 +317,12 @@ def test_the_create_form_starts_from_the_defaults_in_percent(client_for):
     assert form["guardrail_margin"].value() == 10
     assert form["pre_window_days"].value() == 28
     assert form["review_after_days"].value() == 90
+
+
+def test_the_issue_page_panel_lists_the_issues_rules(rf):
+    rule = rule_in("live")
+    issue = rule.issues.get()
+    template, context = issue_rules_panel(rf.get("/"), issue)
+    assert template == "rules_lifecycle/panels/issue_rules.html"
+    assert context["issue_rules"] == [rule]
+    assert issue_rules_panel(rf.get("/"), IssueFactory(created_by__password=None)) is None
