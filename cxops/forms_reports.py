@@ -60,7 +60,7 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
     )
     occurred_at = forms.DateTimeField(
-        label=_("When"),
+        label=_("Occurred at"),
         input_formats=DATETIME_INPUT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

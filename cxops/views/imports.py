@@ -17,6 +17,7 @@ from cxops.models import ImportJob, ImportKind, ImportMapping, ImportStatus
 from cxops.roles import Role, role_required
 from cxops.selectors.reports import keyset_page
 from cxops.services.imports.core import (
+    available_kinds,
     handler_for,
     import_job_create,
     import_job_preview,
@@ -58,8 +59,9 @@ def _jobs():  # noqa: ANN202 — a queryset that never loads the file itself
 
 @role_required(Role.ANALYST)
 def imports(request: HttpRequest) -> HttpResponse:
+    kinds = available_kinds()
     kind = request.GET.get("kind") or request.POST.get("kind") or ImportKind.REPORTS
-    if kind not in ImportKind.values:
+    if kind not in kinds:
         kind = ImportKind.REPORTS
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
@@ -89,7 +91,7 @@ def imports(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "kind": kind,
-            "kinds": ImportKind.choices,
+            "kinds": [(value, label) for value, label in ImportKind.choices if value in kinds],
             "fields": handler.fields,
             "source_systems": ImportMapping.objects.filter(kind=kind).values_list("source_system", flat=True),
         },
@@ -218,7 +220,9 @@ def import_rejected(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 def import_template(request: HttpRequest) -> HttpResponse:
     """A CSV with the recognised Chinese headers and one example row."""
     kind = request.GET.get("kind") or ImportKind.REPORTS
-    handler = handler_for(kind if kind in ImportKind.values else ImportKind.REPORTS)
+    if kind not in available_kinds():
+        kind = ImportKind.REPORTS
+    handler = handler_for(kind)
     headers = [target.aliases[0] if target.aliases else target.name for target in handler.fields]
     example = getattr(handler, "EXAMPLE_ROW", [])
     body = "\ufeff" + ",".join(headers) + "\r\n" + (",".join(example) + "\r\n" if example else "")

@@ -77,6 +77,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reports": reports,
             "series": [{"day": day.isoformat(), "count": count} for day, count in series],
             "series_total": sum(count for _day, count in series),
+            "series_peak": max((count for _day, count in series), default=0),
             "channels": channels,
             "channel_max": max((row["n"] for row in channels), default=0),
             "following": is_following(user=request.user, target=issue),

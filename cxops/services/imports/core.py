@@ -122,6 +122,12 @@ def register_handler(cls: type[ImportHandler]) -> type[ImportHandler]:
     return cls
 
 
+def available_kinds() -> list[str]:
+    """Kinds with a handler installed (others are listed in ImportKind but not importable yet)."""
+    handler_for(ImportKind.REPORTS)  # loads the handler modules
+    return [kind for kind in ImportKind.values if kind in _handlers]
+
+
 def handler_for(kind: str) -> ImportHandler:
     global _loaded
     if not _loaded:
