@@ -157,11 +157,9 @@ def load(*, users: dict[str, Any], log: Any) -> None:
 
     today = timezone.localdate()
     rules = list(
-        ExperienceRule.objects.filter(status__in=EVALUATED_STATUSES, go_live_on__isnull=False)
-        .prefetch_related(
-            "products", "channels", "segments", "control_products", "control_channels", "control_segments"
+        ExperienceRule.objects.filter(status__in=EVALUATED_STATUSES, go_live_on__isnull=False).order_by(
+            "go_live_on", "pk"
         )
-        .order_by("go_live_on", "pk")
     )
     if not rules:
         log("evaluation: no running rules, nothing to score")

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
-from cxops.models import Notification
+from cxops.models import MetricDaily, MetricScope, Notification
 from cxops.roles import Role
 from cxops.services.metrics import ScopeKey, metric_records_apply
 from rules_lifecycle.demo_evaluation import metric_records_for_series
@@ -354,3 +354,22 @@ def test_evaluation_page_of_a_rule_that_never_went_live_is_404(client_for):
     rule = make_rule()
     page = client_for(user_with_role(Role.MANAGER)).get(reverse("evaluation:rule", args=[rule.pk]))
     assert page.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_bulk_series_read_matches_the_metric_selector_day_by_day():
+    from cxops.selectors.metrics import metric_daily_series
+    from rules_lifecycle.selectors.evaluation import metric_series_bulk
+
+    rule = live_rule(days_live=40, truth=Truth(complaint_rate=-0.2))
+    scope_ids = list(MetricScope.objects.values_list("pk", flat=True))
+    # a day with complaints not reported stays NaN in both
+    MetricDaily.objects.filter(scope_id=scope_ids[0], day=rule.go_live_on).update(complaints=None)
+    start, end = rule.go_live_on - dt.timedelta(days=30), TODAY + dt.timedelta(days=3)
+    ours = metric_series_bulk(scope_ids=scope_ids, start=start, end=end)
+    theirs = metric_daily_series(scopes=scope_ids, start=start, end=end)
+    for scope_id in scope_ids:
+        for column in ("users", "active_users", "complaints", "satisfaction_scale"):
+            np.testing.assert_array_equal(ours[scope_id].values[column], theirs[scope_id].values[column])
+        np.testing.assert_array_equal(ours[scope_id].satisfaction, theirs[scope_id].satisfaction)
+    assert np.isnan(ours[scope_ids[0]].values["complaints"][30])
