@@ -5,6 +5,8 @@ from cxops.models import (
     Channel,
     ExperienceIssue,
     ExperienceReport,
+    ImportJob,
+    ImportMapping,
     Notification,
     Product,
     Segment,
@@ -65,6 +67,13 @@ class ExperienceReportAdmin(SimpleHistoryAdmin):
         "reporter",
         "source_system",
         "external_id",
+        # Counted in the daily rollups: changed only through the triage queue (sense).
+        "product",
+        "channel",
+        "source_type",
+        "layer",
+        "stage",
+        "occurred_at",
     ]
 
     def has_add_permission(self, request):
@@ -81,3 +90,36 @@ class NotificationAdmin(admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["worker", "seen_at"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Import jobs are created and run from the import pages and command; here they are only viewed."""
+
+    list_display = [
+        "id",
+        "original_name",
+        "kind",
+        "source_system",
+        "status",
+        "inserted",
+        "duplicates",
+        "rejected",
+        "created_at",
+    ]
+    list_filter = ["kind", "status", "source_system"]
+    exclude = ["data"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields if f.name != "data"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(SimpleHistoryAdmin):
+    list_display = ["source_system", "kind", "updated_by", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["source_system"]
