@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 
 from cxops.roles import Role
@@ -326,3 +327,14 @@ def test_the_issue_page_panel_lists_the_issues_rules(rf):
     assert template == "rules_lifecycle/panels/issue_rules.html"
     assert context["issue_rules"] == [rule]
     assert issue_rules_panel(rf.get("/"), IssueFactory(created_by__password=None)) is None
+
+
+def test_the_admin_shows_rules_read_only(client_for):
+    rule = rule_in("live")
+    superuser = get_user_model().objects.create_superuser("root", "root@example.com", None)
+    client = client_for(superuser)
+    assert client.get(f"/admin/rules_lifecycle/experiencerule/{rule.pk}/change/").status_code == 200
+    assert client.get("/admin/rules_lifecycle/experiencerule/add/").status_code == 403
+    response = client.post(f"/admin/rules_lifecycle/experiencerule/{rule.pk}/change/", {"status": "retired"})
+    assert response.status_code == 403
+    assert ExperienceRule.objects.get(pk=rule.pk).status == "live"

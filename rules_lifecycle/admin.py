@@ -1,0 +1,45 @@
+"""Django admin for rules: read-only.  Rules change through the rule pages and the API, which check
+who may do what per rule; the admin shows rows, their moves and their history for support."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from rules_lifecycle.models import ExperienceRule, RuleTransition
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class RuleTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = RuleTransition
+    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(ExperienceRule)
+class ExperienceRuleAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["id", "name", "status", "implementing_system", "timing", "owner", "go_live_on", "retired_on"]
+    list_filter = ["status", "implementing_system", "timing", "layer"]
+    search_fields = ["name", "trigger_event", "trigger_action"]
+    list_select_related = ["owner"]
+    inlines = [RuleTransitionInline]
+
+
+@admin.register(RuleTransition)
+class RuleTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["rule", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["to_status"]
+    list_select_related = ["rule", "actor"]
