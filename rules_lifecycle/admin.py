@@ -31,7 +31,16 @@ class RuleTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(ExperienceRule)
 class ExperienceRuleAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["id", "name", "status", "implementing_system", "timing", "owner", "go_live_on", "retired_on"]
+    list_display = [
+        "id",
+        "name",
+        "status",
+        "implementing_system",
+        "timing",
+        "owner",
+        "go_live_on",
+        "retired_on",
+    ]
     list_filter = ["status", "implementing_system", "timing", "layer"]
     search_fields = ["name", "trigger_event", "trigger_action"]
     list_select_related = ["owner"]

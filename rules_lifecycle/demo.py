@@ -514,7 +514,7 @@ def _old_strategy(plan: OldStrategy, users: dict[str, Any]) -> Strategy | None:
     return strategy
 
 
-def _codes(model: type, codes: list[str]) -> list[Any]:
+def _codes(model: Any, codes: list[str]) -> list[Any]:
     return list(model.objects.filter(code__in=codes))
 
 
@@ -563,9 +563,9 @@ def _rule(plan: RulePlan, users: dict[str, Any]) -> ExperienceRule | None:
 
 def load(*, users: dict[str, Any], log: Any) -> None:
     strategies = 0
-    for plan in OLD_STRATEGIES:
+    for old in OLD_STRATEGIES:
         with transaction.atomic():
-            if not Strategy.objects.filter(title=plan.title).exists() and _old_strategy(plan, users):
+            if not Strategy.objects.filter(title=old.title).exists() and _old_strategy(old, users):
                 strategies += 1
     existing = set(
         ExperienceRule.objects.filter(name__in=[p.name for p in RULES]).values_list("name", flat=True)

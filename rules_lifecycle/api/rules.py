@@ -227,7 +227,9 @@ class RuleViewSet(
         return self._output(rule)
 
     @extend_schema(
-        methods=["GET"], responses={200: RuleTransitionOutputSerializer(many=True)}, summary="The rule's moves"
+        methods=["GET"],
+        responses={200: RuleTransitionOutputSerializer(many=True)},
+        summary="The rule's moves",
     )
     @extend_schema(
         methods=["POST"],
