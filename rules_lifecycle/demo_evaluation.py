@@ -111,7 +111,7 @@ def write_rule_history(*, rule: ExperienceRule, scenario: str, today: dt.date) -
     treated_keys, control_keys = rule_scope_keys(rule)
     start, days = design.pre_start, (today - design.pre_start).days
     rng = np.random.default_rng(zlib.crc32(f"demo-evaluation-{rule.pk}-{rule.name}".encode()))
-    scope_ids = {
+    scope_ids: dict[tuple[int, int | None, int | None], int] = {
         (product, channel, segment): pk
         for pk, product, channel, segment in MetricScope.objects.values_list(
             "pk", "product_id", "channel_id", "segment_id"

@@ -267,6 +267,10 @@ def histogram_cell(counts: np.ndarray, levels: np.ndarray) -> Cell | None:
     return Cell(n=n, mean=mean, variance=variance, top2=top2)
 
 
+def _mean_of(cell: Cell | None) -> float | None:
+    return cell.mean if cell is not None else None
+
+
 def daily_means(series: DailySeries) -> np.ndarray:
     counts = np.asarray(series.satisfaction, dtype=float)
     n = counts.sum(axis=1)
@@ -325,8 +329,8 @@ def satisfaction_measure(
         counts=counts,
         baseline=t_pre.mean if t_pre else None,
         after=t_post.mean if t_post else None,
-        control_baseline=cells["control_pre"].mean if cells.get("control_pre") else None,
-        control_after=cells["control_post"].mean if cells.get("control_post") else None,
+        control_baseline=_mean_of(cells.get("control_pre")),
+        control_after=_mean_of(cells.get("control_post")),
         lift=None,
         ci_95=None,
         ci_adjusted=None,

@@ -100,6 +100,7 @@ def metric_series_bulk(*, scope_ids: Iterable[int], start: dt.date, end: dt.date
         return {}
     table = connection.ops.quote_name(MetricDaily._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in (*SERIES_COLUMNS, *LEVEL_COLUMNS))
+    params: list[Any]
     if connection.vendor == "postgresql":
         offset, in_ids, params = "(day - %s::date)", "scope_id = ANY(%s)", [start, ids]
     else:
@@ -110,7 +111,9 @@ def metric_series_bulk(*, scope_ids: Iterable[int], start: dt.date, end: dt.date
         f"SELECT scope_id, {offset}, {columns} FROM {table} "  # noqa: S608 — names are quoted model metadata
         f"WHERE {in_ids} AND day >= %s AND day <= %s"
     )
-    bounds = [start, end] if connection.vendor == "postgresql" else [start.isoformat(), end.isoformat()]
+    bounds: list[Any] = (
+        [start, end] if connection.vendor == "postgresql" else [start.isoformat(), end.isoformat()]
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *bounds])
         rows = cursor.fetchall()
@@ -179,6 +182,9 @@ def rule_scope_keys(rule: ExperienceRule) -> tuple[list[ScopeKey], list[ScopeKey
 
 
 def rule_design(rule: ExperienceRule, as_of: dt.date) -> Design:
+    """The rule's evaluation design as of a day.  Precondition: the rule has gone live."""
+    if rule.go_live_on is None:
+        raise ValueError("a rule is evaluated only after it has gone live")
     primary = Measure(rule.primary_measure)
     return Design(
         go_live=rule.go_live_on,
@@ -269,16 +275,18 @@ def evaluation_inputs(*, rule_ids: Sequence[int], as_of: dt.date) -> list[RuleIn
         # A scope with no metric rows at all is missing data for every day: the sum stays NaN.
         treated_ids = [scope_ids.get(k) for k in treated_keys]
         control_ids = [scope_ids.get(k) for k in control_keys]
-        if None in treated_ids or not treated_ids:
-            treated = empty(design.pre_start, days)
-        else:
-            treated = _summed([series[i] for i in treated_ids], first, last, design.pre_start)  # type: ignore[index]
+        summed = None
+        if treated_ids and None not in treated_ids:
+            summed = _summed([series[i] for i in treated_ids if i is not None], first, last, design.pre_start)
+        treated = summed or empty(design.pre_start, days)
         control: DailySeries | None = None
         if control_keys:
             if None in control_ids:
                 control = empty(design.pre_start, days)
             else:
-                control = _summed([series[i] for i in control_ids], first, last, design.pre_start)  # type: ignore[index]
+                control = _summed(
+                    [series[i] for i in control_ids if i is not None], first, last, design.pre_start
+                )
             if control is not None and control.satisfaction.shape[1] != treated.satisfaction.shape[1]:
                 # Different survey scales: mean scores are not comparable, so no control responses.
                 control = DailySeries(
@@ -289,7 +297,6 @@ def evaluation_inputs(*, rule_ids: Sequence[int], as_of: dt.date) -> list[RuleIn
                     np.zeros_like(treated.satisfaction),
                     treated.levels,
                 )
-        assert treated is not None  # noqa: S101
         out.append(
             RuleInputs(
                 rule_id=rule.pk,
@@ -351,7 +358,7 @@ SORTS = {
     "go_live": lambda row: (row.rule.go_live_on or dt.date.min,),
     "q": lambda row: (row.q_value is None, row.q_value or 0.0),
 }
-_VERDICT_ORDER = {"retire": 0, "improve": 1, "undecided": 2, "keep": 3}
+_VERDICT_ORDER: dict[str, int] = {"retire": 0, "improve": 1, "undecided": 2, "keep": 3}
 
 
 def _benefit(row: PortfolioRow) -> float | None:

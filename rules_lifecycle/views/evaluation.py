@@ -83,7 +83,7 @@ class ReviewFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [
+        self.fields["product"].choices = [  # type: ignore[attr-defined]
             ("", _("Any product")),
             *((p.code, p.name) for p in Product.objects.order_by("code")),
         ]

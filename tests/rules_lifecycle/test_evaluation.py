@@ -373,3 +373,19 @@ def test_the_bulk_series_read_matches_the_metric_selector_day_by_day():
             np.testing.assert_array_equal(ours[scope_id].values[column], theirs[scope_id].values[column])
         np.testing.assert_array_equal(ours[scope_id].satisfaction, theirs[scope_id].satisfaction)
     assert np.isnan(ours[scope_ids[0]].values["complaints"][30])
+
+
+@pytest.mark.django_db
+def test_a_control_on_another_survey_scale_gives_no_satisfaction_comparison_but_keeps_the_rates():
+    rule = live_rule(days_live=70, truth=Truth(complaint_rate=-0.40))
+    control_scope = MetricScope.objects.get(product=rule.control_products.get())
+    # the control's surveys are on a 1–10 scale
+    MetricDaily.objects.filter(scope=control_scope).update(
+        satisfaction_scale=10, **{f"satisfaction_{level}": 3 for level in range(6, 11)}
+    )
+    run = run_for()
+    rules_evaluate(run=run, rule_ids=[rule.pk])
+    evaluation = RuleEvaluation.objects.get(rule=rule, run=run)
+    satisfaction = next(m for m in evaluation.measures if m["measure"] == "satisfaction")
+    assert satisfaction["sufficient"] is False and satisfaction["counts"]["control_pre"] == 0
+    assert (evaluation.verdict, evaluation.reason) == ("keep", "worthwhile")  # rates still compare
