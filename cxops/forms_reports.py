@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxops.errors import ApplicationError
 from cxops.models import (
     Channel,
     ExperienceIssue,
@@ -21,6 +22,7 @@ from cxops.models import (
     SourceType,
 )
 from cxops.models.choices import LAYER_HELP, STAGE_HELP
+from cxops.services.imports.core import upload_size_check
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M"]
 
@@ -183,3 +185,11 @@ class ImportUploadForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            upload_size_check(upload.size)
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code="too_large") from error
+        return upload

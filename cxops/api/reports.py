@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxops.errors import ApplicationError
 from cxops.models import (
     MANUAL_SOURCE_SYSTEM,
     Channel,
@@ -33,7 +34,7 @@ from cxops.models import (
 )
 from cxops.roles import Role, roles_permission
 from cxops.selectors.reports import ReportFilters, issue_list, report_list, reports_visible_to
-from cxops.services.imports.core import import_job_create, import_job_start
+from cxops.services.imports.core import import_job_create, import_job_start, upload_size_check
 from cxops.services.reports import BATCH_MAX, report_create, report_create_batch
 
 
@@ -270,6 +271,13 @@ class ImportJobInputSerializer(serializers.Serializer):
     start = serializers.BooleanField(
         default=True, help_text="Start at once with the source system's saved mapping."
     )
+
+    def validate_file(self, value: Any) -> Any:
+        try:
+            upload_size_check(value.size)
+        except ApplicationError as error:
+            raise serializers.ValidationError(error.message, code="too_large") from error
+        return value
 
 
 class ImportJobOutputSerializer(serializers.ModelSerializer):

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -32,7 +33,6 @@ from cxops.roles import Role, require_role
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 PREVIEW_ROWS = 20
 RAW_ROW_LIMIT = 2000
 
@@ -375,6 +375,17 @@ def missing_required(
 # --- job services ------------------------------------------------------------------------------
 
 
+def upload_size_check(size: int) -> None:
+    """Refuse an upload above settings.CXOPS_MAX_UPLOAD_BYTES.  Forms and the API call this with the
+    size Django measured while spooling the upload to disk, before anything reads it into memory."""
+    limit = settings.CXOPS_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise ImportFileError(
+            _("The file is larger than %(limit)s; split it or use the command line.")
+            % {"limit": filesizeformat(limit)}
+        )
+
+
 def import_job_create(
     *,
     actor: Any,
@@ -401,8 +412,7 @@ def import_job_create(
         raise ApplicationError(_("No importer for this kind of file."), code="invalid")
     handler = handler_for(kind)
     if data is not None:
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise ImportFileError(_("The file is larger than 512 MB; split it or use the command line."))
+        upload_size_check(len(data))
         stream: IO[bytes] = io.BytesIO(data)
         size = len(data)
     else:
