@@ -111,6 +111,9 @@ class ImportJobAdmin(admin.ModelAdmin):
     exclude = ["data"]
     readonly_fields = [f.name for f in ImportJob._meta.fields if f.name != "data"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data")
+
     def has_add_permission(self, request):
         return False
 

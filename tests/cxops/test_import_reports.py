@@ -60,6 +60,15 @@ def refs(reference_data):
     return reference_data
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Assertions below read the English messages (the site itself defaults to Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def test_times_in_the_shapes_source_systems_write_are_shanghai_time():
     parse = TimeParser()
     assert parse("2026-10-22 06:50:00") == dt.datetime(2026, 10, 22, 6, 50, tzinfo=SHANGHAI)
@@ -81,6 +90,8 @@ def test_good_rows_land_with_masked_numbers_segments_and_exact_rollups(refs, ana
     job = run(analyst, csv_bytes(GOOD))
     # then every row lands, the job says so, and the rollups match the reports
     assert (job.status, job.inserted, job.duplicates, job.rejected, job.rows_seen) == ("done", 3, 0, 0, 3)
+    # the uploaded file (full customer numbers) is not kept once the import is done
+    assert ImportJob.objects.filter(pk=job.pk, data__isnull=True).exists()
     first = ExperienceReport.objects.get(external_id="T001")
     assert first.source_system == "hotline"
     assert first.product.code == "fetion"
@@ -176,7 +187,7 @@ def test_a_crash_midway_loses_nothing_and_a_re_run_completes_it(refs, analyst, m
     from cxops.services.imports import core
     from cxops.services.imports import reports as report_import
 
-    monkeypatch.setattr(core, "chunk_rows", lambda: 2)
+    monkeypatch.setattr(core, "chunk_rows", lambda total_lines=None: 2)
     body = (
         "".join(
             f"C{n:03d},2026-10-22 06:{n % 60:02d},投诉,飞信,10086热线,功能,使用,飞信登录失败{n},,,\n"

@@ -51,7 +51,7 @@ def test_classify_sets_fields_marks_new_reports_triaged_and_moves_rollups(analys
         analyst,
     )
     assert ExperienceReport.objects.get(pk=reports[2].pk).status == "new"
-    assert first.history.first().history_change_reason == "classified"
+    assert first.history.first().history_change_reason == "已分类"
     assert rollups_verify() == []
 
 
@@ -83,7 +83,7 @@ def test_merging_reports_already_in_the_issue_changes_nothing(analyst, reports):
 
 def test_dismiss_needs_a_reason_takes_reports_out_of_counts_and_reopen_puts_them_back(analyst, reports):
     issue = reports_merge(actor=analyst, report_ids=[reports[0].pk, reports[1].pk], new_issue_title="t")
-    with pytest.raises(ApplicationError, match="Say why"):
+    with pytest.raises(ApplicationError, match="请说明驳回原因"):
         reports_dismiss(actor=analyst, report_ids=[reports[0].pk], reason=" ")
     assert ExperienceReport.objects.get(pk=reports[0].pk).status == ReportStatus.LINKED
     reports_dismiss(actor=analyst, report_ids=[reports[0].pk, reports[2].pk], reason="测试数据")
@@ -106,7 +106,7 @@ def test_followers_hear_about_merges(analyst, reports, make_user):
     with TestCase.captureOnCommitCallbacks(execute=True):
         reports_merge(actor=analyst, report_ids=[reports[0].pk], issue=issue)
     assert list(Notification.objects.filter(recipient=follower).values_list("title", flat=True)) == [
-        "1 report(s) merged into “飞信申请失败”"
+        "1 条报告合并到“飞信申请失败”"
     ]
 
 
