@@ -94,17 +94,23 @@ def timed(label: str, fn):  # noqa: ANN001, ANN201
 
 def load(n_rules: int, n_scopes: int, today: dt.date) -> list[int]:
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.db import transaction
+    from django.utils import timezone
 
     from cxops.models import ExperienceLayer, MetricDaily, MetricScope, Product
+    from cxops.roles import Role
     from proposals.models import Strategy, StrategyStatus
-    from rules_lifecycle.models import ExperienceRule, RuleStatus
+    from rules_lifecycle.models import ExperienceRule
+    from rules_lifecycle.transitions import rule_transition
 
     if ExperienceRule.objects.count() >= n_rules:
         return list(ExperienceRule.objects.order_by("pk").values_list("pk", flat=True)[:n_rules])
     rng = np.random.default_rng(2026)
     start = today - dt.timedelta(days=DAYS)
     user = get_user_model().objects.create_user("bench-owner")
+    for role in (Role.MANAGER, Role.PRODUCT_OWNER):
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     with transaction.atomic():
         products = Product.objects.bulk_create(
             [Product(code=f"bench-{i}", name_zh=f"产品{i}", name_en=f"Product {i}") for i in range(n_scopes)]
@@ -179,9 +185,6 @@ def load(n_rules: int, n_scopes: int, today: dt.date) -> list[int]:
                     owner=user,
                     created_by=user,
                     layer=ExperienceLayer.FUNCTIONAL,
-                    status=RuleStatus.LIVE,
-                    go_live_on=start + dt.timedelta(days=int(go_live_offsets[i])),
-                    review_due_on=start + dt.timedelta(days=int(go_live_offsets[i]) + 90),
                 )
                 for i in range(n_rules)
             ],
@@ -203,6 +206,19 @@ def load(n_rules: int, n_scopes: int, today: dt.date) -> list[int]:
             ],
             batch_size=5_000,
         )
+    # Rules reach "live" only through the lifecycle (backdated, as history is loaded): that sets
+    # go_live_on and review_due_on exactly as production does.
+    for i, rule in enumerate(created):
+        went_live = timezone.make_aware(
+            dt.datetime.combine(start + dt.timedelta(days=int(go_live_offsets[i])), dt.time(10))
+        )
+        for to_status, days_before in (("approved", 2), ("implementing", 1), ("live", 0)):
+            rule_transition(
+                rule=rule,
+                to_status=to_status,
+                actor=user,
+                occurred_at=went_live - dt.timedelta(days=days_before),
+            )
     return [r.pk for r in created]
 
 
