@@ -8,6 +8,7 @@ urlpatterns = [
     path("", pages.strategy_list_view, name="list"),
     path("new/", pages.strategy_create_view, name="create"),
     path("search/", actions.search_view, name="search"),
+    path("preview/", actions.markdown_preview_view, name="preview"),
     path("<int:pk>/", pages.strategy_detail_view, name="detail"),
     path("<int:pk>/edit/", pages.strategy_edit_view, name="edit"),
     path("<int:pk>/history/", pages.strategy_history_view, name="history"),

@@ -7,7 +7,7 @@ from typing import cast
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import ModelChoiceField
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -205,6 +205,13 @@ def follow_view(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("You follow this strategy: edits, comments and status changes reach you.")
         )
     return redirect(strategy)
+
+
+@require_POST
+def markdown_preview_view(request: HttpRequest) -> HttpResponse:
+    """The sanitised HTML of a Markdown text, for the editor's preview (same renderer as the page)."""
+    text = request.POST.get("text", "")[:100_000]
+    return JsonResponse({"html": str(render_markdown(text))})
 
 
 def search_view(request: HttpRequest) -> HttpResponse:

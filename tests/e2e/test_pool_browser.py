@@ -58,6 +58,12 @@ def test_second_editor_sees_the_conflict_and_keeps_their_text(browser, live_serv
     # when the first saves a change
     first.fill("textarea[name=body]", "## 做法\n\n- 候车室海报\n- 罗湖口岸试点")
     first.fill("input[name=summary]", "补充口岸")
+    # (the preview shows the rendered list, then goes back to the text)
+    first.get_by_role("button", name="预览").click()
+    first.locator("#body-preview li").last.wait_for()
+    assert first.locator("#body-preview li").last.inner_text() == "罗湖口岸试点"
+    first.get_by_role("button", name="返回编辑").click()
+    assert first.locator("textarea[name=body]").is_visible()
     first.get_by_role("button", name="保存页面").click()
     first.wait_for_load_state("networkidle")
     assert "已保存为版本 2" in first.content()

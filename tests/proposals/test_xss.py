@@ -133,3 +133,11 @@ def test_api_body_html_is_sanitised(analyst, api_client_for):
     strategy = make_strategy(actor=analyst, body="\n\n".join(PAYLOADS))
     data = api_client_for(analyst).get(f"/api/strategies/{strategy.pk}/").json()
     assert problems_in(data["body_html"]) == []
+
+
+@pytest.mark.django_db
+def test_editor_preview_is_sanitised(client_for, frontline):
+    response = client_for(frontline).post("/pool/preview/", {"text": "**好** " + " ".join(PAYLOADS)})
+    html = response.json()["html"]
+    assert response.status_code == 200 and "<strong>好</strong>" in html
+    assert problems_in(html) == []
