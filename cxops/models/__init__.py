@@ -12,7 +12,13 @@ from .reports import (
     IssueStatus,
     ReportStatus,
 )
-from .rollups import IssueDailyRollup, ReportDailyDimensionRollup, ReportDailyRollup, RollupDimension
+from .rollups import (
+    IssueDailyRollup,
+    ReportDailyDimensionRollup,
+    ReportDailyDimensionTotal,
+    ReportDailyRollup,
+    RollupDimension,
+)
 
 __all__ = [
     "AlertOptIn",
@@ -42,6 +48,7 @@ __all__ = [
     "Product",
     "ProductPhase",
     "ReportDailyDimensionRollup",
+    "ReportDailyDimensionTotal",
     "ReportDailyRollup",
     "ReportStatus",
     "RollupDimension",

@@ -7,9 +7,10 @@ Days are local (Asia/Shanghai) calendar days of `occurred_at`.
 
 `ReportDailyRollup` is the finest cell (day × product × channel × source type × layer × stage).
 `ReportDailyDimensionRollup` holds the same counts summed per day × product × one dimension
-(source type, layer, stage or channel): at most a few dozen rows per product and day, so the
-dashboard's "volumes by X over a period" read a few thousand rows even at tens of millions of
-reports.  Both are written by the same `rollups_apply_delta` call and verified together.
+(source type, layer, stage or channel): at most a few dozen rows per product and day, for a product's
+page.  `ReportDailyDimensionTotal` sums those over all products (at most ~30 rows a day), for the
+overview: a year of it is ten thousand rows, however many reports there are.  All are written by
+the same `rollups_apply_delta` call and verified together.
 """
 
 from django.db import models
@@ -100,3 +101,26 @@ class ReportDailyDimensionRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.product_id}/{self.dimension}={self.value}: {self.count}"
+
+
+class ReportDailyDimensionTotal(models.Model):
+    """Reports per day × one dimension's value, all products together (the overview's figures)."""
+
+    day = models.DateField(_("day"))
+    dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
+    value = models.CharField(max_length=20)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily report total by dimension")
+        verbose_name_plural = _("daily report totals by dimension")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "dimension", "value"], name="report_dimension_total_cell"),
+            models.CheckConstraint(
+                condition=models.Q(dimension__in=RollupDimension.values), name="report_dimension_total_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["dimension", "day", "value", "count"], name="report_dim_total_dim_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.value}: {self.count}"

@@ -34,6 +34,7 @@ from cxops.models import (
     MetricDaily,
     Product,
     ReportDailyDimensionRollup,
+    ReportDailyDimensionTotal,
     RollupDimension,
     SourceType,
 )
@@ -78,11 +79,16 @@ def _dimension_order(dimension: str, labels: dict[str, str], totals: dict[str, i
     return sorted(totals, key=lambda value: (-totals[value], labels.get(value, value)))
 
 
+def _dimension_rows(product_id: int | None) -> Any:
+    """All products: the totals table (a few dozen rows a day); one product: its own rollup."""
+    if product_id is None:
+        return ReportDailyDimensionTotal.objects.all()
+    return ReportDailyDimensionRollup.objects.filter(product_id=product_id)
+
+
 def dashboard_volumes(*, period: Period, product_id: int | None = None) -> dict[str, list[dict[str, Any]]]:
     """Report volumes per source type, layer, stage and channel over the period (one query)."""
-    queryset = ReportDailyDimensionRollup.objects.filter(day__gte=period.start, day__lte=period.end)
-    if product_id is not None:
-        queryset = queryset.filter(product_id=product_id)
+    queryset = _dimension_rows(product_id).filter(day__gte=period.start, day__lte=period.end)
     totals: dict[str, dict[str, int]] = defaultdict(dict)
     for dimension, value, total in (
         queryset.values("dimension", "value")
@@ -108,11 +114,7 @@ def dashboard_daily_volumes(
     *, period: Period, dimension: str = RollupDimension.SOURCE_TYPE, product_id: int | None = None
 ) -> dict[str, Any]:
     """Daily report counts per value of one dimension: {"days": [...], "series": [{code, label, data}]}."""
-    queryset = ReportDailyDimensionRollup.objects.filter(
-        dimension=dimension, day__gte=period.start, day__lte=period.end
-    )
-    if product_id is not None:
-        queryset = queryset.filter(product_id=product_id)
+    queryset = _dimension_rows(product_id).filter(dimension=dimension, day__gte=period.start, day__lte=period.end)
     days = period.dates()
     index = {day: i for i, day in enumerate(days)}
     data: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))

@@ -22,6 +22,7 @@ from cxops.models import (
     ExperienceReport,
     IssueDailyRollup,
     ReportDailyDimensionRollup,
+    ReportDailyDimensionTotal,
     ReportDailyRollup,
     ReportStatus,
     RollupDimension,
@@ -80,10 +81,16 @@ def rollups_apply_delta(*, removed: Iterable[ReportFacts] = (), added: Iterable[
         ["day", "product_id", "channel_id", "source_type", "layer", "stage"],
         {key: n for key, n in cells.items() if n},
     )
+    dimension_cells = _dimension_cells(cells)
     _upsert(
         ReportDailyDimensionRollup._meta.db_table,
         ["day", "product_id", "dimension", "value"],
-        {key: n for key, n in _dimension_cells(cells).items() if n},
+        {key: n for key, n in dimension_cells.items() if n},
+    )
+    _upsert(
+        ReportDailyDimensionTotal._meta.db_table,
+        ["day", "dimension", "value"],
+        {key: n for key, n in _total_cells(dimension_cells).items() if n},
     )
     _upsert(
         IssueDailyRollup._meta.db_table, ["day", "issue_id"], {key: n for key, n in issue_cells.items() if n}
@@ -122,12 +129,7 @@ def _upsert(table: str, key_columns: list[str], increments: dict[tuple, int]) ->
 
 
 def _raw_report_cells() -> dict[tuple, int]:
-    queryset = (
-        ExperienceReport.objects.exclude(status=ReportStatus.DISMISSED)
-        .annotate(local_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
-        .values("local_day", "product_id", "channel_id", "source_type", "layer", "stage")
-        .annotate(n=Count("id"))
-    )
+    queryset = _raw_report_queryset()
     return {
         (r["local_day"], r["product_id"], r["channel_id"], r["source_type"], r["layer"], r["stage"]): r["n"]
         for r in queryset
@@ -135,13 +137,7 @@ def _raw_report_cells() -> dict[tuple, int]:
 
 
 def _raw_issue_cells() -> dict[tuple, int]:
-    queryset = (
-        ExperienceReport.objects.exclude(status=ReportStatus.DISMISSED)
-        .filter(issue__isnull=False)
-        .annotate(local_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
-        .values("local_day", "issue_id")
-        .annotate(n=Count("id"))
-    )
+    queryset = _raw_issue_queryset()
     return {(r["local_day"], r["issue_id"]): r["n"] for r in queryset}
 
 
@@ -149,6 +145,20 @@ def _stored_report_cells() -> dict[tuple, int]:
     return {
         (r.day, r.product_id, r.channel_id, r.source_type, r.layer, r.stage): r.count
         for r in ReportDailyRollup.objects.exclude(count=0)
+    }
+
+
+def _total_cells(dimension_cells: dict[tuple, int] | Counter[tuple]) -> Counter[tuple]:
+    """(day, product, dimension, value) → (day, dimension, value) sums over products."""
+    result: Counter[tuple] = Counter()
+    for (day, _product_id, dimension, value), n in dimension_cells.items():
+        result[(day, dimension, value)] += n
+    return result
+
+
+def _stored_total_cells() -> dict[tuple, int]:
+    return {
+        (r.day, r.dimension, r.value): r.count for r in ReportDailyDimensionTotal.objects.exclude(count=0)
     }
 
 
@@ -163,45 +173,89 @@ def _stored_issue_cells() -> dict[tuple, int]:
     return {(r.day, r.issue_id): r.count for r in IssueDailyRollup.objects.exclude(count=0)}
 
 
+def _raw_report_queryset():  # noqa: ANN202 — a values queryset
+    return (
+        ExperienceReport.objects.exclude(status=ReportStatus.DISMISSED)
+        .annotate(local_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
+        .values("local_day", "product_id", "channel_id", "source_type", "layer", "stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _raw_issue_queryset():  # noqa: ANN202 — a values queryset
+    return (
+        ExperienceReport.objects.exclude(status=ReportStatus.DISMISSED)
+        .filter(issue__isnull=False)
+        .annotate(local_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
+        .values("local_day", "issue_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _insert_select(cursor, table: str, columns: list[str], select_sql: str, params: list | tuple = ()) -> int:  # noqa: ANN001
+    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select_sql}", params)  # noqa: S608 — ours
+    return cursor.rowcount
+
+
 def rollups_rebuild() -> dict[str, int]:
-    """Recompute every rollup from the raw reports (locks out concurrent rollup writers)."""
-    with transaction.atomic():
-        ReportDailyRollup.objects.all().delete()
-        ReportDailyDimensionRollup.objects.all().delete()
-        IssueDailyRollup.objects.all().delete()
-        report_cells = _raw_report_cells()
-        issue_cells = _raw_issue_cells()
-        ReportDailyRollup.objects.bulk_create(
-            [
-                ReportDailyRollup(
-                    day=k[0],
-                    product_id=k[1],
-                    channel_id=k[2],
-                    source_type=k[3],
-                    layer=k[4],
-                    stage=k[5],
-                    count=n,
-                )
-                for k, n in report_cells.items()
-            ],
-            batch_size=2000,
+    """Recompute every rollup from the raw reports, inside the database (INSERT ... SELECT).
+
+    One transaction: readers see the old rollups until it commits.  The grouping is the ORM's (local
+    days via TruncDate, dismissed reports excluded), the same queryset `rollups_verify` compares with.
+    """
+    fine = ReportDailyRollup._meta.db_table
+    dimension = ReportDailyDimensionRollup._meta.db_table
+    total = ReportDailyDimensionTotal._meta.db_table
+    issue = IssueDailyRollup._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in (
+            ReportDailyRollup,
+            ReportDailyDimensionRollup,
+            ReportDailyDimensionTotal,
+            IssueDailyRollup,
+        ):
+            model.objects.all().delete()
+        sql, params = _raw_report_queryset().query.sql_with_params()
+        report_cells = _insert_select(
+            cursor,
+            fine,
+            ["day", "product_id", "channel_id", "source_type", "layer", "stage", "count"],
+            f"SELECT local_day, product_id, channel_id, source_type, layer, stage, n FROM ({sql}) AS raw",  # noqa: S608 — identifiers are ours, values are parameters
+            params,
         )
-        dimension_cells = _dimension_cells(report_cells)
-        ReportDailyDimensionRollup.objects.bulk_create(
-            [
-                ReportDailyDimensionRollup(day=k[0], product_id=k[1], dimension=k[2], value=k[3], count=n)
-                for k, n in dimension_cells.items()
-            ],
-            batch_size=2000,
+        per_dimension = " UNION ALL ".join(
+            f"SELECT day, product_id, '{name}', {expression}, SUM(count) FROM {fine} GROUP BY day, product_id, {expression}"  # noqa: S608 — identifiers are ours, values are parameters
+            for name, expression in (
+                (RollupDimension.SOURCE_TYPE.value, "source_type"),
+                (RollupDimension.LAYER.value, "layer"),
+                (RollupDimension.STAGE.value, "stage"),
+                (RollupDimension.CHANNEL.value, "CAST(channel_id AS VARCHAR(20))"),
+            )
         )
-        IssueDailyRollup.objects.bulk_create(
-            [IssueDailyRollup(day=k[0], issue_id=k[1], count=n) for k, n in issue_cells.items()],
-            batch_size=2000,
+        dimension_cells = _insert_select(
+            cursor, dimension, ["day", "product_id", "dimension", "value", "count"], per_dimension
+        )
+        total_cells = _insert_select(
+            cursor,
+            total,
+            ["day", "dimension", "value", "count"],
+            f"SELECT day, dimension, value, SUM(count) FROM {dimension} GROUP BY day, dimension, value",  # noqa: S608 — identifiers are ours, values are parameters
+        )
+        sql, params = _raw_issue_queryset().query.sql_with_params()
+        issue_cells = _insert_select(
+            cursor,
+            issue,
+            ["day", "issue_id", "count"],
+            f"SELECT local_day, issue_id, n FROM ({sql}) AS raw",  # noqa: S608 — identifiers are ours, values are parameters
+            params,
         )
     return {
-        "report_cells": len(report_cells),
-        "dimension_cells": len(dimension_cells),
-        "issue_cells": len(issue_cells),
+        "report_cells": report_cells,
+        "dimension_cells": dimension_cells,
+        "total_cells": total_cells,
+        "issue_cells": issue_cells,
     }
 
 
@@ -209,9 +263,11 @@ def rollups_verify() -> list[str]:
     """Differences between the stored rollups and a recomputation; empty when they match."""
     problems = []
     raw_report_cells = _raw_report_cells()
+    raw_dimension_cells = _dimension_cells(raw_report_cells)
     for name, stored, raw in (
         ("report", _stored_report_cells(), raw_report_cells),
-        ("dimension", _stored_dimension_cells(), _dimension_cells(raw_report_cells)),
+        ("dimension", _stored_dimension_cells(), raw_dimension_cells),
+        ("total", _stored_total_cells(), _total_cells(raw_dimension_cells)),
         ("issue", _stored_issue_cells(), _raw_issue_cells()),
     ):
         for key in sorted(set(stored) | set(raw), key=str):
