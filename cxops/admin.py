@@ -5,8 +5,11 @@ from cxops.models import (
     Channel,
     ExperienceIssue,
     ExperienceReport,
+    HotSpotAlert,
     ImportJob,
     ImportMapping,
+    MetricDaily,
+    MetricScope,
     Notification,
     Product,
     Segment,
@@ -126,3 +129,33 @@ class ImportMappingAdmin(SimpleHistoryAdmin):
     list_display = ["source_system", "kind", "updated_by", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["source_system"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only through the services (imports, detection); the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MetricScope)
+class MetricScopeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "product", "channel", "segment"]
+    list_filter = ["product"]
+
+
+@admin.register(MetricDaily)
+class MetricDailyAdmin(ReadOnlyAdmin):
+    list_display = ["scope", "day", "users", "active_users", "complaints", "consultations"]
+    list_filter = ["scope__product"]
+    date_hierarchy = "day"
+    show_full_result_count = False
+
+
+@admin.register(HotSpotAlert)
+class HotSpotAlertAdmin(ReadOnlyAdmin):
+    list_display = ["id", "signal", "issue", "product", "day", "observed", "expected", "status"]
+    list_filter = ["signal", "status"]
