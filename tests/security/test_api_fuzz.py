@@ -20,7 +20,8 @@ import hypothesis
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -139,8 +140,15 @@ def _call(case):
     CASES_RUN["count"] += 1
     # A savepoint per request: one failing request must not poison the test's transaction (and
     # hide the next operation's behaviour behind "current transaction is aborted").
-    with transaction.atomic():
-        case.call_and_validate(headers={"Authorization": f"Token {SIGNED_IN['token']}"})
+    # And, as Django's test client does, keep the request cycle from closing the test's connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        with transaction.atomic():
+            case.call_and_validate(headers={"Authorization": f"Token {SIGNED_IN['token']}"})
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 SETTINGS = hypothesis.settings(
