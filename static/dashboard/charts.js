@@ -26,11 +26,11 @@
     };
   }
 
-  function valueAxis(name, spec) {
+  function valueAxis(name, spec, side) {
     return {
       type: "value",
       name: name || "",
-      nameTextStyle: { fontFamily: FONT },
+      nameTextStyle: { fontFamily: FONT, align: side === "right" ? "right" : "left" },
       max: spec.percent ? 100 : null,
       axisLabel: {
         fontFamily: FONT,
@@ -85,21 +85,21 @@
       }
       return item;
     });
-    var yAxes = [valueAxis(axes[0], spec)];
-    if (axes.length > 1) { yAxes.push(valueAxis(axes[1], spec)); }
+    var yAxes = [valueAxis(axes[0], spec, "left")];
+    if (axes.length > 1) { yAxes.push(valueAxis(axes[1], spec, "right")); }
     var manyPoints = spec.x && spec.x.length > 60;
     return {
       color: PALETTE,
       textStyle: { fontFamily: FONT },
       animation: false,
-      grid: { left: horizontal ? 8 : 12, right: axes.length > 1 ? 16 : 24, top: 40, bottom: manyPoints ? 56 : 16, containLabel: true },
+      grid: { left: horizontal ? 8 : 12, right: axes.length > 1 ? 16 : 24, top: 48, bottom: manyPoints ? 60 : 28, containLabel: true },
       legend: { show: series.length > 1, type: "scroll", top: 0, textStyle: { fontFamily: FONT } },
       tooltip: {
         trigger: spec.kind === "bar" && !spec.stack ? "item" : "axis",
         valueFormatter: function (v) { return spec.percent ? v + "%" : formatNumber(v); },
         textStyle: { fontFamily: FONT }
       },
-      toolbox: { right: 0, top: 0, feature: { saveAsImage: { title: locale === "EN" ? "Save" : "保存图片" } } },
+      toolbox: { right: 0, bottom: 0, feature: { saveAsImage: { title: locale === "EN" ? "Save" : "保存图片" } } },
       dataZoom: manyPoints ? [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }] : [],
       xAxis: horizontal ? yAxes[0] : categoryAxis(spec),
       yAxis: horizontal ? Object.assign(categoryAxis(spec), { inverse: true }) : yAxes,
