@@ -234,7 +234,8 @@ def rule_transition(
         elif to_status == RuleStatus.RETIRED:
             locked_rule.retired_on = day
             fields.append("retired_on")
-        locked_rule._change_reason = reason or f"{from_status} → {to_status}"
+        # simple-history's reason column holds 100 characters (the full reason is on the transition).
+        locked_rule._change_reason = (reason or f"{from_status} → {to_status}")[:100]
         locked_rule._history_user = actor
         locked_rule._history_date = at
         locked_rule.save(update_fields=fields)

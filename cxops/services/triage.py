@@ -59,7 +59,9 @@ def _lock_reports(report_ids: list[int]) -> list[ExperienceReport]:
 
 def _save(report: ExperienceReport, *, actor: Any, reason: str, fields: list[str]) -> None:
     report._history_user = actor  # type: ignore[attr-defined]
-    report._change_reason = reason  # type: ignore[attr-defined]
+    # simple-history keeps the reason in a 100-character column: PostgreSQL refused a longer one
+    # (a dismissal with a long reason was a 500); the full reason stays on the report.
+    report._change_reason = reason[:100]  # type: ignore[attr-defined]
     report.save(update_fields=[*fields, "updated_at"])
 
 

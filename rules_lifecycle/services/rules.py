@@ -249,7 +249,9 @@ def rule_create_from_strategy(
     )
     rule._history_user = actor
     rule._history_date = at
-    rule._change_reason = gettext("Created from strategy “%(title)s”") % {"title": strategy.title}
+    # simple-history's reason column holds 100 characters; a long strategy title overflowed it (a 500
+    # on PostgreSQL).
+    rule._change_reason = (gettext("Created from strategy “%(title)s”") % {"title": strategy.title})[:100]
     rule.save()
     for field, items in scope.items():
         getattr(rule, field).set(items)
@@ -356,7 +358,7 @@ def rule_update(
     locked.version += 1
     locked.updated_at = timezone.now()
     locked._history_user = actor
-    locked._change_reason = gettext("Edited: %(fields)s") % {"fields": ", ".join(sorted(changed))}
+    locked._change_reason = (gettext("Edited: %(fields)s") % {"fields": ", ".join(sorted(changed))})[:100]
     locked.save(update_fields=[*fields, "version", "updated_at"])
     if "owner" in changed:
         follow_create(user=locked.owner, target=locked)
