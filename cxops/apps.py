@@ -9,7 +9,11 @@ class CxopsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from cxops.home import reports_home_panel
+        from cxops.panels import register_home_panel
         from cxops.roles import sync_group_permissions
+
+        register_home_panel(reports_home_panel, order=10)
 
         # Infrastructure, not domain logic: keeps the admin group's permissions complete.
         post_migrate.connect(sync_group_permissions, dispatch_uid="cxops.sync_group_permissions")

@@ -8,8 +8,10 @@ class ProposalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cxops.panels import register_issue_panel
+        from cxops.panels import register_home_panel, register_issue_panel
 
+        from .home import strategies_home_panel
         from .panels import issue_strategies_panel
 
         register_issue_panel(issue_strategies_panel, order=10)
+        register_home_panel(strategies_home_panel, order=20)

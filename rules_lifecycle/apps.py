@@ -8,8 +8,10 @@ class RulesLifecycleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cxops.panels import register_issue_panel
+        from cxops.panels import register_home_panel, register_issue_panel
 
+        from .home import rules_home_panel
         from .panels import issue_rules_panel
 
         register_issue_panel(issue_rules_panel, order=20)
+        register_home_panel(rules_home_panel, order=30)

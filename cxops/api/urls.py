@@ -3,18 +3,23 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import dashboard, metrics, notifications, reference
+from . import dashboard, metrics, notifications, reference, reports
 
 router = DefaultRouter()
 router.register("products", reference.ProductViewSet, basename="product")
 router.register("channels", reference.ChannelViewSet, basename="channel")
 router.register("segments", reference.SegmentViewSet, basename="segment")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("reports", reports.ReportViewSet, basename="report")
+router.register("issues", reports.IssueViewSet, basename="issue")
+router.register("import-jobs", reports.ImportJobViewSet, basename="import-job")
 router.register("dashboard/alerts", dashboard.AlertViewSet, basename="hot-spot-alert")
 
 urlpatterns = [
     path("dashboard/overview/", dashboard.OverviewView.as_view(), name="dashboard-overview"),
-    path("dashboard/products/<slug:code>/", dashboard.ProductDashboardView.as_view(), name="dashboard-product"),
+    path(
+        "dashboard/products/<slug:code>/", dashboard.ProductDashboardView.as_view(), name="dashboard-product"
+    ),
     path("metrics/batch/", metrics.MetricBatchView.as_view(), name="metrics-batch"),
     path("metrics/series/", metrics.MetricSeriesView.as_view(), name="metrics-series"),
     *router.urls,

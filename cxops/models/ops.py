@@ -37,7 +37,9 @@ class OutboxMessage(models.Model):
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox messages")
         indexes = [
-            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_pending"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_pending"
+            ),
         ]
 
     def __str__(self) -> str:

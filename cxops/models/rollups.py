@@ -120,7 +120,9 @@ class ReportDailyDimensionTotal(models.Model):
                 condition=models.Q(dimension__in=RollupDimension.values), name="report_dimension_total_valid"
             ),
         ]
-        indexes = [models.Index(fields=["dimension", "day", "value", "count"], name="report_dim_total_dim_day")]
+        indexes = [
+            models.Index(fields=["dimension", "day", "value", "count"], name="report_dim_total_dim_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.value}: {self.count}"

@@ -114,7 +114,9 @@ def dashboard_daily_volumes(
     *, period: Period, dimension: str = RollupDimension.SOURCE_TYPE, product_id: int | None = None
 ) -> dict[str, Any]:
     """Daily report counts per value of one dimension: {"days": [...], "series": [{code, label, data}]}."""
-    queryset = _dimension_rows(product_id).filter(dimension=dimension, day__gte=period.start, day__lte=period.end)
+    queryset = _dimension_rows(product_id).filter(
+        dimension=dimension, day__gte=period.start, day__lte=period.end
+    )
     days = period.dates()
     index = {day: i for i, day in enumerate(days)}
     data: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))

@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxops.models import Notification
+from cxops.panels import render_home_panels
 from cxops.services.notifications import notification_mark_read
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "cxops/home.html")
+    return render(request, "cxops/home.html", {"panels": render_home_panels(request)})
 
 
 def notification_list(request: HttpRequest) -> HttpResponse:

@@ -83,4 +83,3 @@ def test_gbk_file_with_a_satisfaction_histogram(analyst, reference_data):
     row = MetricDaily.objects.get()
     assert row.satisfaction_counts == [1, 2, 3, 10, 20]
     assert row.surveys_sent == 120
-

@@ -64,7 +64,9 @@ def live_rules(count: int) -> list[int]:
         )
         at = timezone.now() - dt.timedelta(days=70)
         rule_transition(rule=rule, to_status="approved", actor=manager, occurred_at=at - dt.timedelta(days=2))
-        rule_transition(rule=rule, to_status="implementing", actor=owner, occurred_at=at - dt.timedelta(days=1))
+        rule_transition(
+            rule=rule, to_status="implementing", actor=owner, occurred_at=at - dt.timedelta(days=1)
+        )
         rule_transition(rule=rule, to_status="live", actor=owner, occurred_at=at)
         start = rule.go_live_on - dt.timedelta(days=28)
         treated, control_series = scope_pair(
@@ -99,7 +101,9 @@ def test_the_daily_task_through_the_broker_writes_one_result_per_rule_even_when_
 def _redeliver_unacknowledged() -> int:
     """What the broker does once the visibility timeout has passed (an hour in production):
     put every unacknowledged message of the dead worker back on its queue."""
-    with Connection(os.environ["CELERY_BROKER_URL"], transport_options={"visibility_timeout": 0}) as connection:
+    with Connection(
+        os.environ["CELERY_BROKER_URL"], transport_options={"visibility_timeout": 0}
+    ) as connection:
         channel = connection.default_channel
         pending = channel.client.hlen(channel.unacked_key)
         channel.qos.restore_visible(start=0, num=10_000)
@@ -127,7 +131,9 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(celery_wor
     # then every rule is evaluated, exactly once for the run
     wait_for(lambda: RuleEvaluation.objects.filter(run=run).count() == len(rule_ids), timeout=90)
     time.sleep(2)  # duplicates still in flight must change nothing
-    assert sorted(RuleEvaluation.objects.filter(run=run).values_list("rule_id", flat=True)) == sorted(rule_ids)
+    assert sorted(RuleEvaluation.objects.filter(run=run).values_list("rule_id", flat=True)) == sorted(
+        rule_ids
+    )
     assert RuleEvaluation.objects.count() == len(rule_ids)
     # and the results finished before the kill were not rewritten by the retry
     after = dict(RuleEvaluation.objects.filter(rule_id__in=finished).values_list("rule_id", "updated_at"))

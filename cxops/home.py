@@ -1,0 +1,28 @@
+"""What the ground floor shows on the home page: filing for everyone, the queue for analysts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from cxops.models import ExperienceReport, ReportStatus
+from cxops.roles import Role, has_role
+from cxops.selectors.dashboard import dashboard_open_alerts
+from cxops.selectors.reports import bounded_count
+
+
+def reports_home_panel(request: HttpRequest) -> tuple[str, dict[str, Any]]:
+    user = request.user
+    context: dict[str, Any] = {
+        "my_reports": list(
+            ExperienceReport.objects.filter(reporter=user)
+            .select_related("product", "issue")
+            .order_by("-id")[:5]
+        ),
+        "is_analyst": has_role(user, Role.ANALYST),
+    }
+    if context["is_analyst"]:
+        count, capped = bounded_count(ExperienceReport.objects.filter(status=ReportStatus.NEW), limit=999)
+        context.update(triage_count=count, triage_capped=capped, open_alerts=dashboard_open_alerts(limit=5))
+    return "cxops/home/reports_panel.html", context
