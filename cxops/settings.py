@@ -252,6 +252,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" (or "kind") with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "IssueStatusEnum": "cxops.models.reports.IssueStatus",
+        "ReportStatusEnum": "cxops.models.reports.ReportStatus",
+        "ImportStatusEnum": "cxops.models.imports.ImportStatus",
+        "AlertStatusEnum": "cxops.models.alerts.AlertStatus",
+        "StrategyStatusEnum": "proposals.models.strategy.StrategyStatus",
+        "RuleStatusEnum": "rules_lifecycle.transitions.RuleStatus",
+        "NotificationKindEnum": "cxops.models.notifications.NotificationKind",
+        "ImportKindEnum": "cxops.models.imports.ImportKind",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------
