@@ -33,7 +33,7 @@ def _reset_connections(app) -> None:
 
 
 @pytest.fixture
-def broker_down(settings):
+def broker_down(settings, monkeypatch):
     """Point Celery at a port where no broker listens (yet); yields a function that starts one."""
     from cxops.celery import app
 
@@ -41,6 +41,8 @@ def broker_down(settings):
     url = f"redis://127.0.0.1:{port}/0"
     previous = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url = url
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
     app.conf.task_always_eager = False
     _reset_connections(app)
     started = []
