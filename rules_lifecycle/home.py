@@ -21,10 +21,10 @@ def rules_home_panel(request: HttpRequest) -> tuple[str, dict[str, Any]] | None:
     mine = list(
         ExperienceRule.objects.filter(owner=user)
         .exclude(status__in=sorted(FINAL_STATUSES))
-        .order_by("-updated_at")[:20]
+        .order_by("-updated_at")[:6]
     )
     context: dict[str, Any] = {
-        "my_rules": [(rule, available_moves(rule=rule, actor=user)) for rule in mine][:6],
+        "my_rules": [(rule, available_moves(rule=rule, actor=user)) for rule in mine],
         "is_manager": is_manager,
     }
     if is_manager:
@@ -41,8 +41,8 @@ def rules_home_panel(request: HttpRequest) -> tuple[str, dict[str, Any]] | None:
             .select_related("rule")
             .order_by("-id")
         )
-        seen: set[int] = set()
-        context["flagged"] = [e.rule for e in flagged[:30] if not (e.rule_id in seen or seen.add(e.rule_id))][
-            :6
-        ]
+        flagged_rules: dict[int, ExperienceRule] = {}
+        for evaluation in flagged[:30]:  # newest first; one entry per rule
+            flagged_rules.setdefault(evaluation.rule_id, evaluation.rule)
+        context["flagged"] = list(flagged_rules.values())[:6]
     return "rules_lifecycle/home/rules_panel.html", context
