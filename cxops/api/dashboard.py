@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxops.api.inputs import StrictInputSerializer
 from cxops.models import AlertStatus, HotSpotAlert, Product
 from cxops.roles import Role, roles_permission
 from cxops.selectors import dashboard as selectors
@@ -192,7 +193,7 @@ class AlertOutputSerializer(serializers.Serializer):
         return _alert_dict(instance)
 
 
-class AcknowledgeInputSerializer(serializers.Serializer):
+class AcknowledgeInputSerializer(StrictInputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxops.api.inputs import StrictInputSerializer
 from cxops.models import Channel, Product, Segment
 from cxops.models.metrics import ALL_METRIC_COLUMNS
 from cxops.roles import Role, roles_permission
@@ -32,7 +33,7 @@ SERIES_MAX_DAYS = 3 * 366
 MetricPermission = roles_permission(Role.ANALYST, safe_roles=[Role.ANALYST, Role.PRODUCT_OWNER])
 
 
-class MetricBatchInputSerializer(serializers.Serializer):
+class MetricBatchInputSerializer(StrictInputSerializer):
     records = serializers.ListField(
         child=serializers.DictField(),
         allow_empty=False,

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxops.api.inputs import StrictInputSerializer
 from cxops.models import Notification
 from cxops.services.notifications import notification_mark_read
 
@@ -16,7 +17,7 @@ class NotificationOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
 
 
-class MarkReadInputSerializer(serializers.Serializer):
+class MarkReadInputSerializer(StrictInputSerializer):
     # Bounded to the id column's range: a larger integer overflowed the database driver (a 500).
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=1000

@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxops.api.inputs import StrictInputSerializer
 from cxops.errors import ApplicationError
 from cxops.models import (
     MANUAL_SOURCE_SYSTEM,
@@ -38,7 +39,7 @@ from cxops.services.imports.core import import_job_create, import_job_start, upl
 from cxops.services.reports import BATCH_MAX, report_create, report_create_batch
 
 
-class ReportInputSerializer(serializers.Serializer):
+class ReportInputSerializer(StrictInputSerializer):
     source_type = serializers.ChoiceField(choices=SourceType.choices)
     product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())
     channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all())
@@ -264,7 +265,7 @@ class IssueViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ImportJobInputSerializer(serializers.Serializer):
+class ImportJobInputSerializer(StrictInputSerializer):
     file = serializers.FileField()
     source_system = serializers.CharField(max_length=50)
     kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.REPORTS)

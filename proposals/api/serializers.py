@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cxops.api.inputs import StrictInputSerializer
 from cxops.models import ExperienceIssue, ExperienceLayer, Product
 
 from ..markdown import render_markdown
@@ -54,7 +55,7 @@ class StrategyDetailOutputSerializer(StrategyListOutputSerializer):
         return str(render_markdown(strategy.body))
 
 
-class StrategyInputSerializer(serializers.Serializer):
+class StrategyInputSerializer(StrictInputSerializer):
     title = serializers.CharField(max_length=200)
     product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.filter(is_active=True))
     layer = serializers.ChoiceField(choices=ExperienceLayer.choices)
@@ -127,12 +128,12 @@ class DiffOutputSerializer(serializers.Serializer):
     changes = FieldDiffSerializer(many=True)
 
 
-class RestoreInputSerializer(serializers.Serializer):
+class RestoreInputSerializer(StrictInputSerializer):
     revision = serializers.IntegerField(min_value=1)
     base_revision = serializers.IntegerField(min_value=0, required=False)
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class TransitionInputSerializer(StrictInputSerializer):
     to_status = serializers.ChoiceField(choices=StrategyStatus.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     merged_into = serializers.PrimaryKeyRelatedField(
@@ -148,7 +149,7 @@ class StatusChangeOutputSerializer(serializers.ModelSerializer):
         fields = ["from_status", "to_status", "actor", "reason", "created_at"]
 
 
-class VoteInputSerializer(serializers.Serializer):
+class VoteInputSerializer(StrictInputSerializer):
     choice = serializers.ChoiceField(choices=VoteChoice.choices)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -183,16 +184,16 @@ class CommentOutputSerializer(serializers.ModelSerializer):
         return "" if comment.is_hidden else str(render_markdown(comment.body))
 
 
-class CommentCreateInputSerializer(serializers.Serializer):
+class CommentCreateInputSerializer(StrictInputSerializer):
     body = serializers.CharField(max_length=10_000)
     parent = serializers.IntegerField(required=False, allow_null=True)  # type: ignore[assignment]  # DRF pops declared fields from the class
 
 
-class CommentEditInputSerializer(serializers.Serializer):
+class CommentEditInputSerializer(StrictInputSerializer):
     body = serializers.CharField(max_length=10_000)
 
 
-class CommentHideInputSerializer(serializers.Serializer):
+class CommentHideInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=300)
 
 

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxops.api.inputs import StrictInputSerializer
 from cxops.errors import ApplicationError
 from cxops.roles import ALL_ROLES, Role, has_role, roles_permission
 from rules_lifecycle.models import EvaluationRun, ExperienceRule, RuleEvaluation, RunTrigger
@@ -37,7 +38,7 @@ class RunOutputSerializer(serializers.ModelSerializer):
         return run.evaluations.count()
 
 
-class RunInputSerializer(serializers.Serializer):
+class RunInputSerializer(StrictInputSerializer):
     rule = serializers.PrimaryKeyRelatedField(
         queryset=ExperienceRule.objects.all(), required=False, help_text="Evaluate only this rule."
     )

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxops.api.inputs import StrictInputSerializer
 from cxops.models import Channel, Product, Segment
 from cxops.roles import ALL_ROLES, Role, roles_permission
 from proposals.models import Strategy
@@ -95,19 +96,13 @@ class RuleOutputSerializer(serializers.ModelSerializer):
 class _RefusesStateMixin:
     """The state is moved through the transitions endpoint, never written."""
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        sent = sorted(set(STATE_FIELDS) & set(self.initial_data))  # type: ignore[attr-defined]
-        if sent:
-            raise serializers.ValidationError(
-                {
-                    field: [_("The state cannot be written: POST a move to /api/rules/{id}/transitions/.")]
-                    for field in sent
-                }
-            )
-        return attrs
+    def refused_field_message(self, key: str) -> str:
+        if key in STATE_FIELDS:
+            return _("The state cannot be written: POST a move to /api/rules/{id}/transitions/.")
+        return super().refused_field_message(key)  # type: ignore[misc]
 
 
-class RuleDesignFields(serializers.Serializer):
+class RuleDesignFields(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
     owner = serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
@@ -164,7 +159,7 @@ class RuleUpdateInputSerializer(_RefusesStateMixin, RuleDesignFields):
 # Named apart from the strategy pool's TransitionInputSerializer: the same component name made the
 # OpenAPI schema give one of the two operations the other's request body.
 @extend_schema_serializer(component_name="RuleTransitionInput")
-class RuleTransitionInputSerializer(serializers.Serializer):
+class RuleTransitionInputSerializer(StrictInputSerializer):
     to_status = serializers.ChoiceField(choices=RuleStatus.choices)
     reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=REASON_MAX_LENGTH)
 
