@@ -16,7 +16,6 @@ from .rollups import (
     IssueDailyRollup,
     ReportDailyDimensionRollup,
     ReportDailyDimensionTotal,
-    ReportDailyRollup,
     RollupDimension,
 )
 
@@ -49,7 +48,6 @@ __all__ = [
     "ProductPhase",
     "ReportDailyDimensionRollup",
     "ReportDailyDimensionTotal",
-    "ReportDailyRollup",
     "ReportStatus",
     "RollupDimension",
     "Segment",

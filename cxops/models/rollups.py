@@ -5,9 +5,8 @@ import, triage, merge, dismiss) through `cxops.services.rollups`; `rollups_rebui
 them from scratch and `rollups_verify` proves they match.  Dismissed reports are not counted.
 Days are local (Asia/Shanghai) calendar days of `occurred_at`.
 
-`ReportDailyRollup` is the finest cell (day × product × channel × source type × layer × stage).
-`ReportDailyDimensionRollup` holds the same counts summed per day × product × one dimension
-(source type, layer, stage or channel): at most a few dozen rows per product and day, for a product's
+`ReportDailyDimensionRollup` holds counts per day × product × one dimension (source type, layer,
+stage or channel): at most a few dozen rows per product and day, for a product's
 page.  `ReportDailyDimensionTotal` sums those over all products (at most ~30 rows a day), for the
 overview: a year of it is ten thousand rows, however many reports there are.  All are written by
 the same `rollups_apply_delta` call and verified together.
@@ -16,32 +15,8 @@ the same `rollups_apply_delta` call and verified together.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .reference import Channel, Product
+from .reference import Product
 from .reports import ExperienceIssue
-
-
-class ReportDailyRollup(models.Model):
-    day = models.DateField(_("day"))
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
-    source_type = models.CharField(max_length=20)
-    layer = models.CharField(max_length=20)
-    stage = models.CharField(max_length=20)
-    count = models.IntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("daily report rollup")
-        verbose_name_plural = _("daily report rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "product", "channel", "source_type", "layer", "stage"],
-                name="report_rollup_cell",
-            ),
-        ]
-        indexes = [models.Index(fields=["product", "day"], name="report_rollup_product_day")]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.product_id}/{self.channel_id}/{self.source_type}/{self.layer}/{self.stage}: {self.count}"
 
 
 class IssueDailyRollup(models.Model):
@@ -91,10 +66,9 @@ class ReportDailyDimensionRollup(models.Model):
             ),
         ]
         indexes = [
-            # Overview: one dimension over a period, all products; every column read is in the index.
-            models.Index(
-                fields=["dimension", "day", "value", "product", "count"], name="report_dim_rollup_dim_day"
-            ),
+            # Hot spots: one dimension over some days, all products.  `count` is left out of every
+            # index so that the imports' increments are HOT updates (no index entries to add).
+            models.Index(fields=["dimension", "day", "product"], name="report_dim_rollup_dim_day"),
             # Product page: one product's dimension over a period.
             models.Index(fields=["product", "dimension", "day"], name="report_dim_rollup_product"),
         ]
@@ -121,7 +95,8 @@ class ReportDailyDimensionTotal(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["dimension", "day", "value", "count"], name="report_dim_total_dim_day")
+            # the overview: one dimension over a period (count not indexed: see above)
+            models.Index(fields=["dimension", "day"], name="report_dim_total_dim_day")
         ]
 
     def __str__(self) -> str:

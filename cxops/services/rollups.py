@@ -3,7 +3,8 @@
 Every service that creates, changes or dismisses reports describes the change as the facts
 removed and the facts added, and calls `rollups_apply_delta` inside its own transaction.
 Increments are applied with one `INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count`
-per table (the same SQL on PostgreSQL and SQLite), so concurrent writers never lose a count.
+per table, so concurrent writers never lose a count.  The bulk import on PostgreSQL does the same
+inside its own INSERT statement (`rollup_upsert_ctes`): the counts never leave the database.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -23,7 +24,6 @@ from cxops.models import (
     IssueDailyRollup,
     ReportDailyDimensionRollup,
     ReportDailyDimensionTotal,
-    ReportDailyRollup,
     ReportStatus,
     RollupDimension,
 )
@@ -76,29 +76,69 @@ def rollups_apply_delta(*, removed: Iterable[ReportFacts] = (), added: Iterable[
             ] += sign
             if facts.issue_id is not None:
                 issue_cells[(facts.day, facts.issue_id)] += sign
-    _upsert(
-        ReportDailyRollup._meta.db_table,
-        ["day", "product_id", "channel_id", "source_type", "layer", "stage"],
-        {key: n for key, n in cells.items() if n},
-    )
+    _apply_cells(cells, issue_cells)
+
+
+def _apply_cells(cells: Counter[tuple], issue_cells: Counter[tuple]) -> None:
     dimension_cells = _dimension_cells(cells)
     _upsert(
-        ReportDailyDimensionRollup._meta.db_table,
+        ReportDailyDimensionRollup,
         ["day", "product_id", "dimension", "value"],
         {key: n for key, n in dimension_cells.items() if n},
     )
     _upsert(
-        ReportDailyDimensionTotal._meta.db_table,
+        ReportDailyDimensionTotal,
         ["day", "dimension", "value"],
         {key: n for key, n in _total_cells(dimension_cells).items() if n},
     )
-    _upsert(
-        IssueDailyRollup._meta.db_table, ["day", "issue_id"], {key: n for key, n in issue_cells.items() if n}
+    _upsert(IssueDailyRollup, ["day", "issue_id"], {key: n for key, n in issue_cells.items() if n})
+
+
+# Each dimension and the SQL expression of its value in a row of reports.
+DIMENSION_EXPRESSIONS = (
+    (RollupDimension.SOURCE_TYPE.value, "source_type"),
+    (RollupDimension.LAYER.value, "layer"),
+    (RollupDimension.STAGE.value, "stage"),
+    (RollupDimension.CHANNEL.value, "CAST(channel_id AS VARCHAR(20))"),
+)
+
+
+def rollup_upsert_ctes(source: str) -> tuple[str, list]:
+    """PostgreSQL: CTEs that add the reports of the CTE `source` (columns occurred_at, product_id,
+    channel_id, source_type, layer, stage; none dismissed, none in an issue) to the rollups.
+
+    For a bulk insert `WITH added AS (INSERT ... RETURNING ...)`: appended to its WITH list, the
+    counts are grouped and upserted by the same statement.
+    """
+    dimension = ReportDailyDimensionRollup._meta.db_table
+    total = ReportDailyDimensionTotal._meta.db_table
+    per_dimension = " UNION ALL ".join(
+        f"SELECT day, product_id, '{name}' AS dimension, {expression} AS value, count(*) AS n "  # noqa: S608 — ours
+        f"FROM rollup_source GROUP BY day, product_id, {expression}"
+        for name, expression in DIMENSION_EXPRESSIONS
     )
+    sql = f"""
+        rollup_source AS MATERIALIZED (
+            SELECT (occurred_at AT TIME ZONE %s)::date AS day, product_id, channel_id, source_type, layer, stage
+            FROM {source}
+        ), rollup_dimension_cells AS MATERIALIZED ({per_dimension}),
+        rollup_dimension_upsert AS (
+            INSERT INTO {dimension} (day, product_id, dimension, value, count)
+            SELECT day, product_id, dimension, value, n FROM rollup_dimension_cells ORDER BY 1, 2, 3, 4
+            ON CONFLICT (day, product_id, dimension, value) DO UPDATE SET count = {dimension}.count + excluded.count
+        ), rollup_total_upsert AS (
+            INSERT INTO {total} (day, dimension, value, count)
+            SELECT day, dimension, value, sum(n) FROM rollup_dimension_cells GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (day, dimension, value) DO UPDATE SET count = {total}.count + excluded.count
+        ), rollup_reports AS (
+            SELECT day, product_id, n FROM rollup_dimension_cells WHERE dimension = '{RollupDimension.STAGE.value}'
+        )"""  # noqa: S608 — identifiers are ours, values are parameters
+    return sql, [timezone.get_default_timezone_name()]
 
 
 def _dimension_cells(cells: dict[tuple, int] | Counter[tuple]) -> Counter[tuple]:
-    """Fine cells → (day, product, dimension, value) sums; channel values are ids as text."""
+    """(day, product, channel, source type, layer, stage) counts → (day, product, dimension, value)
+    sums; channel values are ids as text."""
     result: Counter[tuple] = Counter()
     for (day, product_id, channel_id, source_type, layer, stage), n in cells.items():
         result[(day, product_id, RollupDimension.SOURCE_TYPE.value, source_type)] += n
@@ -108,44 +148,73 @@ def _dimension_cells(cells: dict[tuple, int] | Counter[tuple]) -> Counter[tuple]
     return result
 
 
-def _upsert(table: str, key_columns: list[str], increments: dict[tuple, int]) -> None:
+def _upsert(model: type[models.Model], key_columns: list[str], increments: dict[tuple, int]) -> None:
     if not increments:
         return
+    table = model._meta.db_table
     items = sorted(increments.items())  # a fixed order avoids deadlocks between concurrent writers
     columns = ", ".join([*key_columns, "count"])
-    row = "(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"
     conflict = ", ".join(key_columns)
+    on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET count = {table}.count + excluded.count"
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement whatever the size: each column travels as one array parameter, so
+            # the driver neither builds nor splits a query with thousands of placeholders.
+            types = [_column_type(model, column) for column in key_columns] + ["integer"]
+            arrays: list[list] = [[] for _ in types]
+            for key, n in items:
+                for position, value in enumerate((*key, n)):
+                    arrays[position].append(value)
+            unnest = ", ".join(f"%s::{kind}[]" for kind in types)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({unnest}) {on_conflict}",  # noqa: S608 — identifiers are ours
+                arrays,
+            )
+            return
+        row = "(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"
         for start in range(0, len(items), BATCH):
             chunk = items[start : start + BATCH]
             params: list = []
             for key, n in chunk:
                 params.extend([*key, n])
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608 — identifiers are ours
-                f"ON CONFLICT ({conflict}) DO UPDATE SET count = {table}.count + excluded.count",
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} {on_conflict}",  # noqa: S608 — identifiers are ours
                 params,
             )
 
 
-def _raw_report_cells() -> dict[tuple, int]:
-    queryset = _raw_report_queryset()
+def _column_type(model: type[models.Model], column: str) -> str:
+    """The PostgreSQL type of a column, without its length (varchar(20) → varchar)."""
+    field = next(field for field in model._meta.concrete_fields if field.column == column)
+    return field.db_type(connection).split("(")[0]
+
+
+def _raw_dimension_sql() -> tuple[str, list]:
+    """(local day, product, dimension, value, n) of the raw reports, grouped in the database."""
+    sql, params = _raw_report_queryset().query.sql_with_params()
+    per_dimension = " UNION ALL ".join(
+        f"SELECT local_day, product_id, '{name}', {expression}, SUM(n) FROM ({sql}) AS raw "  # noqa: S608 — identifiers are ours, values are parameters
+        f"GROUP BY local_day, product_id, {expression}"
+        for name, expression in DIMENSION_EXPRESSIONS
+    )
+    return per_dimension, list(params) * len(DIMENSION_EXPRESSIONS)
+
+
+def _raw_dimension_cells() -> dict[tuple, int]:
+    sql, params = _raw_dimension_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    day_field = models.DateField()
     return {
-        (r["local_day"], r["product_id"], r["channel_id"], r["source_type"], r["layer"], r["stage"]): r["n"]
-        for r in queryset
+        (day_field.to_python(day), product_id, dimension, value): int(n)
+        for day, product_id, dimension, value, n in rows
     }
 
 
 def _raw_issue_cells() -> dict[tuple, int]:
     queryset = _raw_issue_queryset()
     return {(r["local_day"], r["issue_id"]): r["n"] for r in queryset}
-
-
-def _stored_report_cells() -> dict[tuple, int]:
-    return {
-        (r.day, r.product_id, r.channel_id, r.source_type, r.layer, r.stage): r.count
-        for r in ReportDailyRollup.objects.exclude(count=0)
-    }
 
 
 def _total_cells(dimension_cells: dict[tuple, int] | Counter[tuple]) -> Counter[tuple]:
@@ -174,6 +243,7 @@ def _stored_issue_cells() -> dict[tuple, int]:
 
 
 def _raw_report_queryset():  # noqa: ANN202 — a values queryset
+    """Counted reports per (local day, product, channel, source type, layer, stage)."""
     return (
         ExperienceReport.objects.exclude(status=ReportStatus.DISMISSED)
         .annotate(local_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
@@ -203,45 +273,23 @@ def rollups_rebuild() -> dict[str, int]:
     """Recompute every rollup from the raw reports, inside the database (INSERT ... SELECT).
 
     One transaction: readers see the old rollups until it commits.  The grouping is the ORM's (local
-    days via TruncDate, dismissed reports excluded), the same queryset `rollups_verify` compares with.
+    days via TruncDate, dismissed reports excluded), the same queries `rollups_verify` compares with.
     """
-    fine = ReportDailyRollup._meta.db_table
     dimension = ReportDailyDimensionRollup._meta.db_table
     total = ReportDailyDimensionTotal._meta.db_table
     issue = IssueDailyRollup._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
-        for model in (
-            ReportDailyRollup,
-            ReportDailyDimensionRollup,
-            ReportDailyDimensionTotal,
-            IssueDailyRollup,
-        ):
+        for model in (ReportDailyDimensionRollup, ReportDailyDimensionTotal, IssueDailyRollup):
             model.objects.all().delete()
-        sql, params = _raw_report_queryset().query.sql_with_params()
-        report_cells = _insert_select(
-            cursor,
-            fine,
-            ["day", "product_id", "channel_id", "source_type", "layer", "stage", "count"],
-            f"SELECT local_day, product_id, channel_id, source_type, layer, stage, n FROM ({sql}) AS raw",  # noqa: S608 — identifiers are ours, values are parameters
-            params,
-        )
-        per_dimension = " UNION ALL ".join(
-            f"SELECT day, product_id, '{name}', {expression}, SUM(count) FROM {fine} GROUP BY day, product_id, {expression}"  # noqa: S608 — identifiers are ours, values are parameters
-            for name, expression in (
-                (RollupDimension.SOURCE_TYPE.value, "source_type"),
-                (RollupDimension.LAYER.value, "layer"),
-                (RollupDimension.STAGE.value, "stage"),
-                (RollupDimension.CHANNEL.value, "CAST(channel_id AS VARCHAR(20))"),
-            )
-        )
+        sql, params = _raw_dimension_sql()
         dimension_cells = _insert_select(
-            cursor, dimension, ["day", "product_id", "dimension", "value", "count"], per_dimension
+            cursor, dimension, ["day", "product_id", "dimension", "value", "count"], sql, params
         )
         total_cells = _insert_select(
             cursor,
             total,
             ["day", "dimension", "value", "count"],
-            f"SELECT day, dimension, value, SUM(count) FROM {dimension} GROUP BY day, dimension, value",  # noqa: S608 — identifiers are ours, values are parameters
+            f"SELECT day, dimension, value, SUM(count) FROM {dimension} GROUP BY day, dimension, value",  # noqa: S608 — identifiers are ours
         )
         sql, params = _raw_issue_queryset().query.sql_with_params()
         issue_cells = _insert_select(
@@ -251,21 +299,14 @@ def rollups_rebuild() -> dict[str, int]:
             f"SELECT local_day, issue_id, n FROM ({sql}) AS raw",  # noqa: S608 — identifiers are ours, values are parameters
             params,
         )
-    return {
-        "report_cells": report_cells,
-        "dimension_cells": dimension_cells,
-        "total_cells": total_cells,
-        "issue_cells": issue_cells,
-    }
+    return {"dimension_cells": dimension_cells, "total_cells": total_cells, "issue_cells": issue_cells}
 
 
 def rollups_verify() -> list[str]:
     """Differences between the stored rollups and a recomputation; empty when they match."""
     problems = []
-    raw_report_cells = _raw_report_cells()
-    raw_dimension_cells = _dimension_cells(raw_report_cells)
+    raw_dimension_cells = _raw_dimension_cells()
     for name, stored, raw in (
-        ("report", _stored_report_cells(), raw_report_cells),
         ("dimension", _stored_dimension_cells(), raw_dimension_cells),
         ("total", _stored_total_cells(), _total_cells(raw_dimension_cells)),
         ("issue", _stored_issue_cells(), _raw_issue_cells()),

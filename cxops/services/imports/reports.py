@@ -9,11 +9,9 @@ mapping translates its own spellings, and the mapping of the empty value is the 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterator
-from itertools import repeat
+from collections.abc import Hashable
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,10 +31,10 @@ from cxops.models import (
     SourceType,
 )
 from cxops.phones import InvalidPhone, customer_reference, mask_phones_in_text
-from cxops.services.rollups import ReportFacts, rollups_apply_delta
+from cxops.services.rollups import ReportFacts, rollup_upsert_ctes, rollups_apply_delta
 
 from .core import ImportHandler, RowRejected, TargetField, TimeParser, register_handler, synthetic_external_id
-from .writers import copy_into, ensure_staging, insert_ignoring_conflicts
+from .writers import copy_into, copy_payload, ensure_staging, insert_ignoring_conflicts
 
 SUMMARY_MAX = 200
 SEGMENT_SEPARATORS = re.compile(r"[,，;；、|/]")
@@ -342,8 +340,19 @@ class ReportImportHandler(ImportHandler):
     def key(self, record: ReportRecord) -> Hashable:
         return record.external_id
 
-    def write(self, records: list[ReportRecord], *, job: ImportJob) -> int:
-        return reports_bulk_insert(records=records, source_system=job.source_system)
+    def stage(self, records: list[ReportRecord]) -> StagedReports:
+        payload = reports_copy_payload(records) if connection.vendor == "postgresql" else None
+        return StagedReports(records, payload)
+
+    def write(self, records: StagedReports, *, job: ImportJob) -> int:
+        return reports_bulk_insert(
+            records=records.records, source_system=job.source_system, copy_payload=records.copy_payload
+        )
+
+
+class StagedReports(NamedTuple):
+    records: list[ReportRecord]
+    copy_payload: str | None  # PostgreSQL: the records as COPY text, encoded on the parsing thread
 
 
 # --- the bulk writer ------------------------------------------------------------------------------
@@ -372,7 +381,9 @@ STAGING_COLUMNS_SQL = (
 )
 
 
-def reports_bulk_insert(*, records: list[ReportRecord], source_system: str) -> int:
+def reports_bulk_insert(
+    *, records: list[ReportRecord], source_system: str, copy_payload: str | None = None
+) -> int:
     """Insert reports that are not there yet (by source system + external id), with their segments
     and rollups, in the caller's transaction.  Returns how many were added.
 
@@ -381,41 +392,45 @@ def reports_bulk_insert(*, records: list[ReportRecord], source_system: str) -> i
     if not records:
         return 0
     if connection.vendor == "postgresql":
-        return _insert_postgresql(records, source_system)
+        return _insert_postgresql(copy_payload or reports_copy_payload(records), source_system)
     return _insert_generic(records, source_system)
 
 
-def _insert_postgresql(records: list[ReportRecord], source_system: str) -> int:
+def reports_copy_payload(records: list[ReportRecord]) -> str:
+    """The records as COPY text for the staging table (`REPORT_COLUMNS` + segment_ids)."""
+    return copy_payload(
+        (
+            r.source_type,
+            r.product_id,
+            r.channel_id,
+            r.layer,
+            r.stage,
+            r.summary,
+            r.detail,
+            r.occurred_at.isoformat(),
+            r.severity,
+            r.customer_masked,
+            r.customer_hash,
+            r.external_id,
+            r.reporter_id,
+            r.segment_ids,
+        )
+        for r in records
+    )
+
+
+def _insert_postgresql(payload: str, source_system: str) -> int:
     table = ExperienceReport._meta.db_table
     through = ExperienceReport.segments.through._meta.db_table
     now = timezone.now()
     with connection.cursor() as cursor:
         ensure_staging(cursor, name=STAGING, like=table, columns_sql=STAGING_COLUMNS_SQL)
-        copy_into(
-            cursor,
-            STAGING,
-            [*REPORT_COLUMNS, "segment_ids"],
-            (
-                (
-                    r.source_type,
-                    r.product_id,
-                    r.channel_id,
-                    r.layer,
-                    r.stage,
-                    r.summary,
-                    r.detail,
-                    r.occurred_at.isoformat(),
-                    r.severity,
-                    r.customer_masked,
-                    r.customer_hash,
-                    r.external_id,
-                    r.reporter_id,
-                    r.segment_ids,
-                )
-                for r in records
-            ),
-        )
+        copy_into(cursor, STAGING, [*REPORT_COLUMNS, "segment_ids"], payload)
+        # a chunk's rows are sorted back into file order in memory, not in temporary files
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         columns = ", ".join(REPORT_COLUMNS)
+        rollups_sql, rollups_params = rollup_upsert_ctes("added")
+        # One statement: the reports, their segments and the rollups they add.
         cursor.execute(
             f"""
             WITH added AS (
@@ -429,29 +444,13 @@ def _insert_postgresql(records: list[ReportRecord], source_system: str) -> int:
                 FROM added JOIN {STAGING} staged ON staged.external_id = added.external_id
                 CROSS JOIN LATERAL unnest(string_to_array(staged.segment_ids, ',')) AS segment(id)
                 WHERE staged.segment_ids <> ''
-            )
-            SELECT (occurred_at AT TIME ZONE %s)::date, product_id, channel_id, source_type, layer, stage, count(*)
-            FROM added GROUP BY 1, 2, 3, 4, 5, 6
+            ), {rollups_sql}
+            SELECT count(*) FROM added
             """,  # noqa: S608 — identifiers are ours
-            [source_system, ReportStatus.NEW, now, now, settings.TIME_ZONE],
+            [source_system, ReportStatus.NEW, now, now, *rollups_params],
         )
-        cells = cursor.fetchall()
-    rollups_apply_delta(added=_facts_from_cells(cells))
-    return sum(cell[6] for cell in cells)
-
-
-def _facts_from_cells(cells: list[tuple]) -> Iterator[ReportFacts]:
-    for day, product_id, channel_id, source_type, layer, stage, n in cells:
-        facts = ReportFacts(
-            day=day,
-            product_id=product_id,
-            channel_id=channel_id,
-            source_type=source_type,
-            layer=layer,
-            stage=stage,
-            issue_id=None,
-        )
-        yield from repeat(facts, n)
+        (inserted,) = cursor.fetchone()
+    return inserted
 
 
 def _insert_generic(records: list[ReportRecord], source_system: str) -> int:

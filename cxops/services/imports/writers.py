@@ -24,18 +24,17 @@ def _copy_text(value: Any) -> str:
     return text
 
 
-def copy_into(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """PostgreSQL COPY ... FROM STDIN in text format; values are str/int/None (None → NULL)."""
+def copy_payload(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as PostgreSQL COPY text (tab-separated, \\N for NULL); values are str/int/None."""
+    return "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+
+
+def copy_into(cursor: Any, table: str, columns: Sequence[str], payload: str) -> None:
+    """PostgreSQL COPY ... FROM STDIN of a `copy_payload`, sent in blocks."""
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    buffer: list[str] = []
     with cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            buffer.append("\t".join(map(_copy_text, row)))
-            if len(buffer) >= 5000:
-                copy.write("\n".join(buffer) + "\n")
-                buffer.clear()
-        if buffer:
-            copy.write("\n".join(buffer) + "\n")
+        for start in range(0, len(payload), 1 << 20):
+            copy.write(payload[start : start + (1 << 20)])
 
 
 def ensure_staging(cursor: Any, *, name: str, like: str, columns_sql: str) -> None:
