@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cxops.views import core
@@ -20,7 +22,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Public: the sign-in page has the language switch too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", core.notification_list, name="notifications"),
     path("notifications/read/", core.notification_mark_read_view, name="notifications-read"),
     path("sense/", include("cxops.urls_reports")),

@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -26,6 +26,7 @@ from cxops.errors import ApplicationError
 from cxops.roles import ALL_ROLES, Role, roles_permission
 
 from ..models import Comment, Revision, Strategy
+from ..policies import can_moderate
 from ..selectors import SORTS, pool_search, revision_diff, strategy_list
 from ..services.discussion import (
     comment_create,
@@ -375,6 +376,10 @@ class CommentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def edits(self, request: Request, pk: int) -> Response:
         comment = self.get_object()
+        # A hidden comment's earlier texts are its author's and the moderators' only, as on its
+        # history page; anyone else gets the 404 of a missing comment.
+        if comment.is_hidden and not (can_moderate(request.user) or comment.author_id == request.user.pk):
+            raise NotFound()
         return Response(
             s.CommentEditOutputSerializer(comment.edits.order_by("-edited_at", "-id"), many=True).data
         )

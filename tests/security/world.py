@@ -24,6 +24,9 @@ class World:
     users: dict[str, Any]
     others: dict[str, Any]
     objects: dict[str, Any] = field(default_factory=dict)
+    # Filled by add_matrix_objects: kind → owner's pk → object, and user pk → API token.
+    owned: dict[str, dict[int, Any]] = field(default_factory=dict)
+    tokens: dict[int, str] = field(default_factory=dict)
 
     def ids_by_path_prefix(self) -> dict[str, list[int]]:
         from cxops.models import (
@@ -179,3 +182,117 @@ def _fit(text: str, limit: int) -> str:
             break
         kept.append(line)
     return "\n".join(kept).strip() or text[:limit]
+
+
+def add_matrix_objects(world: World) -> World:
+    """More objects for the permission matrix (tests/security/test_permission_matrix.py), kept apart
+    from `build_world` so the other suites' world stays as it is.
+
+    For every role that may own a kind of object, one is owned by `world.users[role]` and one by
+    `world.others[role]`, filed in `world.owned[kind][user.pk]`: reports (everyone who files),
+    comments and hidden comments with an earlier text (everyone), notifications (everyone), a second rule (the other
+    product owner).  Plus one strategy open for voting (the first product owner and manager have voted), an import job, a hot-spot alert, an
+    evaluation run with its rule evaluation, and an API token per user.
+    """
+    from rest_framework.authtoken.models import Token
+
+    from cxops.models import Channel, HotSpotAlert, Notification, Product
+    from cxops.roles import has_role
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.reports import report_create
+    from proposals.services.discussion import comment_create, comment_edit, comment_hide
+    from proposals.services.strategies import StrategyContent, strategy_create
+    from proposals.services.transitions import strategy_transition
+    from proposals.services.votes import vote_cast
+    from rules_lifecycle.models import RunTrigger
+    from rules_lifecycle.services.evaluation import evaluation_run_start, rules_evaluate
+    from rules_lifecycle.services.rules import rule_create_from_strategy
+
+    product = Product.objects.order_by("pk").first()
+    channel = Channel.objects.order_by("pk").first()
+    analyst, manager = world.users[Role.ANALYST], world.users[Role.MANAGER]
+    everyone = [*world.users.values(), *world.others.values()]
+    owned = world.owned
+    owned.update({"report": {}, "comment": {}, "comment_hidden": {}, "notification": {}})
+    world.tokens = {user.pk: Token.objects.get_or_create(user=user)[0].key for user in everyone}
+
+    owned["report"][world.users[Role.FRONTLINE].pk] = world.objects["report_own"]
+    owned["report"][world.others[Role.FRONTLINE].pk] = world.objects["report_other"]
+    for user in everyone:
+        if has_role(user, Role.FRONTLINE) and user.pk not in owned["report"]:
+            owned["report"][user.pk], _ = report_create(
+                actor=user,
+                product=product,
+                channel=channel,
+                source_type="suggestion",
+                layer="convenience",
+                stage="use",
+                summary=f"{user.username} 的报告",
+                occurred_at=dt.datetime(2026, 11, 21, 9, 0, tzinfo=SHANGHAI),
+            )
+        owned["notification"][user.pk] = Notification.objects.create(
+            recipient=user, kind="mention", title=f"给 {user.username} 的通知"
+        )
+
+    voting = strategy_create(
+        actor=analyst,
+        content=StrategyContent(
+            title="投票中的策略",
+            product=product,
+            layer="convenience",
+            experience_event="客户找不到入口",
+            strategy_text="调整导航",
+            body="正文",
+            issues=[],
+            tags=[],
+        ),
+    )
+    voting = strategy_transition(strategy=voting, to_status="discussion", actor=analyst)
+    for user in everyone:
+        owned["comment"][user.pk] = comment_create(
+            strategy=voting, actor=user, body=f"{user.username} 的评论"
+        )
+        hidden = comment_create(strategy=voting, actor=user, body=f"{user.username} 被隐藏的评论")
+        hidden = comment_edit(comment=hidden, actor=user, body=f"{user.username} 被隐藏的评论（改）")
+        owned["comment_hidden"][user.pk] = comment_hide(comment=hidden, actor=manager, reason="离题")
+    world.objects["strategy_voting"] = strategy_transition(strategy=voting, to_status="voting", actor=analyst)
+    for voter in (world.users[Role.PRODUCT_OWNER], manager):  # so withdrawing a vote has one to withdraw
+        vote_cast(strategy=world.objects["strategy_voting"], actor=voter, choice="oppose")
+
+    owner_other = world.others[Role.PRODUCT_OWNER]
+    world.objects["rule_other"] = rule_create_from_strategy(
+        strategy=world.objects["strategy"],
+        actor=owner_other,
+        owner=owner_other,
+        name="另一位负责人的规则",
+        trigger_event="客户致电",
+        trigger_action="发送短信",
+        implementing_system="cmp",
+        timing="non_instant",
+    )
+    owned["rule"] = {
+        world.users[Role.PRODUCT_OWNER].pk: world.objects["rule"],
+        owner_other.pk: world.objects["rule_other"],
+    }
+
+    world.objects["import_job"] = import_job_create(
+        actor=analyst,
+        kind="reports",
+        source_system="matrix",
+        original_name="reports.csv",
+        data="外部编号,发生时间,来源类型,摘要\r\nM1,2026-11-20 09:00:00,投诉,无法登录\r\n".encode(),
+    )
+    world.objects["alert"] = HotSpotAlert.objects.create(
+        signal="issue_reports",
+        issue=world.objects["issue"],
+        day=dt.date(2026, 11, 20),
+        observed=90,
+        expected=20,
+        threshold=45,
+        score=9,
+    )
+    run = evaluation_run_start(trigger=RunTrigger.SCHEDULE)
+    rules_evaluate(run=run, rule_ids=[world.objects["rule"].pk])
+    world.objects["evaluation_run"] = run
+    world.objects["rule_evaluation"] = run.evaluations.first()
+    return world
