@@ -15,5 +15,9 @@ class CxopsConfig(AppConfig):
 
         register_home_panel(reports_home_panel, order=10)
 
+        from cxops.api.auth import connect_signals
+
+        connect_signals()  # cached API sign-ins go stale when users, groups or tokens change
+
         # Infrastructure, not domain logic: keeps the admin group's permissions complete.
         post_migrate.connect(sync_group_permissions, dispatch_uid="cxops.sync_group_permissions")

@@ -156,7 +156,8 @@ def _upsert(model: type[models.Model], key_columns: list[str], increments: dict[
     columns = ", ".join([*key_columns, "count"])
     conflict = ", ".join(key_columns)
     on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET count = {table}.count + excluded.count"
-    with transaction.atomic(), connection.cursor() as cursor:
+    # joins the caller's transaction without a savepoint: a failure here fails the caller's write
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One statement whatever the size: each column travels as one array parameter, so
             # the driver neither builds nor splits a query with thousands of placeholders.

@@ -1,0 +1,90 @@
+"""Cached API sign-in: no queries for a known token, and any change to users, groups or tokens is
+seen on the very next request."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from cxops.api import auth
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def shared_cache(request, monkeypatch, settings):
+    """The cache as production has it: shared by every process (Redis); locmem stands in when it
+    is one process, as in this test."""
+    if request.param == "redis":
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/14")
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+    else:
+        monkeypatch.setattr(auth, "cache_is_shared", lambda: True)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def _auth_queries(client, path="/api/products/") -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return [q["sql"] for q in queries if "authtoken_token" in q["sql"] or "auth_group" in q["sql"]]
+
+
+def test_a_known_token_costs_no_query(shared_cache, analyst, reference_data):
+    client = _client(analyst)
+    assert _auth_queries(client)  # first call: token, user and groups are read
+    assert _auth_queries(client) == []  # then they come from the cache
+
+
+def test_a_deactivated_user_is_refused_on_the_next_request(shared_cache, analyst, reference_data):
+    client = _client(analyst)
+    assert client.get("/api/products/").status_code == 200
+    analyst.is_active = False
+    analyst.save()
+    assert client.get("/api/products/").status_code == 401
+
+
+def test_a_revoked_token_is_refused_on_the_next_request(shared_cache, analyst, reference_data):
+    client = _client(analyst)
+    assert client.get("/api/products/").status_code == 200
+    Token.objects.filter(user=analyst).delete()
+    assert client.get("/api/products/").status_code == 401
+
+
+def test_a_role_taken_away_applies_on_the_next_request(shared_cache, analyst, reference_data):
+    client = _client(analyst)
+    assert client.get("/api/import-jobs/").status_code == 200  # analysts run imports
+    analyst.groups.clear()
+    assert client.get("/api/import-jobs/").status_code == 403
+
+
+def test_the_cache_never_holds_a_usable_token(shared_cache, analyst, reference_data):
+    client = _client(analyst)
+    client.get("/api/products/")
+    key = Token.objects.get(user=analyst).key
+    assert cache.get(auth._entry_key(key, auth._generation())) is not None
+    assert key not in auth._entry_key(key, auth._generation())
+
+
+def test_without_a_shared_cache_nothing_is_cached(settings, analyst, reference_data):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    client = _client(analyst)
+    client.get("/api/products/")
+    assert _auth_queries(client)  # every request reads the token again
