@@ -173,7 +173,7 @@ def _report_api(c: Any) -> dict[str, Any]:
 def _strategy_content(c: Any, strategy: Any) -> dict[str, Any]:
     return {
         "title": strategy.title,
-        "product": strategy.product.code if c.api else strategy.product_id,
+        "product": strategy.product.code,
         "layer": strategy.layer,
         "experience_event": strategy.experience_event,
         "strategy_text": strategy.strategy_text,
@@ -181,7 +181,7 @@ def _strategy_content(c: Any, strategy: Any) -> dict[str, Any]:
     }
 
 
-def _strategy_create_api(c: Any) -> dict[str, Any]:
+def _strategy_create(c: Any) -> dict[str, Any]:
     return {**_strategy_content(c, c.obj("strategy_other")), "title": "矩阵测试策略"}
 
 
@@ -191,7 +191,33 @@ def _strategy_update(c: Any) -> dict[str, Any]:
 
 
 def _metric_batch(c: Any) -> dict[str, Any]:
-    return {"metrics": []}
+    return {"records": [{"date": "2026-11-20", "product": c.obj("product").code, "users": 1000}]}
+
+
+def _rule_form(c: Any) -> dict[str, Any]:
+    return {
+        "name": "矩阵规则",
+        "owner": getattr(c.user, "pk", ""),
+        "trigger_event": "客户致电10086咨询飞信",
+        "trigger_condition": "",
+        "trigger_action": "发送含下载链接的短信",
+        "trigger_notes": "",
+        "implementing_system": "cmp",
+        "timing": "non_instant",
+        "layer": "functional",
+        "products": [c.obj("strategy").product_id],
+        "pre_window_days": 28,
+        "burn_in_days": 7,
+        "post_window_days": 28,
+        "minimum_worthwhile_effect": 5,
+        "guardrail_margin": 10,
+        "review_after_days": 90,
+    }
+
+
+def _rule_edit_form(c: Any) -> dict[str, Any]:
+    rule = c.obj(RULE)
+    return {**_rule_form(c), "owner": rule.owner_id, "version": rule.version}
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -244,7 +270,12 @@ PAGES: list[Endpoint] = [
         bodies={"POST": lambda c: {"title": "矩阵改名", "status": "open"}},
     ),
     page("/sense/issues/{pk}/follow/", post=allow(MEMBERS), params={"pk": "issue"}),
-    page("/sense/imports/", get=allow(ANALYSTS), post=allow(ANALYSTS)),
+    page(
+        "/sense/imports/",
+        get=allow(ANALYSTS),
+        post=allow(ANALYSTS),
+        bodies={"POST": lambda c: {"source_system": "matrix", "file": c.upload()}},
+    ),
     page("/sense/imports/template.csv", get=allow(ANALYSTS)),
     page("/sense/imports/{pk}/", get=allow(ANALYSTS), any_method=True, params={"pk": "import_job"}),
     page("/sense/imports/{pk}/mapping/", post=allow(ANALYSTS), params={"pk": "import_job"}),
@@ -287,7 +318,7 @@ PAGES: list[Endpoint] = [
     ),
     # Incubate: everyone signed in reads, edits pages and discusses (全员参与)
     page("/pool/", get=allow(MEMBERS), any_method=True),
-    page("/pool/new/", get=allow(ANALYSTS), post=allow(ANALYSTS)),
+    page("/pool/new/", get=allow(ANALYSTS), post=allow(ANALYSTS), bodies={"POST": _strategy_create}),
     page("/pool/search/", get=allow(MEMBERS), any_method=True),
     page("/pool/preview/", post=allow(MEMBERS), bodies={"POST": lambda c: {"text": "**粗体**"}}),
     page("/pool/{pk}/", get=allow(MEMBERS), any_method=True, params={"pk": "strategy"}),
@@ -362,6 +393,7 @@ PAGES: list[Endpoint] = [
         get=allow(OWNERS),
         post=allow(OWNERS),
         params={"strategy_pk": "strategy"},
+        bodies={"POST": _rule_form},
     ),
     page("/rules/{pk}/", get=allow(MEMBERS), any_method=True, params={"pk": RULE}),
     page(
@@ -369,6 +401,7 @@ PAGES: list[Endpoint] = [
         get=own_only(OWNERS, all_for=MANAGERS, not_own=FORBIDDEN),
         post=own_only(OWNERS, all_for=MANAGERS, not_own=FORBIDDEN),
         params={"pk": RULE},
+        bodies={"POST": _rule_edit_form},
         note="rules are read by everyone, so another owner's rule answers 403",
     ),
     page(
@@ -446,7 +479,7 @@ APIS: list[Endpoint] = [
         "/api/strategies/",
         get=allow(MEMBERS),
         post=allow(ANALYSTS),
-        bodies={"POST": _strategy_create_api},
+        bodies={"POST": _strategy_create},
     ),
     api(
         "/api/strategies/{pk}/",

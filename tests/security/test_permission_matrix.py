@@ -10,6 +10,8 @@ route of the URL conf or an operation of the OpenAPI schema has no entry in the 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +94,9 @@ class Cell:
 
     def obj(self, kind: str) -> Any:
         return self.objects[kind] if kind in self.objects else default_object(self.world, kind)
+
+    def upload(self) -> SimpleUploadedFile:
+        return SimpleUploadedFile("m.csv", "摘要\r\n无法登录\r\n".encode(), content_type="text/csv")
 
 
 def default_object(world: World, kind: str) -> Any:
@@ -205,11 +210,65 @@ class _Rollback(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Secret:
+    """Text only some people may read, wherever it would show up (lists, search, panels)."""
+
+    text: str
+    what: str
+    may_read: Any  # Callable[[user or None], bool]
+
+
+def secrets(world: World) -> list[Secret]:
+    """Reports (their reporter and analysts), notifications (their recipient), a hidden comment's
+    text and earlier texts (its author and moderators)."""
+    from cxops.roles import Role, has_role
+
+    found = []
+    for report in world.owned[m.REPORT].values():
+        found.append(
+            Secret(
+                report.summary,
+                f"report {report.pk}",
+                lambda u, r=report: u is not None and (u.pk == r.reporter_id or has_role(u, Role.ANALYST)),
+            )
+        )
+    for notification in world.owned[m.NOTIFICATION].values():
+        found.append(
+            Secret(
+                notification.title,
+                f"notification {notification.pk}",
+                lambda u, n=notification: u is not None and u.pk == n.recipient_id,
+            )
+        )
+    for comment in world.owned[m.HIDDEN_COMMENT].values():
+        for text in [comment.body, *comment.edits.values_list("previous_body", flat=True)]:
+            found.append(
+                Secret(
+                    text,
+                    f"hidden comment {comment.pk}",
+                    lambda u, c=comment: u is not None and (u.pk == c.author_id or has_role(u, Role.ANALYST)),
+                )
+            )
+    return found
+
+
+def readable_text(response: Any) -> str:
+    """The body as a person would read it: JSON with its \\u escapes undone."""
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    text = raw.decode("utf-8", errors="replace")
+    if response.get("Content-Type", "").startswith("application/json") and text:
+        with contextlib.suppress(ValueError):
+            text = json.dumps(json.loads(text), ensure_ascii=False)
+    return text
+
+
 class Matrix:
     def __init__(self, world: World) -> None:
         self.world = world
         self.snapshot = Snapshot()
         self.cells = 0
+        self.secrets = secrets(world)
         self.failures: list[str] = []
         self.page_clients: dict[Any, Client] = {}
         self.api_clients: dict[Any, APIClient] = {}
@@ -261,8 +320,7 @@ class Matrix:
         body = builder(cell) if builder else {}
         if endpoint.api:
             if endpoint.multipart and method == "POST":
-                upload = SimpleUploadedFile("m.csv", "摘要\r\n无法登录\r\n".encode(), content_type="text/csv")
-                body = {"file": upload, "source_system": "matrix", "start": False}
+                body = {"file": cell.upload(), "source_system": "matrix", "start": False}
                 return client.post(url, body, format="multipart")
             return getattr(client, method.lower())(url, body, format="json")
         return getattr(client, method.lower())(url, body)
@@ -287,7 +345,7 @@ class Matrix:
             with transaction.atomic():
                 before = self.snapshot.take(watched) if must_not_write else None
                 response = self.send(endpoint, method, client, url, context)
-                problem = judge(expected, response)
+                problem = judge(expected, response) or self.leak(response, user)
                 if problem is None and before is not None and response.status_code < 500:
                     after = self.snapshot.take(watched)
                     if after != before:
@@ -297,6 +355,11 @@ class Matrix:
                 raise _Rollback
         except _Rollback:
             pass
+
+    def leak(self, response: Any, user: Any) -> str | None:
+        text = readable_text(response)
+        leaked = [secret.what for secret in self.secrets if secret.text in text and not secret.may_read(user)]
+        return f"shows what it must not: {', '.join(leaked)}" if leaked else None
 
     def run_admin(self) -> None:
         for url in m.admin_routes():

@@ -192,7 +192,8 @@ def add_matrix_objects(world: World) -> World:
     `world.others[role]`, filed in `world.owned[kind][user.pk]`: reports (everyone who files),
     comments and hidden comments with an earlier text (everyone), notifications (everyone), a second rule (the other
     product owner).  Plus one strategy open for voting (the first product owner and manager have voted), an import job, a hot-spot alert, an
-    evaluation run with its rule evaluation, and an API token per user.
+    evaluation run with its rule evaluation, a second revision of `strategy_other`, and an API
+    token per user.
     """
     from rest_framework.authtoken.models import Token
 
@@ -201,7 +202,7 @@ def add_matrix_objects(world: World) -> World:
     from cxops.services.imports.core import import_job_create
     from cxops.services.reports import report_create
     from proposals.services.discussion import comment_create, comment_edit, comment_hide
-    from proposals.services.strategies import StrategyContent, strategy_create
+    from proposals.services.strategies import StrategyContent, strategy_create, strategy_update
     from proposals.services.transitions import strategy_transition
     from proposals.services.votes import vote_cast
     from rules_lifecycle.models import RunTrigger
@@ -258,6 +259,24 @@ def add_matrix_objects(world: World) -> World:
     world.objects["strategy_voting"] = strategy_transition(strategy=voting, to_status="voting", actor=analyst)
     for voter in (world.users[Role.PRODUCT_OWNER], manager):  # so withdrawing a vote has one to withdraw
         vote_cast(strategy=world.objects["strategy_voting"], actor=voter, choice="oppose")
+
+    # A second revision, so the first can be restored.
+    draft = world.objects["strategy_other"]
+    world.objects["strategy_other"] = strategy_update(
+        strategy=draft,
+        actor=world.others[Role.ANALYST],
+        base_revision=draft.current_revision,
+        content=StrategyContent(
+            title=draft.title,
+            product=draft.product,
+            layer=draft.layer,
+            experience_event=draft.experience_event,
+            strategy_text=draft.strategy_text,
+            body="草稿第二版",
+            issues=[],
+            tags=[],
+        ),
+    )
 
     owner_other = world.others[Role.PRODUCT_OWNER]
     world.objects["rule_other"] = rule_create_from_strategy(
