@@ -56,8 +56,8 @@ class OpenPages:
         page.goto(f"{self.live_server.url}/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", PASSWORD)
-        page.locator("input[name=password]").press("Enter")
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            page.locator("input[name=password]").press("Enter")
         return page
 
     def screenshot_all(self, directory: Path) -> list[Path]:
