@@ -19,6 +19,14 @@ Vocabulary (the expected answer of one cell):
   someone else's notification id): the database is unchanged.
 - NOT_ALLOWED: 405, the page does not take this method.
 - SIGNED_OUT: 302 to the sign-in page, signed out (the sign-out page only).
+
+Two more, derived rather than written in the table:
+
+- HIDDEN_OR_FORBIDDEN: an id that does not exist.  Whoever may look at the object (OK or HIDDEN
+  for someone else's) gets the same 404 as for a hidden one; a role refused before the lookup may
+  get its 403 instead, which tells nothing about ids.
+- METHOD_REFUSED: an API route with a method it does not take: 405, or 403 when DRF's permission
+  check (which runs before it looks for the method) refuses the role first.
 - STAFF_ONLY: the Django admin: staff get in (200, or 403 for a model without permission);
   everyone else is sent to the admin's sign-in page.
 
@@ -26,10 +34,14 @@ Every refused write (FORBIDDEN, HIDDEN, REFUSED, IGNORED, NOT_ALLOWED, LOGIN, UN
 POST/PUT/PATCH/DELETE) must leave the database unchanged: the row counts of every table of the
 three apps and auth, and the rows the request names.
 
-Cells: route × method × role (signed out and the five roles) × ownership.  Ownership applies to
-objects with an owner (reports: reporter; comments: author; rules: owner; notifications:
-recipient): the role's first user acts, "own" is an object of theirs and "other" one of the
-second user of the same role (`world.users[role]` / `world.others[role]`).
+Cells: route × method × role (signed out and the five roles) × ownership.  Methods: GET and POST
+on every page, GET/POST/PUT/PATCH/DELETE on every API route (those the schema does not list must
+be refused).  Ownership applies to objects with an owner (reports: reporter; comments: author;
+rules: owner; notifications: recipient): the role's first user acts, "own" is an object of theirs
+and "other" one of the second user of the same role (`world.users[role]` / `world.others[role]`);
+every route naming an object is also tried with an id (or product code) that does not exist.
+DRF's format-suffix twins of the router's routes (`/api/reports.json`) are the same views and
+are not tried separately.
 """
 
 from __future__ import annotations
@@ -64,6 +76,8 @@ REFUSED = "refused"
 IGNORED = "ignored"
 NOT_ALLOWED = "not_allowed"
 SIGNED_OUT = "signed_out"
+HIDDEN_OR_FORBIDDEN = "hidden_or_forbidden"
+METHOD_REFUSED = "method_refused"
 STAFF_ONLY = "staff_only"
 
 # Role sets, as PRODUCT.md has them (roles nest: a manager is also an analyst and a product owner;

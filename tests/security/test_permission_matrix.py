@@ -30,10 +30,16 @@ from tests.security.world import World, add_matrix_objects, build_world
 
 pytestmark = pytest.mark.django_db
 
-# The full matrix asserts about 1,100 cells; a floor well below it catches a walk that silently
-# stopped enumerating (an exception swallowed, a filter too wide).
-CELL_FLOOR = 1000
+# The full matrix asserts about 3,200 cells; a floor below it catches a walk that silently stopped
+# enumerating (an exception swallowed, a filter too wide).
+CELL_FLOOR = 3000
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+API_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+LITERAL_KINDS = frozenset({"revision_number", "strategy_move", "chart:overview", "chart:product"})
+# An id no row has (within PostgreSQL's integer range): it must answer like someone else's hidden one.
+MISSING_ID = 999_999
+MISSING = "missing"
+HIDDEN_OR_FORBIDDEN, METHOD_REFUSED = m.HIDDEN_OR_FORBIDDEN, m.METHOD_REFUSED
 LOGIN_PREFIX = "/accounts/login/"
 ADMIN_LOGIN_PREFIX = "/admin/login/"
 SNAPSHOT_APPS = ("auth", "authtoken", "cxops", "proposals", "rules_lifecycle")
@@ -79,6 +85,15 @@ def test_the_coverage_check_names_a_new_route_and_a_new_operation(monkeypatch):
     assert isinstance(fake, URLPattern)
 
 
+def test_the_coverage_check_names_an_entry_for_a_route_that_is_gone(monkeypatch):
+    # given a matrix entry whose route was removed from the URL conf
+    stale = m.page("/sense/old-report-export/", get=m.allow(m.ANALYSTS))
+    monkeypatch.setattr(m, "ENDPOINTS", [*m.ENDPOINTS, stale])
+    # when coverage is checked against the real routes, then the entry is named
+    gaps = m.coverage_gaps(m.walk_urlconf(), [])
+    assert gaps == ["matrix entry for a route that does not exist: /sense/old-report-export/"]
+
+
 # --- the cells --------------------------------------------------------------------------------------
 
 
@@ -103,10 +118,9 @@ def default_object(world: World, kind: str) -> Any:
     from cxops.models import Channel, Product, Segment
 
     literal = {"revision_number": 1, "strategy_move": "discussion", "chart:overview": "by_source"}
+    literal["chart:product"] = "layers"
     if kind in literal:
         return literal[kind]
-    if kind == "chart:product":
-        return "layers"
     if kind in ("product", "product_code"):
         product = Product.objects.order_by("pk").first()
         return product.code if kind == "product_code" else product
@@ -157,10 +171,22 @@ def variants(world: World, endpoint: m.Endpoint, role: str) -> list[tuple[str | 
     return found
 
 
-def concrete(template: str, objects: dict[str, Any], params: dict[str, str]) -> str:
+def missing_param(endpoint: m.Endpoint) -> str | None:
+    """The path parameter naming an object (an id or a product code), to try one that does not exist."""
+    for name, kind in endpoint.params.items():
+        if "{" + name + "}" in endpoint.path and kind not in LITERAL_KINDS:
+            return name
+    return None
+
+
+def concrete(
+    template: str, objects: dict[str, Any], params: dict[str, str], missing: str | None = None
+) -> str:
     url = template
     for name, kind in params.items():
         value = objects[kind]
+        if name == missing:
+            value = "no-such-product" if kind == "product_code" else MISSING_ID
         url = url.replace("{" + name + "}", str(getattr(value, "pk", value)))
     assert "{" not in url, url
     return url
@@ -294,24 +320,39 @@ class Matrix:
         return self.api_clients[key]
 
     def expected(self, endpoint: m.Endpoint, method: str, role: str, ownership: str | None) -> str:
+        if ownership == MISSING:
+            # A missing id answers like a hidden one to whoever may look; a refusal that comes
+            # before the lookup (a role gate) may answer 403 instead: it tells nothing about ids.
+            base = self.expected(endpoint, method, role, m.OTHER)
+            if base in (m.OK, m.HIDDEN, m.IGNORED):
+                return m.HIDDEN
+            return HIDDEN_OR_FORBIDDEN if base in (m.FORBIDDEN, m.REFUSED) else base
         if role == m.ANONYMOUS and not endpoint.public:
             return m.UNAUTHENTICATED if endpoint.api else m.LOGIN
         if method in endpoint.methods:
             return endpoint.methods[method](role, ownership)
         if endpoint.any_method:
             return endpoint.methods["GET"](role, ownership)
-        return m.NOT_ALLOWED
+        # DRF checks permissions before it looks for the method's handler: 403 or 405.
+        return METHOD_REFUSED if endpoint.api else m.NOT_ALLOWED
 
-    def methods(self, endpoint: m.Endpoint) -> list[str]:
-        if endpoint.api:
-            return list(endpoint.methods)
-        return ["GET", "POST"]  # every page with both: the one it does not take must answer 405
+    def methods(self, endpoint: m.Endpoint) -> tuple[str, ...]:
+        # Every method on the API and both forms on pages: those a route does not take are refused.
+        return API_METHODS if endpoint.api else ("GET", "POST")
 
     def run(self) -> None:
         for endpoint in m.ENDPOINTS:
+            missing = missing_param(endpoint)
             for method in self.methods(endpoint):
+                declared = method in endpoint.methods or endpoint.any_method
                 for role in m.ROLES:
-                    for ownership, user, objects in variants(self.world, endpoint, role):
+                    found = variants(self.world, endpoint, role)
+                    if not declared:
+                        found = found[:1]  # refused whoever asks: one cell per role
+                    elif missing and role != m.ANONYMOUS:
+                        ownership, user, objects = found[-1]
+                        found = [*found, (MISSING, user, objects)]
+                    for ownership, user, objects in found:
                         self.cell(endpoint, method, role, ownership, user, objects)
         self.run_admin()
 
@@ -329,7 +370,9 @@ class Matrix:
         self, endpoint: m.Endpoint, method: str, role: str, ownership: str | None, user: Any, objects: dict
     ) -> None:
         expected = self.expected(endpoint, method, role, ownership)
-        url = concrete(endpoint.path, objects, endpoint.params)
+        url = concrete(
+            endpoint.path, objects, endpoint.params, missing_param(endpoint) if ownership == MISSING else None
+        )
         context = Cell(self.world, role, user, endpoint.api, objects)
         watched = [
             obj
@@ -401,6 +444,8 @@ def judge(expected: str, response: Any) -> str | None:
         m.IGNORED: 200 <= status < 400 and not to_login,
         m.NOT_ALLOWED: status == 405,
         m.SIGNED_OUT: status == 302 and location.startswith(LOGIN_PREFIX),
+        HIDDEN_OR_FORBIDDEN: status in (403, 404),
+        METHOD_REFUSED: status in (403, 405),
     }
     return None if checks[expected] else got
 
