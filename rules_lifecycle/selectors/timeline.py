@@ -26,6 +26,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cxops.models import ExperienceReport, ReportStatus, SourceType
+from cxops.selectors.reports import can_see_all_reports
 from proposals.models import StrategyStatus, VoteChoice
 from rules_lifecycle.models import ExperienceRule
 from rules_lifecycle.transitions import RuleStatus
@@ -57,6 +58,8 @@ class TimelineEntry:
     actor: str = ""
     url: str = ""
     tone: str = ""  # "", "ok", "warn" or "bad": how the page colours the entry
+    # Set on one report's entry: only its reporter and analysts may read it (PRODUCT.md).
+    reporter_id: int | None = None
 
     @property
     def kind_label(self) -> str:
@@ -95,6 +98,7 @@ def report_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
             title=report.summary,
             detail=f"{SourceType(report.source_type).label} · {report.channel.name} · {report.product.name}",
             url=_url_of(report),
+            reporter_id=report.reporter_id,
         )
     total = reports.count()
     if total > len(first):
@@ -258,8 +262,15 @@ def timeline_sources() -> list[TimelineSource]:
     return sources + [source for source in _optional_sources() if source not in sources]
 
 
-def rule_timeline(rule: ExperienceRule) -> list[TimelineEntry]:
-    """Every entry from every source, oldest first."""
+def rule_timeline(rule: ExperienceRule, *, viewer: Any = None) -> list[TimelineEntry]:
+    """Every entry from every source, oldest first; for a `viewer`, without the reports they may
+    not read (someone else's, unless they are an analyst)."""
     entries = [(entry, order) for order, source in enumerate(timeline_sources()) for entry in source(rule)]
+    if viewer is not None and not can_see_all_reports(viewer):
+        entries = [
+            (entry, order)
+            for entry, order in entries
+            if entry.reporter_id is None or entry.reporter_id == viewer.pk
+        ]
     entries.sort(key=lambda pair: (pair[0].at, pair[1]))
     return [entry for entry, _order in entries]

@@ -67,7 +67,7 @@ def rule_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             # Shown to people who may not move the rule, so the page explains what happens next.
             "next_moves": moves_from(rule.status),
             "transition_form": TransitionForm(),
-            "timeline": rule_timeline(rule),
+            "timeline": rule_timeline(rule, viewer=request.user),
             "can_edit": _may_edit(request.user, rule),
             "following": is_following(user=request.user, target=rule),
             "primary_measure_label": MEASURE_LABELS[rule.primary_measure],

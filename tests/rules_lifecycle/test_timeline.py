@@ -196,7 +196,16 @@ def rule_timeline_entries(rule):
 
 
 def test_the_rule_page_shows_the_timeline(story, client_for):
-    html = client_for(story["frontline"]).get(f"/rules/{story['rule'].pk}/").content.decode()
+    html = client_for(user_with_role(Role.ANALYST)).get(f"/rules/{story['rule'].pk}/").content.decode()
     for text in ("申请失败0", "飞信申请失败", "客户经常问这个问题", "值得做", "同意实施", "规则已上线运行"):
         assert text in html, text
     assert html.index("申请失败0") < html.index("客户经常问这个问题") < html.index("规则已上线运行")
+
+
+def test_the_rule_page_keeps_other_peoples_reports_from_a_frontline_reader(story, client_for):
+    # given a frontline member who filed none of the rule's reports
+    html = client_for(story["frontline"]).get(f"/rules/{story['rule'].pk}/").content.decode()
+    # then the story is there, but not the text of other people's reports (only their number)
+    assert "飞信申请失败" in html and "同意实施" in html
+    assert not any(f"申请失败{n}" in html for n in range(7))
+    assert "共7条报告" in html

@@ -136,9 +136,9 @@ class Endpoint:
     api: bool = False
     public: bool = False
     any_method: bool = False
-    # placeholder → object kind (see `world_object`); {pk} also names the watched row.
+    # placeholder → object kind (`default_object` in the test resolves it); its row is watched.
     params: dict[str, str] = field(default_factory=dict)
-    # method → body builder(ctx) for a request that would succeed for an allowed caller
+    # method → body (query for GET) builder(ctx) for a request that would succeed for an allowed caller
     bodies: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     # object kinds (beyond those in the path) whose rows a refused write must leave alone
     watch: tuple[str, ...] = ()
@@ -266,7 +266,7 @@ PAGES: list[Endpoint] = [
         params={"pk": REPORT},
         note="admin files no reports and sees none: 404 like any invisible report",
     ),
-    page("/sense/similar/", get=allow(FILERS)),
+    page("/sense/similar/", get=allow(FILERS), bodies={"GET": lambda c: {"q": "报告"}}),
     page("/sense/triage/", get=allow(ANALYSTS), any_method=True),
     page(
         "/sense/triage/act/",
@@ -333,7 +333,8 @@ PAGES: list[Endpoint] = [
     # Incubate: everyone signed in reads, edits pages and discusses (全员参与)
     page("/pool/", get=allow(MEMBERS), any_method=True),
     page("/pool/new/", get=allow(ANALYSTS), post=allow(ANALYSTS), bodies={"POST": _strategy_create}),
-    page("/pool/search/", get=allow(MEMBERS), any_method=True),
+    # Searched for a word every report of the world holds, so one shown to the wrong reader is caught.
+    page("/pool/search/", get=allow(MEMBERS), any_method=True, bodies={"GET": lambda c: {"q": "报告"}}),
     page("/pool/preview/", post=allow(MEMBERS), bodies={"POST": lambda c: {"text": "**粗体**"}}),
     page("/pool/{pk}/", get=allow(MEMBERS), any_method=True, params={"pk": "strategy"}),
     page(
@@ -486,9 +487,15 @@ APIS: list[Endpoint] = [
         bodies={"POST": lambda c: {"note": "已处理"}},
     ),
     api("/api/metrics/batch/", post=allow(ANALYSTS), bodies={"POST": _metric_batch}),
-    api("/api/metrics/series/", get=allow(DASHBOARD_READERS)),
+    api(
+        "/api/metrics/series/",
+        get=allow(DASHBOARD_READERS),
+        bodies={
+            "GET": lambda c: {"product": c.obj("product").code, "start": "2026-11-01", "end": "2026-11-20"}
+        },
+    ),
     # the pool
-    api("/api/pool-search/", get=allow(MEMBERS)),
+    api("/api/pool-search/", get=allow(MEMBERS), bodies={"GET": lambda c: {"q": "报告"}}),
     api(
         "/api/strategies/",
         get=allow(MEMBERS),
@@ -509,7 +516,12 @@ APIS: list[Endpoint] = [
         params={"pk": "strategy_voting"},
         bodies={"POST": lambda c: {"body": "矩阵评论"}},
     ),
-    api("/api/strategies/{pk}/diff/", get=allow(MEMBERS), params={"pk": "strategy"}),
+    api(
+        "/api/strategies/{pk}/diff/",
+        get=allow(MEMBERS),
+        params={"pk": "strategy"},
+        bodies={"GET": lambda c: {"from": 1, "to": 2}},
+    ),
     api(
         "/api/strategies/{pk}/follow/", post=allow(MEMBERS), delete=allow(MEMBERS), params={"pk": "strategy"}
     ),

@@ -230,6 +230,7 @@ def add_matrix_objects(world: World) -> World:
                 stage="use",
                 summary=f"{user.username} 的报告",
                 occurred_at=dt.datetime(2026, 11, 21, 9, 0, tzinfo=SHANGHAI),
+                issue=world.objects["issue"],  # so the issue's page and filters list them
             )
         owned["notification"][user.pk] = Notification.objects.create(
             recipient=user, kind="mention", title=f"给 {user.username} 的通知"
