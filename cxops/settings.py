@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cxops.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
+        "cxops.api.throttling.FixedWindowUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("CXOPS_API_USER_RATE", "100000/hour")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

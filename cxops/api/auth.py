@@ -5,16 +5,18 @@ groups: two round trips before the view starts.  API clients (touchpoint systems
 in bursts with the same token, so the signed-in user, with their roles already worked out, is kept
 in the shared cache for a short while.
 
-Safety: entries are keyed by a digest of the token (the cache never holds a usable token) and by
-an *auth generation* stored in the same cache; any save or delete of a user, group or token, and
+Safety: entries are keyed by a digest of the token (the cache never holds a usable token) and
+carry the *auth generation* they were made in, a number kept in the same cache; any save or delete of a user, group or token, and
 any change of a user's groups, moves the generation on, so a deactivated user, a revoked token or
-a changed role takes effect on the next request in every process.  Only a cache shared by all
+a changed role takes effect on the next request in every process (an entry of another generation
+is not used).  One cache round trip per request reads the generation and the entry together.  Only a cache shared by all
 processes (Redis) can make that promise: with a per-process cache nothing is cached.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 from django.conf import settings
@@ -36,30 +38,30 @@ def cache_is_shared() -> bool:
     return backend.endswith(("RedisCache", "PyMemcacheCache", "PyLibMCCache"))
 
 
-def _generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
-    return generation
-
-
-def _entry_key(token_key: str, generation: int) -> str:
-    digest = hashlib.sha256(token_key.encode()).hexdigest()
-    return f"cxops:token:{generation}:{digest}"
+def _entry_key(token_key: str) -> str:
+    return "cxops:token:" + hashlib.sha256(token_key.encode()).hexdigest()
 
 
 class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         if not cache_is_shared():
             return super().authenticate_credentials(key)
-        entry_key = _entry_key(key, _generation())
-        hit = cache.get(entry_key)
-        if hit is not None:
-            return hit  # (user with its roles worked out, token)
+        entry_key = _entry_key(key)
+        found = cache.get_many([GENERATION_KEY, entry_key])  # one round trip
+        generation = found.get(GENERATION_KEY)
+        if generation is None:
+            cache.add(GENERATION_KEY, 1, timeout=None)
+            generation = cache.get(GENERATION_KEY, 1)
+        entry = found.get(entry_key)
+        if entry is not None and entry[0] == generation:
+            user = entry[1]
+            return user, Token(key=key, user=user)
         user, token = super().authenticate_credentials(key)  # raises for a bad or inactive token
-        user_roles(user)  # worked out once, kept on the cached user
-        cache.set(entry_key, (user, token), timeout=TTL_SECONDS)
+        # What is cached: the user without their password hash (deferred: loaded from the database
+        # if anything asks, and never written back by a save) and with their roles worked out.
+        cached = type(user).objects.defer("password").get(pk=user.pk)
+        user_roles(cached)
+        cache.set(entry_key, (generation, cached), timeout=TTL_SECONDS)
         return user, token
 
 
@@ -69,8 +71,8 @@ def auth_changed(**kwargs: Any) -> None:
         return
     try:
         cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet (or evicted): start a new series above anything cached
-        cache.set(GENERATION_KEY, _generation() + 1, timeout=None)
+    except ValueError:  # not set (or evicted): entries of an unknown generation are not trusted
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
 
 
 def connect_signals() -> None:

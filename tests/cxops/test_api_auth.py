@@ -79,8 +79,21 @@ def test_the_cache_never_holds_a_usable_token(shared_cache, analyst, reference_d
     client = _client(analyst)
     client.get("/api/products/")
     key = Token.objects.get(user=analyst).key
-    assert cache.get(auth._entry_key(key, auth._generation())) is not None
-    assert key not in auth._entry_key(key, auth._generation())
+    import pickle
+
+    stored = cache.get(auth._entry_key(key))
+    assert stored is not None and key not in auth._entry_key(key)
+    # neither the token nor the password hash is in what the cache holds
+    assert key.encode() not in pickle.dumps(stored)
+    assert analyst.password.encode() not in pickle.dumps(stored)
+    # and a save of the cached user cannot overwrite the password
+    password_hash = analyst.password
+    cached_user = stored[1]
+    cached_user.first_name = "晓明"
+    cached_user.save()
+    analyst.refresh_from_db()
+    assert (analyst.first_name, analyst.password) == ("晓明", password_hash)
+    assert analyst.check_password("pw-test-12345")
 
 
 def test_without_a_shared_cache_nothing_is_cached(settings, analyst, reference_data):

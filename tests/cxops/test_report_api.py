@@ -176,3 +176,52 @@ def test_an_analyst_uploads_a_csv_through_the_api(api_client_for, analyst, refer
     assert response.status_code == 201
     job = api_client_for(analyst).get(f"/api/import-jobs/{response.json()['id']}/").json()
     assert (job["status"], job["inserted"], job["rejected"], job["encoding"]) == ("done", 1, 1, "gb18030")
+
+
+def test_the_fast_list_answers_exactly_what_the_serializer_would(
+    api_client_for, analyst, frontline, reference_data
+):
+    from cxops.api.reports import ReportOutputSerializer
+    from cxops.services.imports.reports import ReportRecord, reports_bulk_insert
+    from cxops.services.triage import reports_merge
+
+    client = api_client_for(frontline)
+    # a report with two segments and a customer, one merged into an issue, one with no reporter
+    first = client.post(
+        "/api/reports/", payload(segments=["new-subscriber", "high-value"], external_id="F-1"), format="json"
+    ).json()
+    second = file_report(frontline, summary="彩铃设置后对方听不到")
+    reports_merge(actor=analyst, report_ids=[second.pk], new_issue_title="彩铃不生效")
+    reports_bulk_insert(
+        records=[
+            ReportRecord(
+                source_type="survey",
+                product_id=reference_data["products"]["mms"].pk,
+                channel_id=second.channel_id,
+                layer="emotional",
+                stage="awareness",
+                summary="调研：不知道彩信可以发视频",
+                detail="",
+                occurred_at=second.occurred_at,
+                severity=1,
+                customer_masked="",
+                customer_hash="",
+                external_id="S-1",
+                segment_ids="",
+            )
+        ],
+        source_system="survey-platform",
+    )
+    listed = api_client_for(analyst).get("/api/reports/").json()["results"]
+    reports = ExperienceReport.objects.filter(pk__in=[row["id"] for row in listed]).order_by("-id")
+    assert len(listed) == 3 and first["id"] in {row["id"] for row in listed}
+    assert listed == [ReportOutputSerializer(report).data for report in reports]
+    for report in reports:
+        assert (
+            api_client_for(analyst).get(f"/api/reports/{report.pk}/").json()
+            == ReportOutputSerializer(report).data
+        )
+    shown = {row["id"]: row for row in listed}
+    assert shown[first["id"]]["segments"] == ["new-subscriber", "high-value"]
+    assert shown[second.pk]["issue"] is not None and shown[second.pk]["status"] == "linked"
+    assert any(row["reporter"] is None for row in listed)

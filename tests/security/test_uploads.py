@@ -136,11 +136,12 @@ def test_malformed_rows_are_rejected_line_by_line(analyst_client, analyst):
 
 
 def test_a_client_over_its_rate_gets_429_while_another_still_gets_200(make_user, api_client_for, monkeypatch):
-    from rest_framework.throttling import UserRateThrottle
+    from cxops.api.throttling import FixedWindowUserRateThrottle
 
-    # given a rate of 5 requests a minute per user
+    # given a rate of 5 requests a minute per user, and a window that has just begun
     cache.clear()
-    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "5/min"})
+    monkeypatch.setattr(FixedWindowUserRateThrottle, "THROTTLE_RATES", {"user": "5/min"})
+    monkeypatch.setattr(FixedWindowUserRateThrottle, "timer", staticmethod(lambda: 60 * 29_000_000 + 1.0))
     greedy, patient = make_user(Role.ANALYST), make_user(Role.ANALYST)
     greedy_client, patient_client = api_client_for(greedy), api_client_for(patient)
     # when one client sends 8 requests
@@ -152,4 +153,7 @@ def test_a_client_over_its_rate_gets_429_while_another_still_gets_200(make_user,
     assert int(refused["Retry-After"]) > 0
     assert refused.json()["error"]["code"] == "throttled"
     assert patient_client.get("/api/products/").status_code == 200
+    # and in the next minute the greedy client is served again
+    monkeypatch.setattr(FixedWindowUserRateThrottle, "timer", staticmethod(lambda: 60 * 29_000_001 + 1.0))
+    assert greedy_client.get("/api/products/").status_code == 200
     cache.clear()
