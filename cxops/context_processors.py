@@ -14,9 +14,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_sections": [], "user_roles": frozenset()}
     from cxops.models import Notification
 
+    roles = user_roles(user)
     return {
-        "nav_sections": settings.CXOPS_NAV_SECTIONS,
-        "user_roles": user_roles(user),
+        # only the sections this user may open (a link that answers 403 is no help)
+        "nav_sections": [
+            (url_name, label)
+            for url_name, label, allowed in settings.CXOPS_NAV_SECTIONS
+            if not allowed or roles & set(allowed)
+        ],
+        "user_roles": roles,
         "user_primary_role": (role := primary_role(user)),
         "user_primary_role_label": Role(role).label if role else "",
         "unread_notification_count": Notification.objects.filter(

@@ -316,10 +316,10 @@ LOGGING = {
 }
 
 CXOPS_NAV_SECTIONS = [
-    # (url name, label) — the closed loop, in order.
-    ("reports:file", _("Sense")),
-    ("dashboard:overview", _("Dashboard")),
-    ("proposals:list", _("Strategy pool")),
-    ("rules:board", _("Rules")),
-    ("evaluation:review", _("Effectiveness")),
+    # (url name, label, roles that may open it; empty: every member) — the closed loop, in order.
+    ("reports:file", _("Sense"), ()),
+    ("dashboard:overview", _("Dashboard"), ("analyst", "product_owner")),
+    ("proposals:list", _("Strategy pool"), ()),
+    ("rules:board", _("Rules"), ()),
+    ("evaluation:review", _("Effectiveness"), ()),
 ]

@@ -100,3 +100,16 @@ def test_check_deploy_is_clean_under_production_settings():
 
 def test_no_missing_migrations(db):
     call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_the_main_menu_offers_only_sections_the_user_may_open(client_for, frontline, analyst, reference_data):
+    from django.urls import reverse
+
+    dashboard = reverse("dashboard:overview")
+    for user, shown in ((frontline, False), (analyst, True)):
+        client = client_for(user)
+        home = client.get("/").content.decode()
+        assert (f'href="{dashboard}"' in home) is shown
+        # and every link the menu does offer opens
+        assert client.get(dashboard).status_code == (200 if shown else 403)
