@@ -186,7 +186,9 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="5 s per scenario")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default: one per core)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("bench/load.py needs wrk: apt-get install -y wrk", file=sys.stderr)
@@ -249,7 +251,8 @@ def main() -> int:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.3)
         results = {}
-        for mode, delay in (("ceiling", 0), ("list", 200), ("retrieve", 200), ("list_max", 0), ("create", 0)):
+        scenarios = (("ceiling", 0), ("list", 200), ("retrieve", 200), ("list_max", 0), ("create", 0))
+        for mode, delay in scenarios:
             results[mode] = run_wrk(base, mode, seconds, data, delay)
             r = results[mode]
             print(
