@@ -40,7 +40,9 @@ def _strategies():
     from proposals.models import Strategy
 
     return sorted(
-        Strategy.objects.values_list("pk", "status", "support_count", "created_by_id", "current_revision", "body")
+        Strategy.objects.values_list(
+            "pk", "status", "support_count", "created_by_id", "current_revision", "body"
+        )
     )
 
 
@@ -59,7 +61,11 @@ def _rules():
 def _strategy_body(world, api):
     detail = api.get(f"/api/strategies/{world.objects['strategy_other'].pk}/").json()
     fields = ("title", "product", "layer", "experience_event", "strategy_text")
-    return {**{key: detail[key] for key in fields}, "body": "改写一句", "base_revision": detail["current_revision"]}
+    return {
+        **{key: detail[key] for key in fields},
+        "body": "改写一句",
+        "base_revision": detail["current_revision"],
+    }
 
 
 def _open_voting(world) -> None:
@@ -69,7 +75,10 @@ def _open_voting(world) -> None:
 
 
 def _rule_body(world, api):
-    return {"name": "改个名字", "version": api.get(f"/api/rules/{world.objects['rule'].pk}/").json()["version"]}
+    return {
+        "name": "改个名字",
+        "version": api.get(f"/api/rules/{world.objects['rule'].pk}/").json()["version"],
+    }
 
 
 CASES = (
