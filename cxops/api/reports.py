@@ -139,7 +139,7 @@ def report_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
-def report_row_of(report: ExperienceReport) -> dict[str, Any]:
+def report_row_of(report: ExperienceReport, *, segments: list[Segment] | None = None) -> dict[str, Any]:
     """`ReportOutputSerializer`'s output for one report, without the serializer's field machinery."""
     related = {
         "product": report.product.code,
@@ -151,8 +151,12 @@ def report_row_of(report: ExperienceReport) -> dict[str, Any]:
         column: related[column] if column in related else getattr(report, column)
         for column in REPORT_OUTPUT_COLUMNS
     }
-    codes = report.segments.order_by("sort_order", "code").values_list("code", flat=True)
-    row["segments"] = list(codes)
+    if segments is None:
+        row["segments"] = list(report.segments.order_by("sort_order", "code").values_list("code", flat=True))
+    else:
+        row["segments"] = [
+            segment.code for segment in sorted(set(segments), key=lambda s: (s.sort_order, s.code))
+        ]
     when = serializers.DateTimeField().to_representation
     row["occurred_at"] = when(report.occurred_at)
     row["created_at"] = when(report.created_at)

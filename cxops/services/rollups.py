@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models import Count
@@ -81,17 +82,31 @@ def rollups_apply_delta(*, removed: Iterable[ReportFacts] = (), added: Iterable[
 
 def _apply_cells(cells: Counter[tuple], issue_cells: Counter[tuple]) -> None:
     dimension_cells = _dimension_cells(cells)
-    _upsert(
-        ReportDailyDimensionRollup,
-        ["day", "product_id", "dimension", "value"],
-        {key: n for key, n in dimension_cells.items() if n},
+    tables = (
+        (
+            ReportDailyDimensionRollup,
+            ["day", "product_id", "dimension", "value"],
+            {key: n for key, n in dimension_cells.items() if n},
+        ),
+        (
+            ReportDailyDimensionTotal,
+            ["day", "dimension", "value"],
+            {key: n for key, n in _total_cells(dimension_cells).items() if n},
+        ),
+        (IssueDailyRollup, ["day", "issue_id"], {key: n for key, n in issue_cells.items() if n}),
     )
-    _upsert(
-        ReportDailyDimensionTotal,
-        ["day", "dimension", "value"],
-        {key: n for key, n in _total_cells(dimension_cells).items() if n},
-    )
-    _upsert(IssueDailyRollup, ["day", "issue_id"], {key: n for key, n in issue_cells.items() if n})
+    # joins the caller's transaction without a savepoint: a failure here fails the caller's write
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # every table's upsert in one round trip
+            statements = [_upsert_unnest(*table) for table in tables if table[2]]
+            if statements:
+                cursor.execute(
+                    "; ".join(sql for sql, _params in statements), [p for _sql, ps in statements for p in ps]
+                )
+            return
+        for table in tables:
+            _upsert_values(cursor, *table)
 
 
 # Each dimension and the SQL expression of its value in a row of reports.
@@ -148,40 +163,45 @@ def _dimension_cells(cells: dict[tuple, int] | Counter[tuple]) -> Counter[tuple]
     return result
 
 
-def _upsert(model: type[models.Model], key_columns: list[str], increments: dict[tuple, int]) -> None:
-    if not increments:
-        return
+def _on_conflict(table: str, key_columns: list[str]) -> str:
+    return f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET count = {table}.count + excluded.count"
+
+
+def _upsert_unnest(
+    model: type[models.Model], key_columns: list[str], increments: dict[tuple, int]
+) -> tuple[str, list]:
+    """PostgreSQL: one statement whatever the size; each column travels as one array parameter, so
+    the driver neither builds nor splits a query with thousands of placeholders.  Rows go in key
+    order, which keeps concurrent writers from deadlocking."""
     table = model._meta.db_table
-    items = sorted(increments.items())  # a fixed order avoids deadlocks between concurrent writers
+    types = [_column_type(model, column) for column in key_columns] + ["integer"]
+    arrays: list[list] = [[] for _ in types]
+    for key, n in sorted(increments.items()):
+        for position, value in enumerate((*key, n)):
+            arrays[position].append(value)
+    unnest = ", ".join(f"%s::{kind}[]" for kind in types)
     columns = ", ".join([*key_columns, "count"])
-    conflict = ", ".join(key_columns)
-    on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET count = {table}.count + excluded.count"
-    # joins the caller's transaction without a savepoint: a failure here fails the caller's write
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement whatever the size: each column travels as one array parameter, so
-            # the driver neither builds nor splits a query with thousands of placeholders.
-            types = [_column_type(model, column) for column in key_columns] + ["integer"]
-            arrays: list[list] = [[] for _ in types]
-            for key, n in items:
-                for position, value in enumerate((*key, n)):
-                    arrays[position].append(value)
-            unnest = ", ".join(f"%s::{kind}[]" for kind in types)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({unnest}) {on_conflict}",  # noqa: S608 — identifiers are ours
-                arrays,
-            )
-            return
-        row = "(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"
-        for start in range(0, len(items), BATCH):
-            chunk = items[start : start + BATCH]
-            params: list = []
-            for key, n in chunk:
-                params.extend([*key, n])
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} {on_conflict}",  # noqa: S608 — identifiers are ours
-                params,
-            )
+    sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({unnest}) {_on_conflict(table, key_columns)}"  # noqa: S608 — identifiers are ours
+    return sql, arrays
+
+
+def _upsert_values(
+    cursor: Any, model: type[models.Model], key_columns: list[str], increments: dict[tuple, int]
+) -> None:
+    """Other databases: batched multi-row VALUES, in key order."""
+    table = model._meta.db_table
+    items = sorted(increments.items())
+    columns = ", ".join([*key_columns, "count"])
+    row = "(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"
+    for start in range(0, len(items), BATCH):
+        chunk = items[start : start + BATCH]
+        params: list = []
+        for key, n in chunk:
+            params.extend([*key, n])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} {_on_conflict(table, key_columns)}",  # noqa: S608 — identifiers are ours
+            params,
+        )
 
 
 def _column_type(model: type[models.Model], column: str) -> str:
