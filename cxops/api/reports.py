@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-from django.db.models import CharField, Func, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -118,38 +117,14 @@ REPORT_LIST_VALUES = tuple(
 )
 
 
-def _codes() -> tuple[str, ...]:
-    return ("segment_codes",) if connection.vendor == "postgresql" else ()
-
-
-def _with_segment_codes(queryset: QuerySet[ExperienceReport]) -> QuerySet[ExperienceReport]:
-    """PostgreSQL: each row's segment codes in the same query (an ARRAY(SELECT ...) column)."""
-    if connection.vendor != "postgresql":
-        return queryset
-    from django.contrib.postgres.fields import ArrayField
-
-    links = (
-        ExperienceReport.segments.through.objects.filter(experiencereport_id=OuterRef("pk"))
-        .order_by("segment__sort_order", "segment__code")
-        .values("segment__code")
-    )
-    return queryset.annotate(
-        segment_codes=Func(
-            Subquery(links), template="ARRAY%(expressions)s", output_field=ArrayField(CharField())
-        )
-    )
-
-
 def report_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`ReportOutputSerializer`'s output for rows of `.values(*REPORT_LIST_VALUES)` (and, on
-    PostgreSQL, `segment_codes` from `_with_segment_codes`; elsewhere one more query)."""
-    codes: dict[int, list[str]] = {row["id"]: row.get("segment_codes") or [] for row in rows}
-    if rows and "segment_codes" not in rows[0]:
-        links = ExperienceReport.segments.through.objects.filter(experiencereport_id__in=list(codes))
-        for report_id, code in links.order_by("segment__sort_order", "segment__code").values_list(
-            "experiencereport_id", "segment__code"
-        ):
-            codes[report_id].append(code)
+    """`ReportOutputSerializer`'s output for rows of `.values(*REPORT_LIST_VALUES)`."""
+    codes: dict[int, list[str]] = {row["id"]: [] for row in rows}
+    links = ExperienceReport.segments.through.objects.filter(experiencereport_id__in=list(codes))
+    for report_id, code in links.order_by("segment__sort_order", "segment__code").values_list(
+        "experiencereport_id", "segment__code"
+    ):
+        codes[report_id].append(code)
     when = serializers.DateTimeField().to_representation
     result = []
     for row in rows:
@@ -264,15 +239,12 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The busiest read of the API: rows straight from values(), no model instances, no
         # serializer per row (tests/cxops/test_report_api.py proves the output is identical).
-        page = self.paginate_queryset(
-            _with_segment_codes(self.get_queryset()).values(*REPORT_LIST_VALUES, *_codes())
-        )
+        page = self.paginate_queryset(self.get_queryset().values(*REPORT_LIST_VALUES))
         return self.get_paginated_response(report_rows(page or []))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         pk = str(kwargs["pk"])
-        queryset = _with_segment_codes(self.get_queryset().filter(pk=pk))
-        rows = list(queryset.values(*REPORT_LIST_VALUES, *_codes())[:1]) if pk.isdigit() else []
+        rows = list(self.get_queryset().filter(pk=pk).values(*REPORT_LIST_VALUES)[:1]) if pk.isdigit() else []
         if not rows:  # someone else's report answers like one that does not exist
             raise NotFound
         return Response(report_rows(rows)[0])
