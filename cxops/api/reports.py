@@ -259,8 +259,11 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer = ReportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report, created = report_create(actor=request.user, **_report_kwargs(serializer.validated_data))
+        # a new report has the segments just sent; one filed before has its own
+        segments = serializer.validated_data["segments"] if created else None
         return Response(
-            report_row_of(report), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            report_row_of(report, segments=segments),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(
