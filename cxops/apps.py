@@ -19,5 +19,9 @@ class CxopsConfig(AppConfig):
 
         connect_signals()  # cached API sign-ins go stale when users, groups or tokens change
 
+        from cxops.selectors import reference
+
+        reference.connect_signals()  # kept reference rows are dropped when one changes
+
         # Infrastructure, not domain logic: keeps the admin group's permissions complete.
         post_migrate.connect(sync_group_permissions, dispatch_uid="cxops.sync_group_permissions")

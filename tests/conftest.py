@@ -254,6 +254,17 @@ def chromium_path():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_reference_table():
+    """Each test's reference rows are its own: a test's rollback sends no signal to drop the
+    per-process table `cxops.selectors.reference` keeps."""
+    from cxops.selectors.reference import reference_cache_clear
+
+    reference_cache_clear()
+    yield
+    reference_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _celery_mode(request):
     """Ordinary tests run tasks inline; tests marked `celery_worker` go through the real broker."""
     from cxops.celery import app

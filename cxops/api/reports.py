@@ -36,15 +36,27 @@ from cxops.models import (
     SourceType,
 )
 from cxops.roles import Role, roles_permission
+from cxops.selectors.reference import reference_by_code
 from cxops.selectors.reports import ReportFilters, issue_list, report_list, reports_visible_to
 from cxops.services.imports.core import import_job_create, import_job_start, upload_size_check
 from cxops.services.reports import BATCH_MAX, report_create, report_create_batch
 
 
+class ReferenceCodeField(serializers.SlugRelatedField):
+    """A product, channel or segment by code, read from the per-process reference table
+    (`cxops.selectors.reference`) instead of a query per request."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        row = reference_by_code(self.get_queryset().model, str(data)) if isinstance(data, str) else None
+        if row is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:100])
+        return row
+
+
 class ReportInputSerializer(StrictInputSerializer):
     source_type = serializers.ChoiceField(choices=SourceType.choices)
-    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())
-    channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all())
+    product = ReferenceCodeField(slug_field="code", queryset=Product.objects.all())
+    channel = ReferenceCodeField(slug_field="code", queryset=Channel.objects.all())
     layer = serializers.ChoiceField(choices=ExperienceLayer.choices)
     stage = serializers.ChoiceField(choices=LifecycleStage.choices)
     summary = serializers.CharField(max_length=200)
@@ -60,7 +72,7 @@ class ReportInputSerializer(StrictInputSerializer):
         max_length=40,
         help_text="Phone number; stored masked + hashed.",
     )
-    segments = serializers.SlugRelatedField(
+    segments = ReferenceCodeField(
         slug_field="code", queryset=Segment.objects.all(), many=True, required=False, default=list
     )
     source_system = serializers.CharField(required=False, default=MANUAL_SOURCE_SYSTEM, max_length=50)

@@ -225,3 +225,30 @@ def test_the_fast_list_answers_exactly_what_the_serializer_would(
     assert shown[first["id"]]["segments"] == ["new-subscriber", "high-value"]
     assert shown[second.pk]["issue"] is not None and shown[second.pk]["status"] == "linked"
     assert any(row["reporter"] is None for row in listed)
+
+
+def test_reference_rows_come_from_the_process_table_and_follow_changes(
+    api_client_for, frontline, reference_data
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cxops.models import Product
+
+    client = api_client_for(frontline)
+    assert client.post("/api/reports/", payload(external_id="R-1"), format="json").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post("/api/reports/", payload(external_id="R-2"), format="json").status_code == 201
+    assert not [q for q in queries if "cxops_product" in q["sql"] or "cxops_channel" in q["sql"]]
+    # a product renamed in this process is seen at once: the old code is refused, the new one works
+    fetion = Product.objects.get(code="fetion")
+    fetion.code = "fetion-im"
+    fetion.save()
+    refused = client.post("/api/reports/", payload(external_id="R-3"), format="json")
+    assert refused.status_code == 400 and "product" in refused.json()["error"]["fields"]
+    assert (
+        client.post(
+            "/api/reports/", payload(external_id="R-4", product="fetion-im"), format="json"
+        ).status_code
+        == 201
+    )

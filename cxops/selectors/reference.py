@@ -1,0 +1,52 @@
+"""Reference data by code for the hot write paths, from a small table kept in each process.
+
+Products, channels and segments change a few times a year, through the admin; filing one report
+reads two or three of them.  Each process keeps {code: row} per model for at most
+`REFERENCE_TTL_SECONDS` and drops it at once when a row of that model is saved or deleted in the
+process, so an admin's change is seen here at once and by other processes within a minute.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+
+from cxops.models import Channel, Product, Segment
+
+REFERENCE_TTL_SECONDS = 60.0
+CACHED_MODELS = (Product, Channel, Segment)
+
+Row = TypeVar("Row", bound=models.Model)
+_tables: dict[type[models.Model], tuple[float, dict[str, Any]]] = {}
+
+
+def reference_by_code(model: type[Row], code: str) -> Row | None:
+    """The row of `model` with this code, or None."""
+    now = time.monotonic()
+    entry = _tables.get(model)
+    if entry is None or now - entry[0] > REFERENCE_TTL_SECONDS:
+        entry = (now, {row.code: row for row in model.objects.all()})  # type: ignore[attr-defined]
+        _tables[model] = entry
+    return entry[1].get(code)
+
+
+def reference_cache_clear(**kwargs: Any) -> None:
+    """Forget what is kept (all models, or the signal's sender)."""
+    sender = kwargs.get("sender")
+    if sender is None:
+        _tables.clear()
+    else:
+        _tables.pop(sender, None)
+
+
+def connect_signals() -> None:
+    for model in CACHED_MODELS:
+        post_save.connect(
+            reference_cache_clear, sender=model, dispatch_uid=f"cxops-reference-save-{model.__name__}"
+        )
+        post_delete.connect(
+            reference_cache_clear, sender=model, dispatch_uid=f"cxops-reference-delete-{model.__name__}"
+        )
