@@ -4,16 +4,8 @@ for 可视电话, 彩信 and 彩铃 off the product pages; the charts are drawn 
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,16 +14,6 @@ EXPECTED = {
     "mms": ("提升认知率和认同率", "Raise the cognition rate and the identification rate"),
     "ringback-tone": ("提升认同率和认可率", "Raise the identification rate and the approval rate"),
 }
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def load_seed_metrics(reference_data):

@@ -3,32 +3,9 @@ and an analyst finds it in the triage queue and selects it with the keyboard."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are plain
-# synchronous test code, so Django's async-safety guard is relaxed for this module only.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 def _signed_in_page(browser, live_server, username, *, width=1280):

@@ -398,24 +398,25 @@ def reports_bulk_insert(
 
 def reports_copy_payload(records: list[ReportRecord]) -> str:
     """The records as COPY text for the staging table (`REPORT_COLUMNS` + segment_ids)."""
-    return copy_payload(
-        (
-            r.source_type,
-            r.product_id,
-            r.channel_id,
-            r.layer,
-            r.stage,
-            r.summary,
-            r.detail,
-            r.occurred_at.isoformat(),
-            r.severity,
-            r.customer_masked,
-            r.customer_hash,
-            r.external_id,
-            r.reporter_id,
-            r.segment_ids,
-        )
-        for r in records
+    return copy_payload((*_column_values(r, r.occurred_at.isoformat()), r.segment_ids) for r in records)
+
+
+def _column_values(r: ReportRecord, occurred_at: Any) -> tuple:
+    """A record's values in `REPORT_COLUMNS` order (the time as the writer needs it)."""
+    return (
+        r.source_type,
+        r.product_id,
+        r.channel_id,
+        r.layer,
+        r.stage,
+        r.summary,
+        r.detail,
+        occurred_at,
+        r.severity,
+        r.customer_masked,
+        r.customer_hash,
+        r.external_id,
+        r.reporter_id,
     )
 
 
@@ -458,26 +459,7 @@ def _insert_generic(records: list[ReportRecord], source_system: str) -> int:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     adapt = connection.ops.adapt_datetimefield_value
     rows = [
-        (
-            r.source_type,
-            r.product_id,
-            r.channel_id,
-            r.layer,
-            r.stage,
-            r.summary,
-            r.detail,
-            adapt(r.occurred_at),
-            r.severity,
-            r.customer_masked,
-            r.customer_hash,
-            r.external_id,
-            r.reporter_id,
-            source_system,
-            ReportStatus.NEW.value,
-            "",
-            now,
-            now,
-        )
+        (*_column_values(r, adapt(r.occurred_at)), source_system, ReportStatus.NEW.value, "", now, now)
         for r in records
     ]
     added = insert_ignoring_conflicts(
