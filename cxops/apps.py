@@ -23,5 +23,9 @@ class CxopsConfig(AppConfig):
 
         reference.connect_signals()  # kept reference rows are dropped when one changes
 
+        from cxops.history import history_descriptors_cached
+
+        history_descriptors_cached()  # every app's models are loaded before any ready() runs
+
         # Infrastructure, not domain logic: keeps the admin group's permissions complete.
         post_migrate.connect(sync_group_permissions, dispatch_uid="cxops.sync_group_permissions")

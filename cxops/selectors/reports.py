@@ -27,9 +27,12 @@ def can_see_all_reports(user: Any) -> bool:
     return has_role(user, Role.ANALYST)
 
 
-def reports_visible_to(user: Any) -> QuerySet[ExperienceReport]:
-    """Analysts see every report; everyone else only the reports they filed."""
-    queryset = ExperienceReport.objects.select_related("product", "channel", "issue", "reporter")
+def reports_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[ExperienceReport]:
+    """Analysts see every report; everyone else only the reports they filed.  `queryset` (of
+    reports) replaces the default, which reads each report with its product, channel, issue and
+    reporter."""
+    if queryset is None:
+        queryset = ExperienceReport.objects.select_related("product", "channel", "issue", "reporter")
     if can_see_all_reports(user):
         return queryset
     return queryset.filter(reporter=user)
@@ -55,10 +58,13 @@ def _local_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def report_list(*, user: Any, filters: ReportFilters) -> QuerySet[ExperienceReport]:
+def report_list(
+    *, user: Any, filters: ReportFilters, queryset: QuerySet | None = None
+) -> QuerySet[ExperienceReport]:
     """Reports the user may see, filtered; newest first.  Text search uses the trigram index on
-    PostgreSQL (`LIKE '%…%'` on the summary), and matches external ids exactly."""
-    queryset = reports_visible_to(user)
+    PostgreSQL (`LIKE '%…%'` on the summary), and matches external ids exactly.  `queryset` as
+    for `reports_visible_to`."""
+    queryset = reports_visible_to(user, queryset=queryset)
     if filters.mine:
         queryset = queryset.filter(reporter=user)
     for name in ("layer", "stage", "source_type", "status", "source_system"):

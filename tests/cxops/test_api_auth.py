@@ -25,9 +25,7 @@ def shared_cache(request, monkeypatch, settings):
         url = os.environ.get("REDIS_URL")
         if not url:
             pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/14")
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-        }
+        settings.CACHES = {"default": {"BACKEND": "cxops.cache.RedisCache", "LOCATION": url}}
     else:
         monkeypatch.setattr(auth, "cache_is_shared", lambda: True)
     cache.clear()

@@ -252,3 +252,48 @@ def test_reference_rows_come_from_the_process_table_and_follow_changes(
         ).status_code
         == 201
     )
+
+
+def test_list_and_detail_are_one_query_each_and_follow_a_product_added_elsewhere(
+    api_client_for, analyst, frontline, reference_data
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cxops.models import Product
+    from cxops.selectors import reference
+
+    client = api_client_for(frontline)
+    filed = [
+        client.post(
+            "/api/reports/",
+            payload(external_id=f"Q-{i}", segments=["high-value", "new-subscriber"][: i % 3]),
+            format="json",
+        ).json()
+        for i in range(5)
+    ]
+    reader = api_client_for(analyst)
+    reader.get("/api/reports/")  # sign-in and reference tables warm
+    with CaptureQueriesContext(connection) as queries:
+        listed = reader.get("/api/reports/?page_size=3").json()
+    report_queries = [q["sql"] for q in queries if "cxops_experiencereport" in q["sql"]]
+    assert len(report_queries) == 1, report_queries
+    assert [row["id"] for row in listed["results"]] == [row["id"] for row in filed[::-1][:3]]
+    # filed 4, 3, 2: one segment, none, both (in the segments' sort order)
+    assert [row["segments"] for row in listed["results"]] == [
+        ["high-value"],
+        [],
+        ["new-subscriber", "high-value"],
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert reader.get(f"/api/reports/{filed[0]['id']}/").status_code == 200
+    assert len([q for q in queries if "cxops_experiencereport" in q["sql"]]) == 1
+
+    # A product created by another process is not in this process's table yet: the first report
+    # that names it reloads the table once instead of showing no code.
+    assert reference.reference_by_code(Product, "fetion") is not None  # this process's table, loaded
+    # bulk_create sends no signal: as if another process had added it
+    (product,) = Product.objects.bulk_create([Product(code="new-5g", name_zh="5G 新品", name_en="5G new")])
+    assert reference.reference_by_code(Product, "new-5g") is None
+    ExperienceReport.objects.filter(pk=filed[0]["id"]).update(product=product)
+    assert reader.get(f"/api/reports/{filed[0]['id']}/").json()["product"] == "new-5g"
