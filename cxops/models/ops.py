@@ -53,6 +53,10 @@ class PeriodicRun(models.Model):
     job = models.CharField(max_length=200)
     slot = models.CharField(max_length=40)
     started_at = models.DateTimeField(default=timezone.now)
+    # The Celery task that claimed the slot: the broker redelivers the same task (same id) when
+    # its worker died mid-run, and that one may finish the slot; another scheduler's task may not.
+    task_id = models.CharField(max_length=255, blank=True, default="")
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("periodic run")

@@ -6,6 +6,10 @@
 
 The slot is the start of the current period in local time; claiming it is an INSERT on a unique
 constraint, so of two concurrent claims exactly one succeeds and the other run returns at once.
+The claim records the Celery task's id.  A worker killed in the middle of the run leaves the slot
+claimed but unfinished, and the broker redelivers that same task (acks_late): a claim by the task
+that holds the slot, not yet finished, goes ahead, so the slot's work is not lost.  The jobs are
+idempotent, so the resumed run makes the same result as one clean run.
 """
 
 from __future__ import annotations
@@ -29,22 +33,42 @@ def slot_for(*, minutes: int, now: Any = None) -> str:
     return f"{moment:%Y-%m-%d}T{start // 60:02d}:{start % 60:02d}"
 
 
-def periodic_run_claim(*, job: str, slot: str) -> bool:
+def periodic_run_claim(*, job: str, slot: str, task_id: str = "") -> bool:
+    """True if this run may do the slot's work: it claimed the slot, or it is the redelivery of
+    the task that claimed it and did not finish."""
     try:
         with transaction.atomic():
-            PeriodicRun.objects.create(job=job, slot=slot)
+            PeriodicRun.objects.create(job=job, slot=slot, task_id=task_id)
     except IntegrityError:
-        return False
+        if not task_id:
+            return False
+        return PeriodicRun.objects.filter(job=job, slot=slot, task_id=task_id, finished_at=None).exists()
     return True
+
+
+def periodic_run_finish(*, job: str, slot: str) -> None:
+    PeriodicRun.objects.filter(job=job, slot=slot).update(finished_at=timezone.now())
+
+
+def _current_task_id() -> str:
+    from celery import current_task
+
+    request = getattr(current_task, "request", None)
+    return str(getattr(request, "id", None) or "")
 
 
 def once_per_slot(job: str, *, minutes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorator(function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
         def wrapper(*args: Any, force: bool = False, **kwargs: Any) -> Any:
-            if not force and not periodic_run_claim(job=job, slot=slot_for(minutes=minutes)):
+            if force:
+                return function(*args, **kwargs)
+            slot = slot_for(minutes=minutes)
+            if not periodic_run_claim(job=job, slot=slot, task_id=_current_task_id()):
                 return {"skipped": "already run in this slot"}
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
+            periodic_run_finish(job=job, slot=slot)
+            return result
 
         return wrapper
 

@@ -98,11 +98,17 @@ def _apply_cells(cells: Counter[tuple], issue_cells: Counter[tuple]) -> None:
     # joins the caller's transaction without a savepoint: a failure here fails the caller's write
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # every table's upsert in one round trip
+            # every table's upsert in one statement (data-modifying CTEs): one round trip, and one
+            # statement that the server can keep prepared
             statements = [_upsert_unnest(*table) for table in tables if table[2]]
-            if statements:
+            if len(statements) == 1:
+                cursor.execute(*statements[0])
+            elif statements:
                 cursor.execute(
-                    "; ".join(sql for sql, _params in statements), [p for _sql, ps in statements for p in ps]
+                    "WITH "
+                    + ", ".join(f"upsert_{i} AS ({sql})" for i, (sql, _p) in enumerate(statements))
+                    + " SELECT 1",
+                    [p for _sql, ps in statements for p in ps],
                 )
             return
         for table in tables:

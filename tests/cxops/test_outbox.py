@@ -131,3 +131,34 @@ def test_second_scheduler_in_the_same_slot_does_nothing():
     assert job() == "ran"
     assert job() == {"skipped": "already run in this slot"}
     assert calls == [1]
+
+
+@pytest.mark.django_db
+def test_a_redelivered_task_finishes_its_slot_and_another_schedulers_does_not(monkeypatch):
+    """A worker killed mid-run leaves the slot claimed but unfinished; the broker redelivers the
+    same task (same id), which may finish the work; a second beat's task (another id) may not,
+    and nothing runs the slot again once it is finished."""
+    from cxops.services import periodic
+
+    calls = []
+    task_id = {"value": "task-A"}
+    monkeypatch.setattr(periodic, "_current_task_id", lambda: task_id["value"])
+
+    @once_per_slot("test-redelivery", minutes=60)
+    def job(crash: bool = False):
+        calls.append(task_id["value"])
+        if crash:
+            raise SystemExit("worker killed")
+        return "ran"
+
+    with pytest.raises(SystemExit):
+        job(crash=True)  # claimed by task-A, which dies before finishing
+    run = PeriodicRun.objects.get(job="test-redelivery")
+    assert (run.task_id, run.finished_at) == ("task-A", None)
+    task_id["value"] = "task-B"  # a second scheduler's task in the same slot
+    assert job() == {"skipped": "already run in this slot"}
+    task_id["value"] = "task-A"  # the redelivery
+    assert job() == "ran"
+    assert PeriodicRun.objects.get(job="test-redelivery").finished_at is not None
+    assert job() == {"skipped": "already run in this slot"}  # finished: not again, not even by A
+    assert calls == ["task-A", "task-A"]
