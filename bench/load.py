@@ -192,6 +192,7 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)"
     )
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
     parser.add_argument("--only", default="", help="comma-separated scenarios to run (default: all)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -239,6 +240,8 @@ def main() -> int:
             "warning",
             "--backlog",
             "2048",
+            "--worker-class",
+            args.worker_class,
             *(["--threads", str(args.threads)] if args.threads > 1 else []),
         ],
         cwd=ROOT,
