@@ -7,8 +7,9 @@
 Starts its own database (PostgreSQL `cxops_bench_load` when DATABASE_URL points at PostgreSQL,
 else a fresh SQLite file — SQLite serialises writes, so say which in any figure you quote),
 loads reference data, 110 users with API tokens and 20,000 reports, starts gunicorn with the
-production settings on 127.0.0.1, and drives it with `wrk` (Debian package `wrk`), which runs
-Lua scripts for tokens, random ids and report bodies.
+production settings on 127.0.0.1 behind nginx (Debian package `nginx-light`), as docs/deploy.md
+runs it, and drives it with `wrk` (Debian package `wrk`), which runs Lua scripts for tokens, random
+ids and report bodies.  Without nginx, wrk talks to gunicorn itself (`--proxy none`).
 
 Scenarios, each with 100 connections:
   ceiling        GET a bare Django JsonResponse (same middleware, no DB)    — closed loop, flat out
@@ -17,8 +18,12 @@ Scenarios, each with 100 connections:
   list_max       GET /api/reports/, flat out
   create         POST /api/reports/ (frontline agents, Chinese text), flat out
 
-Offered rate: each connection waits 200 ms between requests (wrk's delay()), so 100 connections
-offer at most 500 req/s.  Ends with key=value lines: <scenario>_rps, _p50_ms, _p95_ms, _p99_ms,
+Offered rate: each connection waits a random think time, exponential with a mean of 200 ms, between
+requests (wrk's delay()), so 100 connections offer at most 500 req/s as a Poisson-like stream;
+`--think fixed` waits exactly 200 ms instead (see THINK for why that measures a lockstep wave); it
+is the default with `--proxy none`, where a client thinking on an open connection would hold a
+gunicorn sync worker (see start_nginx).
+Ends with key=value lines: <scenario>_rps, _p50_ms, _p95_ms, _p99_ms,
 _errors, and ratios to the ceiling.  Bounded: fixed duration per scenario, loopback only.
 """
 
@@ -44,6 +49,7 @@ CONNECTIONS = 100
 USERS_FRONTLINE = 100
 USERS_ANALYST = 10
 REPORTS = 20_000
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
 
 
 def free_port() -> int:
@@ -149,7 +155,64 @@ end
 """
 
 
-def run_wrk(base: str, mode: str, seconds: int, data: dict, delay_ms: int) -> dict:
+# Think time between a connection's requests.  "exponential" (the default) makes the 100 connections
+# independent clients, their requests together a Poisson stream at the offered rate, which is what
+# "500 req/s offered" means for a service centre's many callers.  "fixed" (every connection waits
+# exactly the same) is kept for comparison: all 100 connections start at the same instant, so
+# they stay in lockstep, and every cycle the whole 100 arrive as one wave that queues behind itself
+# (p95 then measures the wave's length, about 100 x service time / workers, not the service).
+THINK = {
+    "exponential": "delay = function() return math.floor(-%d * math.log(1 - math.random())) end",
+    "fixed": "delay = function() return %d end",
+}
+
+
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path %(dir)s/body;
+    proxy_temp_path %(dir)s/proxy;
+    fastcgi_temp_path %(dir)s/fastcgi;
+    uwsgi_temp_path %(dir)s/uwsgi;
+    scgi_temp_path %(dir)s/scgi;
+    keepalive_requests 1000000;
+    client_max_body_size 20m;
+    server {
+        listen 127.0.0.1:%(port)d backlog=2048;
+        location / {
+            proxy_pass http://127.0.0.1:%(upstream)d;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+        }
+    }
+}
+"""
+
+
+def start_nginx(upstream: int, directory: str) -> tuple[subprocess.Popen, int]:
+    """nginx in front of gunicorn, as docs/deploy.md runs it: it holds the clients' keep-alive
+    connections while they think and hands gunicorn's sync workers only complete requests.  Without
+    it, wrk reconnects after each response (sync workers close the connection) and then thinks on
+    the open connection, so a worker sits blocked on a client that has not spoken yet."""
+    port = free_port()
+    conf = Path(directory) / "nginx.conf"
+    conf.write_text(NGINX_CONF % {"dir": directory, "port": port, "upstream": upstream})
+    process = subprocess.Popen(
+        [NGINX or "nginx", "-p", directory, "-c", str(conf), "-e", f"{directory}/error.log"],
+        start_new_session=True,
+        stderr=subprocess.DEVNULL,
+    )
+    return process, port
+
+
+def run_wrk(
+    base: str, mode: str, seconds: int, data: dict, delay_ms: int, think: str = "exponential"
+) -> dict:
     tokens = data["tokens"]["frontline" if mode == "create" else "analyst"]
     script = LUA % {
         "tokens": ", ".join(f'"{t}"' for t in tokens),
@@ -157,7 +220,7 @@ def run_wrk(base: str, mode: str, seconds: int, data: dict, delay_ms: int) -> di
         "max_id": data["max_id"],
         "mode": mode,
         "delay": delay_ms,
-        "delay_fn": f"delay = function() return {delay_ms} end" if delay_ms else "",
+        "delay_fn": (THINK[think] % delay_ms) if delay_ms else "",
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
@@ -193,8 +256,23 @@ def main() -> int:
         "--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)"
     )
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    parser.add_argument(
+        "--think",
+        choices=sorted(THINK),
+        default=None,
+        help="think time between a connection's requests in the offered-rate scenarios "
+        "(default: exponential behind nginx, fixed without it)",
+    )
+    parser.add_argument(
+        "--proxy",
+        choices=("nginx", "none"),
+        default="nginx" if NGINX else "none",
+        help="what wrk talks to: nginx in front of gunicorn (default when installed) or gunicorn itself",
+    )
     parser.add_argument("--only", default="", help="comma-separated scenarios to run (default: all)")
     args = parser.parse_args()
+    if args.think is None:
+        args.think = "exponential" if args.proxy == "nginx" else "fixed"
     if not shutil.which("wrk"):
         print("bench/load.py needs wrk: apt-get install -y wrk", file=sys.stderr)
         return 2
@@ -226,6 +304,8 @@ def main() -> int:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    scratch = tempfile.TemporaryDirectory(prefix="cxops-load-")
+    proxy = None
     server = subprocess.Popen(
         [
             PYTHON,
@@ -258,13 +338,25 @@ def main() -> int:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.3)
+        if args.proxy == "nginx":
+            proxy, proxy_port = start_nginx(port, scratch.name)
+            base = f"http://127.0.0.1:{proxy_port}"
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/bench/bare/", timeout=2).read()  # noqa: S310 — loopback
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or proxy.poll() is not None:
+                        raise RuntimeError("nginx did not start") from None
+                    time.sleep(0.2)
         results = {}
         scenarios = (("ceiling", 0), ("list", 200), ("retrieve", 200), ("list_max", 0), ("create", 0))
         only = set(filter(None, args.only.split(",")))
         for mode, delay in scenarios:
             if only and mode not in only:
                 continue
-            results[mode] = run_wrk(base, mode, seconds, data, delay)
+            results[mode] = run_wrk(base, mode, seconds, data, delay, args.think)
             r = results[mode]
             print(
                 f"{mode:<9} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  "
@@ -272,10 +364,16 @@ def main() -> int:
                 flush=True,
             )
     finally:
+        if proxy is not None:
+            os.killpg(proxy.pid, signal.SIGTERM)
+            proxy.wait(timeout=30)
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        scratch.cleanup()
 
     print(f"database={engine}")
+    print(f"think={args.think}")
+    print(f"proxy={args.proxy}")
     print(f"connections={CONNECTIONS}")
     print(f"seconds_per_scenario={seconds}")
     for mode, r in results.items():

@@ -99,3 +99,27 @@ def test_without_a_shared_cache_nothing_is_cached(settings, analyst, reference_d
     client = _client(analyst)
     client.get("/api/products/")
     assert _auth_queries(client)  # every request reads the token again
+
+
+def test_a_token_client_over_its_rate_is_throttled_while_another_is_served(
+    shared_cache, make_user, reference_data, monkeypatch
+):
+    """The rate limit as API clients meet it: signed in with a token served from the sign-in cache."""
+    from cxops.api.throttling import FixedWindowUserRateThrottle
+    from cxops.roles import Role
+
+    monkeypatch.setattr(FixedWindowUserRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
+    monkeypatch.setattr(FixedWindowUserRateThrottle, "timer", staticmethod(lambda: 60 * 28_000_000 + 1.0))
+    greedy, patient = _client(make_user(Role.ANALYST)), _client(make_user(Role.ANALYST))
+    # 3 a minute: the greedy client's fourth and fifth calls are refused, with Retry-After
+    assert [greedy.get("/api/products/").status_code for _ in range(5)] == [200] * 3 + [429] * 2
+    refused = greedy.get("/api/products/")
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
+    assert patient.get("/api/products/").status_code == 200  # another client is still served
+    # a new window serves the greedy client again
+    monkeypatch.setattr(FixedWindowUserRateThrottle, "timer", staticmethod(lambda: 60 * 28_000_001 + 1.0))
+    assert greedy.get("/api/products/").status_code == 200
+    # a refused sign-in (unknown token) is still answered 401, not 429 or 500
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert stranger.get("/api/products/").status_code == 401
