@@ -27,6 +27,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from cxops.cache import on_recovery
 from cxops.roles import user_roles
 
 TTL_SECONDS = 300
@@ -76,6 +77,8 @@ def auth_changed(**kwargs: Any) -> None:
 
 
 def connect_signals() -> None:
+    # A change made while Redis was away could not move the generation on: do it when it is back.
+    on_recovery(auth_changed)
     user_model = get_user_model()
     for model in (user_model, Group, Token):
         post_save.connect(auth_changed, sender=model, dispatch_uid=f"cxops-auth-save-{model.__name__}")

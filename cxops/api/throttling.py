@@ -6,17 +6,24 @@ touchpoint system's list holds tens of thousands of entries, and the throttle be
 part of every call.  This one counts requests in fixed windows with an atomic increment (one
 Redis round trip: SET NX EX and INCR pipelined); same settings (`DEFAULT_THROTTLE_RATES["user"]`), same 429 with Retry-After.
 A client can send up to twice the rate across a window boundary: acceptable for a guard against
-one client starving the others, which is what it is for.
+one client starving the others, which is what it is for.  While Redis cannot be reached the limit
+is not applied (fail open, like the cache: see cxops.cache), and Redis is not tried again for a few
+seconds, so an outage does not add a connection timeout to every call.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from typing import Any
 
 from django.conf import settings
 from rest_framework.throttling import UserRateThrottle
+
+from cxops.cache import RETRY_AFTER_SECONDS, UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 
 class FixedWindowUserRateThrottle(UserRateThrottle):
@@ -42,17 +49,33 @@ class FixedWindowUserRateThrottle(UserRateThrottle):
 def _redis() -> Any:
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL)
+    from cxops.cache import DEFAULT_POOL_OPTIONS
+
+    return redis.Redis.from_url(settings.REDIS_URL, **DEFAULT_POOL_OPTIONS)
+
+
+_redis_down_until = 0.0
 
 
 def _count(key: str, timeout: int, fallback_cache: Any) -> int:
     """Add one to the window's counter and return it: with Redis, SET NX EX + INCR in one round trip;
     otherwise through Django's cache (add + incr, atomic within a process)."""
     if settings.REDIS_URL:
+        global _redis_down_until
+        if _redis_down_until and time.monotonic() < _redis_down_until:
+            return 0
         pipe = _redis().pipeline(transaction=False)
         pipe.set(key, 0, ex=timeout, nx=True)  # a new window's counter, with its expiry
         pipe.incr(key)
-        return int(pipe.execute()[1])
+        try:
+            count = int(pipe.execute()[1])
+        except UNAVAILABLE as error:
+            if not _redis_down_until:
+                logger.warning("throttle: Redis unreachable (%s); not limiting for now", error)
+            _redis_down_until = time.monotonic() + RETRY_AFTER_SECONDS
+            return 0
+        _redis_down_until = 0.0
+        return count
     fallback_cache.add(key, 0, timeout=timeout)
     try:
         return fallback_cache.incr(key)
