@@ -5,6 +5,7 @@ around the (reused) connection pool for each cache operation; with redis-py 8 th
 more to set up than the round trip to Redis itself (callbacks, retry and observability hooks).  A
 client is thread-safe and holds no connection of its own, so one per pool is kept and reused.
 Measured by bench/load.py: the signed-in API calls each make one or two cache calls.
+`get_many_and_count` reads entries and counts a call in the same round trip.
 
 Safe to lose: everything cxops keeps in the cache can be worked out again (API sign-ins are read
 from the database, rate counters start again), so when Redis cannot be reached the cache answers
@@ -57,6 +58,16 @@ class RedisCacheClient(DjangoRedisCacheClient):
         if client is None:
             client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
         return client
+
+    def get_many_and_count(self, keys: list[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]:
+        pipe = self.get_client(None, write=True).pipeline(transaction=False)
+        pipe.mget(keys)
+        pipe.set(counter, 0, ex=timeout, nx=True)  # a new counter, with its expiry
+        pipe.incr(counter)
+        values, _created, count = pipe.execute()
+        return {
+            k: self._serializer.loads(v) for k, v in zip(keys, values, strict=True) if v is not None
+        }, int(count)
 
 
 def _degrades_to(fallback: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -126,3 +137,15 @@ class RedisCache(DjangoRedisCache):
     delete_many = _degrades_to(lambda *a, **k: None)(DjangoRedisCache.delete_many)
     incr = _degrades_to(_missing)(DjangoRedisCache.incr)
     clear = _degrades_to(lambda *a, **k: False)(DjangoRedisCache.clear)
+
+    @_degrades_to(lambda *a, **k: ({}, None))
+    def get_many_and_count(
+        self, keys: list[str], counter: str, timeout: int
+    ) -> tuple[dict[str, Any], int | None]:
+        """`get_many(keys)`, and `counter` (a raw key, outside the cache's key space and
+        serialisation, expiring `timeout` seconds after it is made) incremented and returned, in
+        one round trip: the API's sign-in and its rate limit, which every call needs.  The count
+        is None while Redis cannot be reached."""
+        key_map = {self.make_and_validate_key(key): key for key in keys}
+        found, count = self._cache.get_many_and_count(list(key_map), counter, timeout)
+        return {key_map[k]: v for k, v in found.items()}, count

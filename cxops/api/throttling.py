@@ -9,6 +9,11 @@ A client can send up to twice the rate across a window boundary: acceptable for 
 one client starving the others, which is what it is for.  While Redis cannot be reached the limit
 is not applied (fail open, like the cache: see cxops.cache), and Redis is not tried again for a few
 seconds, so an outage does not add a connection timeout to every call.
+
+API clients signing in with a token are counted by token (a user has one token), in the same
+Redis round trip as their sign-in (`counter_for_token`, used by cxops.api.auth): under load every
+round trip costs a context switch to Redis and back.  Everyone else, browser sessions included, is
+counted by user, here.
 """
 
 from __future__ import annotations
@@ -26,14 +31,31 @@ from cxops.cache import RETRY_AFTER_SECONDS, UNAVAILABLE
 logger = logging.getLogger(__name__)
 
 
+COUNTED_ATTRIBUTE = "_cxops_throttle_count"
+
+
 class FixedWindowUserRateThrottle(UserRateThrottle):
+    @classmethod
+    def counter_for_token(cls, digest: str) -> tuple[str, int] | None:
+        """The Redis key and expiry of the current window's counter for the token with this
+        digest, or None when no rate is set."""
+        throttle = cls()
+        if throttle.rate is None:
+            return None
+        window = int(throttle.timer() // throttle.duration)
+        return f"throttle_{throttle.scope}_token_{digest}:{window}", throttle.duration + 1
+
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:
             return True
+        now = self.timer()
+        counted = getattr(request, COUNTED_ATTRIBUTE, None)  # (scope, count), by the sign-in
+        if counted is not None and counted[0] == self.scope:
+            self.retry_after = (int(now // self.duration) + 1) * self.duration - now
+            return counted[1] <= self.num_requests
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        now = self.timer()
         window = int(now // self.duration)
         key = f"{self.key}:{window}"
         self.retry_after = (window + 1) * self.duration - now
