@@ -194,6 +194,19 @@ http {
 """
 
 
+def wait_serving(base: str, process: subprocess.Popen, name: str, *, seconds: float) -> None:
+    """Wait until the bare endpoint answers through `base`; fail if `process` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(base + "/bench/bare/", timeout=2).read()  # noqa: S310 — loopback
+            return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{name} did not start") from None
+            time.sleep(0.3)
+
+
 def start_nginx(upstream: int, directory: str) -> tuple[subprocess.Popen, int]:
     """nginx in front of gunicorn, as docs/deploy.md runs it: it holds the clients' keep-alive
     connections while they think and hands gunicorn's sync workers only complete requests.  Without
@@ -329,27 +342,11 @@ def main() -> int:
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/bench/bare/", timeout=2).read()  # noqa: S310 — loopback
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.3)
+        wait_serving(base, server, "gunicorn", seconds=30)
         if args.proxy == "nginx":
             proxy, proxy_port = start_nginx(port, scratch.name)
             base = f"http://127.0.0.1:{proxy_port}"
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/bench/bare/", timeout=2).read()  # noqa: S310 — loopback
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or proxy.poll() is not None:
-                        raise RuntimeError("nginx did not start") from None
-                    time.sleep(0.2)
+            wait_serving(base, proxy, "nginx", seconds=10)
         results = {}
         scenarios = (("ceiling", 0), ("list", 200), ("retrieve", 200), ("list_max", 0), ("create", 0))
         only = set(filter(None, args.only.split(",")))

@@ -61,13 +61,13 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
     def get_many_and_count(self, keys: list[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]:
         pipe = self.get_client(None, write=True).pipeline(transaction=False)
-        pipe.mget(keys)
+        if keys:
+            pipe.mget(keys)
         pipe.set(counter, 0, ex=timeout, nx=True)  # a new counter, with its expiry
         pipe.incr(counter)
-        values, _created, count = pipe.execute()
-        return {
-            k: self._serializer.loads(v) for k, v in zip(keys, values, strict=True) if v is not None
-        }, int(count)
+        *values, _created, count = pipe.execute()
+        found = zip(keys, values[0], strict=True) if keys else ()
+        return {k: self._serializer.loads(v) for k, v in found if v is not None}, int(count)
 
 
 def _degrades_to(fallback: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -149,3 +149,8 @@ class RedisCache(DjangoRedisCache):
         key_map = {self.make_and_validate_key(key): key for key in keys}
         found, count = self._cache.get_many_and_count(list(key_map), counter, timeout)
         return {key_map[k]: v for k, v in found.items()}, count
+
+    def count(self, counter: str, timeout: int) -> int | None:
+        """`counter` incremented (made, expiring in `timeout` seconds, if new) in one round trip;
+        None while Redis cannot be reached."""
+        return self.get_many_and_count([], counter, timeout)[1]

@@ -18,18 +18,10 @@ counted by user, here.
 
 from __future__ import annotations
 
-import functools
-import logging
 import time
 from typing import Any
 
-from django.conf import settings
 from rest_framework.throttling import UserRateThrottle
-
-from cxops.cache import RETRY_AFTER_SECONDS, UNAVAILABLE
-
-logger = logging.getLogger(__name__)
-
 
 COUNTED_ATTRIBUTE = "_cxops_throttle_count"
 
@@ -67,40 +59,16 @@ class FixedWindowUserRateThrottle(UserRateThrottle):
     timer = staticmethod(time.time)
 
 
-@functools.cache
-def _redis() -> Any:
-    import redis
-
-    from cxops.cache import DEFAULT_POOL_OPTIONS
-
-    return redis.Redis.from_url(settings.REDIS_URL, **DEFAULT_POOL_OPTIONS)
-
-
-_redis_down_until = 0.0
-
-
-def _count(key: str, timeout: int, fallback_cache: Any) -> int:
-    """Add one to the window's counter and return it: with Redis, SET NX EX + INCR in one round trip;
-    otherwise through Django's cache (add + incr, atomic within a process)."""
-    if settings.REDIS_URL:
-        global _redis_down_until
-        if _redis_down_until and time.monotonic() < _redis_down_until:
-            return 0
-        pipe = _redis().pipeline(transaction=False)
-        pipe.set(key, 0, ex=timeout, nx=True)  # a new window's counter, with its expiry
-        pipe.incr(key)
-        try:
-            count = int(pipe.execute()[1])
-        except UNAVAILABLE as error:
-            if not _redis_down_until:
-                logger.warning("throttle: Redis unreachable (%s); not limiting for now", error)
-            _redis_down_until = time.monotonic() + RETRY_AFTER_SECONDS
-            return 0
-        _redis_down_until = 0.0
-        return count
-    fallback_cache.add(key, 0, timeout=timeout)
+def _count(key: str, timeout: int, cache: Any) -> int:
+    """Add one to the window's counter and return it: on Redis, SET NX EX + INCR in one round trip
+    (0 while Redis cannot be reached: not limited); otherwise through Django's cache (add + incr,
+    atomic within a process)."""
+    if hasattr(cache, "count"):  # cxops.cache.RedisCache
+        count = cache.count(key, timeout)
+        return 0 if count is None else count
+    cache.add(key, 0, timeout=timeout)
     try:
-        return fallback_cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
-        fallback_cache.add(key, 1, timeout=timeout)
+        cache.add(key, 1, timeout=timeout)
         return 1

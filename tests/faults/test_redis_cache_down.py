@@ -41,8 +41,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def own_redis(settings, monkeypatch):
-    """The cache and the rate limit on a redis-server of this test's own."""
+def own_redis(settings):
+    """The cache (and so the rate limit) on a redis-server of this test's own."""
     port = _free_port()
     proc = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -58,20 +58,16 @@ def own_redis(settings, monkeypatch):
     url = f"redis://127.0.0.1:{port}/0"
     settings.REDIS_URL = url
     settings.CACHES = {"default": {"BACKEND": "cxops.cache.RedisCache", "LOCATION": url}}
-    throttling._redis.cache_clear()
-    monkeypatch.setattr(throttling, "_redis_down_until", 0.0)
     yield proc
     if proc.poll() is None:
         os.kill(proc.pid, signal.SIGCONT)
         proc.terminate()
         proc.wait()
-    throttling._redis.cache_clear()
 
 
 def _recover_now() -> None:
     """Skip the few seconds the cache waits before trying Redis again."""
     cache._down_until = time.monotonic() - 1 if cache._down_until else 0.0
-    throttling._redis_down_until = 0.0
 
 
 def _token_client(user) -> APIClient:
