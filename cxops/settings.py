@@ -8,6 +8,7 @@ broker and workers.  `DJANGO_DEBUG=0` is production: it refuses to start without
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -104,7 +105,24 @@ AXES_COOLOFF_TIME = float(os.environ.get("CXOPS_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if not DEBUG else ["REMOTE_ADDR"]
+# The address is the client's, not the reverse proxy's (cxops/client_address.py): X-Forwarded-For is
+# believed on requests from CXOPS_TRUSTED_PROXIES only (addresses or networks; in production the
+# default is a proxy on the same machine, as docs/deploy.md runs nginx).  CXOPS_PROXY_COUNT: further
+# proxies (a load balancer in front of nginx) that list themselves in the header, whose addresses
+# CXOPS_PROXY_TRUSTED_IPS may pin down.
+CXOPS_TRUSTED_PROXIES = env_list("CXOPS_TRUSTED_PROXIES", "" if DEBUG else "127.0.0.1,::1")
+for _proxy in CXOPS_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CXOPS_TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "cxops.client_address.client_address"
+AXES_IPWARE_PROXY_ORDER = "left-most"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("CXOPS_PROXY_COUNT", "0"))
+AXES_IPWARE_PROXY_TRUSTED_IPS = env_list("CXOPS_PROXY_TRUSTED_IPS")
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR"]
 
 ROOT_URLCONF = "cxops.urls"
 WSGI_APPLICATION = "cxops.wsgi.application"
