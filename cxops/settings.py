@@ -316,11 +316,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Stuck work recovers by itself: an import job or evaluation run queued or running without a sign
+# of life for this long, or an outbox message published but not started by a worker, is sent
+# again (a killed worker, a broker that restarted empty).  Longer than any one chunk or batch takes.
+CXOPS_WORK_STALE_SECONDS = int(os.environ.get("CXOPS_WORK_STALE_SECONDS", "300"))
+# How often beat looks for such work (and drains the outbox).
+CXOPS_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CXOPS_SWEEP_INTERVAL_SECONDS", "60"))
 # The one place the periodic work is declared.
 CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {
         "task": "cxops.tasks.drain_outbox",
-        "schedule": 60.0,
+        "schedule": CXOPS_SWEEP_INTERVAL_SECONDS,
+    },
+    "recover-stalled-work": {
+        "task": "cxops.tasks.recover_stalled_work",
+        "schedule": CXOPS_SWEEP_INTERVAL_SECONDS,
     },
     "detect-hot-spots": {
         "task": "cxops.tasks.detect_hot_spots",

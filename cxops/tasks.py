@@ -33,6 +33,14 @@ def drain_outbox() -> dict[str, int]:
     return outbox_drain()
 
 
+@shared_task
+def recover_stalled_work() -> dict[str, list[int]]:
+    """Queue again import jobs that lost their worker or their broker message (beat, every minute)."""
+    from cxops.services.imports.recovery import import_jobs_recover
+
+    return {"import_jobs": import_jobs_recover()}
+
+
 @shared_task(acks_late=True)
 def run_import_job(job_id: int) -> int:
     """Run or resume an import job; a redelivered task resumes after the last committed chunk."""

@@ -23,6 +23,7 @@ urlpatterns = [
     path("imports/<int:pk>/", imports.import_detail, name="import"),
     path("imports/<int:pk>/mapping/", imports.import_mapping, name="import-mapping"),
     path("imports/<int:pk>/start/", imports.import_start, name="import-start"),
+    path("imports/<int:pk>/resume/", imports.import_resume, name="import-resume"),
     path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
     path("imports/<int:pk>/rejected.csv", imports.import_rejected, name="import-rejected"),
 ]

@@ -6,6 +6,9 @@ The import machinery itself (decoding, validation, the fast writers, resuming) l
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -86,6 +89,11 @@ class ImportJob(models.Model):
     rejected = models.PositiveBigIntegerField(_("rows rejected"), default=0)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # The last sign of life: set when queued, when a worker takes the job and at every committed
+    # chunk.  A queued or running job silent for longer than settings.CXOPS_WORK_STALE_SECONDS has
+    # lost its worker or its broker message; `import_jobs_recover` (beat) queues it again.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    recoveries = models.PositiveIntegerField(_("times resumed after a stop"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("started by"),
@@ -117,6 +125,26 @@ class ImportJob(models.Model):
     @property
     def can_start(self) -> bool:
         return self.status == ImportStatus.MAPPING
+
+    @property
+    def is_stalled(self) -> bool:
+        """Queued or running, but no sign of life for longer than the stale limit."""
+        if self.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+            return False
+        last = self.heartbeat_at or self.started_at or self.created_at
+        return timezone.now() - last > timedelta(seconds=settings.CXOPS_WORK_STALE_SECONDS)
+
+    @property
+    def is_resumable(self) -> bool:
+        return self.status == ImportStatus.FAILED or self.is_stalled
+
+    def may_resume(self, user: Any) -> bool:
+        """Resuming is the owner's act (or a manager's)."""
+        from cxops.roles import Role, has_role
+
+        return (self.created_by_id is not None and self.created_by_id == user.pk) or has_role(
+            user, Role.MANAGER
+        )
 
     @property
     def progress_percent(self) -> int:

@@ -30,6 +30,10 @@ class OutboxMessage(models.Model):
     kwargs = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by the worker when the task begins (the Celery task id is `outbox-<pk>`).  Until then the
+    # message is kept: a broker that restarts empty has lost it, and `outbox_drain` publishes it
+    # again once it has waited longer than settings.CXOPS_WORK_STALE_SECONDS.
+    started_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
@@ -39,6 +43,11 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(
                 fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_pending"
+            ),
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(sent_at__isnull=False, started_at__isnull=True),
+                name="outbox_unstarted",
             ),
         ]
 

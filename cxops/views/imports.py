@@ -25,6 +25,7 @@ from cxops.services.imports.core import (
     import_job_start,
     rejected_rows_csv,
 )
+from cxops.services.imports.recovery import import_job_resume
 
 JOB_FIELDS = [
     "pk",
@@ -50,6 +51,8 @@ JOB_FIELDS = [
     "encoding",
     "attempts",
     "source_path",
+    "heartbeat_at",
+    "recoveries",
 ]
 
 
@@ -135,6 +138,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         context["rejected_sample"] = list(job.rejected_rows.order_by("line")[:20])
+        context["can_resume"] = job.is_resumable and job.may_resume(request.user)
     return render(request, "cxops/imports/detail.html", context)
 
 
@@ -185,6 +189,19 @@ def import_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reports:import", pk=job.pk)
 
 
+@require_POST
+@role_required(Role.ANALYST)
+def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(_jobs(), pk=pk)
+    try:
+        import_job_resume(actor=request.user, job=job)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The import is queued again; it continues after the last saved chunk."))
+    return redirect("reports:import", pk=job.pk)
+
+
 @require_GET
 @role_required(Role.ANALYST)
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
@@ -201,6 +218,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
             "duplicates": job.duplicates,
             "rejected": job.rejected,
             "finished": job.is_finished,
+            "stalled": job.is_stalled,
             "error": job.error,
         }
     )

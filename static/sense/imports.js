@@ -23,7 +23,10 @@
         var error = document.getElementById("job-error");
         error.textContent = data.error || "";
         error.hidden = !data.error;
-        if (data.finished) { window.location.reload(); } else { setTimeout(poll, 1500); }
+        var stalled = data.stalled ? "1" : "0";
+        if (data.finished || stalled !== box.getAttribute("data-stalled")) {
+          window.location.reload();  // finished, or stalled / moving again: the page shows what to do
+        } else { setTimeout(poll, 1500); }
       })
       .catch(function () { setTimeout(poll, 5000); });
   }

@@ -294,6 +294,8 @@ PAGES: list[Endpoint] = [
     page("/sense/imports/{pk}/", get=allow(ANALYSTS), any_method=True, params={"pk": "import_job"}),
     page("/sense/imports/{pk}/mapping/", post=allow(ANALYSTS), params={"pk": "import_job"}),
     page("/sense/imports/{pk}/start/", post=allow(ANALYSTS), params={"pk": "import_job"}),
+    # resuming is the job's owner's (or a manager's) act; the service refuses others with a message
+    page("/sense/imports/{pk}/resume/", post=allow(ANALYSTS), params={"pk": "import_job"}),
     page("/sense/imports/{pk}/progress/", get=allow(ANALYSTS), params={"pk": "import_job"}),
     page("/sense/imports/{pk}/rejected.csv", get=allow(ANALYSTS), params={"pk": "import_job"}),
     # Watch (frontline and admin see a Dashboard link nowhere useful: 403 by design)

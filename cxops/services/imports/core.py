@@ -598,7 +598,8 @@ def import_job_start(*, actor: Any, job: ImportJob, enqueue: bool = True) -> Imp
             raise ApplicationError(_("This import is already queued or running."), code="conflict")
         job.status = ImportStatus.QUEUED
         job.error = ""
-        job.save(update_fields=["status", "error"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "error", "heartbeat_at"])
         if enqueue:
             from cxops.services.outbox import enqueue_task
             from cxops.tasks import run_import_job
@@ -658,7 +659,8 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
         job.status = ImportStatus.RUNNING
         job.attempts = F("attempts") + 1
         job.started_at = job.started_at or timezone.now()
-        job.save(update_fields=["status", "attempts", "started_at"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])
     job.refresh_from_db(fields=["attempts"])
     try:
         # Rejection reasons are stored, so they are written in the site's language whoever runs the job.
@@ -811,6 +813,7 @@ def _commit_chunk(
             "inserted": F("inserted") + inserted,
             "duplicates": F("duplicates") + (len(chunk.records) - inserted) + chunk.duplicates_in_file,
             "rejected": F("rejected") + len(chunk.rejected),
+            "heartbeat_at": timezone.now(),  # a sign of life (recovery.py)
         }
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

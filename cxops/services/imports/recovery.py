@@ -1,0 +1,94 @@
+"""Import jobs that lost their worker or their broker message resume by themselves.
+
+A job's `heartbeat_at` moves when it is queued, when a worker takes it and at every committed chunk
+(`core.py`).  A job queued or running whose heartbeat is older than settings.CXOPS_WORK_STALE_SECONDS
+has been abandoned: its worker was killed (the broker would redeliver the message only after its
+visibility timeout, an hour) or the broker lost the message.  `import_jobs_recover` (beat, every
+minute) queues it again; the run resumes after the last committed chunk, and a worker that was
+merely slow loses the race for the next chunk and stops (`ConcurrentRun`), so nothing is written
+twice.  The owner may also resume it by hand (`import_job_resume`), as a failed one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cxops.errors import ApplicationError
+from cxops.models import ImportJob, ImportStatus
+from cxops.roles import Role, require_role
+from cxops.services.outbox import enqueue_task, outbox_has_unstarted
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.CXOPS_WORK_STALE_SECONDS)
+
+
+def _requeue(job: ImportJob, *, now: datetime) -> None:
+    """Caller holds the job's row lock inside a transaction."""
+    from cxops.tasks import run_import_job
+
+    job.status = ImportStatus.QUEUED
+    job.error = ""
+    job.heartbeat_at = now
+    job.recoveries = F("recoveries") + 1
+    job.save(update_fields=["status", "error", "heartbeat_at", "recoveries"])
+    enqueue_task(run_import_job, job.pk)
+
+
+def import_jobs_recover() -> list[int]:
+    """Queue again every job queued or running without a sign of life; returns their ids."""
+    now = timezone.now()
+    stale_before = _stale_before(now)
+    candidates = ImportJob.objects.filter(status__in=ACTIVE).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+    )
+    recovered = []
+    for job_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().defer("data").get(pk=job_id)
+            last = job.heartbeat_at or job.created_at
+            if job.status not in ACTIVE or last >= stale_before:
+                continue  # moved on since the query
+            from cxops.tasks import run_import_job
+
+            if job.status == ImportStatus.QUEUED and outbox_has_unstarted(task=run_import_job, args=[job.pk]):
+                continue  # its message waits in the outbox, which sends it again itself
+            logger.warning(
+                "import job %s: %s with no sign of life since %s; queued again", job.pk, job.status, last
+            )
+            _requeue(job, now=now)
+            recovered.append(job_id)
+    return recovered
+
+
+def import_job_resume(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Resume a failed or stalled job from its last committed chunk: its owner's act (or a manager's)."""
+    require_role(actor, Role.ANALYST)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().defer("data").get(pk=job.pk)
+        if not job.may_resume(actor):
+            raise ApplicationError(
+                _("Only the person who started this import, or a manager, may resume it."), code="forbidden"
+            )
+        if not job.is_resumable:
+            raise ApplicationError(
+                _("This import is not stopped: it is done, or a worker is still on it."), code="conflict"
+            )
+        _requeue(job, now=timezone.now())
+    job.refresh_from_db(fields=["status", "error", "heartbeat_at", "recoveries"])
+    return job
+
+
+__all__ = ["import_job_resume", "import_jobs_recover"]
