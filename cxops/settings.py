@@ -147,7 +147,11 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        # Connections persist across requests (no connect per request) and are checked at the start
+        # of each request's first query, so one terminated by the server (a restart, a failover, an
+        # idle reaper) is replaced instead of costing that request a 500.
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
