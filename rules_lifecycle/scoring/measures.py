@@ -1,35 +1,42 @@
 """The three measures (EVALUATION.md § Measures), each a difference-in-differences on daily data.
 
-Rates (complaint rate, activity): d_t = log(r_T,t / r_C,t), Welch's t-test of the post-period
-d_t against the pre-period d_t (scipy.stats.ttest_ind, equal_var=False); lift = e^Δ − 1.
-Weekday patterns and shocks shared by treated and control scopes cancel in d_t; the day-to-day
-spread that is left (scope noise, overdispersion) is what Welch's variance measures, which is
-why a plain Poisson test is not used.  A rate uses (count + 0.5) / users so that a day with no
+Rates (complaint rate, activity): d_t = log(r_T,t / r_C,t), the estimate mean(d_post) −
+mean(d_pre) with a variance that stays valid when days are serially correlated (scoring.serial:
+the larger of an AR(1)-corrected and a weekly-means variance); lift = e^Δ − 1.  Weekday
+patterns and shocks shared by treated and control scopes cancel in d_t; what is left (scope
+noise, persistent local shocks, overdispersion) is what the variance measures, which is why a
+plain Poisson test is not used.  A rate uses (count + 0.5) / users so that a day with no
 complaints stays finite; the reported baseline and after are the plain pooled rates.
 
 Satisfaction: mean scores from exact score histograms, Δ = (ȳ_T,post − ȳ_T,pre) −
-(ȳ_C,post − ȳ_C,pre) with SE² = Σ s²_g / n_g (normal), and Welch's t on the daily mean
-differences; the wider 95 % interval is the one reported, with its test and p-value.
+(ȳ_C,post − ȳ_C,pre) with SE² = Σ s²_g / n_g (normal), and the same serially robust test on
+the daily mean differences; the wider 95 % interval is the one reported, with its test.
+
+Windows: the baseline is the longest run of clean whole weeks before go-live (Design); each
+measure finds its own, since survey days and metric days need not coincide.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 from scipy import special
 
+from .sequential import Look, boundaries, information, look_at, planned_post_days
+from .serial import SerialTest, serial_difference
 from .types import DailySeries, Design, Interval, Measure, MeasureResult
 
 CONTINUITY = 0.5
-MIN_TEST_DAYS = 3  # fewer days on either side: no estimate at all
+CLEAN_WEEK_DAYS = 5  # a baseline week is clean with at least this many usable days
 
 
 # scipy.special's distribution functions are the ones scipy.stats calls underneath, without
 # its per-call argument handling (~1 ms a call, which a 10,000-rule run would feel); the tests
-# check every number against scipy.stats.ttest_ind and friends computed directly.
+# check every number against scipy.stats and statsmodels computed directly.
 
 
 def z_quantile(p: float) -> float:
@@ -46,60 +53,55 @@ def two_sided_p(statistic: float, df: float | None) -> float:
     return float(2 * tail)
 
 
-def mde_multiplier(design: Design) -> float:
-    return z_quantile(1 - design.alpha / 2) + z_quantile(design.power)
-
-
 @dataclass
 class Windows:
     pre: np.ndarray  # day indices into the series
     post: np.ndarray
     post_days: int  # whole weeks in the post window (may be 0)
+    pre_days: int  # whole weeks in the baseline, in days
+    pre_first: int  # index of the baseline's first day (may be negative: before the data)
+    post_first: int
 
 
-def windows(design: Design, series: DailySeries) -> Windows:
-    def index_range(start: date, days: int) -> np.ndarray:
-        first = series.index_of(start)
+def windows(design: Design, series: DailySeries, usable: np.ndarray | None = None) -> Windows:
+    """The baseline and post windows as day indices.  With `usable` (a per-day mask), the
+    baseline is the longest run of clean whole weeks before go-live, at least `pre_days`."""
+    go_live = series.index_of(design.go_live)
+    pre_days = design.pre_days
+    if usable is not None:
+        weeks = 0
+        while (weeks + 1) * 7 <= design.longest_pre_days:
+            first = go_live - (weeks + 1) * 7
+            if first < 0 or int(np.count_nonzero(usable[first : first + 7])) < CLEAN_WEEK_DAYS:
+                break
+            weeks += 1
+        pre_days = max(pre_days, weeks * 7)
+
+    def index_range(first: int, days: int) -> np.ndarray:
         idx = np.arange(first, first + days)
         return idx[(idx >= 0) & (idx < series.days)]
 
+    post_first = series.index_of(design.post_start)
     post_days = design.post_days_available
     return Windows(
-        pre=index_range(design.pre_start, design.pre_days),
-        post=index_range(design.post_start, post_days),
+        pre=index_range(go_live - pre_days, pre_days),
+        post=index_range(post_first, post_days),
         post_days=post_days,
+        pre_days=pre_days,
+        pre_first=go_live - pre_days,
+        post_first=post_first,
     )
 
 
-@dataclass
-class WelchResult:
-    estimate: float
-    standard_error: float
-    df: float
-    p_value: float
-    ci_95: tuple[float, float]
-
-
-def welch(post: np.ndarray, pre: np.ndarray) -> WelchResult | None:
-    """Welch's t-test of mean(post) − mean(pre), as scipy.stats.ttest_ind(post, pre,
-    equal_var=False); None when either side is too short or has no spread."""
-    n1, n2 = len(post), len(pre)
-    if n1 < MIN_TEST_DAYS or n2 < MIN_TEST_DAYS:
-        return None
-    v1, v2 = np.var(post, ddof=1) / n1, np.var(pre, ddof=1) / n2
-    variance = v1 + v2
-    if not variance > 0:
-        return None
-    df = float(variance**2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1)))
-    estimate = float(np.mean(post) - np.mean(pre))
-    se = float(math.sqrt(variance))
-    q = t_quantile(0.975, df)
-    return WelchResult(
-        estimate=estimate,
-        standard_error=se,
-        df=df,
-        p_value=two_sided_p(estimate / se, df),
-        ci_95=(estimate - q * se, estimate + q * se),
+def difference_test(daily: np.ndarray, win: Windows, pre: np.ndarray, post: np.ndarray) -> SerialTest | None:
+    """The serially robust post − pre test on the usable days of the two windows."""
+    return serial_difference(
+        daily[post],
+        daily[pre],
+        post_days=post,
+        pre_days=pre,
+        post_first_day=win.post_first,
+        pre_first_day=win.pre_first,
     )
 
 
@@ -132,21 +134,37 @@ def _pooled(numerator: np.ndarray, denominator: np.ndarray, idx: np.ndarray) -> 
     return float(np.sum(numerator[idx])) / den if den > 0 else None
 
 
-def _mde(design: Design, sd: float, days_pre: int, days_post: int) -> float:
-    n_post = max(days_post, design.min_post_days)
-    return math.exp(mde_multiplier(design) * sd * math.sqrt(1 / days_pre + 1 / n_post)) - 1
+# --- the sequential plan, the MDE and when data will suffice --------------------------------
 
 
-def days_needed(design: Design, sd: float, days_pre: int, target: float) -> int | None:
-    """Post-period days (whole weeks) for the MDE (on the test's scale) to reach `target`;
-    None when the fixed pre-period alone keeps it above."""
-    if sd <= 0 or days_pre <= 0:
-        return None
-    room = (target / (mde_multiplier(design) * sd)) ** 2 - 1 / days_pre
-    if room <= 0:
-        return None
-    days = max(design.min_post_days, math.ceil(1 / room))
-    return days + (-days) % 7
+def plan_look(design: Design, n_pre: int) -> Look:
+    return look_at(
+        n_pre=n_pre,
+        post_days=design.post_days_available,
+        min_post_days=design.min_post_days,
+        max_post_days=design.last_post_days,
+        post_start=design.post_start,
+        alpha=design.alpha,
+    )
+
+
+def mde_at(design: Design, se_at: Callable[[int], float], n_pre: int, post_days: int) -> float:
+    """The effect (on the test's scale) detectable with 80 % power at the planned look that
+    `post_days` of post data make, with that look's sequential boundary."""
+    plan = planned_post_days(design.min_post_days, design.last_post_days)
+    n_post = min(max(post_days, plan[0]), plan[-1])
+    k = (n_post - plan[0]) // 7
+    c_k = boundaries(information(max(n_pre, 1), plan), design.alpha)[k]
+    return (c_k + z_quantile(design.power)) * se_at(plan[k])
+
+
+def days_needed(design: Design, se_at: Callable[[int], float], n_pre: int, target: float) -> int | None:
+    """Post-period days of the first planned look whose MDE (on the test's scale) reaches
+    `target`; None when no look up to the last planned one would."""
+    for post_days in planned_post_days(design.min_post_days, design.last_post_days):
+        if mde_at(design, se_at, n_pre, post_days) <= target:
+            return post_days
+    return None
 
 
 def _insufficiency(
@@ -185,11 +203,20 @@ def _insufficiency(
     return missing, (by if reachable else None)
 
 
+def _attach_test(result: MeasureResult, test: SerialTest, baseline_transform: str) -> None:
+    result.p_value = test.p_value
+    result._estimate, result._standard_error, result._df = test.estimate, test.standard_error, test.df
+    result._transform = baseline_transform
+    result._se_at = test.standard_error_at
+    result.serial_correlation = test.rho
+    result.variance = test.method
+
+
 def rate_measure(
     measure: Measure, design: Design, treated: DailySeries, control: DailySeries | None, role: str
 ) -> MeasureResult:
-    win = windows(design, treated)
     d, valid = rate_daily_effect(measure, treated, control)
+    win = windows(design, treated, valid)
     pre = win.pre[valid[win.pre]]
     post = win.post[valid[win.post]]
     num_t, den_t = _rate_parts(measure, treated)
@@ -210,12 +237,12 @@ def rate_measure(
     missing, sufficient_by = _insufficiency(
         design, win, len(pre), len(post), cells, design.min_events, "events", per_day
     )
-    test = welch(d[post], d[pre])
+    test = difference_test(d, win, pre, post)
     sd_pre = float(np.std(d[pre], ddof=1)) if len(pre) >= 2 else None
     result = MeasureResult(
         measure=measure,
         role=role,
-        test="welch_log_ratio" if control is not None else "welch_log_rate",
+        test="serial_log_ratio" if control is not None else "serial_log_rate",
         has_control=control is not None,
         sufficient=not missing,
         insufficient=missing,
@@ -231,17 +258,17 @@ def rate_measure(
         ci_adjusted=None,
         p_value=None,
         p_adjusted=None,
-        mde=_mde(design, sd_pre, len(pre), len(post)) if sd_pre and len(pre) >= 2 else None,
+        mde=None,
         sufficient_by=None if not missing else sufficient_by,
         margin=design.guardrail_margins.get(measure) if role == "guardrail" else None,
+        baseline_from=design.go_live - timedelta(days=win.pre_days),
     )
     result._mde_sd = sd_pre
     if test is not None:
         result.lift = math.expm1(test.estimate)
         result.ci_95 = Interval(math.expm1(test.ci_95[0]), math.expm1(test.ci_95[1]), 0.95)
-        result.p_value = test.p_value
-        result._estimate, result._standard_error, result._df = test.estimate, test.standard_error, test.df
-        result._transform = "exp"
+        _attach_test(result, test, "exp")
+        result.mde = math.expm1(mde_at(design, test.standard_error_at, len(pre), len(post)))
     return result
 
 
@@ -289,10 +316,10 @@ def satisfaction_daily_effect(treated: DailySeries, control: DailySeries | None)
 def satisfaction_measure(
     design: Design, treated: DailySeries, control: DailySeries | None, role: str
 ) -> MeasureResult:
-    win = windows(design, treated)
     levels = np.asarray(treated.levels, dtype=float)
     daily = satisfaction_daily_effect(treated, control)
     day_ok = np.isfinite(daily)
+    win = windows(design, treated, day_ok)
     pre_days = win.pre[day_ok[win.pre]]
     post_days = win.post[day_ok[win.post]]
 
@@ -339,6 +366,7 @@ def satisfaction_measure(
         mde=None,
         sufficient_by=None if not missing else sufficient_by,
         margin=design.guardrail_margins.get(Measure.SATISFACTION) if role == "guardrail" else None,
+        baseline_from=design.go_live - timedelta(days=win.pre_days),
     )
     result._mde_sd = sd_pre
     if any(c is None for c in cells.values()):
@@ -352,26 +380,32 @@ def satisfaction_measure(
     z = z_quantile(0.975)
     cell_ci = (delta - z * se_cells, delta + z * se_cells)
     cell_p = two_sided_p(delta / se_cells, None) if se_cells > 0 else 1.0
-    day_test = welch(daily[post_days], daily[pre_days])
+    day_test = difference_test(daily, win, pre_days, post_days)
 
     # The wider 95 % interval, with its test, p-value and distribution, is the one reported.
     use_days = day_test is not None and (day_test.ci_95[1] - day_test.ci_95[0]) > (cell_ci[1] - cell_ci[0])
     baseline = t_pre.mean
+    transform = f"scale:{baseline!r}"
     if use_days:
         assert day_test is not None  # noqa: S101
-        result.test = "welch_daily_mean_difference" if control is not None else "welch_daily_mean"
+        result.test = "serial_daily_mean_difference" if control is not None else "serial_daily_mean"
         absolute = day_test.estimate
         low, high = day_test.ci_95
-        result.p_value = day_test.p_value
-        result._standard_error, result._df = day_test.standard_error, day_test.df
+        _attach_test(result, day_test, transform)
     else:
         result.test = "cells_mean_difference" if control is not None else "cells_mean_change"
         absolute = delta
         low, high = cell_ci
         result.p_value = cell_p
         result._standard_error, result._df = se_cells, None
+        result._transform = transform
+        n_post_now = max(len(post_days), 1)
+
+        def cells_se_at(n_post: int, se: float = se_cells, now: int = n_post_now) -> float:
+            return se * math.sqrt(max(now, 1) / max(n_post, 1)) if n_post > now else se
+
+        result._se_at = cells_se_at
     result._estimate = absolute
-    result._transform = f"scale:{baseline!r}"
     result.absolute_change = absolute
     result.absolute_ci = Interval(low, high, 0.95)
     result.top2_change = top2
@@ -385,11 +419,7 @@ def satisfaction_measure(
     result.relative_ci = Interval(
         delta / baseline - z * relative_se, delta / baseline + z * relative_se, 0.95
     )
-    if sd_pre:
-        # MDE in points over the baseline mean, from the pre-period spread of daily differences.
-        n_post = max(len(post_days), design.min_post_days)
-        points = mde_multiplier(design) * sd_pre * math.sqrt(1 / len(pre_days) + 1 / n_post)
-        result.mde = points / baseline
+    result.mde = mde_at(design, result._se_at, len(pre_days), len(post_days)) / baseline
     return result
 
 

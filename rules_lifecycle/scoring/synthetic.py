@@ -37,6 +37,9 @@ class Scenario:
     activity_noise: float = 0.03
     satisfaction_noise: float = 0.04  # per-scope daily noise of the mean score, in points
     shared_shock: float = 0.10  # daily log-shock shared by every scope
+    # Persistence of each scope's own noise: AR(1) with this lag-1 autocorrelation, at the
+    # same marginal spread (a local outage or campaign moves one scope for days).
+    noise_rho: float = 0.0
 
 
 def scope_pair(
@@ -57,14 +60,15 @@ def scope_pair(
     shock = rng.normal(0, s.shared_shock, days) if shared_shock is None else shared_shock
     after = np.arange(days) >= (go_live - start).days
 
+    def noise(sd: float) -> np.ndarray:
+        return ar1_noise(rng, sd, s.noise_rho, days)
+
     def one(scale: float, treated: bool) -> DailySeries:
         users = np.round(s.users * scale * (1 + 0.0002 * np.arange(days)))
-        log_complaint = (
-            np.log(s.complaint_rate) + np.log(weekday) + shock + rng.normal(0, s.complaint_noise, days)
-        )
+        log_complaint = np.log(s.complaint_rate) + np.log(weekday) + shock + noise(s.complaint_noise)
         log_active = np.log(s.active_share) + 0.3 * np.log(weekday) + 0.2 * shock
-        log_active = log_active + rng.normal(0, s.activity_noise, days)
-        score_shift = rng.normal(0, s.satisfaction_noise, days) - 0.3 * shock
+        log_active = log_active + noise(s.activity_noise)
+        score_shift = noise(s.satisfaction_noise) - 0.3 * shock
         if treated:
             log_complaint = log_complaint + after * np.log1p(truth.complaint_rate)
             log_active = log_active + after * np.log1p(truth.activity)
@@ -88,6 +92,19 @@ def scope_pair(
         )
 
     return one(1.0, True), one(control_scale, False)
+
+
+def ar1_noise(rng: np.random.Generator, sd: float, rho: float, days: int) -> np.ndarray:
+    """Stationary AR(1) noise with marginal standard deviation `sd` (independent when ρ = 0)."""
+    innovations = rng.normal(0, sd, days)
+    if rho == 0.0:
+        return innovations
+    out = np.empty(days)
+    out[0] = innovations[0]
+    scale = np.sqrt(1 - rho**2)
+    for t in range(1, days):
+        out[t] = rho * out[t - 1] + scale * innovations[t]
+    return out
 
 
 def _tilted(probabilities: np.ndarray, shift: float) -> np.ndarray:

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .sequential import Look
+
 
 class Measure(StrEnum):
     ACTIVITY = "activity"
@@ -64,6 +66,13 @@ class Design:
     """The evaluation design fixed when the rule went live (EVALUATION.md § Design).
 
     `as_of` is the evaluation date: data up to and including the day before it is used.
+
+    Windows: the baseline is the longest run of clean whole weeks (each with at least
+    `CLEAN_WEEK_DAYS` usable days) right before go-live, from `pre_days` (the minimum) up to
+    `max_pre_days`; pass the same number for both to fix it.  The post window starts after
+    the burn-in and grows by whole weeks from `min_post_days` to `max_post_days`: one planned
+    look per week (scoring.sequential), the last of which concludes the evaluation.  A Design
+    built from go_live, as_of and primary alone is exactly what a new rule gets by default.
     """
 
     go_live: date
@@ -72,7 +81,8 @@ class Design:
     pre_days: int = 28
     burn_in_days: int = 7
     min_post_days: int = 28
-    max_post_days: int | None = None
+    max_post_days: int | None = 91
+    max_pre_days: int = 182
     minimum_worthwhile_effect: float = 0.05
     guardrail_margins: dict[Measure, float] = field(default_factory=lambda: dict(DEFAULT_GUARDRAIL_MARGINS))
     review_date: date | None = None
@@ -90,14 +100,26 @@ class Design:
             self.max_post_days % 7 or self.max_post_days < self.min_post_days
         ):
             raise ValueError("max_post_days must be whole weeks, at least min_post_days")
+        if self.max_pre_days % 7:
+            raise ValueError("max_pre_days must be whole weeks")
         if self.burn_in_days < 0:
             raise ValueError("burn_in_days must not be negative")
         if not 0 < self.minimum_worthwhile_effect < 1:
             raise ValueError("minimum_worthwhile_effect is a relative change between 0 and 1")
 
     @property
+    def longest_pre_days(self) -> int:
+        return max(self.pre_days, self.max_pre_days)
+
+    @property
     def pre_start(self) -> date:
-        return self.go_live - timedelta(days=self.pre_days)
+        """The earliest day a baseline may use: the history a scoring input should start at."""
+        return self.go_live - timedelta(days=self.longest_pre_days)
+
+    @property
+    def last_post_days(self) -> int:
+        """The post window of the last planned look (the plan ends a quarter after burn-in)."""
+        return self.max_post_days if self.max_post_days is not None else max(self.min_post_days, 91)
 
     @property
     def post_start(self) -> date:
@@ -112,9 +134,7 @@ class Design:
         """Whole weeks of post-period data available on `as_of` (capped by `max_post_days`)."""
         days = max(0, (self.as_of - self.post_start).days)
         days -= days % 7
-        if self.max_post_days is not None:
-            days = min(days, self.max_post_days)
-        return days
+        return min(days, self.last_post_days)
 
 
 @dataclass(frozen=True)
@@ -173,8 +193,8 @@ class MeasureResult:
     control_baseline: float | None
     control_after: float | None
     lift: float | None  # relative change (RRR − 1 for rates; Δ / baseline for satisfaction)
-    ci_95: Interval | None  # unadjusted 95 % interval of `lift`
-    ci_adjusted: Interval | None  # Holm-consistent interval of `lift` (see holm_adjust)
+    ci_95: Interval | None  # fixed-sample 95 % interval of `lift` (valid under serial correlation)
+    ci_adjusted: Interval | None  # repeated interval at α/m across the rule's measures (retire claims)
     p_value: float | None
     p_adjusted: float | None
     mde: float | None  # relative minimum detectable effect at 80 % power
@@ -186,11 +206,17 @@ class MeasureResult:
     top2_ci: Interval | None = None
     relative_ci: Interval | None = None  # Δ / baseline by the delta method (shown second)
     margin: float | None = None  # guardrail non-inferiority margin (relative)
+    # the repeated (group-sequential) interval at α: the one "keep" and "improve" use
+    ci_sequential: Interval | None = None
+    baseline_from: date | None = None  # first day of the baseline actually used
+    serial_correlation: float | None = None  # lag-1 autocorrelation of the daily effect used
+    variance: str = ""  # "ar1" or "weekly": which serially robust variance was the larger
     # internal: the estimate on the test's own scale, to rebuild adjusted intervals
     _estimate: float | None = None
     _standard_error: float | None = None
     _df: float | None = None  # None → normal distribution
     _mde_sd: float | None = None  # pre-period SD of the daily effect series
+    _se_at: Any = None  # n_post → standard error with this data's variance (planned looks)
     _transform: str = "exp"  # "exp": lift = e^x − 1; "scale:<baseline>": lift = x / baseline
 
     @property
@@ -198,8 +224,9 @@ class MeasureResult:
         return DIRECTION[self.measure]
 
     def benefit_interval(self, adjusted: bool = True) -> tuple[float, float] | None:
-        """The (adjusted or plain 95 %) interval of the lift turned so that positive is good."""
-        interval = self.ci_adjusted if adjusted else self.ci_95
+        """The decision interval of the lift turned so that positive is good: adjusted (α/m,
+        for retire claims) or sequential (α, for keep)."""
+        interval = self.ci_adjusted if adjusted else self.ci_sequential
         if interval is None:
             return None
         s = self.benefit_sign
@@ -231,6 +258,7 @@ class RuleScore:
     sufficient_by: date | None  # undecided: the date by which data would suffice (None: not reachable)
     no_measurable_effect: bool
     design: Design
+    look: Look | None = None
 
     def measure(self, measure: Measure) -> MeasureResult:
         return next(m for m in self.measures if m.measure == measure)
@@ -254,6 +282,7 @@ class RuleScore:
             "sufficient_by": _jsonable(self.sufficient_by),
             "no_measurable_effect": self.no_measurable_effect,
             "design": _public(self.design),
+            "look": _public(self.look) if self.look is not None else None,
         }
 
 

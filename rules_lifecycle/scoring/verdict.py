@@ -1,4 +1,10 @@
-"""From measures to a verdict (EVALUATION.md § Verdict per rule), and the portfolio's FDR."""
+"""From measures to a verdict (EVALUATION.md § Verdict per rule), and the portfolio's FDR.
+
+Every decision is made on repeated confidence intervals of the rule's sequential plan
+(scoring.sequential), so the chance that a rule with no effect is *ever* shown "keep", or
+*ever* shown "retire" for harm, across all the daily looks up to the end of its evaluation
+stays within α/2 each (bench/calibration.py measures it on the product's own schedule).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,21 @@ import math
 from datetime import timedelta
 
 import numpy as np
+from scipy import special
 from statsmodels.stats.multitest import multipletests
 
 from .measures import (
     days_needed,
+    difference_test,
+    plan_look,
     rate_daily_effect,
     rate_measure,
     satisfaction_daily_effect,
     satisfaction_measure,
     t_quantile,
-    welch,
+    windows,
 )
+from .sequential import Look, boundary_at
 from .types import (
     DailySeries,
     Design,
@@ -46,21 +56,35 @@ def holm_p_values(p_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def holm_adjust(results: list[MeasureResult], alpha: float) -> None:
-    """Holm-adjust the p-values of the tested measures, and give each an interval consistent
-    with its adjusted p-value: level 1 − α·p/p̃, with p̃ the uncapped Holm value.  That interval
-    excludes "no change" exactly when the adjusted p-value is below α; for the smallest p-value
-    it is the Bonferroni (α/m) interval.  Measures without sufficient data are reported but are
-    not part of the family.
-    """
+    """Holm-adjust the fixed-sample p-values of the tested measures (what the portfolio's
+    Benjamini–Hochberg step reads).  Measures without sufficient data are reported but are
+    not part of the family."""
     family = [r for r in results if r.sufficient and r.p_value is not None]
     if not family:
         return
     p = np.array([r.p_value for r in family], dtype=float)
-    adjusted, uncapped = holm_p_values(p)
-    for result, p_raw, p_adj, p_tilde in zip(family, p, adjusted, uncapped, strict=True):
+    adjusted, _uncapped = holm_p_values(p)
+    for result, p_adj in zip(family, adjusted, strict=True):
         result.p_adjusted = float(p_adj)
-        factor = p_tilde / p_raw if p_raw > 0 else float(len(p))
-        result.ci_adjusted = _interval(result, 1 - alpha / factor)
+
+
+def sequential_intervals(design: Design, results: list[MeasureResult], look: Look) -> None:
+    """Each tested measure's repeated intervals at this look: at α (`ci_sequential`, what keep
+    and improve read, an intersection of conditions) and at α/m across the m tested measures
+    (`ci_adjusted`, what each of retire's alternative claims reads, a union)."""
+    if look.number == 0:
+        return
+    family = [r for r in results if r.sufficient and r._estimate is not None]
+    for result in results:
+        if result._estimate is None or result._standard_error is None:
+            continue
+        n_pre = max(result.days_pre, 1)
+        plan = {"n_pre": n_pre, "min_post_days": design.min_post_days, "max_post_days": design.last_post_days}
+        c = boundary_at(look=look, alpha=design.alpha, **plan)
+        result.ci_sequential = _interval(result, 1 - 2 * float(special.ndtr(-c)))
+        if result in family:
+            c_m = boundary_at(look=look, alpha=design.alpha / len(family), **plan)
+            result.ci_adjusted = _interval(result, 1 - 2 * float(special.ndtr(-c_m)))
 
 
 def _interval(result: MeasureResult, level: float) -> Interval:
@@ -75,26 +99,36 @@ def _interval(result: MeasureResult, level: float) -> Interval:
 
 
 def placebo_check(design: Design, treated: DailySeries, control: DailySeries | None) -> Placebo | None:
-    """Rerun the primary test with a fake go-live halfway through the pre-period (whole weeks)."""
+    """Rerun the primary test with a fake go-live halfway through the baseline (whole weeks),
+    with the same serially robust variance."""
     if design.primary == Measure.SATISFACTION:
         daily = satisfaction_daily_effect(treated, control)
+        usable = np.isfinite(daily)
     else:
-        daily, _valid = rate_daily_effect(design.primary, treated, control)
-    half = (design.pre_days // 14) * 7
+        daily, usable = rate_daily_effect(design.primary, treated, control)
+    win = windows(design, treated, usable)
+    half = (win.pre_days // 14) * 7
     if half == 0:
         return None  # a one-week baseline cannot be split into whole weeks
-    first = treated.index_of(design.pre_start)
-    idx_a = np.arange(first, first + half)
-    idx_b = np.arange(first + half, first + design.pre_days)
-    idx_a, idx_b = (i[(i >= 0) & (i < treated.days)] for i in (idx_a, idx_b))
-    a, b = daily[idx_a], daily[idx_b]
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    test = welch(b, a)
+    first = win.pre_first
+    fake = type(win)(
+        pre=np.arange(first, first + half),
+        post=np.arange(first + half, first + win.pre_days),
+        post_days=win.pre_days - half,
+        pre_days=half,
+        pre_first=first,
+        post_first=first + half,
+    )
+    idx_a, idx_b = (i[(i >= 0) & (i < treated.days)] for i in (fake.pre, fake.post))
+    idx_a, idx_b = idx_a[usable[idx_a]], idx_b[usable[idx_b]]
+    test = difference_test(daily, fake, idx_a, idx_b)
     if test is None:
         return None
     # Rates: the fake lift; satisfaction: the fake change in points.
     lift = test.estimate if design.primary == Measure.SATISFACTION else math.expm1(test.estimate)
-    return Placebo(lift=lift, p_value=test.p_value, suspect=test.p_value < design.alpha, days=len(a) + len(b))
+    return Placebo(
+        lift=lift, p_value=test.p_value, suspect=test.p_value < design.alpha, days=len(idx_a) + len(idx_b)
+    )
 
 
 def _verdict(
@@ -104,11 +138,9 @@ def _verdict(
 
     Which interval decides: "retire" fires when any one of several claims holds (primary
     harmful, primary negligible, a guardrail harmed), a union of claims, so each is judged on
-    its Holm-adjusted interval.  "keep" and "improve" need every condition at once (primary good
+    its interval at α/m (Bonferroni across the m tested measures).  "keep" and "improve" need every condition at once (primary good
     AND no guardrail harmed): an intersection–union test (Berger 1982), whose error rate is at
-    most α with each condition at level α, so the primary's plain 95 % interval is the adjusted
-    one for them.  Holm there would only cost power: on the reference design (28 + 28 days,
-    15 % scope noise) a true 20 % reduction would be kept 88 % of the time instead of 95 %.
+    most α with each condition at level α, so the primary's interval at α decides them.  Both are repeated (sequential) intervals, so each holds across all looks.
     """
     mwe = design.minimum_worthwhile_effect
     if not primary.sufficient or primary.ci_adjusted is None:
@@ -160,21 +192,24 @@ def score_rule(design: Design, treated: DailySeries, control: DailySeries | None
             results.append(rate_measure(measure, design, treated, control, role))
     holm_adjust(results, design.alpha)
     primary = next(r for r in results if r.role == "primary")
+    look = plan_look(design, max(primary.days_pre, 1))
+    sequential_intervals(design, results, look)
     guardrails = [r for r in results if r.role == "guardrail"]
     verdict, reason = _verdict(design, primary, guardrails)
 
     sufficient_by = None
     if reason == Reason.INSUFFICIENT_DATA:
         sufficient_by = primary.sufficient_by
-    elif reason == Reason.INCONCLUSIVE and primary._mde_sd and primary.lift is not None:
-        # The date by which an effect the size of the current estimate (at least the MWE)
-        # would be detectable with 80 % power; None when the pre-period alone prevents it.
+    elif reason == Reason.INCONCLUSIVE and primary._se_at is not None and primary.lift is not None:
+        # The day of the first planned look at which an effect the size of the current
+        # estimate (at least the MWE) would be detectable with 80 % power; None when no look
+        # up to the end of the evaluation would.
         target_relative = max(design.minimum_worthwhile_effect, abs(primary.lift))
         if primary.measure == Measure.SATISFACTION:
             target = target_relative * (primary.baseline or 0.0)
         else:
             target = math.log1p(target_relative)
-        days = days_needed(design, primary._mde_sd, primary.days_pre, target)
+        days = days_needed(design, primary._se_at, primary.days_pre, target)
         if days is not None:
             sufficient_by = max(design.post_start + timedelta(days=days), design.as_of + timedelta(days=7))
 
@@ -194,6 +229,7 @@ def score_rule(design: Design, treated: DailySeries, control: DailySeries | None
         sufficient_by=sufficient_by,
         no_measurable_effect=no_effect,
         design=design,
+        look=look,
     )
 
 

@@ -35,10 +35,14 @@ from rules_lifecycle.transitions import RuleStatus
 
 # Bump when the scoring changes what it computes: stored fingerprints then no longer match and
 # the next run re-scores every rule.
-SCORING_VERSION = "2026-11-23.1"
+SCORING_VERSION = "2026-12-06.1"
 # The post window grows with the data, in whole weeks, from the rule's post_window_days up to a
 # quarter: longer windows mix in drift that a difference-in-differences cannot fully remove.
+# The last of these weekly looks concludes the rule's sequential plan.
 MAX_POST_DAYS = 91
+# The baseline is the longest clean run of whole weeks the history holds before go-live, from
+# the rule's pre_window_days up to half a year.
+MAX_PRE_DAYS = 182
 # Rules the daily run scores: running ones.  Kept rules stay watched (用进废退 is not one-off).
 EVALUATED_STATUSES = (RuleStatus.LIVE, RuleStatus.UNDER_REVIEW, RuleStatus.KEPT)
 # The review page lists every rule the run scores: live and under review, and kept rules too,
@@ -191,6 +195,7 @@ def rule_design(rule: ExperienceRule, as_of: dt.date) -> Design:
         as_of=as_of,
         primary=primary,
         pre_days=rule.pre_window_days,
+        max_pre_days=max(rule.pre_window_days, MAX_PRE_DAYS),
         burn_in_days=rule.burn_in_days,
         min_post_days=rule.post_window_days,
         max_post_days=max(rule.post_window_days, MAX_POST_DAYS),
@@ -320,15 +325,20 @@ def evaluable_rule_ids() -> list[int]:
     )
 
 
-def previous_retire_streaks(*, rule_ids: Sequence[int], before: dt.date) -> dict[int, int]:
-    """Each rule's consecutive-retire count as of its latest evaluation before `before`."""
-    latest = (
-        RuleEvaluation.objects.filter(rule_id=OuterRef("pk"), run_on__lt=before)
-        .order_by("-run_on", "-id")
-        .values("retire_streak")[:1]
+def previous_retire_streaks(*, rule_ids: Sequence[int], before: dt.date) -> dict[int, tuple[int, int | None]]:
+    """Each rule's consecutive-retire count (in looks) and post window as of its latest
+    evaluation before `before`."""
+    latest = RuleEvaluation.objects.filter(rule_id=OuterRef("pk"), run_on__lt=before).order_by(
+        "-run_on", "-id"
     )
-    rows = ExperienceRule.objects.filter(pk__in=list(rule_ids)).annotate(streak=Subquery(latest))
-    return {pk: streak or 0 for pk, streak in rows.values_list("pk", "streak")}
+    rows = ExperienceRule.objects.filter(pk__in=list(rule_ids)).annotate(
+        streak=Subquery(latest.values("retire_streak")[:1]),
+        post_days=Subquery(latest.values("post_days")[:1]),
+    )
+    return {
+        pk: (streak or 0, post_days)
+        for pk, streak, post_days in rows.values_list("pk", "streak", "post_days")
+    }
 
 
 # --- the review page -------------------------------------------------------------------------

@@ -40,8 +40,12 @@ from rules_lifecycle.selectors.evaluation import (
     previous_retire_streaks,
 )
 
-# A rule whose verdict is "retire" in this many consecutive daily evaluations is flagged for the
-# manager.  Flags never retire a rule: only a person does, through rule_transition.
+# A rule whose verdict is "retire" at this many consecutive *looks* of its sequential plan (weeks
+# of new data, not daily re-runs of the same week), or at its concluding look, is flagged for
+# the manager.  Each look's verdict already holds across all looks (scoring.sequential), so the
+# streak is not treated as independent evidence: it only asks for the verdict to have
+# survived a week of new data before anyone is notified.  Flags never retire a rule: only a
+# person does, through rule_transition.
 RETIRE_FLAG_AFTER_RUNS = 2
 # Rules per fanned-out task.  One task per rule is the unit of work in principle; batches keep
 # the broker round trip and the series query from dominating (bench/evaluate.py measures both).
@@ -135,7 +139,9 @@ def _row(
     run: EvaluationRun, item: RuleInputs, score: RuleScore, streak: int, now: dt.datetime
 ) -> RuleEvaluation:
     primary = score.primary_result
-    interval = primary.ci_95
+    # The page shows the interval the decision used: the look's repeated interval.
+    interval = primary.ci_sequential or primary.ci_95
+    concluding = score.look is not None and score.look.final
     return RuleEvaluation(
         rule_id=item.rule_id,
         run=run,
@@ -145,7 +151,7 @@ def _row(
         primary_measure=score.primary.value,
         has_control=score.has_control,
         go_live_on=item.design.go_live,
-        pre_start=item.design.pre_start,
+        pre_start=primary.baseline_from or item.design.pre_start,
         post_start=item.design.post_start,
         post_days=item.design.post_days_available,
         primary_lift=primary.lift,
@@ -157,7 +163,8 @@ def _row(
         no_measurable_effect=score.no_measurable_effect,
         placebo_suspect=bool(score.placebo and score.placebo.suspect),
         retire_streak=streak,
-        flagged_for_retirement=score.verdict == EvaluationVerdict.RETIRE and streak >= RETIRE_FLAG_AFTER_RUNS,
+        flagged_for_retirement=score.verdict == EvaluationVerdict.RETIRE
+        and (streak >= RETIRE_FLAG_AFTER_RUNS or concluding),
         fingerprint=item.fingerprint,
         results=score.as_dict(),
         created_at=now,
@@ -185,7 +192,13 @@ def rules_evaluate(*, run: EvaluationRun, rule_ids: Sequence[int]) -> int:
     rows = []
     for item in pending:
         score = score_rule(item.design, item.treated, item.control)
-        streak = streaks.get(item.rule_id, 0) + 1 if score.verdict == EvaluationVerdict.RETIRE else 0
+        previous_streak, previous_post_days = streaks.get(item.rule_id, (0, None))
+        if score.verdict != EvaluationVerdict.RETIRE:
+            streak = 0
+        elif previous_post_days is not None and previous_post_days >= item.design.post_days_available:
+            streak = max(previous_streak, 1)  # the same look again (no new week of data)
+        else:
+            streak = previous_streak + 1
         rows.append(_row(run, item, score, streak, now))
     with transaction.atomic():
         RuleEvaluation.objects.bulk_create(

@@ -138,23 +138,27 @@ def test_rerunning_the_same_run_changes_nothing_and_late_data_updates_the_same_r
 
 
 @pytest.mark.django_db
-def test_retire_in_two_consecutive_runs_flags_the_rule_once_and_never_retires_it(
+def test_retire_at_two_consecutive_looks_flags_the_rule_once_and_never_retires_it(
     django_capture_on_commit_callbacks,
 ):
     manager = user_with_role(Role.MANAGER)
     # given a rule that truly raised complaints by 60 %
     rule = live_rule(days_live=70, truth=Truth(complaint_rate=0.60), manager=manager)
     Notification.objects.all().delete()
-    # when it is evaluated on three consecutive days
+    # when it is evaluated on four days: two in the same week of data (49 post days), then
+    # after one and two more weeks of data
     results = []
-    for day in (TODAY - dt.timedelta(days=2), TODAY - dt.timedelta(days=1), TODAY):
+    for back in (14, 13, 7, 0):
+        day = TODAY - dt.timedelta(days=back)
         with django_capture_on_commit_callbacks(execute=True):
             rules_evaluate(run=run_for(day), rule_ids=[rule.pk])
         results.append(RuleEvaluation.objects.get(rule=rule, run_on=day))
-    # then: retire each time; flagged from the second; the streak counts up
-    assert [r.verdict for r in results] == ["retire", "retire", "retire"]
-    assert [r.retire_streak for r in results] == [1, 2, 3]
-    assert [r.flagged_for_retirement for r in results] == [False, True, True]
+    # then: retire each time; the streak counts looks, not daily re-runs of the same look,
+    # and the flag waits for the verdict to survive a week of new data
+    assert [r.verdict for r in results] == ["retire"] * 4
+    assert [r.post_days for r in results] == [49, 49, 56, 63]
+    assert [r.retire_streak for r in results] == [1, 1, 2, 3]
+    assert [r.flagged_for_retirement for r in results] == [False, False, True, True]
     # and exactly one notification per recipient went to the managers and the owner
     flags = Notification.objects.filter(kind="evaluation", target_id=rule.pk)
     assert sorted(flags.values_list("recipient_id", flat=True)) == sorted([manager.pk, rule.owner_id])
