@@ -153,20 +153,38 @@ def _database_url_for_worker() -> str:
     return f"sqlite:///{name}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` subprocess on the test database; yields a restart() helper.
-
-    Tests that use it need `transactional_db` so their writes are committed and visible to it.
-    """
-    if not os.environ.get("CELERY_BROKER_URL"):
-        pytest.skip("needs CELERY_BROKER_URL")
+def _celery_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["DATABASE_URL"] = _database_url_for_worker()
     env["DJANGO_SETTINGS_MODULE"] = "cxops.settings"
+    env.update(extra or {})
+    return env
+
+
+def _stop_process(proc, sig=signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    proc._log.close()
+
+
+class CeleryWorker:
+    """A real `celery worker` subprocess on the test database.  `env` overrides the environment
+    (another broker, a shorter stale limit); `restart(env=...)` changes it for the next start."""
+
     log_path = ROOT / ".pytest-celery-worker.log"
 
-    def start():
+    def __init__(self, env: dict[str, str] | None = None, name: str = "pytest"):
+        self.extra = dict(env or {})
+        self.name = name
+        self.proc = self._start()
+
+    def _start(self):
+        env = _celery_env(self.extra)
         # Drop tasks left over from an earlier run so they do not hit this run's database.
         subprocess.run(
             [sys.executable, "-m", "celery", "-A", "cxops", "purge", "-f"],
@@ -175,7 +193,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             capture_output=True,
             check=False,
         )
-        log = open(log_path, "ab")  # noqa: SIM115 — closed with the process
+        log = open(self.log_path, "ab")  # noqa: SIM115 — closed with the process
+        offset = self.log_path.stat().st_size
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -190,7 +209,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
                 "--without-gossip",
                 "--without-mingle",
                 "-n",
-                f"pytest-{os.getpid()}@%h",
+                f"{self.name}-{os.getpid()}@%h",
             ],
             env=env,
             cwd=ROOT,
@@ -202,38 +221,71 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"celery worker exited early; see {log_path}")
-            if b"ready." in log_path.read_bytes()[-20000:]:
-                return proc
+                raise RuntimeError(f"celery worker exited early; see {self.log_path}")
+            with open(self.log_path, "rb") as read:
+                read.seek(offset)
+                if b"ready." in read.read():
+                    return proc
             time.sleep(0.3)
-        raise RuntimeError(f"celery worker not ready in 60 s; see {log_path}")
+        raise RuntimeError(f"celery worker not ready in 60 s; see {self.log_path}")
 
-    def stop(proc, sig=signal.SIGTERM):
-        if proc.poll() is None:
-            os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        proc._log.close()
+    def kill(self):
+        """SIGKILL the whole worker (main process and pool children)."""
+        _stop_process(self.proc, signal.SIGKILL)
 
-    class Worker:
-        def __init__(self):
-            self.proc = start()
+    def restart(self, env: dict[str, str] | None = None):
+        if self.proc.poll() is None:
+            _stop_process(self.proc)
+        if env is not None:
+            self.extra = dict(env)
+        self.proc = self._start()
 
-        def kill(self):
-            """SIGKILL the whole worker (main process and pool children)."""
-            stop(self.proc, signal.SIGKILL)
+    def stop(self):
+        _stop_process(self.proc)
 
-        def restart(self):
-            if self.proc.poll() is None:
-                stop(self.proc)
-            self.proc = start()
 
-    worker = Worker()
+class CeleryBeat:
+    """A real `celery beat` subprocess (the schedule of cxops/settings.py); `env` as for the worker."""
+
+    log_path = ROOT / ".pytest-celery-beat.log"
+
+    def __init__(self, schedule_dir: Path, env: dict[str, str] | None = None):
+        log = open(self.log_path, "ab")  # noqa: SIM115 — closed with the process
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cxops",
+                "beat",
+                "--loglevel=INFO",
+                "-s",
+                str(schedule_dir / "celerybeat-schedule"),
+            ],
+            env=_celery_env(env),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.proc._log = log  # type: ignore[attr-defined]
+
+    def stop(self):
+        _stop_process(self.proc)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` subprocess on the test database (a `CeleryWorker`).
+
+    Tests that use it need `transactional_db` so their writes are committed and visible to it.
+    """
+    if not os.environ.get("CELERY_BROKER_URL"):
+        pytest.skip("needs CELERY_BROKER_URL")
+    worker = CeleryWorker()
     yield worker
-    stop(worker.proc)
+    worker.stop()
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
