@@ -159,3 +159,7 @@ class MetricDailyAdmin(ReadOnlyAdmin):
 class HotSpotAlertAdmin(ReadOnlyAdmin):
     list_display = ["id", "signal", "issue", "product", "day", "observed", "expected", "status"]
     list_filter = ["signal", "status"]
+
+
+# The user and group pages: every change to who may do what goes through cxops.services.access.
+from cxops import admin_access  # noqa: E402, F401

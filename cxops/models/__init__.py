@@ -1,3 +1,4 @@
+from .access import AccessChange
 from .alerts import AlertOptIn, AlertSignal, AlertStatus, HotSpotAlert
 from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
 from .imports import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
@@ -20,6 +21,7 @@ from .rollups import (
 )
 
 __all__ = [
+    "AccessChange",
     "AlertOptIn",
     "AlertSignal",
     "AlertStatus",
