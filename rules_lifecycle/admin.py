@@ -1,5 +1,7 @@
 """Django admin for rules: read-only.  Rules change through the rule pages and the API, which check
-who may do what per rule; the admin shows rows, their moves and their history for support."""
+who may do what per rule; the admin shows rows, their moves, their backfilled go-live dates and
+their history for support.  No field is editable here, `go_live_on` included: a go-live date is
+corrected only through `rule_backfill_go_live` (owner or manager, with a reason, on the record)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from rules_lifecycle.models import ExperienceRule, RuleTransition
+from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTransition
 
 
 class ReadOnlyAdminMixin:
@@ -29,6 +31,13 @@ class RuleTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class RuleGoLiveBackfillInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = RuleGoLiveBackfill
+    fields = ["created_at", "previous_go_live_on", "go_live_on", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(ExperienceRule)
 class ExperienceRuleAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = [
@@ -44,7 +53,7 @@ class ExperienceRuleAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_filter = ["status", "implementing_system", "timing", "layer"]
     search_fields = ["name", "trigger_event", "trigger_action"]
     list_select_related = ["owner"]
-    inlines = [RuleTransitionInline]
+    inlines = [RuleTransitionInline, RuleGoLiveBackfillInline]
 
 
 @admin.register(RuleTransition)

@@ -130,6 +130,24 @@ class TransitionForm(forms.Form):
     )
 
 
+class GoLiveBackfillForm(forms.Form):
+    """The real go-live date of a running rule.  The service checks the date and the reason (so the
+    page, the API and the command give the same answers); the form only parses them."""
+
+    go_live_on = forms.DateField(
+        label=_("Real go-live date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day the rule started running in its system."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Where the date comes from: a release note, a change ticket, the system's log."),
+    )
+
+
 def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/", rules.rule_detail_view, name="detail"),
     path("<int:pk>/edit/", rules.rule_edit_view, name="edit"),
     path("<int:pk>/move/", rules.rule_transition_view, name="transition"),
+    path("<int:pk>/go-live/", rules.rule_go_live_view, name="go_live"),
     path("<int:pk>/follow/", rules.rule_follow_view, name="follow"),
 ]

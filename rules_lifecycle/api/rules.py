@@ -1,7 +1,10 @@
-"""REST API for rules: list, read, create from a strategy, edit the non-state fields, and moves.
+"""REST API for rules: list, read, create from a strategy, edit the non-state fields, moves, and
+the real go-live date of a rule that ran before cxops.
 
 The state is never a writable field: a rule moves only by `POST /api/rules/{id}/transitions/`,
-which calls the same `rule_transition` as the rule page.
+which calls the same `rule_transition` as the rule page; a running rule's go-live date is
+corrected only by `POST /api/rules/{id}/go-live-backfills/`, which calls the same
+`rule_backfill_go_live` as the page.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -20,12 +23,40 @@ from cxops.api.inputs import StrictInputSerializer
 from cxops.models import Channel, Product, Segment
 from cxops.roles import ALL_ROLES, Role, roles_permission
 from proposals.models import Strategy
-from rules_lifecycle.models import ExperienceRule, ImplementingSystem, RuleStatus, RuleTransition, Timing
+from rules_lifecycle.models import (
+    ExperienceRule,
+    ImplementingSystem,
+    RuleGoLiveBackfill,
+    RuleStatus,
+    RuleTransition,
+    Timing,
+)
 from rules_lifecycle.selectors.rules import rule_list
-from rules_lifecycle.services.rules import rule_create_from_strategy, rule_update
+from rules_lifecycle.services.rules import rule_backfill_go_live, rule_create_from_strategy, rule_update
 from rules_lifecycle.transitions import REASON_MAX_LENGTH, available_moves, rule_transition
 
 STATE_FIELDS = ("status", "go_live_on", "retired_on", "review_due_on")
+
+ERROR = OpenApiResponse(
+    response=inline_serializer(
+        "RuleError",
+        {
+            "error": inline_serializer(
+                "RuleErrorBody",
+                {
+                    "code": serializers.CharField(),
+                    "message": serializers.CharField(),
+                    "fields": serializers.DictField(
+                        child=serializers.ListField(child=serializers.CharField()),
+                        required=False,
+                        help_text="Messages per input field, when a field is at fault.",
+                    ),
+                },
+            )
+        },
+    ),
+    description="Refused: `invalid` (400), `forbidden` (403). Nothing was changed.",
+)
 
 
 def _codes(model: type, **kwargs: Any) -> serializers.SlugRelatedField:
@@ -97,6 +128,11 @@ class _RefusesStateMixin:
     """The state is moved through the transitions endpoint, never written."""
 
     def refused_field_message(self, key: str) -> str:
+        if key == "go_live_on":
+            return _(
+                "The state cannot be written: POST a move to /api/rules/{id}/transitions/, or a running "
+                "rule's real go-live date to /api/rules/{id}/go-live-backfills/."
+            )
         if key in STATE_FIELDS:
             return _("The state cannot be written: POST a move to /api/rules/{id}/transitions/.")
         return super().refused_field_message(key)  # type: ignore[misc]
@@ -173,6 +209,37 @@ class RuleTransitionOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="RuleGoLiveBackfillInput")
+class RuleGoLiveBackfillInputSerializer(StrictInputSerializer):
+    go_live_on = serializers.DateField(help_text="The day the rule really started running in its system.")
+    reason = serializers.CharField(
+        allow_blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Where the date comes from (a release note, a change ticket); required.",
+    )
+
+
+class RuleGoLiveBackfillOutputSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    review_due_on = serializers.DateField(
+        source="rule.review_due_on", read_only=True, help_text="The rule's review date, moved with it."
+    )
+
+    class Meta:
+        model = RuleGoLiveBackfill
+        fields = [
+            "id",
+            "rule",
+            "previous_go_live_on",
+            "go_live_on",
+            "review_due_on",
+            "actor",
+            "reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class RuleViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -242,3 +309,31 @@ class RuleViewSet(
         serializer.is_valid(raise_exception=True)
         record = rule_transition(rule=rule, actor=request.user, **serializer.validated_data)
         return Response(RuleTransitionOutputSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: RuleGoLiveBackfillOutputSerializer(many=True)},
+        summary="The rule's backfilled go-live dates",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=RuleGoLiveBackfillInputSerializer,
+        responses={201: RuleGoLiveBackfillOutputSerializer, 400: ERROR, 403: ERROR},
+        summary="Record the real go-live date of a running rule",
+        description=(
+            "For a rule that ran before cxops was adopted: its owner or a manager records the day it "
+            "really went live (2000-01-01 up to the day it was recorded live in cxops), with a reason. "
+            "The review date moves with it, the rule's history and timeline record who and why, and the "
+            "rule is evaluated again on its real windows."
+        ),
+    )
+    @action(detail=True, methods=["get", "post"], url_path="go-live-backfills", pagination_class=None)
+    def go_live_backfills(self, request: Request, pk: str | None = None) -> Response:
+        rule = self.get_object()
+        if request.method == "GET":
+            records = rule.go_live_backfills.select_related("actor", "rule")
+            return Response(RuleGoLiveBackfillOutputSerializer(records, many=True).data)
+        serializer = RuleGoLiveBackfillInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = rule_backfill_go_live(rule=rule, actor=request.user, **serializer.validated_data)
+        return Response(RuleGoLiveBackfillOutputSerializer(record).data, status=status.HTTP_201_CREATED)

@@ -9,6 +9,7 @@ from .rules import (
     SYSTEMS_FOR_TIMING,
     ExperienceRule,
     ImplementingSystem,
+    RuleGoLiveBackfill,
     RuleTransition,
     Timing,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "SYSTEMS_FOR_TIMING",
     "ExperienceRule",
     "ImplementingSystem",
+    "RuleGoLiveBackfill",
     "RuleStatus",
     "RuleTransition",
     "Timing",

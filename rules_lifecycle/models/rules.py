@@ -97,8 +97,9 @@ class ExperienceRule(models.Model):
       `pre_window`, `post_window` give the (first day, last day) local dates.
     - `minimum_worthwhile_effect`: relative, e.g. 0.05 = 5 %.
     - `guardrail_margin`: relative non-inferiority margin for the guardrail measures, e.g. 0.10.
-    - `go_live_on` (local date; set by each move to live), `review_due_on` (= go_live_on +
-      `review_after_days`, default 90), `retired_on`.
+    - `go_live_on` (local date; set by each move to live, or backfilled to the day a rule that ran
+      before cxops really went live: `services.rules.rule_backfill_go_live`), `review_due_on`
+      (= go_live_on + `review_after_days`, default 90), `retired_on`.
     - `status`: a `RuleStatus`; changed only by `rules_lifecycle.transitions.rule_transition`.
     """
 
@@ -384,3 +385,42 @@ class RuleTransition(models.Model):
     @property
     def to_label(self) -> str:
         return str(RuleStatus(self.to_status).label)
+
+
+# No metric history, report or rule in cxops is older than this: a go-live before it is a typing
+# slip (a year-1 date, a swapped century), not a rule that ran that long ago.
+EARLIEST_GO_LIVE = dt.date(2000, 1, 1)
+
+
+class RuleGoLiveBackfill(models.Model):
+    """One correction of a running rule's go-live date to the day it really went live (a rule that
+    ran before cxops was adopted): who, when, from which date to which, and why.  Written only by
+    `rules_lifecycle.services.rules.rule_backfill_go_live`; shown on the rule's timeline."""
+
+    rule = models.ForeignKey(
+        ExperienceRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="go_live_backfills"
+    )
+    previous_go_live_on = models.DateField(_("go-live date before"))
+    go_live_on = models.DateField(_("go-live date recorded"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("go-live backfill")
+        verbose_name_plural = _("go-live backfills")
+        ordering = ["rule", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(go_live_on=F("previous_go_live_on")), name="rule_backfill_changes_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(go_live_on__gte=EARLIEST_GO_LIVE), name="rule_backfill_not_before_2000"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="rule_backfill_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}: {self.previous_go_live_on} → {self.go_live_on}"

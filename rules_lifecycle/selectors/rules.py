@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from cxops.roles import Role
 from proposals.models import Strategy, StrategyStatus
-from rules_lifecycle.models import ExperienceRule, RuleTransition
+from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTransition
 from rules_lifecycle.transitions import STATUS_ORDER, RuleStatus
 
 # Every signed-in member may read rules (PRODUCT.md: 全员参与); writes are checked per rule.
@@ -76,13 +76,14 @@ def rule_board(**filters: Any) -> list[BoardColumn]:
 
 
 def rule_detail(*, pk: int) -> ExperienceRule:
-    """One rule with its scope, issues and transitions loaded (raises DoesNotExist)."""
+    """One rule with its scope, issues, transitions and go-live backfills loaded (raises DoesNotExist)."""
     return (
         ExperienceRule.objects.select_related("owner", "created_by", "strategy", "strategy__product")
         .prefetch_related(
             *SCOPE_PREFETCH,
             "issues",
             Prefetch("transitions", queryset=RuleTransition.objects.select_related("actor")),
+            Prefetch("go_live_backfills", queryset=RuleGoLiveBackfill.objects.select_related("actor")),
         )
         .get(pk=pk)
     )

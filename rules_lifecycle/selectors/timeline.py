@@ -1,8 +1,8 @@
 """A rule's traceability timeline: why the rule exists and how it did, oldest first.
 
 From the first experience reports, through the issue(s) they were merged into, the strategy's
-page, discussion, votes and official answer, to the rule's creation and every move — and, when
-the evaluation part is installed, each evaluation.
+page, discussion, votes and official answer, to the rule's creation, every move and every
+backfilled go-live date — and, when the evaluation part is installed, each evaluation.
 
 The timeline is built from *sources*: functions `source(rule) -> Iterable[TimelineEntry]`.
 `rule_timeline` calls the built-in ones below, then any added with `register_timeline_source`,
@@ -45,6 +45,7 @@ KIND_LABELS = {
     "decision": _("Official answer"),
     "rule": _("Rule"),
     "transition": _("Rule move"),
+    "go_live": _("Go-live date"),
     "evaluation": _("Evaluation"),
 }
 
@@ -226,12 +227,26 @@ def transition_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
         )
 
 
+def go_live_backfill_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
+    """Each correction of the go-live date: who recorded which real date, and why."""
+    for record in rule.go_live_backfills.all():  # prefetched with actors by rule_detail
+        yield TimelineEntry(
+            at=record.created_at,
+            kind="go_live",
+            title=gettext("Go-live backfilled to %(day)s (was %(previous)s)")
+            % {"day": record.go_live_on.isoformat(), "previous": record.previous_go_live_on.isoformat()},
+            detail=record.reason,
+            actor=_person(record.actor),
+        )
+
+
 BUILT_IN_SOURCES: tuple[TimelineSource, ...] = (
     report_entries,
     issue_entries,
     strategy_entries,
     rule_entries,
     transition_entries,
+    go_live_backfill_entries,
 )
 # "module:function" sources used when their module is installed.
 OPTIONAL_SOURCES: tuple[str, ...] = ("rules_lifecycle.selectors.evaluation:rule_timeline_entries",)

@@ -1,4 +1,5 @@
-"""Writes on experience rules other than moves: creating one from a strategy, editing it.
+"""Writes on experience rules other than moves: creating one from a strategy, editing it,
+recording the real go-live date of a rule that ran before cxops was adopted.
 
 Moves (status changes) live in `rules_lifecycle.transitions.rule_transition`, nowhere else.
 """
@@ -19,7 +20,15 @@ from cxops.models import Channel, ExperienceLayer, NotificationKind, Product, Se
 from cxops.roles import Role, has_role, require_role
 from cxops.services.notifications import follow_create, notify
 from proposals.models import Strategy, StrategyStatus
-from rules_lifecycle.models import SYSTEMS_FOR_TIMING, ExperienceRule, ImplementingSystem, Timing
+from rules_lifecycle.models import (
+    SYSTEMS_FOR_TIMING,
+    EvaluationRun,
+    ExperienceRule,
+    ImplementingSystem,
+    RuleGoLiveBackfill,
+    RuleTransition,
+    Timing,
+)
 from rules_lifecycle.models.rules import (
     DEFAULT_BURN_IN_DAYS,
     DEFAULT_GUARDRAIL_MARGIN,
@@ -27,9 +36,12 @@ from rules_lifecycle.models.rules import (
     DEFAULT_POST_WINDOW_DAYS,
     DEFAULT_PRE_WINDOW_DAYS,
     DEFAULT_REVIEW_AFTER_DAYS,
+    EARLIEST_GO_LIVE,
     MAX_BURN_IN_DAYS,
     MIN_POST_WINDOW_DAYS,
 )
+from rules_lifecycle.services.evaluation import evaluation_run_dispatch, rule_evaluate_on_demand
+from rules_lifecycle.transitions import REASON_MAX_LENGTH, RUNNING_STATUSES, RuleStatus, movers_for
 
 SCOPE_FIELDS = (
     "products",
@@ -371,3 +383,146 @@ def rule_update(
             target=locked,
         )
     return locked
+
+
+def _day(value: dt.date) -> str:
+    return value.isoformat()
+
+
+@transaction.atomic
+def rule_backfill_go_live(
+    *, rule: ExperienceRule, actor: Any, go_live_on: dt.date, reason: str
+) -> RuleGoLiveBackfill:
+    """Record the day a running rule really went live, for a rule that ran before cxops was adopted
+    (or was moved to live here after the fact), so it is evaluated on its real windows against the
+    metric history imported for it.
+
+    Who: the rule's owner (holding the product-owner role) or a manager, as for the owner's moves.
+    When: the rule is running (live, under review or kept: the rules the daily evaluation scores).
+    Which day: from 2000-01-01 (no metric history is older) up to the day cxops recorded the rule's
+    latest move to live — never later, since the rule demonstrably ran from then; a day between a
+    mistaken backfill and that day corrects the mistake.  A rule sent back to improve and live again
+    started a new evaluation period when it was sent back, so its go-live is not before that day.
+    Why: a reason is required; it is kept in full on the backfill record (the rule's timeline) and,
+    cut to 100 characters, on the rule's simple-history record with the actor.
+
+    Sets `go_live_on`, and `review_due_on` from it (which may now be past: the rule is then due for
+    review); bumps `version`.  Notifies nobody (it is a correction of the record, like an edit).
+    After commit the rule is evaluated again today, in today's on-demand run and in any run today
+    that scored it already, so every page reading today's result shows the real windows.
+    """
+    reason = (reason or "").strip()
+    if isinstance(go_live_on, dt.datetime) or not isinstance(go_live_on, dt.date):
+        raise TypeError("go_live_on must be a date")
+    locked = ExperienceRule.objects.select_for_update().get(pk=rule.pk)
+    if not movers_for(rule=locked, actor=actor):
+        raise ApplicationError(
+            gettext("Only the rule's owner or a manager can record its real go-live date."), code="forbidden"
+        )
+    if locked.status not in RUNNING_STATUSES:
+        raise ApplicationError(
+            gettext(
+                "The rule is %(status)s: only a live, under-review or kept rule has a go-live date to correct."
+            )
+            % {"status": locked.status_label},
+            code="invalid",
+        )
+
+    errors: dict[str, list[str]] = {}
+    live_moves = list(
+        RuleTransition.objects.filter(rule=locked, to_status=RuleStatus.LIVE)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+    )
+    # The day cxops itself saw the rule go live (the row's own date if no move is recorded).
+    recorded_on = timezone.localdate(live_moves[0]) if live_moves else locked.go_live_on
+    sent_back = None
+    if len(live_moves) > 1:
+        sent_back_at = (
+            RuleTransition.objects.filter(
+                rule=locked, from_status=RuleStatus.UNDER_REVIEW, to_status=RuleStatus.IMPLEMENTING
+            )
+            .order_by("-created_at", "-id")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        sent_back = timezone.localdate(sent_back_at) if sent_back_at else None
+    today = timezone.localdate()
+    if go_live_on > today:
+        errors["go_live_on"] = [gettext("The go-live date cannot be in the future.")]
+    elif go_live_on < EARLIEST_GO_LIVE:
+        errors["go_live_on"] = [
+            gettext("The go-live date cannot be before %(day)s: cxops holds no history that old.")
+            % {"day": _day(EARLIEST_GO_LIVE)}
+        ]
+    elif go_live_on > recorded_on:
+        errors["go_live_on"] = [
+            gettext(
+                "The rule was recorded live in cxops on %(day)s: its real go-live date is that day or earlier."
+            )
+            % {"day": _day(recorded_on)}
+        ]
+    elif sent_back is not None and go_live_on < sent_back:
+        errors["go_live_on"] = [
+            gettext(
+                "The rule was sent back to improve on %(day)s and went live again after that: its current "
+                "version cannot have gone live earlier."
+            )
+            % {"day": _day(sent_back)}
+        ]
+    elif go_live_on == locked.go_live_on:
+        errors["go_live_on"] = [
+            gettext("The go-live date is already %(day)s.") % {"day": _day(locked.go_live_on)}
+        ]
+    if not reason:
+        errors["reason"] = [
+            gettext("Say why: where the real go-live date comes from (a release note, a change ticket …).")
+        ]
+    elif len(reason) > REASON_MAX_LENGTH:
+        errors["reason"] = [
+            gettext("The reason is too long (at most %(max)d characters).") % {"max": REASON_MAX_LENGTH}
+        ]
+    if errors:
+        raise ApplicationError(
+            " ".join(message for messages in errors.values() for message in messages),
+            code="invalid",
+            extra={"fields": errors},
+        )
+
+    previous = locked.go_live_on
+    now = timezone.now()
+    locked.go_live_on = go_live_on
+    locked.review_due_on = go_live_on + dt.timedelta(days=locked.review_after_days)
+    locked.version += 1
+    locked.updated_at = now
+    locked._history_user = actor
+    locked._history_date = now
+    # simple-history's reason column holds 100 characters (the full reason is on the backfill).
+    locked._change_reason = (
+        gettext("Go-live backfilled %(previous)s → %(day)s: %(reason)s")
+        % {"previous": _day(previous), "day": _day(go_live_on), "reason": reason}
+    )[:100]
+    locked.save(update_fields=["go_live_on", "review_due_on", "version", "updated_at"])
+    record = RuleGoLiveBackfill.objects.create(
+        rule=locked,
+        previous_go_live_on=previous,
+        go_live_on=go_live_on,
+        actor=actor,
+        reason=reason,
+        created_at=now,
+    )
+    _evaluate_again(rule=locked, actor=actor)
+    rule.refresh_from_db()
+    return record
+
+
+def _evaluate_again(*, rule: ExperienceRule, actor: Any) -> None:
+    """Queue today's evaluation of the rule on its new windows (sent after commit, through the
+    outbox).  The stored inputs' fingerprint includes the design, so each run re-scores the rule
+    in place of its earlier row for the day.  Caller holds the rule's row lock."""
+    run = rule_evaluate_on_demand(rule=rule, actor=actor)
+    earlier_today = (
+        EvaluationRun.objects.filter(run_on=run.run_on, evaluations__rule=rule).exclude(pk=run.pk).distinct()
+    )
+    for other in earlier_today:
+        evaluation_run_dispatch(run=other, rule_ids=[rule.pk])

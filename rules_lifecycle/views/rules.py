@@ -1,4 +1,5 @@
-"""Rule pages: the board, a rule's page with its moves and timeline, create from a strategy, edit."""
+"""Rule pages: the board, a rule's page with its moves and timeline, create from a strategy, edit,
+record the real go-live date of a rule that ran before cxops."""
 
 from __future__ import annotations
 
@@ -15,13 +16,20 @@ from cxops.errors import ApplicationError
 from cxops.roles import Role, has_role
 from cxops.services.notifications import follow_create, follow_delete, is_following
 from proposals.models import Strategy, StrategyStatus
-from rules_lifecycle.forms import BoardFilterForm, RuleEditForm, RuleForm, TransitionForm, add_service_errors
+from rules_lifecycle.forms import (
+    BoardFilterForm,
+    GoLiveBackfillForm,
+    RuleEditForm,
+    RuleForm,
+    TransitionForm,
+    add_service_errors,
+)
 from rules_lifecycle.models import MEASURE_LABELS, ExperienceRule
 from rules_lifecycle.models.rules import DEFAULT_GUARDRAIL_MARGIN, DEFAULT_MINIMUM_WORTHWHILE_EFFECT
 from rules_lifecycle.selectors.rules import rule_board, rule_detail, strategies_awaiting_rules
 from rules_lifecycle.selectors.timeline import rule_timeline
-from rules_lifecycle.services.rules import rule_create_from_strategy, rule_update
-from rules_lifecycle.transitions import available_moves, moves_from, rule_transition
+from rules_lifecycle.services.rules import rule_backfill_go_live, rule_create_from_strategy, rule_update
+from rules_lifecycle.transitions import available_moves, movers_for, moves_from, rule_transition
 
 
 def _may_create(user: Any) -> bool:
@@ -31,6 +39,11 @@ def _may_create(user: Any) -> bool:
 def _may_edit(user: Any, rule: ExperienceRule) -> bool:
     owns = user.pk == rule.owner_id and has_role(user, Role.PRODUCT_OWNER)
     return not rule.is_final and (owns or has_role(user, Role.MANAGER))
+
+
+def _may_backfill_go_live(user: Any, rule: ExperienceRule) -> bool:
+    """The page's gate; the service checks the same against the locked row."""
+    return rule.is_running and bool(movers_for(rule=rule, actor=user))
 
 
 def rule_board_view(request: HttpRequest) -> HttpResponse:
@@ -69,6 +82,7 @@ def rule_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "transition_form": TransitionForm(),
             "timeline": rule_timeline(rule, viewer=request.user),
             "can_edit": _may_edit(request.user, rule),
+            "can_backfill_go_live": _may_backfill_go_live(request.user, rule),
             "following": is_following(user=request.user, target=rule),
             "primary_measure_label": MEASURE_LABELS[rule.primary_measure],
             "guardrail_labels": [MEASURE_LABELS[measure] for measure in rule.guardrail_measures],
@@ -182,6 +196,43 @@ def rule_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "rules_lifecycle/form.html",
         {"form": form, "strategy": rule.strategy, "rule": rule, "conflict": conflict},
     )
+
+
+def rule_go_live_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the day a running rule really went live (it ran before cxops was adopted)."""
+    rule = get_object_or_404(ExperienceRule.objects.select_related("owner"), pk=pk)
+    if not movers_for(rule=rule, actor=request.user):
+        raise PermissionDenied
+    if not rule.is_running:
+        messages.error(
+            request,
+            _("The rule is %(status)s: only a live, under-review or kept rule has a go-live date to correct.")
+            % {"status": rule.status_label},
+        )
+        return redirect(rule)
+    form = GoLiveBackfillForm(request.POST or None, initial={"go_live_on": rule.go_live_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = rule_backfill_go_live(
+                rule=rule,
+                actor=request.user,
+                go_live_on=form.cleaned_data["go_live_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as error:
+            fields = error.extra.get("fields") or {}
+            for field, field_messages in fields.items():
+                form.add_error(field if field in form.fields else None, field_messages)
+            if not fields:
+                form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Go-live date recorded as %(day)s. The rule is being evaluated again on its real windows.")
+                % {"day": record.go_live_on.isoformat()},
+            )
+            return redirect(rule)
+    return render(request, "rules_lifecycle/go_live.html", {"form": form, "rule": rule})
 
 
 @require_POST

@@ -46,6 +46,7 @@ are not tried separately.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -232,6 +233,11 @@ def _rule_form(c: Any) -> dict[str, Any]:
 def _rule_edit_form(c: Any) -> dict[str, Any]:
     rule = c.obj(RULE)
     return {**_rule_form(c), "owner": rule.owner_id, "version": rule.version}
+
+
+def _go_live_backfill(c: Any) -> dict[str, Any]:
+    day = c.obj("rule_live").go_live_on - dt.timedelta(days=30)
+    return {"go_live_on": day.isoformat(), "reason": "上线早于 cxops 启用"}
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -428,6 +434,14 @@ PAGES: list[Endpoint] = [
         bodies={"POST": lambda c: {"to_status": "under_review"}},
         note="live → under review: the rule's owner or a manager",
     ),
+    page(
+        "/rules/{pk}/go-live/",
+        get=own_only(OWNERS, all_for=MANAGERS, not_own=FORBIDDEN),
+        post=own_only(OWNERS, all_for=MANAGERS, not_own=FORBIDDEN),
+        params={"pk": "rule_live"},
+        bodies={"POST": _go_live_backfill},
+        note="a running rule's real go-live date: the rule's owner or a manager",
+    ),
     page("/rules/{pk}/follow/", post=allow(MEMBERS), params={"pk": RULE}),
     # Evaluate: everyone reads the results; managers decide
     page("/evaluation/", get=allow(MEMBERS), any_method=True),
@@ -604,6 +618,13 @@ APIS: list[Endpoint] = [
         post=own_only(OWNERS, all_for=MANAGERS, not_own=FORBIDDEN),
         params={"pk": "rule_live"},
         bodies={"POST": lambda c: {"to_status": "under_review"}},
+    ),
+    api(
+        "/api/rules/{pk}/go-live-backfills/",
+        get=allow(MEMBERS),
+        post=own_only(OWNERS, all_for=MANAGERS, not_own=FORBIDDEN),
+        params={"pk": "rule_live"},
+        bodies={"POST": _go_live_backfill},
     ),
     api("/api/evaluation-portfolio/", get=allow(MEMBERS)),
     api(
