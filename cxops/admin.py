@@ -16,6 +16,10 @@ from cxops.models import (
     WorkerHeartbeat,
 )
 
+# Every admin write goes through the service the pages and the API use, or is not offered: the
+# admin is not a second, unchecked write path (no notifications, no rollups, no phone masking).
+# Reference data (products, channels, segments) is the exception: the admin is where it is edited.
+
 
 class ReferenceAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name_zh", "name_en", "is_active", "sort_order"]
@@ -41,62 +45,99 @@ class SegmentAdmin(ReferenceAdmin):
 
 @admin.register(ExperienceIssue)
 class ExperienceIssueAdmin(SimpleHistoryAdmin):
+    """Added and changed through `issue_create` / `issue_update` (phone masking, followers told of a
+    status change).  Not deleted: an issue is closed by its status, its reports stay linked."""
+
     list_display = ["id", "title", "product", "layer", "stage", "status", "report_count", "last_reported_at"]
     list_filter = ["status", "layer", "stage", "product"]
     search_fields = ["title", "description"]
     # Counts and dates are maintained by the merge services; editing them here would desynchronise.
     readonly_fields = ["report_count", "first_reported_at", "last_reported_at", "created_by", "created_at"]
 
+    def get_fields(self, request, obj=None):
+        fields = ["title", "description", "status", "product", "layer", "stage"]
+        if obj is None:
+            fields.remove("status")  # a new issue is open
+            return fields
+        return [*fields, *self.readonly_fields]
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        from django.core.exceptions import PermissionDenied
+
+        from cxops.errors import ApplicationError
+        from cxops.services.triage import issue_create, issue_update
+
+        data = form.cleaned_data
+        fields = {
+            "title": data["title"],
+            "description": data.get("description", ""),
+            "product": data.get("product"),
+            "layer": data.get("layer", ""),
+            "stage": data.get("stage", ""),
+        }
+        try:
+            if change:
+                saved = issue_update(actor=request.user, issue=obj, status=data["status"], **fields)
+            else:
+                saved = issue_create(actor=request.user, **fields)
+        except ApplicationError as error:
+            raise PermissionDenied(error.message) from None
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ExperienceReport)
 class ExperienceReportAdmin(SimpleHistoryAdmin):
+    """Read-only: reports are filed through the filing page, the API and imports, and changed in the
+    triage queue, which keep the rollups, the issues' counts and phone masking exact."""
+
     list_display = ["id", "summary", "source_type", "product", "channel", "status", "occurred_at"]
     list_filter = ["status", "source_type", "layer", "stage", "product", "channel"]
     search_fields = ["summary", "external_id"]
     raw_id_fields = ["issue", "reporter", "triaged_by"]
     show_full_result_count = False  # no COUNT(*) over millions of rows
-    # Triage goes through the triage queue, which keeps issue counts and rollups exact.
-    readonly_fields = [
-        "customer_masked",
-        "status",
-        "issue",
-        "triaged_by",
-        "triaged_at",
-        "reporter",
-        "source_system",
-        "external_id",
-        # Counted in the daily rollups: changed only through the triage queue (sense).
-        "product",
-        "channel",
-        "source_type",
-        "layer",
-        "stage",
-        "occurred_at",
-    ]
+    exclude = ["customer_hash"]
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only through the services (imports, detection, notifications); the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["id", "recipient", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
     raw_id_fields = ["recipient", "actor"]
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["worker", "seen_at"]
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     """Import jobs are created and run from the import pages and command; here they are only viewed."""
 
     list_display = [
@@ -117,27 +158,22 @@ class ImportJobAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("data")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ImportMapping)
 class ImportMappingAdmin(SimpleHistoryAdmin):
+    """Saved from the import pages (`import_mapping_save`); viewed here."""
+
     list_display = ["source_system", "kind", "updated_by", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["source_system"]
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written only through the services (imports, detection); the admin shows them."""
-
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -161,5 +197,6 @@ class HotSpotAlertAdmin(ReadOnlyAdmin):
     list_filter = ["signal", "status"]
 
 
-# The user and group pages: every change to who may do what goes through cxops.services.access.
-from cxops import admin_access  # noqa: E402, F401
+# The user and group pages: every change to who may do what goes through cxops.services.access;
+# simple-history's "revert" is refused on every admin.
+from cxops import admin_access, admin_history  # noqa: E402, F401

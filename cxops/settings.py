@@ -227,6 +227,9 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 
+# The admin's history pages show past versions; reverting to one would bypass the services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- E-mail (notifications are sent by Celery only when configured) ---------------------------
 EMAIL_BACKEND = (
     os.environ.get(
