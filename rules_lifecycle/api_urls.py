@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from rules_lifecycle.api import evaluation, rules
+from rules_lifecycle.api import controls, evaluation, rules
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,5 +12,6 @@ router.register("rule-evaluations", evaluation.RuleEvaluationViewSet, basename="
 
 urlpatterns = [
     path("evaluation-portfolio/", evaluation.PortfolioView.as_view(), name="evaluation-portfolio"),
+    path("rules/<int:pk>/control-advice/", controls.ControlAdviceView.as_view(), name="rule-control-advice"),
     *router.urls,
 ]

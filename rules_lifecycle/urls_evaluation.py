@@ -10,4 +10,5 @@ urlpatterns = [
     path("rules/<int:pk>/", evaluation.evaluation_rule_view, name="rule"),
     path("rules/<int:pk>/run/", evaluation.evaluation_run_rule_view, name="run_rule"),
     path("rules/<int:pk>/decide/", evaluation.evaluation_decide_view, name="decide"),
+    path("rules/<int:pk>/controls/", evaluation.rule_controls_view, name="controls"),
 ]

@@ -30,6 +30,7 @@ from rules_lifecycle.models import (
     VerdictReason,
 )
 from rules_lifecycle.scoring import DailySeries, Design, Measure, portfolio_fdr
+from rules_lifecycle.scoring.controls import log_rate, synthetic_weights, weighted_control
 from rules_lifecycle.selectors.timeline import TimelineEntry
 from rules_lifecycle.transitions import RuleStatus
 
@@ -225,6 +226,26 @@ def _summed(series: list[ScopeSeries], first: int, last: int, start: dt.date) ->
     )
 
 
+def _synthetic_control(
+    series: list[ScopeSeries], treated: DailySeries, design: Design, first: int, last: int
+) -> DailySeries | None:
+    """Several control scopes as one: weights fitted on the baseline to the treated scope's
+    primary measure (non-negative, summing to one; scoring.controls), so the combination tracks
+    the rule's scope as closely as the history allows.  The baseline does not change after
+    go-live, so every look of the plan gets the same weights."""
+    parts = [_summed([one], first, last, design.pre_start) for one in series]
+    if any(part is None for part in parts):
+        return None
+    scopes = [part for part in parts if part is not None]
+    if len({part.satisfaction.shape for part in scopes}) > 1:
+        return _summed(series, first, last, design.pre_start)  # survey scales differ: plain sum
+    go_live = treated.index_of(design.go_live)
+    target = log_rate(treated, design.primary)[:go_live]
+    matrix = np.vstack([log_rate(part, design.primary)[:go_live] for part in scopes])
+    weights = synthetic_weights(target, matrix)
+    return weighted_control(scopes, weights)
+
+
 def _fingerprint(design: Design, treated: DailySeries, control: DailySeries | None) -> str:
     digest = hashlib.sha256(SCORING_VERSION.encode())
     digest.update(repr(sorted((k, repr(v)) for k, v in design.__dict__.items() if k != "as_of")).encode())
@@ -288,6 +309,10 @@ def evaluation_inputs(*, rule_ids: Sequence[int], as_of: dt.date) -> list[RuleIn
         if control_keys:
             if None in control_ids:
                 control = empty(design.pre_start, days)
+            elif len(control_ids) > 1 and summed is not None:
+                control = _synthetic_control(
+                    [series[i] for i in control_ids if i is not None], summed, design, first, last
+                )
             else:
                 control = _summed(
                     [series[i] for i in control_ids if i is not None], first, last, design.pre_start
@@ -352,6 +377,7 @@ class PortfolioRow:
     q_value: float | None = None
     presented: list[dict[str, Any]] = field(default_factory=list)  # filled by the page
     q_text: str = ""
+    headline: str = ""  # filled by the page
 
     @property
     def measures(self) -> list[dict[str, Any]]:

@@ -105,6 +105,11 @@ def evaluation_run_dispatch(
 
     batches = [list(rule_ids[i : i + batch_size]) for i in range(0, len(rule_ids), batch_size)]
     with transaction.atomic():
+        locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
+        planned = sorted({*locked.planned_rule_ids, *(int(pk) for pk in rule_ids)})
+        EvaluationRun.objects.filter(pk=run.pk).update(
+            planned_rule_ids=planned, heartbeat_at=timezone.now(), finished_at=None
+        )
         for batch in batches:
             enqueue_task(evaluate_rules, run.pk, batch)
     return len(batches)
@@ -186,6 +191,7 @@ def rules_evaluate(*, run: EvaluationRun, rule_ids: Sequence[int]) -> int:
     )
     pending = [item for item in inputs if stored.get(item.rule_id) != item.fingerprint]
     if not pending:
+        evaluation_run_progress(run=run)
         return 0
     streaks = previous_retire_streaks(rule_ids=[i.rule_id for i in pending], before=run.run_on)
     now = timezone.now()
@@ -207,7 +213,18 @@ def rules_evaluate(*, run: EvaluationRun, rule_ids: Sequence[int]) -> int:
         for row in rows:
             if row.flagged_for_retirement:
                 _flag_for_retirement(rule_id=row.rule_id, run=run)
+    evaluation_run_progress(run=run)
     return len(rows)
+
+
+def evaluation_run_progress(*, run: EvaluationRun) -> None:
+    """A sign of life after each batch; the run is finished once every planned rule has a result."""
+    from rules_lifecycle.services.recovery import evaluation_run_pending
+
+    now = timezone.now()
+    EvaluationRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
+    if not evaluation_run_pending(run_id=run.pk):
+        EvaluationRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(finished_at=now)
 
 
 def _flag_for_retirement(*, rule_id: int, run: EvaluationRun) -> None:
@@ -228,7 +245,7 @@ def _flag_for_retirement(*, rule_id: int, run: EvaluationRun) -> None:
     notify(
         recipient_ids=[*managers, rule.owner_id],
         kind=NotificationKind.EVALUATION,
-        title=gettext("Rule “%(name)s”: “retire” in %(count)d consecutive evaluations")
+        title=gettext("Rule “%(name)s”: “retire” at %(count)d consecutive weekly looks")
         % {"name": rule.name, "count": current.retire_streak},
         body=gettext("The evaluation suggests retiring this rule. Only a manager can decide; review it."),
         url=reverse("evaluation:rule", args=[rule.pk]),

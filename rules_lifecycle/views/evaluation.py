@@ -31,6 +31,8 @@ from rules_lifecycle.models import (
     RuleStatus,
     RunTrigger,
 )
+from rules_lifecycle.presenters import decision_interval, look_sentence, verdict_sentence
+from rules_lifecycle.selectors.controls import ControlAdvice, control_advice
 from rules_lifecycle.selectors.evaluation import (
     EVALUATED_STATUSES,
     REVIEW_STATUSES,
@@ -46,6 +48,7 @@ from rules_lifecycle.services.evaluation import (
     evaluation_run_all,
     rule_evaluate_on_demand,
 )
+from rules_lifecycle.services.rules import rule_update
 from rules_lifecycle.transitions import available_moves, rule_transition
 
 # The decisions the evaluation page offers: keep, send back to implementing, retire (and, for a
@@ -121,6 +124,7 @@ def evaluation_review_view(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row.presented = [present_measure(m) for m in row.measures]
         row.q_text = _p(row.q_value)
+        row.headline = headline(row.evaluation) if row.evaluation else ""
     everything = evaluation_portfolio(statuses=filters["statuses"]) if len(filters) > 1 else rows
     return render(
         request,
@@ -157,6 +161,8 @@ def evaluation_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
             "rule": rule,
             "latest": latest,
             "measures": [present_measure(m) for m in latest.measures] if latest else [],
+            "headline": headline(latest) if latest else "",
+            "look": look_sentence(latest.results) if latest else "",
             "placebo": (latest.results.get("placebo") if latest else None),
             "history": history,
             "history_rows": [
@@ -176,8 +182,63 @@ def evaluation_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
             "mwe_percent": _percent(rule.minimum_worthwhile_effect, signed=False),
             "margin_percent": _percent(rule.guardrail_margin, signed=False),
             "flag_after": RETIRE_FLAG_AFTER_RUNS,
+            "advice": present_advice(control_advice(rule=rule, today=timezone.localdate())),
         },
     )
+
+
+def rule_controls_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """How well the rule's control tracks it on the baseline, and better controls with their
+    synthetic weights; before go-live the owner or a manager can adopt the suggestion."""
+    rule = get_object_or_404(
+        ExperienceRule.objects.prefetch_related("control_products", "control_channels", "control_segments"),
+        pk=pk,
+    )
+    advice = control_advice(rule=rule, today=timezone.localdate())
+    may_apply = (
+        advice is not None
+        and bool(advice.suggested)
+        and not rule.is_final
+        and rule.go_live_on is None
+        and (
+            has_role(request.user, Role.MANAGER)
+            or (request.user.pk == rule.owner_id and has_role(request.user, Role.PRODUCT_OWNER))
+        )
+    )
+    if request.method == "POST":
+        if not may_apply or advice is None:
+            messages.error(request, _("The suggested control cannot be adopted for this rule."))
+            return redirect("evaluation:controls", pk=rule.pk)
+        try:
+            rule_update(
+                rule=rule,
+                actor=request.user,
+                expected_version=parse_version(request.POST.get("version")),
+                changes={
+                    "control_products": [c.product for c in advice.suggested],
+                    "control_channels": [],
+                    "control_segments": [],
+                },
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The rule's control is now the suggested products, combined with the weights shown."),
+            )
+        return redirect("evaluation:controls", pk=rule.pk)
+    return render(
+        request,
+        "rules_lifecycle/evaluation/controls.html",
+        {"rule": rule, "advice": present_advice(advice), "may_apply": may_apply},
+    )
+
+
+def parse_version(value: str | None) -> int:
+    """The form's hidden version (a stale or mangled one is a conflict, not a crash)."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
 
 
 @require_POST
@@ -230,7 +291,29 @@ def evaluation_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- presentation of stored results ------------------------------------------------------------
 
+
+def headline(evaluation: Any) -> str:
+    return verdict_sentence(
+        verdict=evaluation.verdict,
+        reason=evaluation.reason,
+        results=evaluation.results,
+        sufficient_by=evaluation.sufficient_by,
+    )
+
+
 TEST_LABELS = {
+    "serial_log_ratio": gettext_lazy(
+        "Difference of daily log ratios, rule's scope vs control, variance robust to persistent shocks"
+    ),
+    "serial_log_rate": gettext_lazy(
+        "Difference of daily log rates, before vs after only, variance robust to persistent shocks"
+    ),
+    "serial_daily_mean_difference": gettext_lazy(
+        "Difference of daily mean-score differences, variance robust to persistent shocks"
+    ),
+    "serial_daily_mean": gettext_lazy(
+        "Difference of daily mean scores, before vs after only, variance robust to persistent shocks"
+    ),
     "welch_log_ratio": gettext_lazy("Welch's t-test on daily log ratios, rule's scope vs control"),
     "welch_log_rate": gettext_lazy("Welch's t-test on daily log rates, before vs after only"),
     "welch_daily_mean_difference": gettext_lazy("Welch's t-test on daily mean-score differences"),
@@ -314,6 +397,8 @@ def present_measure(m: dict[str, Any]) -> dict[str, Any]:
         "tone": "" if benefit is None else ("good" if benefit > 0 else "bad"),
         "significant": significant,
         "ci_95": _interval(m.get("ci_95")),
+        "ci_decision": _interval(decision_interval(m)),
+        "decision_points": _interval(_points_interval(m), "points") if code == "satisfaction" else "",
         "ci_adjusted": _interval(adjusted),
         "adjusted_level": f"{adjusted['level'] * 100:.1f}%" if adjusted else "",
         "p_value": _p(m.get("p_value")),
@@ -331,4 +416,54 @@ def present_measure(m: dict[str, Any]) -> dict[str, Any]:
         "top2_ci": _interval(m.get("top2_ci")),
         "relative_ci": _interval(m.get("relative_ci")),
         "is_satisfaction": code == "satisfaction",
+        "variance": VARIANCE_LABELS.get(m.get("variance") or "", ""),
+        "serial_correlation": f"{m['serial_correlation']:.2f}"
+        if m.get("serial_correlation") is not None
+        else "",
+        "baseline_from": m.get("baseline_from"),
     }
+
+
+VARIANCE_LABELS = {
+    "ar1": gettext_lazy("variance: AR(1)-corrected daily"),
+    "weekly": gettext_lazy("variance: weekly means"),
+}
+
+
+def _fit(fit: Any) -> dict[str, Any] | None:
+    if fit is None:
+        return None
+    return {
+        "tracking": f"{fit.tracking_error * 100:.1f}%",
+        "correlation": f"{fit.correlation:.2f}" if fit.correlation is not None else "—",
+        "drift": _percent(fit.drift_relative),
+        "drift_p": _p(fit.drift_p_value),
+        "parallel": fit.parallel,
+        "days": fit.days,
+    }
+
+
+def present_advice(advice: ControlAdvice | None) -> dict[str, Any] | None:
+    if advice is None:
+        return None
+    return {
+        "baseline_start": advice.baseline_start,
+        "baseline_end": advice.baseline_end,
+        "measure": MEASURE_LABELS[advice.measure.value],
+        "has_control": advice.has_control,
+        "current": _fit(advice.current),
+        "synthetic": _fit(advice.synthetic),
+        "improves": advice.improves_on_current,
+        "candidates": [
+            {"product": c.product, "fit": _fit(c.fit), "weight": f"{c.weight * 100:.0f}%" if c.weight else ""}
+            for c in advice.candidates
+        ],
+    }
+
+
+def _points_interval(m: dict[str, Any]) -> dict[str, float] | None:
+    """The decision interval of satisfaction in score points (stored relative to the baseline)."""
+    interval, baseline = decision_interval(m), m.get("baseline")
+    if not interval or not baseline:
+        return None
+    return {"low": interval["low"] * baseline, "high": interval["high"] * baseline}

@@ -1,0 +1,194 @@
+"""Stored evaluation results in words: the sentence a manager reads in two seconds, and where
+the rule stands in its sequential plan.
+
+Pure functions over the JSON a `RuleEvaluation` stores (`RuleScore.as_dict()`), so the pages,
+the API and notifications say the same thing.  Results stored before the sequential plan
+existed have no `look` and no `ci_sequential`; they fall back to the fixed-sample interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from rules_lifecycle.models import MEASURE_LABELS
+
+# +1 when higher is better (scoring.DIRECTION, by code, for stored results).
+DIRECTION = {"activity": 1, "complaint_rate": -1, "satisfaction": 1}
+
+
+def _magnitude(value: float) -> str:
+    return f"{abs(value) * 100:.0f}%" if abs(value) >= 0.095 else f"{abs(value) * 100:.1f}%"
+
+
+def _signed_percent(value: float) -> str:
+    text = f"{value * 100:+.0f}%" if abs(value) >= 0.095 else f"{value * 100:+.1f}%"
+    return text.replace("-", "−")
+
+
+def _points(value: float) -> str:
+    return f"{abs(value):.2f}"
+
+
+def decision_interval(measure: dict[str, Any]) -> dict[str, Any] | None:
+    """The interval the verdict used: the look's repeated interval (all looks at 95 %)."""
+    return measure.get("ci_sequential") or measure.get("ci_95")
+
+
+def change_phrase(measure: dict[str, Any]) -> str:
+    """ "complaint rate down 18% (95% interval 9%–26%)", in the reader's language."""
+    code = measure["measure"]
+    name = str(MEASURE_LABELS[code])
+    lift = measure.get("lift")
+    if lift is None:
+        return name
+    interval = decision_interval(measure)
+    if code == "satisfaction" and measure.get("absolute_change") is not None:
+        points = measure["absolute_change"]
+        change = (
+            _("%(measure)s up %(points)s points") if points >= 0 else _("%(measure)s down %(points)s points")
+        ) % {"measure": name, "points": _points(points)}
+        baseline = measure.get("baseline") or 0.0
+        if interval and baseline:
+            low, high = interval["low"] * baseline, interval["high"] * baseline
+            bounds = f"{low:+.2f} – {high:+.2f}".replace("-", "−")
+            return _("%(change)s (95%% interval %(bounds)s points)") % {"change": change, "bounds": bounds}
+        return change
+    change = (_("%(measure)s up %(size)s") if lift >= 0 else _("%(measure)s down %(size)s")) % {
+        "measure": name,
+        "size": _magnitude(lift),
+    }
+    if not interval:
+        return change
+    low, high = interval["low"], interval["high"]
+    if (low > 0 and lift >= 0) or (high < 0 and lift < 0):
+        small, large = sorted((abs(low), abs(high)))
+        bounds = f"{_magnitude(small)}–{_magnitude(large)}"
+    else:
+        bounds = _("%(low)s to %(high)s") % {"low": _signed_percent(low), "high": _signed_percent(high)}
+    return _("%(change)s (95%% interval %(bounds)s)") % {"change": change, "bounds": bounds}
+
+
+def _measure(results: dict[str, Any], code: str) -> dict[str, Any] | None:
+    return next((m for m in results.get("measures", []) if m["measure"] == code), None)
+
+
+def _harmed_guardrail(results: dict[str, Any]) -> dict[str, Any] | None:
+    for m in results.get("measures", []):
+        interval = m.get("ci_adjusted")
+        if m["role"] != "guardrail" or not interval:
+            continue
+        direction = DIRECTION[m["measure"]]
+        if max(direction * interval["low"], direction * interval["high"]) < 0:
+            return m
+    return None
+
+
+def _crossing_guardrail(results: dict[str, Any]) -> dict[str, Any] | None:
+    for m in results.get("measures", []):
+        if (
+            m["role"] == "guardrail"
+            and m.get("lift") is not None
+            and m.get("margin") is not None
+            and DIRECTION[m["measure"]] * m["lift"] < -m["margin"]
+        ):
+            return m
+    return None
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value or "")
+
+
+def verdict_sentence(*, verdict: str, reason: str, results: dict[str, Any], sufficient_by: Any = None) -> str:
+    """The headline: verdict, the primary change with the decision interval, and why."""
+    from rules_lifecycle.models import EvaluationVerdict
+
+    head = str(EvaluationVerdict(verdict).label)
+    primary = _measure(results, results.get("primary", "")) or {}
+    mwe = (results.get("design") or {}).get("minimum_worthwhile_effect")
+    mwe_text = _magnitude(mwe) if mwe is not None else "—"
+    change = change_phrase(primary) if primary else ""
+    if reason == "insufficient_data":
+        if sufficient_by:
+            return _("%(verdict)s: not enough data yet; enough by %(day)s.") % {
+                "verdict": head,
+                "day": _date(sufficient_by),
+            }
+        return _("%(verdict)s: not enough data, and waiting will not supply it with this design.") % {
+            "verdict": head
+        }
+    clauses = {
+        "worthwhile": _("at least the minimum worthwhile effect (%(mwe)s)") % {"mwe": mwe_text},
+        "too_small": _("real, but less than the minimum worthwhile effect (%(mwe)s)") % {"mwe": mwe_text},
+        "harmful": _("the rule makes it worse"),
+        "negligible": _("shown to make no worthwhile difference (within ±%(mwe)s)") % {"mwe": mwe_text},
+        "inconclusive": _("too early to tell either way"),
+        "no_control": _("before/after only: without a control scope the numbers alone never retire a rule"),
+    }
+    if reason == "guardrail_margin":
+        guardrail = _crossing_guardrail(results)
+        clause = (
+            _("but %(guardrail)s got worse than its margin") % {"guardrail": change_phrase(guardrail)}
+            if guardrail
+            else str(_("but a guardrail got worse than its margin"))
+        )
+    elif reason == "guardrail_harmed":
+        guardrail = _harmed_guardrail(results)
+        clause = (
+            _("but a guardrail is significantly worse: %(guardrail)s")
+            % {"guardrail": change_phrase(guardrail)}
+            if guardrail
+            else str(_("but a guardrail is significantly worse"))
+        )
+    else:
+        clause = clauses.get(reason, "")
+    if not change:
+        return _("%(verdict)s: %(clause)s.") % {"verdict": head, "clause": clause}
+    return _("%(verdict)s: %(change)s, %(clause)s.") % {"verdict": head, "change": change, "clause": clause}
+
+
+def look_sentence(results: dict[str, Any]) -> str:
+    """Which look of the plan this is, the boundary it used and when the evaluation concludes."""
+    look = results.get("look")
+    if not look:
+        return ""
+    if not look.get("number"):
+        return _(
+            "First look on %(first)s, after the minimum post window; %(planned)d weekly looks, "
+            "the last on %(last)s."
+        ) % {
+            "first": _date(look["first_on"]),
+            "planned": look["planned"],
+            "last": _date(look["concludes_on"]),
+        }
+    values = {
+        "number": look["number"],
+        "planned": look["planned"],
+        "days": look["post_days"],
+        "level": f"{look['level'] * 100:.1f}%",
+        "boundary": f"{look['boundary']:.2f}",
+        "last": _date(look["concludes_on"]),
+    }
+    if look.get("final"):
+        return (
+            _(
+                "Last planned look (%(number)d of %(planned)d, %(days)d days compared): the evaluation "
+                "concluded on %(last)s. Its interval is the %(level)s interval of this look (boundary "
+                "z = %(boundary)s), which with the earlier looks holds at 95%%."
+            )
+            % values
+        )
+    return (
+        _(
+            "Look %(number)d of %(planned)d (%(days)d days compared). The decision interval is this "
+            "look's %(level)s interval (boundary z = %(boundary)s): wider than a one-off 95%% interval, so "
+            "that all %(planned)d weekly looks together are wrong at most 5%% of the time. The evaluation "
+            "concludes on %(last)s."
+        )
+        % values
+    )
