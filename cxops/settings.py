@@ -339,6 +339,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cxops.tasks.recover_stalled_work",
         "schedule": CXOPS_SWEEP_INTERVAL_SECONDS,
     },
+    "recover-stalled-evaluations": {
+        "task": "rules_lifecycle.tasks.recover_stalled_evaluations",
+        "schedule": CXOPS_SWEEP_INTERVAL_SECONDS,
+    },
     "detect-hot-spots": {
         "task": "cxops.tasks.detect_hot_spots",
         "schedule": crontab(minute="*/30"),

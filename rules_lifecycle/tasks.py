@@ -38,3 +38,11 @@ def evaluate_rules(run_id: int, rule_ids: list[int]) -> int:
     if run is None:  # the run was deleted since: nothing to do
         return 0
     return rules_evaluate(run=run, rule_ids=rule_ids)
+
+
+@shared_task
+def recover_stalled_evaluations() -> list[int]:
+    """Send again the unevaluated rules of runs that lost their worker or messages (beat)."""
+    from rules_lifecycle.services.recovery import evaluation_runs_recover
+
+    return evaluation_runs_recover()

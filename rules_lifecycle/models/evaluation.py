@@ -63,6 +63,13 @@ class EvaluationRun(models.Model):
     )
     rules_planned = models.PositiveIntegerField(_("rules planned"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Every rule sent for this run, and the run's last sign of life (a batch dispatched or written).
+    # A run not finished and silent for longer than settings.CXOPS_WORK_STALE_SECONDS lost a worker
+    # or its messages; `evaluation_runs_recover` (beat) sends its unevaluated rules again.
+    planned_rule_ids = models.JSONField(default=list, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    recoveries = models.PositiveIntegerField(_("times resumed after a stop"), default=0)
 
     class Meta:
         verbose_name = _("evaluation run")

@@ -1,0 +1,67 @@
+"""Evaluation runs that lost a worker or their broker messages finish by themselves.
+
+A run records the rules sent for it (`planned_rule_ids`) and its last sign of life (`heartbeat_at`,
+moved by every dispatch and every batch written, `services/evaluation.py`).  A run not finished
+whose heartbeat is older than settings.CXOPS_WORK_STALE_SECONDS has stalled: a worker was killed
+mid-batch (the broker would redeliver only after its visibility timeout, an hour) or the broker
+lost the messages.  `evaluation_runs_recover` (beat, every minute) sends the rules still without a
+result again; results are unique per rule and run and upserted, so nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from rules_lifecycle.models import EvaluationRun, ExperienceRule, RuleEvaluation
+
+logger = logging.getLogger(__name__)
+
+
+def evaluation_run_pending(*, run_id: int) -> list[int]:
+    """Planned rules of the run without a result that can still be evaluated (live once)."""
+    run = EvaluationRun.objects.only("planned_rule_ids").get(pk=run_id)
+    done = set(RuleEvaluation.objects.filter(run_id=run_id).values_list("rule_id", flat=True))
+    missing = [pk for pk in run.planned_rule_ids if pk not in done]
+    if not missing:
+        return []
+    return sorted(
+        ExperienceRule.objects.filter(pk__in=missing, go_live_on__isnull=False).values_list("pk", flat=True)
+    )
+
+
+def evaluation_runs_recover() -> list[int]:
+    """Send again the unevaluated rules of every stalled run; returns the runs' ids."""
+    from rules_lifecycle.services.evaluation import evaluation_run_dispatch
+
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.CXOPS_WORK_STALE_SECONDS)
+    recovered = []
+    candidates = EvaluationRun.objects.filter(finished_at__isnull=True, heartbeat_at__lt=stale_before)
+    for run_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            run = EvaluationRun.objects.select_for_update().get(pk=run_id)
+            if run.finished_at is not None or run.heartbeat_at is None or run.heartbeat_at >= stale_before:
+                continue
+            pending = evaluation_run_pending(run_id=run.pk)
+            if not pending:
+                EvaluationRun.objects.filter(pk=run.pk).update(finished_at=now)
+                continue
+            logger.warning(
+                "evaluation run %s: %d rules without a result and no sign of life since %s; sent again",
+                run.pk,
+                len(pending),
+                run.heartbeat_at,
+            )
+            EvaluationRun.objects.filter(pk=run.pk).update(recoveries=F("recoveries") + 1)
+            evaluation_run_dispatch(run=run, rule_ids=pending)
+            recovered.append(run.pk)
+    return recovered
+
+
+__all__ = ["evaluation_run_pending", "evaluation_runs_recover"]
