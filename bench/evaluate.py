@@ -20,7 +20,12 @@ Measured in one run:
                    scope for its days, rates and Welch's t by hand) on a sample, scaled
 Each "real" run starts from no stored results, so every rule is scored and written.  The broker
 round trip is left out: with batches of 50 it is ~200 messages per 10,000 rules.
-Ends with seconds_per_10k_rules=, seconds_per_10k_rules_2_workers=, naive_seconds_per_10k_rules=.
+  floor            the core tests of every rule (three measures, serially robust variance, the
+                   95 % and sequential intervals at its look) as array operations over all rules
+                   at once, on the same inputs read by the same bulk path: how close the real
+                   per-rule code is to what the computation itself costs
+Ends with seconds_per_10k_rules=, seconds_per_10k_rules_2_workers=, floor_seconds_per_10k_rules=,
+floor_compute_seconds_per_10k_rules=, naive_seconds_per_10k_rules=.
 """
 
 from __future__ import annotations
@@ -267,6 +272,115 @@ def real_run(rule_ids: list[int], workers: int, size: int, today: dt.date) -> tu
     return elapsed, written
 
 
+# --- the floor: the same tests as array operations over all rules at once ----------------------
+
+
+def _vector_serial(pre: np.ndarray, post: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """scoring.serial.serial_difference for many rules at once (rows), complete data: estimate,
+    standard error and df, the larger of the AR(1) and the weekly-means variance."""
+    from scipy import special
+
+    from rules_lifecycle.scoring.serial import MIN_WEEKS, MIN_WEEKS_FOR_RHO, RHO_CAP
+
+    def pooled_rho(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ra, rb = a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True)
+        ss = (ra**2).sum(axis=1) + (rb**2).sum(axis=1)
+        lag = (ra[:, 1:] * ra[:, :-1]).sum(axis=1) + (rb[:, 1:] * rb[:, :-1]).sum(axis=1)
+        return ss, np.where(ss > 0, lag / np.where(ss > 0, ss, 1), 0.0)
+
+    def contrast(n0: int, n1: int, g: int, rho: np.ndarray) -> np.ndarray:
+        r = np.clip(rho, 1e-12, RHO_CAP)
+
+        def block(n: int) -> np.ndarray:
+            return (n + 2 * (r * (n * (1 - r) - (1 - r**n)) / (1 - r) ** 2)) / n**2
+
+        cov = r ** (g + 1) * (1 - r**n0) / (1 - r) * (1 - r**n1) / (1 - r) / (n0 * n1)
+        return np.where(rho > 0, block(n0) + block(n1) - 2 * cov, 1 / n0 + 1 / n1)
+
+    n0, n1 = pre.shape[1], post.shape[1]
+    estimate = post.mean(axis=1) - pre.mean(axis=1)
+    ss, rho_hat = pooled_rho(pre, post)
+    sigma2 = ss / (n0 + n1 - 2)
+    rho = np.clip(rho_hat + (1 + 3 * rho_hat) / (n0 + n1), 0.0, RHO_CAP)
+    variance = sigma2 * contrast(n0, n1, gap, rho)
+    df = np.maximum((n0 + n1) * (1 - rho) / (1 + rho) - 2, 2.0)
+    w0, w1 = n0 // 7, n1 // 7
+    if w0 >= 2 and w1 >= 2 and w0 + w1 >= MIN_WEEKS:
+        weeks_pre, weeks_post = (
+            pre.reshape(len(pre), w0, 7).mean(axis=2),
+            post.reshape(len(post), w1, 7).mean(axis=2),
+        )
+        weekly_ss, weekly_rho_hat = pooled_rho(weeks_pre, weeks_post)
+        pooled = weekly_ss / (w0 + w1 - 2)
+        weekly_rho = (
+            np.clip(weekly_rho_hat + (1 + 3 * weekly_rho_hat) / (w0 + w1), 0.0, RHO_CAP)
+            if w0 + w1 >= MIN_WEEKS_FOR_RHO
+            else np.zeros(len(pre))
+        )
+        weekly = pooled * contrast(w0, w1, round(gap / 7), weekly_rho)
+        use = weekly > variance
+        variance = np.where(use, weekly, variance)
+        df = np.where(use, np.maximum((w0 + w1) * (1 - weekly_rho) / (1 + weekly_rho) - 2, 2.0), df)
+    se = np.sqrt(variance)
+    special.stdtr(df, -np.abs(estimate) / se)  # p-values, as the real code computes them
+    return estimate, se, df
+
+
+def floor_run(rule_ids: list[int], size: int, today: dt.date) -> tuple[float, float]:
+    """The core tests of every rule (three measures: serially robust difference, 95 % and
+    sequential intervals at the rule's look) as array operations over the same data, read by the
+    same bulk query path.  (read seconds, compute seconds).  Left out, as pure overhead of a real
+    run: per-rule results objects, guardrail and verdict logic, satisfaction's cell test, the
+    placebo, missing days, and the write."""
+    from scipy import special
+
+    from rules_lifecycle.scoring.measures import daily_means
+    from rules_lifecycle.scoring.sequential import boundaries, information, planned_post_days
+    from rules_lifecycle.selectors.evaluation import evaluation_inputs
+
+    started = time.perf_counter()
+    inputs = []
+    for batch in _batches(rule_ids, size):
+        inputs += evaluation_inputs(rule_ids=batch, as_of=today)
+    read = time.perf_counter() - started
+
+    started = time.perf_counter()
+    groups: dict[tuple[int, int, int, int, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+    for item in inputs:
+        design, treated, control = item.design, item.treated, item.control
+        go_live = treated.index_of(design.go_live)
+        pre_days = min(design.longest_pre_days, go_live) // 7 * 7
+        post_days = design.post_days_available
+        if post_days < design.min_post_days or pre_days < design.pre_days or control is None:
+            continue
+        first_post = treated.index_of(design.post_start)
+        key = (pre_days, post_days, first_post - go_live, design.min_post_days, design.last_post_days)
+        stack = np.vstack(
+            [
+                np.log((treated.complaints + 0.5) / treated.users)
+                - np.log((control.complaints + 0.5) / control.users),
+                np.log((treated.active_users + 0.5) / treated.users)
+                - np.log((control.active_users + 0.5) / control.users),
+                daily_means(treated) - daily_means(control),
+            ]
+        )
+        groups.setdefault(key, []).append(
+            (stack[:, go_live - pre_days : go_live], stack[:, first_post : first_post + post_days])
+        )
+    for (pre_days, post_days, gap, min_post, max_post), rows in groups.items():
+        pre = np.concatenate([r[0] for r in rows])
+        post = np.concatenate([r[1] for r in rows])
+        estimate, se, df = _vector_serial(pre, post, gap)
+        plan = planned_post_days(min_post, max_post)
+        look = (post_days - plan[0]) // 7
+        c = boundaries(information(pre_days, plan), 0.05)[look]
+        c_m = boundaries(information(pre_days, plan), 0.05 / 3)[look]
+        for quantile in (0.975, special.ndtr(c), special.ndtr(c_m)):
+            q = special.stdtrit(df, quantile)
+            np.expm1(estimate - q * se), np.expm1(estimate + q * se)
+    return read, time.perf_counter() - started
+
+
 # --- the naive baseline ------------------------------------------------------------------------
 
 
@@ -357,6 +471,12 @@ def run(n_rules: int, n_scopes: int, naive_sample: int, size: int, is_postgres: 
     }
     print(f"# verdicts: {verdicts}")
 
+    floor_read, floor_compute = floor_run(rule_ids, size, today)
+    print(
+        f"# floor: {floor_read:.1f} s reading the same inputs + {floor_compute:.2f} s for the tests as array "
+        f"operations, for {len(rule_ids)} rules"
+    )
+
     sample = random.Random(7).sample(rule_ids, min(naive_sample, len(rule_ids)))
     times = []
     for rule_id in sample:
@@ -367,6 +487,8 @@ def run(n_rules: int, n_scopes: int, naive_sample: int, size: int, is_postgres: 
     print(f"# naive: {statistics.mean(times) * 1000:.2f} ms a rule on a sample of {len(sample)}")
     print(f"seconds_per_10k_rules={one * scale:.1f}")
     print(f"seconds_per_10k_rules_2_workers={two * scale:.1f}")
+    print(f"floor_seconds_per_10k_rules={(floor_read + floor_compute) * scale:.1f}")
+    print(f"floor_compute_seconds_per_10k_rules={floor_compute * scale:.2f}")
     print(f"naive_seconds_per_10k_rules={naive:.1f}")
     return 0
 
