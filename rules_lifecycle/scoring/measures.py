@@ -69,17 +69,17 @@ def windows(design: Design, series: DailySeries, usable: np.ndarray | None = Non
     go_live = series.index_of(design.go_live)
     pre_days = design.pre_days
     if usable is not None:
-        weeks = 0
-        while (weeks + 1) * 7 <= design.longest_pre_days:
-            first = go_live - (weeks + 1) * 7
-            if first < 0 or int(np.count_nonzero(usable[first : first + 7])) < CLEAN_WEEK_DAYS:
-                break
-            weeks += 1
-        pre_days = max(pre_days, weeks * 7)
+        # Whole weeks back from go-live, most recent first; the run stops at the first week
+        # with too few usable days (or at the start of the data).
+        weeks_available = min(design.longest_pre_days, go_live) // 7 if 0 <= go_live <= series.days else 0
+        if weeks_available:
+            counts = usable[go_live - weeks_available * 7 : go_live].reshape(weeks_available, 7).sum(axis=1)
+            short = np.flatnonzero(counts[::-1] < CLEAN_WEEK_DAYS)
+            weeks = int(short[0]) if short.size else weeks_available
+            pre_days = max(pre_days, weeks * 7)
 
     def index_range(first: int, days: int) -> np.ndarray:
-        idx = np.arange(first, first + days)
-        return idx[(idx >= 0) & (idx < series.days)]
+        return np.arange(max(first, 0), max(min(first + days, series.days), 0))
 
     post_first = series.index_of(design.post_start)
     post_days = design.post_days_available
