@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from cxops.inputs import DayField
 from cxops.models import (
     Channel,
     ExperienceIssue,
@@ -31,6 +33,8 @@ class ReferenceAdmin(SimpleHistoryAdmin):
 class ProductAdmin(ReferenceAdmin):
     list_display = ["code", "name_zh", "name_en", "lifecycle_phase", "launched_on", "is_active", "sort_order"]
     list_filter = ["lifecycle_phase", "is_active"]
+    # The launch date starts the consultation-cycle curve: bounded like every date entered.
+    formfield_overrides = {models.DateField: {"form_class": DayField}}
 
 
 @admin.register(Channel)

@@ -27,5 +27,12 @@ class CxopsConfig(AppConfig):
 
         history_descriptors_cached()  # every app's models are loaded before any ready() runs
 
+        from django.db.backends.signals import connection_created
+
+        from cxops.db import register_lenient_date_loaders
+
+        # A date stored outside Python's range (1 BC) reads as the nearest one, not a 500 (cxops/db.py).
+        connection_created.connect(register_lenient_date_loaders, dispatch_uid="cxops.lenient_date_loaders")
+
         # Infrastructure, not domain logic: keeps the admin group's permissions complete.
         post_migrate.connect(sync_group_permissions, dispatch_uid="cxops.sync_group_permissions")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxops.errors import ApplicationError
+from cxops.inputs import DayField, MomentField
 from cxops.models import (
     Channel,
     ExperienceIssue,
@@ -23,6 +25,8 @@ from cxops.models import (
 )
 from cxops.models.choices import LAYER_HELP, STAGE_HELP
 from cxops.services.imports.core import upload_size_check
+from cxops.services.reports import DETAIL_MAX
+from cxops.services.triage import DESCRIPTION_MAX
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M"]
 
@@ -61,7 +65,7 @@ class ReportForm(forms.Form):
         choices=LifecycleStage.choices,
         widget=forms.RadioSelect,
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = MomentField(
         label=_("Occurred at"),
         input_formats=DATETIME_INPUT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -81,7 +85,10 @@ class ReportForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     detail = forms.CharField(
-        label=_("Details (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Details (optional)"),
+        required=False,
+        max_length=DETAIL_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     segments = forms.ModelMultipleChoiceField(
         label=_("Customer segments (optional)"),
@@ -129,10 +136,8 @@ class ReportFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All statuses")), *ReportStatus.choices], required=False
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class TriageActionForm(forms.Form):
@@ -169,6 +174,11 @@ class IssueForm(forms.ModelForm):
         model = ExperienceIssue
         fields = ["title", "description", "status", "product", "layer", "stage"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["description"].max_length = DESCRIPTION_MAX
+        self.fields["description"].validators.append(MaxLengthValidator(DESCRIPTION_MAX))
 
 
 class ImportUploadForm(forms.Form):

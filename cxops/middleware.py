@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -55,3 +55,27 @@ class ContentSecurityPolicyMiddleware:
         else:
             response.setdefault("Content-Security-Policy", getattr(settings, "CXOPS_CSP", CSP_POLICY))
         return response
+
+
+class QueryStringNulMiddleware:
+    """NUL removed from every query-string value before any view reads it.
+
+    PostgreSQL cannot store or compare text with NUL: a search for "a%00b" answered 500 on every
+    route that filters by a query parameter (issue search, pool search, the API's filters).  No
+    query parameter has a use for it, so it is dropped here once, for pages and the API alike.
+    Form and serializer fields refuse NUL in request bodies themselves (Django's and DRF's
+    CharField validators).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query_string = request.META.get("QUERY_STRING", "")
+        if "%00" in query_string or "\x00" in query_string:
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)

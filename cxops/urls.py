@@ -39,3 +39,7 @@ urlpatterns = [
     path("api/", include("rules_lifecycle.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "cxops.views.errors.bad_request"
+handler404 = "cxops.views.errors.page_not_found"
+handler500 = "cxops.views.errors.server_error"

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxops.api.inputs import StrictInputSerializer
+from cxops.api.inputs import DayField, StrictInputSerializer
 from cxops.models import AlertStatus, HotSpotAlert, Product
 from cxops.roles import Role, roles_permission
 from cxops.selectors import dashboard as selectors
@@ -32,8 +32,8 @@ MAX_PERIOD_DAYS = 3 * 366
 
 
 class PeriodInputSerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First local day (default: end − 27 days).")
-    end = serializers.DateField(required=False, help_text="Last local day (default: today).")
+    start = DayField(required=False, help_text="First local day (default: end − 27 days).")
+    end = DayField(required=False, help_text="Last local day (default: today).")
 
     default_days = 28
 
@@ -49,7 +49,7 @@ class PeriodInputSerializer(serializers.Serializer):
 
 
 class ProductInputSerializer(PeriodInputSerializer):
-    event = serializers.DateField(
+    event = DayField(
         required=False, help_text="Launch or campaign date for the consultation cycle (default: launch date)."
     )
     default_days = 365

@@ -23,6 +23,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from cxops.inputs import check_day, check_moment
+
 
 def _field_copy(field: serializers.Field) -> serializers.Field:
     """A shallow copy of an unbound field, with its own validator list (and child, for `many`)."""
@@ -61,3 +63,25 @@ class StrictInputSerializer(serializers.Serializer):
         if key in self.fields:
             return _("This field is read-only.")
         return _("Unknown field: it is not accepted here.")
+
+
+class MomentField(serializers.DateTimeField):
+    """When something happened: 2000-01-01 up to a day from now (`cxops.inputs.check_moment`)."""
+
+    default_validators = [check_moment]
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:  # year 1 or 9999: DRF's time-zone check leaves Python's range
+            early = str(value).strip()[:4] < "2000"
+            raise serializers.ValidationError(
+                _("The time is before 2000-01-01.") if early else _("The time is in the future."),
+                code="out_of_range",
+            ) from None
+
+
+class DayField(serializers.DateField):
+    """A day to look at: 2000-01-01 up to about five years ahead (`cxops.inputs.check_day`)."""
+
+    default_validators = [check_day]

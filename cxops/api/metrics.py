@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxops.api.inputs import StrictInputSerializer
+from cxops.api.inputs import DayField, StrictInputSerializer
 from cxops.models import Channel, Product, Segment
 from cxops.models.metrics import ALL_METRIC_COLUMNS
 from cxops.roles import Role, roles_permission
@@ -84,8 +84,8 @@ class SeriesInputSerializer(serializers.Serializer):
     product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())
     channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all(), required=False)
     segment = serializers.SlugRelatedField(slug_field="code", queryset=Segment.objects.all(), required=False)
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = DayField()
+    end = DayField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["start"] > attrs["end"]:

@@ -7,19 +7,22 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.db import transaction
 from django.db.models import CharField, Expression, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cxops.api.inputs import StrictInputSerializer
+from cxops.api.inputs import DayField, MomentField, StrictInputSerializer
+from cxops.api.parsers import BoundedJSONParser
 from cxops.errors import ApplicationError
+from cxops.inputs import parse_id
 from cxops.models import (
     MANUAL_SOURCE_SYSTEM,
     Channel,
@@ -40,7 +43,7 @@ from cxops.roles import Role, roles_permission
 from cxops.selectors.reference import reference_by_code, reference_by_id
 from cxops.selectors.reports import ReportFilters, issue_list, report_list, reports_visible_to
 from cxops.services.imports.core import import_job_create, import_job_start, upload_size_check
-from cxops.services.reports import BATCH_MAX, report_create, report_create_batch
+from cxops.services.reports import BATCH_MAX, DETAIL_MAX, report_create, report_create_batch
 
 
 class ReferenceCodeField(serializers.SlugRelatedField):
@@ -61,9 +64,10 @@ class ReportInputSerializer(StrictInputSerializer):
     layer = serializers.ChoiceField(choices=ExperienceLayer.choices)
     stage = serializers.ChoiceField(choices=LifecycleStage.choices)
     summary = serializers.CharField(max_length=200)
-    detail = serializers.CharField(required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(
-        help_text="ISO 8601; without an offset it is read as Asia/Shanghai time."
+    detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=DETAIL_MAX)
+    occurred_at = MomentField(
+        help_text="ISO 8601; without an offset it is read as Asia/Shanghai time. "
+        "From 2000-01-01 to a day from now."
     )
     severity = serializers.ChoiceField(choices=Severity.choices, required=False, default=Severity.MEDIUM)
     customer = serializers.CharField(
@@ -235,8 +239,8 @@ class ReportFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
     issue = serializers.IntegerField(required=False, min_value=1)
     source_system = serializers.CharField(required=False, max_length=50)
-    date_from = serializers.DateField(required=False, help_text="Local (Asia/Shanghai) day, inclusive.")
-    date_to = serializers.DateField(required=False, help_text="Local (Asia/Shanghai) day, inclusive.")
+    date_from = DayField(required=False, help_text="Local (Asia/Shanghai) day, inclusive.")
+    date_to = DayField(required=False, help_text="Local (Asia/Shanghai) day, inclusive.")
     text = serializers.CharField(
         required=False, max_length=100, help_text="Part of the summary, or an exact external id."
     )
@@ -296,8 +300,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self.get_paginated_response(report_rows(page or []))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        pk = str(kwargs["pk"])
-        rows = list(self.get_queryset().filter(pk=pk)[:1]) if pk.isdigit() else []
+        pk = parse_id(str(kwargs["pk"]))
+        rows = list(self.get_queryset().filter(pk=pk)[:1]) if pk is not None else []
         if not rows:  # someone else's report answers like one that does not exist
             raise NotFound
         return Response(report_rows(rows)[0])
@@ -453,7 +457,7 @@ class ImportJobViewSet(
 
     serializer_class = ImportJobOutputSerializer
     permission_classes = [roles_permission(Role.ANALYST)]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     queryset = ImportJob.objects.none()
     filter_backends: list = []
 
@@ -467,14 +471,17 @@ class ImportJobViewSet(
         serializer = ImportJobInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        job = import_job_create(
-            actor=request.user,
-            kind=data["kind"],
-            source_system=data["source_system"],
-            original_name=data["file"].name,
-            data=data["file"].read(),
-        )
-        if data["start"]:
-            job = import_job_start(actor=request.user, job=job)
+        # One request, one outcome: a start that is refused (a required column unmapped) leaves no
+        # job behind, as any refused write.
+        with transaction.atomic():
+            job = import_job_create(
+                actor=request.user,
+                kind=data["kind"],
+                source_system=data["source_system"],
+                original_name=data["file"].name,
+                upload=data["file"],
+            )
+            if data["start"]:
+                job = import_job_start(actor=request.user, job=job)
         job.refresh_from_db()
         return Response(ImportJobOutputSerializer(job).data, status=status.HTTP_201_CREATED)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cxops.db import MomentField
+
 from .choices import ExperienceLayer, LifecycleStage, Severity, SourceType, choices_check
 from .reference import Channel, Product, Segment
 
@@ -47,8 +49,8 @@ class ExperienceIssue(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Denormalised, maintained with F() by the merge services; `issue_recount` repairs it.
     report_count = models.PositiveIntegerField(_("reports"), default=0)
-    first_reported_at = models.DateTimeField(_("first reported"), null=True, blank=True)
-    last_reported_at = models.DateTimeField(_("last reported"), null=True, blank=True)
+    first_reported_at = MomentField(_("first reported"), null=True, blank=True)
+    last_reported_at = MomentField(_("last reported"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -96,7 +98,7 @@ class ExperienceReport(models.Model):
     stage = models.CharField(_("lifecycle stage"), max_length=20, choices=LifecycleStage.choices)
     summary = models.CharField(_("summary"), max_length=200)
     detail = models.TextField(_("detail"), blank=True)
-    occurred_at = models.DateTimeField(_("occurred at"))
+    occurred_at = MomentField(_("occurred at"))
     severity = models.PositiveSmallIntegerField(
         _("severity"), choices=Severity.choices, default=Severity.MEDIUM
     )

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
+from cxops.inputs import EARLIEST_DAY
 from cxops.models import Channel, MetricDaily, MetricScope, Product, Segment
 from cxops.models.metrics import (
     ALL_METRIC_COLUMNS,
@@ -97,7 +98,9 @@ def _count(name: str, value: Any) -> int:
         text = str(value).strip().replace(",", "")
         if text.endswith(".0"):
             text = text[:-2]
-        if not text.lstrip("-").isdigit():
+        digits = text.removeprefix("-")
+        # ASCII only: "²" passes isdigit() but int() cannot read it; and no 4,300-digit numbers.
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 30):
             raise ValidationError(
                 _("%(field)s must be a whole number, not “%(value)s”.") % {"field": name, "value": value}
             )
@@ -123,6 +126,8 @@ def _parse_day(value: Any) -> dt.date:
             ) from None
     if day > timezone.localdate():
         raise ValidationError(_("date %(day)s is in the future.") % {"day": day.isoformat()})
+    if day < EARLIEST_DAY:
+        raise ValidationError(_("date %(day)s is before 2000-01-01.") % {"day": day.isoformat()})
     return day
 
 

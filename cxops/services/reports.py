@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
+from cxops.inputs import moment_problem
 from cxops.models import (
     MANUAL_SOURCE_SYSTEM,
     Channel,
@@ -34,6 +35,9 @@ from cxops.roles import Role, require_role
 from cxops.services.rollups import ReportFacts, rollups_apply_delta
 
 SUMMARY_MAX = 200
+# A report's detail is what the customer said, not a document: a few pages at most (lists show it,
+# search indexes it; megabytes of it made every list heavy).
+DETAIL_MAX = 5_000
 BATCH_MAX = 500
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
@@ -45,6 +49,7 @@ def _validate(
     stage: str,
     severity: int,
     summary: str,
+    detail: str,
     occurred_at: datetime,
     product: Product,
     channel: Channel,
@@ -62,8 +67,14 @@ def _validate(
         errors["summary"] = [_("Write what happened in a few words.")]
     elif len(summary) > SUMMARY_MAX:
         errors["summary"] = [_("Keep the summary under 200 characters; put the rest in the detail.")]
-    if timezone.is_naive(occurred_at):
-        errors["occurred_at"] = [_("The time needs a time zone.")]
+    if len(detail) > DETAIL_MAX:
+        errors["detail"] = [
+            _("Keep the detail under %(limit)d characters (it has %(length)d).")
+            % {"limit": DETAIL_MAX, "length": len(detail)}
+        ]
+    problem = moment_problem(occurred_at)
+    if problem:
+        errors["occurred_at"] = [problem]
     elif occurred_at > timezone.now() + FUTURE_TOLERANCE:
         errors["occurred_at"] = [_("The time is in the future.")]
     if not product.is_active:
@@ -108,6 +119,7 @@ def report_create(
         stage=stage,
         severity=int(severity),
         summary=summary,
+        detail=detail,
         occurred_at=occurred_at,
         product=product,
         channel=channel,

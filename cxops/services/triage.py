@@ -129,6 +129,19 @@ def _move(
     _settle_issues(counts)
 
 
+# An issue's description sums its reports up: a few pages at most (shown on every issue page).
+DESCRIPTION_MAX = 10_000
+
+
+def _check_description(description: str) -> None:
+    if len(description or "") > DESCRIPTION_MAX:
+        raise ApplicationError(
+            _("Keep the description under %(limit)d characters (it has %(length)d).")
+            % {"limit": DESCRIPTION_MAX, "length": len(description)},
+            code="invalid",
+        )
+
+
 def issue_create(
     *,
     actor: Any,
@@ -142,6 +155,7 @@ def issue_create(
     title = (title or "").strip()
     if not title:
         raise ApplicationError(_("Give the issue a title."), code="invalid")
+    _check_description(description)
     if layer and layer not in ExperienceLayer.values:
         raise ApplicationError(_("Choose an experience layer."), code="invalid")
     if stage and stage not in LifecycleStage.values:
@@ -180,6 +194,7 @@ def issue_update(
         raise ApplicationError(_("Choose a lifecycle stage."), code="invalid")
     if not (title or "").strip():
         raise ApplicationError(_("Give the issue a title."), code="invalid")
+    _check_description(description)
     with transaction.atomic():
         issue = ExperienceIssue.objects.select_for_update().get(pk=issue.pk)
         old_status = issue.status

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cxops.inputs import parse_ids
 from cxops.models import Notification
 from cxops.panels import render_home_panels
 from cxops.services.notifications import notification_mark_read
@@ -31,7 +32,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def notification_mark_read_view(request: HttpRequest) -> HttpResponse:
-    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("id"))
     marked = notification_mark_read(user=request.user, notification_ids=ids or None)
     messages.success(request, _("%(count)d notification(s) marked read.") % {"count": marked})
     target = request.POST.get("next", "")

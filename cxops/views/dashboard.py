@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from cxops.analytics.funnel import FUNNEL_STAGES
 from cxops.errors import ApplicationError
 from cxops.exports import csv_response
+from cxops.inputs import DayField
 from cxops.models import AlertOptIn, AlertStatus, HotSpotAlert, LifecycleStage, Product, RollupDimension
 from cxops.roles import Role, has_role
 from cxops.selectors import dashboard as selectors
@@ -98,12 +99,12 @@ def _require_writer(request: HttpRequest) -> None:
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(
+    start = DayField(
         label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = DayField(
         label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -490,7 +491,7 @@ def product_charts(product: Product, period: Period, event: dt.date | None) -> d
 
 
 class ProductPageForm(PeriodForm):
-    event = forms.DateField(
+    event = DayField(
         label=gettext_lazy("Launch or campaign date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cxops.errors import ApplicationError
 from cxops.forms_reports import ImportUploadForm
+from cxops.inputs import parse_id
 from cxops.models import ImportJob, ImportKind, ImportMapping, ImportStatus
 from cxops.roles import Role, role_required
 from cxops.selectors.reports import keyset_page
@@ -76,7 +77,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                     kind=kind,
                     source_system=form.cleaned_data["source_system"],
                     original_name=upload.name,
-                    data=upload.read(),
+                    upload=upload,
                 )
             except ApplicationError as error:
                 form.add_error("file", error.message)
@@ -84,8 +85,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                 return redirect("reports:import", pk=job.pk)
     else:
         form = ImportUploadForm()
-    before = request.GET.get("before", "")
-    page = keyset_page(_jobs(), before=int(before) if before.isdigit() else None, size=20)
+    page = keyset_page(_jobs(), before=parse_id(request.GET.get("before")), size=20)
     handler = handler_for(kind)
     return render(
         request,

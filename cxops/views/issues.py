@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.forms_reports import IssueForm
+from cxops.inputs import parse_id, query_text
 from cxops.models import ExperienceIssue, IssueStatus, Product
 from cxops.panels import render_issue_panels
 from cxops.roles import Role, has_role, role_required
@@ -31,15 +32,14 @@ from cxops.services.triage import issue_update
 
 
 def issues(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "")[:100]
+    text = query_text(request.GET.get("q"))
     status = request.GET.get("status", "")
     if status not in IssueStatus.values:
         status = ""
     product = request.GET.get("product", "")
-    before = request.GET.get("before", "")
     page = keyset_page(
-        issue_list(text=text, status=status, product=int(product) if product.isdigit() else None),
-        before=int(before) if before.isdigit() else None,
+        issue_list(text=text, status=status, product=parse_id(product)),
+        before=parse_id(request.GET.get("before")),
     )
     query = request.GET.copy()
     query.pop("before", None)
@@ -60,10 +60,9 @@ def issues(request: HttpRequest) -> HttpResponse:
 
 def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(ExperienceIssue.objects.select_related("product", "created_by"), pk=pk)
-    before = request.GET.get("before", "")
     reports = keyset_page(
         report_list(user=request.user, filters=ReportFilters(issue=issue.pk)),
-        before=int(before) if before.isdigit() else None,
+        before=parse_id(request.GET.get("before")),
         size=30,
     )
     series = issue_daily_counts(issue=issue)

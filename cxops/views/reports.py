@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from cxops.errors import ApplicationError
 from cxops.forms_reports import ReportFilterForm, ReportForm
+from cxops.inputs import parse_id, query_text
 from cxops.roles import Role, has_role
 from cxops.selectors.reports import (
     ReportFilters,
@@ -27,8 +28,7 @@ SESSION_DEFAULTS = "sense_filing_defaults"
 
 
 def _before(request: HttpRequest) -> int | None:
-    value = request.GET.get("before", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.GET.get("before"))
 
 
 def _require_frontline(request: HttpRequest) -> None:
@@ -129,7 +129,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def similar_issues(request: HttpRequest) -> JsonResponse:
     """Issues similar to ?q= (JSON for the filing page and the triage queue); highlighted HTML is escaped."""
     _require_frontline(request)
-    text = request.GET.get("q", "")[:200]
+    text = query_text(request.GET.get("q"), limit=200)
     matches = issues_similar_to(text, limit=5)
     return JsonResponse(
         {

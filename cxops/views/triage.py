@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cxops.errors import ApplicationError
 from cxops.forms_reports import ReportFilterForm, TriageActionForm
+from cxops.inputs import parse_id, query_text
 from cxops.models import ReportStatus
 from cxops.roles import Role, role_required
 from cxops.selectors.reports import ReportFilters, bounded_count, issue_list, keyset_page, report_list
@@ -50,9 +51,8 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         status = ReportStatus.NEW
     form = ReportFilterForm(request.GET or None)
     filters = _filters(form, status)
-    before = request.GET.get("before", "")
     page = keyset_page(
-        report_list(user=request.user, filters=filters), before=int(before) if before.isdigit() else None
+        report_list(user=request.user, filters=filters), before=parse_id(request.GET.get("before"))
     )
     new_count, new_capped = bounded_count(report_list(user=request.user, filters=ReportFilters(status="new")))
     query = request.GET.copy()
@@ -144,10 +144,11 @@ def triage_act(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ANALYST)
 def issue_search(request: HttpRequest) -> JsonResponse:
     """Issue picker for merging: by id (#12), or title text."""
-    text = request.GET.get("q", "").strip().lstrip("#")
-    queryset = issue_list(text="" if text.isdigit() else text)
-    if text.isdigit():
-        queryset = queryset.filter(pk=int(text))
+    text = query_text(request.GET.get("q")).strip().lstrip("#")
+    number = parse_id(text)
+    queryset = issue_list(text="" if number is not None else text)
+    if number is not None:
+        queryset = queryset.filter(pk=number)
     return JsonResponse(
         {
             "results": [

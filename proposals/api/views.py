@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxops.errors import ApplicationError
+from cxops.inputs import parse_id
 from cxops.roles import ALL_ROLES, Role, roles_permission
 
 from ..models import Comment, Revision, Strategy
@@ -136,14 +137,13 @@ class StrategyViewSet(viewsets.GenericViewSet):
     )
     def list(self, request: Request) -> Response:
         params = request.query_params
-        issue = params.get("issue", "")
         queryset = strategy_list(
             query=params.get("q", "")[:200],
             status=params.get("status", ""),
             product=params.get("product", ""),
             layer=params.get("layer", ""),
             tag=params.get("tag", ""),
-            issue=int(issue) if issue.isdigit() else None,
+            issue=parse_id(params.get("issue")),
             followed_by=request.user if params.get("following") in ("1", "true") else None,
             sort=params.get("sort", "activity"),
         )
@@ -216,10 +216,9 @@ class StrategyViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def diff(self, request: Request, pk: int) -> Response:
         strategy = self.get_object()
-        try:
-            numbers = int(request.query_params["from"]), int(request.query_params["to"])
-        except (KeyError, ValueError) as error:
-            raise ApplicationError("Give two revision numbers: ?from=1&to=2.", code="invalid") from error
+        numbers = parse_id(request.query_params.get("from")), parse_id(request.query_params.get("to"))
+        if numbers[0] is None or numbers[1] is None:
+            raise ApplicationError("Give two revision numbers: ?from=1&to=2.", code="invalid")
         old = get_object_or_404(Revision, strategy=strategy, number=numbers[0])
         new = get_object_or_404(Revision, strategy=strategy, number=numbers[1])
         changes = [

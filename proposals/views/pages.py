@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
+from cxops.inputs import parse_id
 from cxops.models import ExperienceLayer, Product
 from cxops.services.notifications import is_following
 
@@ -34,14 +35,13 @@ def strategy_list_view(request: HttpRequest) -> HttpResponse:
     sort = params.get("sort") or ""
     if sort not in SORTS:
         sort = "activity"
-    issue = params.get("issue", "")
     queryset = strategy_list(
         query=params.get("q", "")[:200],
         status=params.get("status", "") if params.get("status") in StrategyStatus.values else "",
         product=params.get("product", "")[:50],
         layer=params.get("layer", "") if params.get("layer") in ExperienceLayer.values else "",
         tag=params.get("tag", "")[:40],
-        issue=int(issue) if issue.isdigit() else None,
+        issue=parse_id(params.get("issue")),
         followed_by=request.user if params.get("following") else None,
         sort=sort,
     )

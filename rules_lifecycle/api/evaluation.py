@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from cxops.api.inputs import StrictInputSerializer
 from cxops.errors import ApplicationError
+from cxops.inputs import parse_id
 from cxops.roles import ALL_ROLES, Role, has_role, roles_permission
 from rules_lifecycle.models import EvaluationRun, ExperienceRule, RuleEvaluation, RunTrigger
 from rules_lifecycle.selectors.evaluation import evaluation_portfolio
@@ -115,9 +116,10 @@ class RuleEvaluationViewSet(viewsets.ReadOnlyModelViewSet):
         for name in ("rule", "run"):
             value = params.get(name)
             if value:
-                if not value.isdigit():
+                number = parse_id(value)
+                if number is None:
                     raise ApplicationError(_("%(name)s must be a number.") % {"name": name}, code="invalid")
-                queryset = queryset.filter(**{f"{name}_id": int(value)})
+                queryset = queryset.filter(**{f"{name}_id": number})
         if params.get("verdict"):
             queryset = queryset.filter(verdict=params["verdict"])
         return queryset

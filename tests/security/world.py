@@ -101,7 +101,7 @@ def build_world(*, text: str | None = None) -> World:
             layer="functional",
             stage="use",
             summary=_fit(f"{who} {words}", 200),
-            detail=words,
+            detail=_fit(words, 5000),  # a report's detail is bounded (DETAIL_MAX)
             occurred_at=dt.datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI),
         )
         world.objects[f"report_{who}"] = report

@@ -31,6 +31,7 @@ from cxops.models import (
     SourceType,
 )
 from cxops.phones import InvalidPhone, customer_reference, mask_phones_in_text
+from cxops.services.reports import DETAIL_MAX
 from cxops.services.rollups import ReportFacts, rollup_upsert_ctes, rollups_apply_delta
 
 from .core import ImportHandler, RowRejected, TargetField, TimeParser, register_handler, synthetic_external_id
@@ -286,6 +287,11 @@ class ReportImportHandler(ImportHandler):
         if len(summary) > SUMMARY_MAX:
             detail = detail or summary
             summary = summary[: SUMMARY_MAX - 1] + "…"
+        if len(detail) > DETAIL_MAX:
+            raise RowRejected(
+                _("The detail is longer than %(limit)d characters (it has %(length)d).")
+                % {"limit": DETAIL_MAX, "length": len(detail)}
+            )
         occurred = get("occurred_at", "")
         if not occurred:
             raise RowRejected(_("The time it occurred is empty."))
