@@ -195,3 +195,42 @@ def test_a_job_queued_when_the_broker_restarts_empty_is_done_after_recovery(
     assert message.started_at is not None
     assert message.attempts == 2  # published, lost with the broker, published again
     _assert_exact(done, "队列丢失", rows)
+
+
+def test_a_worker_killed_mid_evaluation_run_is_completed_by_the_sweep(celery_worker_process, tmp_path):
+    from django.db import transaction
+
+    from rules_lifecycle.models import EvaluationRun, RuleEvaluation, RunTrigger
+    from rules_lifecycle.services.evaluation import evaluation_run_dispatch, evaluation_run_start
+    from tests.rules_lifecycle.test_evaluation_worker import TODAY, live_rules
+
+    rule_ids = live_rules(24)
+    run = evaluation_run_start(trigger=RunTrigger.COMMAND, run_on=TODAY, rules_planned=len(rule_ids))
+    # given one task per rule queued through the broker
+    with transaction.atomic():
+        evaluation_run_dispatch(run=run, rule_ids=rule_ids, batch_size=1)
+    # when the whole worker is SIGKILLed as soon as the first results land
+    wait_for(lambda: RuleEvaluation.objects.filter(run=run).exists(), timeout=60, interval=0.02)
+    celery_worker_process.kill()
+    killed_at = time.monotonic()
+    finished = dict(RuleEvaluation.objects.filter(run=run).values_list("rule_id", "updated_at"))
+    assert len(finished) < len(rule_ids), "the run finished before the kill; nothing was tested"
+    # and a new worker and beat run, with nobody redelivering or sending anything again by hand
+    celery_worker_process.restart(env=FAST_SWEEP)
+    beat = CeleryBeat(tmp_path, env=FAST_SWEEP)
+    try:
+        # then the run is finished: every rule evaluated exactly once
+        wait_for(lambda: EvaluationRun.objects.get(pk=run.pk).finished_at, timeout=180, interval=0.5)
+        took = time.monotonic() - killed_at
+        time.sleep(2)  # duplicates still in flight must change nothing
+    finally:
+        beat.stop()
+        celery_worker_process.restart(env={})
+    print(f"{len(finished)} of {len(rule_ids)} evaluated at the kill; run finished {took:.1f} s after it")
+    assert took < 60
+    assert sorted(RuleEvaluation.objects.filter(run=run).values_list("rule_id", flat=True)) == sorted(
+        rule_ids
+    )
+    assert RuleEvaluation.objects.count() == len(rule_ids)
+    after = dict(RuleEvaluation.objects.filter(rule_id__in=finished).values_list("rule_id", "updated_at"))
+    assert after == finished  # results written before the kill were not rewritten
