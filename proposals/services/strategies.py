@@ -67,6 +67,10 @@ def parse_tags(value: str | Iterable[str]) -> list[str]:
     return seen[:MAX_TAGS]
 
 
+# Sane bounds for free text (a wiki page may be long; its summary fields are not).
+TEXT_LIMITS = {"title": 200, "experience_event": 5_000, "strategy_text": 5_000, "body": 100_000}
+
+
 def _clean(content: StrategyContent) -> StrategyContent:
     errors: dict[str, str] = {}
     title = content.title.strip()
@@ -78,6 +82,13 @@ def _clean(content: StrategyContent) -> StrategyContent:
         errors["experience_event"] = _("Describe the experience event.")
     if not content.strategy_text.strip():
         errors["strategy_text"] = _("Describe the strategy.")
+    for name, limit in TEXT_LIMITS.items():
+        length = len(getattr(content, name) or "")
+        if length > limit:
+            errors.setdefault(
+                name,
+                _("At most %(limit)d characters (this has %(length)d).") % {"limit": limit, "length": length},
+            )
     if errors:
         from django.core.exceptions import ValidationError
 

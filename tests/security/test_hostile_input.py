@@ -592,3 +592,25 @@ def test_an_issue_description_beyond_the_limit_is_refused_on_the_page_and_by_the
         issue_create(actor=analyst, title="长描述", description="长" * 10_001)
     assert refused.value.message == "Keep the description under 10000 characters (it has 10001)."
     assert ExperienceIssue.objects.count() == count
+
+
+def test_strategy_texts_beyond_their_limits_are_refused_and_nothing_is_written(world):
+    from proposals.models import Strategy
+
+    strategy = world.objects["strategy"]
+    body = {
+        "title": "长文策略",
+        "product": strategy.product.code,
+        "layer": strategy.layer,
+        "experience_event": "事件",
+        "strategy_text": "策略" * 2_501,
+        "body": "长" * 100_001,
+    }
+    before = Strategy.objects.count()
+    response = _api(world.users[Role.ANALYST]).post("/api/strategies/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "body": ["At most 100000 characters (this has 100001)."],
+        "strategy_text": ["At most 5000 characters (this has 5002)."],
+    }
+    assert Strategy.objects.count() == before
