@@ -24,6 +24,7 @@ from cxops.errors import ApplicationError
 from cxops.inputs import parse_id
 from cxops.roles import ALL_ROLES, Role, has_role, roles_permission
 from rules_lifecycle.models import EvaluationRun, ExperienceRule, RuleEvaluation, RunTrigger
+from rules_lifecycle.presenters import look_sentence, verdict_sentence
 from rules_lifecycle.selectors.evaluation import evaluation_portfolio
 from rules_lifecycle.services.evaluation import evaluation_run_all, rule_evaluate_on_demand
 
@@ -48,6 +49,14 @@ class RunInputSerializer(StrictInputSerializer):
 class EvaluationOutputSerializer(serializers.ModelSerializer):
     measures = serializers.JSONField(source="results.measures", read_only=True)
     placebo = serializers.JSONField(source="results.placebo", read_only=True)
+    look = serializers.SerializerMethodField(
+        help_text="Where this evaluation stands in the rule's sequential plan: look number of planned, "
+        "post days, boundary (z) and level of the decision interval, first and concluding days."
+    )
+    summary = serializers.SerializerMethodField(
+        help_text="The verdict in one sentence, in the request's language (zh-hans or en)."
+    )
+    look_text = serializers.SerializerMethodField(help_text="The look, its boundary and the end, in words.")
 
     class Meta:
         model = RuleEvaluation
@@ -77,8 +86,33 @@ class EvaluationOutputSerializer(serializers.ModelSerializer):
             "fingerprint",
             "measures",
             "placebo",
+            "look",
+            "summary",
+            "look_text",
             "updated_at",
         ]
+        extra_kwargs = {
+            "primary_ci_low": {
+                "help_text": "Decision interval of the primary lift (the look's repeated interval)."
+            },
+            "primary_ci_high": {
+                "help_text": "Decision interval of the primary lift (the look's repeated interval)."
+            },
+        }
+
+    def get_look(self, evaluation: RuleEvaluation) -> dict[str, Any] | None:
+        return evaluation.results.get("look")
+
+    def get_summary(self, evaluation: RuleEvaluation) -> str:
+        return verdict_sentence(
+            verdict=evaluation.verdict,
+            reason=evaluation.reason,
+            results=evaluation.results,
+            sufficient_by=evaluation.sufficient_by,
+        )
+
+    def get_look_text(self, evaluation: RuleEvaluation) -> str:
+        return look_sentence(evaluation.results)
 
 
 class EvaluationRunViewSet(

@@ -89,3 +89,28 @@ def test_the_evaluation_page_leads_with_the_sentence_and_keeps_the_statistics_be
     # and the review page shows the same sentence
     review = client.get(reverse("evaluation:review"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert html[headline:].split(">", 1)[1].split("</p>")[0] in review
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_same_sentence_look_and_decision_interval(
+    api_client_for, django_capture_on_commit_callbacks
+):
+    rule = live_rule(days_live=70, truth=Truth(complaint_rate=-0.40))
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluation_run_all(run_on=TODAY)
+    client = api_client_for(user_with_role(Role.ANALYST))
+    data = client.get(f"/api/rule-evaluations/?rule={rule.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    row = data["results"][0] if "results" in data else data[0]
+    evaluation = RuleEvaluation.objects.get(rule=rule)
+    with translation.override("zh-hans"):
+        expected = verdict_sentence(
+            verdict=evaluation.verdict,
+            reason=evaluation.reason,
+            results=evaluation.results,
+            sufficient_by=evaluation.sufficient_by,
+        )
+    assert row["summary"] == expected and row["summary"].startswith("保留：")
+    assert row["look"]["number"] == 6 and row["look"]["planned"] == 10
+    assert "第 6 次查看" in row["look_text"]
+    primary = next(m for m in row["measures"] if m["role"] == "primary")
+    assert row["primary_ci_low"] == pytest.approx(primary["ci_sequential"]["low"])
