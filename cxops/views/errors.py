@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 
@@ -20,7 +21,7 @@ def _is_api(request: HttpRequest) -> bool:
 def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
     if _is_api(request):
         return JsonResponse(
-            {"error": {"code": "server_error", "message": "A server error occurred; it has been logged."}},
+            {"error": {"code": "server_error", "message": _("A server error occurred; it has been logged.")}},
             status=500,
         )
     return defaults.server_error(request, template_name)
@@ -28,11 +29,11 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
 
 def page_not_found(request: HttpRequest, exception: Exception, template_name: str = "404.html") -> Any:
     if _is_api(request):
-        return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
+        return JsonResponse({"error": {"code": "not_found", "message": _("Not found.")}}, status=404)
     return defaults.page_not_found(request, exception, template_name)
 
 
 def bad_request(request: HttpRequest, exception: Exception, template_name: str = "400.html") -> Any:
     if _is_api(request):
-        return JsonResponse({"error": {"code": "bad_request", "message": "Bad request."}}, status=400)
+        return JsonResponse({"error": {"code": "bad_request", "message": _("Bad request.")}}, status=400)
     return defaults.bad_request(request, exception, template_name)
