@@ -178,7 +178,10 @@ class ExperienceRule(models.Model):
     pre_window_days = models.PositiveSmallIntegerField(
         _("days before go-live"),
         default=DEFAULT_PRE_WINDOW_DAYS,
-        help_text=_("The baseline window; whole weeks."),
+        help_text=_(
+            "The shortest baseline, in whole weeks; the evaluation uses the longest clean history "
+            "before go-live, up to 26 weeks."
+        ),
     )
     burn_in_days = models.PositiveSmallIntegerField(
         _("burn-in days"),
@@ -188,7 +191,10 @@ class ExperienceRule(models.Model):
     post_window_days = models.PositiveSmallIntegerField(
         _("days after burn-in"),
         default=DEFAULT_POST_WINDOW_DAYS,
-        help_text=_("The window compared with the baseline; whole weeks, at least 28 days."),
+        help_text=_(
+            "The window of the first look, compared with the baseline; whole weeks, at least 28 days. "
+            "Looks follow every week up to 13 weeks."
+        ),
     )
     minimum_worthwhile_effect = models.FloatField(
         _("minimum worthwhile effect"),
