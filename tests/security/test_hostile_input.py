@@ -233,6 +233,9 @@ def test_a_stored_date_out_of_range_never_takes_a_list_down(world, moment):
     else:
         ExperienceReport.objects.filter(pk=report.pk).update(occurred_at=LEGACY_MOMENTS[moment])
     frontline, analyst = world.users[Role.FRONTLINE], world.users[Role.ANALYST]
+    superuser = world.others[Role.ADMIN]
+    superuser.is_superuser = True
+    superuser.save(update_fields=["is_superuser"])
     # when every list and page that shows it is read
     answers = {
         url: _page(user).get(url).status_code
@@ -240,7 +243,10 @@ def test_a_stored_date_out_of_range_never_takes_a_list_down(world, moment):
             ("/sense/mine/", frontline),
             (f"/sense/reports/{report.pk}/", frontline),
             ("/sense/triage/", analyst),
+            (f"/sense/reports/{report.pk}/", analyst),
             (f"/sense/issues/{world.objects['issue'].pk}/", analyst),
+            ("/admin/cxops/experiencereport/", superuser),
+            (f"/admin/cxops/experiencereport/{report.pk}/change/", superuser),
         ]
     }
     for url in ("/api/reports/", f"/api/reports/{report.pk}/"):
