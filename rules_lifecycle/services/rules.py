@@ -75,6 +75,16 @@ MANAGER_FIELDS = frozenset({"owner"})
 EDITABLE_FIELDS = DESIGN_FIELDS | DESCRIPTIVE_FIELDS | MANAGER_FIELDS
 
 
+# Sane bounds for the free text of a rule (the columns' own, and a few pages for the texts).
+TEXT_LIMITS = {
+    "name": 200,
+    "trigger_event": 300,
+    "trigger_condition": 5_000,
+    "trigger_action": 5_000,
+    "trigger_notes": 5_000,
+}
+
+
 def validate_rule_design(values: dict[str, Any]) -> None:
     """Raise ValidationError (per field) unless the rule's design is consistent.
 
@@ -91,6 +101,14 @@ def validate_rule_design(values: dict[str, Any]) -> None:
         add("trigger_event", gettext("Say which event triggers the rule."))
     if not (values.get("trigger_action") or "").strip():
         add("trigger_action", gettext("Say what the system does."))
+    for name, limit in TEXT_LIMITS.items():
+        length = len(values.get(name) or "")
+        if length > limit:
+            add(
+                name,
+                gettext("At most %(limit)d characters (this has %(length)d).")
+                % {"limit": limit, "length": length},
+            )
     system, timing = values.get("implementing_system"), values.get("timing")
     if system not in ImplementingSystem.values:
         add("implementing_system", gettext("Choose the implementing system."))

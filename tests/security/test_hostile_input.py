@@ -620,3 +620,25 @@ def test_strategy_texts_beyond_their_limits_are_refused_and_nothing_is_written(w
         "strategy_text": ["At most 5000 characters (this has 5002)."],
     }
     assert Strategy.objects.count() == before
+
+
+def test_rule_texts_beyond_their_limits_are_refused_and_nothing_is_written(world):
+    from rules_lifecycle.models import ExperienceRule
+
+    rule = world.objects["rule"]
+    before = (
+        ExperienceRule.objects.filter(pk=rule.pk).values("trigger_notes", "trigger_action", "version").get()
+    )
+    response = _api(world.users[Role.PRODUCT_OWNER]).patch(
+        f"/api/rules/{rule.pk}/",
+        {"trigger_notes": "长" * 5_001, "version": rule.version},  # the notes: editable while live
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "trigger_notes": ["At most 5000 characters (this has 5001)."]
+    }
+    after = (
+        ExperienceRule.objects.filter(pk=rule.pk).values("trigger_notes", "trigger_action", "version").get()
+    )
+    assert after == before
