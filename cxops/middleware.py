@@ -58,13 +58,15 @@ class ContentSecurityPolicyMiddleware:
 
 
 class QueryStringNulMiddleware:
-    """NUL removed from every query-string value before any view reads it.
+    """NUL removed from every query-string value, and from url-encoded form bodies, before any view
+    reads them.
 
     PostgreSQL cannot store or compare text with NUL: a search for "a%00b" answered 500 on every
-    route that filters by a query parameter (issue search, pool search, the API's filters).  No
-    query parameter has a use for it, so it is dropped here once, for pages and the API alike.
-    Form and serializer fields refuse NUL in request bodies themselves (Django's and DRF's
-    CharField validators).
+    route that filters by a query parameter (issue search, pool search, the API's filters), and a
+    page that stores a form value it reads itself (an alert's note) would too.  No parameter has a
+    use for it, so it is dropped here once, for pages and the API alike.  Multipart bodies are
+    left to the forms (their fields refuse NUL) so that uploads stay streamed; JSON bodies to the
+    serializers (DRF's CharField refuses it).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -73,9 +75,19 @@ class QueryStringNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query_string = request.META.get("QUERY_STRING", "")
         if "%00" in query_string or "\x00" in query_string:
-            cleaned = QueryDict(mutable=True)
-            for key, values in request.GET.lists():
-                cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
-            cleaned._mutable = False
-            request.GET = cleaned
+            request.GET = _without_nul(request.GET)
+        if (
+            request.method == "POST"
+            and request.content_type == "application/x-www-form-urlencoded"
+            and b"%00" in request.body
+        ):
+            request.POST = _without_nul(request.POST)
         return self.get_response(request)
+
+
+def _without_nul(data: QueryDict) -> QueryDict:
+    cleaned = QueryDict(mutable=True)
+    for key, values in data.lists():
+        cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+    cleaned._mutable = False
+    return cleaned

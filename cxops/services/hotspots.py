@@ -203,7 +203,7 @@ def hot_spot_alert_acknowledge(*, actor: Any, alert: HotSpotAlert, note: str = "
         locked.status = AlertStatus.ACKNOWLEDGED
         locked.acknowledged_by = actor
         locked.acknowledged_at = timezone.now()
-        locked.note = note.strip()[:500]
+        locked.note = note.replace("\x00", "").strip()[:500]  # the page reads it raw; PostgreSQL refuses NUL
         locked.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "note", "updated_at"])
     return locked
 

@@ -642,3 +642,31 @@ def test_rule_texts_beyond_their_limits_are_refused_and_nothing_is_written(world
         ExperienceRule.objects.filter(pk=rule.pk).values("trigger_notes", "trigger_action", "version").get()
     )
     assert after == before
+
+
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_nul_in_a_form_value_a_page_reads_itself_never_reaches_the_database(world, encoding):
+    from cxops.models import HotSpotAlert
+
+    # given an open alert, acknowledged on its page with a note that holds NUL
+    alert = HotSpotAlert.objects.create(
+        signal="issue_reports",
+        issue=world.objects["issue"],
+        day=dt.date(2026, 11, 20),
+        observed=90,
+        expected=20,
+        threshold=45,
+        score=9,
+    )
+    client = _page(world.users[Role.ANALYST])
+    url = f"/dashboard/alerts/{alert.pk}/acknowledge/"
+    if encoding == "urlencoded":
+        response = client.post(
+            url, "note=%E5%B7%B2%00%E5%A4%84%E7%90%86", content_type="application/x-www-form-urlencoded"
+        )
+    else:
+        response = client.post(url, {"note": "已\x00处理"})
+    # then it is acknowledged with the note, the NUL dropped
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert (alert.status, alert.note) == ("acknowledged", "已处理")
