@@ -89,6 +89,8 @@ def build_world(*, text: str | None = None) -> World:
     others = {role: _user(role, f"{role}_other") for role in ROLES}
     world = World(users=users, others=others)
     words = text if text is not None else "客户反映飞信无法登录"
+    # Free text has limits (a report's detail, a strategy's texts, a rule's trigger): what fits.
+    long = _fit(words, 5000)
     product = Product.objects.order_by("pk").first()
     channel = Channel.objects.order_by("pk").first()
 
@@ -101,7 +103,7 @@ def build_world(*, text: str | None = None) -> World:
             layer="functional",
             stage="use",
             summary=_fit(f"{who} {words}", 200),
-            detail=_fit(words, 5000),  # a report's detail is bounded (DETAIL_MAX)
+            detail=long,
             occurred_at=dt.datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI),
         )
         world.objects[f"report_{who}"] = report
@@ -128,8 +130,8 @@ def build_world(*, text: str | None = None) -> World:
             title=short or "策略",
             product=product,
             layer="functional",
-            experience_event=words or "事件",
-            strategy_text=words or "策略",
+            experience_event=long or "事件",
+            strategy_text=long or "策略",
             body=body,
             issues=[issue],
             tags=["安全"],
@@ -157,9 +159,9 @@ def build_world(*, text: str | None = None) -> World:
         owner=owner,
         name=short or "规则",
         trigger_event=_fit(words, 200) or "客户致电",
-        trigger_condition=words,
-        trigger_action=words or "发送短信",
-        trigger_notes=words,
+        trigger_condition=long,
+        trigger_action=long or "发送短信",
+        trigger_notes=long,
         implementing_system="cmp",
         timing="non_instant",
     )
