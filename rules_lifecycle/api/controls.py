@@ -17,7 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxops.errors import ApplicationError
 from cxops.roles import ALL_ROLES, roles_permission
 from rules_lifecycle.models import ExperienceRule
 from rules_lifecycle.scoring.controls import BaselineFit
@@ -43,8 +42,12 @@ class CandidateSerializer(serializers.Serializer):
 
 
 class ControlAdviceSerializer(serializers.Serializer):
-    baseline_start = serializers.DateField()
-    baseline_end = serializers.DateField()
+    available = serializers.BooleanField(
+        help_text="False: the rule's scope has no metric history to compare."
+    )
+    message = serializers.CharField(allow_blank=True)
+    baseline_start = serializers.DateField(allow_null=True)
+    baseline_end = serializers.DateField(allow_null=True)
     measure = serializers.CharField()
     has_control = serializers.BooleanField()
     current = FitSerializer(allow_null=True)
@@ -74,11 +77,27 @@ class ControlAdviceView(APIView):
         rule = get_object_or_404(ExperienceRule, pk=pk)
         advice = control_advice(rule=rule, today=timezone.localdate())
         if advice is None:
-            raise ApplicationError(
-                _("The rule's own scope has no metric history before go-live to compare controls with."),
-                code="not_found",
+            return Response(
+                ControlAdviceSerializer(
+                    {
+                        "available": False,
+                        "message": _(
+                            "The rule's own scope has no metric history before go-live to compare controls with."
+                        ),
+                        "baseline_start": None,
+                        "baseline_end": None,
+                        "measure": rule.primary_measure,
+                        "has_control": rule.has_control,
+                        "current": None,
+                        "synthetic": None,
+                        "improves_on_current": False,
+                        "candidates": [],
+                    }
+                ).data
             )
         data = {
+            "available": True,
+            "message": "",
             "baseline_start": advice.baseline_start,
             "baseline_end": advice.baseline_end,
             "measure": advice.measure.value,

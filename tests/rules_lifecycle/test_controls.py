@@ -114,9 +114,10 @@ def test_the_suggested_control_beats_a_poor_one_and_a_drifting_control_is_flagge
     assert names.index(products["G"].pk) < names.index(products["P"].pk) < names.index(products["D"].pk)
     by_product = {c["product"].pk: c for c in advice["candidates"]}
     # and the suggestion leans on G, whose baseline fit beats the poor control P's
-    assert by_product[products["G"].pk]["weight"] > by_product[products["P"].pk]["weight"] or not by_product[
-        products["P"].pk
-    ]["weight"]
+    assert (
+        by_product[products["G"].pk]["weight"] > by_product[products["P"].pk]["weight"]
+        or not by_product[products["P"].pk]["weight"]
+    )
     api = client_for(user_with_role(Role.ANALYST)).get(f"/api/rules/{rule.pk}/control-advice/")
     data = api.json()
     fits = {c["product"]: c["fit"] for c in data["candidates"]}

@@ -29,7 +29,9 @@ def test_a_kept_rule_reads_keep_with_the_change_and_the_decision_interval_in_bot
     results = stored(Truth(complaint_rate=-0.2))
     assert results["verdict"] == "keep"
     primary = next(m for m in results["measures"] if m["role"] == "primary")
-    low, high = sorted(abs(v) * 100 for v in (primary["ci_sequential"]["low"], primary["ci_sequential"]["high"]))
+    low, high = sorted(
+        abs(v) * 100 for v in (primary["ci_sequential"]["low"], primary["ci_sequential"]["high"])
+    )
     with translation.override("zh-hans"):
         zh = verdict_sentence(verdict="keep", reason="worthwhile", results=results)
     with translation.override("en"):
@@ -76,7 +78,9 @@ def test_the_evaluation_page_leads_with_the_sentence_and_keeps_the_statistics_be
     assert evaluation.verdict == "keep"
     client = client_for(manager)
     client.cookies["django_language"] = "zh-hans"
-    html = client.get(reverse("evaluation:rule", args=[rule.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    html = client.get(
+        reverse("evaluation:rule", args=[rule.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
     headline = html.index('class="eval-headline')
     assert html[headline:].split(">", 1)[1].startswith("保留：投诉率下降")
     # the tests, p-values and MDE are inside a <details> toggle, after the headline

@@ -280,6 +280,12 @@ PAGES: list[Endpoint] = [
         bodies={"POST": lambda c: {"action": "reopen", "reports": [c.obj("report_dismissed").pk]}},
         watch=("report_dismissed",),
     ),
+    page(
+        "/sense/triage/not-same/",
+        post=allow(ANALYSTS),
+        bodies={"POST": lambda c: {"report": c.obj(REPORT).pk, "issue": c.obj("issue").pk}},
+    ),
+    page("/sense/triage/groups/", get=allow(ANALYSTS), any_method=True),
     page("/sense/issues/", get=allow(MEMBERS), any_method=True),
     page("/sense/issues/search/", get=allow(ANALYSTS)),
     page("/sense/issues/{pk}/", get=allow(MEMBERS), any_method=True, params={"pk": "issue"}),
@@ -453,6 +459,14 @@ PAGES: list[Endpoint] = [
         params={"pk": "rule_live"},
     ),
     page(
+        "/evaluation/rules/{pk}/controls/",
+        get=allow(MEMBERS),
+        post=allow((), otherwise=REFUSED),
+        params={"pk": RULE},
+        note="control advice for everyone; adopting it needs the rule's metric history (none in this "
+        "world) and its owner or a manager before go-live: tests/rules_lifecycle/test_controls.py",
+    ),
+    page(
         "/evaluation/rules/{pk}/decide/",
         post=allow(MANAGERS, otherwise=REFUSED),
         params={"pk": "rule_live"},
@@ -489,6 +503,7 @@ APIS: list[Endpoint] = [
     ),
     api("/api/reports/{pk}/", get=own_only(FILERS, all_for=ANALYSTS), params={"pk": REPORT}),
     api("/api/issues/", get=allow(MEMBERS)),
+    api("/api/issues/similar/", get=allow(MEMBERS)),
     api("/api/issues/{pk}/", get=allow(MEMBERS), params={"pk": "issue"}),
     api("/api/import-jobs/", get=allow(ANALYSTS), post=allow(ANALYSTS), multipart=True),
     api("/api/import-jobs/{pk}/", get=allow(ANALYSTS), params={"pk": "import_job"}),
@@ -626,6 +641,7 @@ APIS: list[Endpoint] = [
         params={"pk": "rule_live"},
         bodies={"POST": _go_live_backfill},
     ),
+    api("/api/rules/{pk}/control-advice/", get=allow(MEMBERS), params={"pk": RULE}),
     api("/api/evaluation-portfolio/", get=allow(MEMBERS)),
     api(
         "/api/evaluation-runs/",
