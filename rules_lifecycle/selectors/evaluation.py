@@ -119,33 +119,11 @@ def metric_series_bulk(*, scope_ids: Iterable[int], start: dt.date, end: dt.date
     bounds: list[Any] = (
         [start, end] if connection.vendor == "postgresql" else [start.isoformat(), end.isoformat()]
     )
-    width = 2 + len(SERIES_COLUMNS) + len(LEVEL_COLUMNS)
-    data: np.ndarray | None = None
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One text for the whole read, parsed by numpy: a Python object per value was two
-            # thirds of a 10,000-rule run (the baseline now spans up to 26 weeks).
-            fields = ", ".join(
-                [f"scope_id::text, {offset}::text"]
-                + [
-                    f"coalesce({connection.ops.quote_name(c)}::text, 'nan')"
-                    for c in (*SERIES_COLUMNS, *LEVEL_COLUMNS)
-                ]
-            )
-            cursor.execute(
-                f"SELECT string_agg(concat_ws(',', {fields}), ',') FROM {table} "  # noqa: S608 — quoted metadata
-                f"WHERE {in_ids} AND day >= %s AND day <= %s",
-                [*params, *bounds],
-            )
-            text = cursor.fetchone()[0]
-            if text:
-                data = np.fromstring(text, sep=",").reshape(-1, width)
-        else:
-            cursor.execute(sql, [*params, *bounds])
-            rows = cursor.fetchall()
-            if rows:
-                data = np.array(rows, dtype=float)
-    if data is not None and len(data):
+        cursor.execute(sql, [*params, *bounds])
+        rows = cursor.fetchall()
+    if rows:
+        data = np.array(rows, dtype=float)
         position = np.searchsorted(np.array(ids), data[:, 0].astype(np.int64))
         block[position, data[:, 1].astype(np.int64)] = data[:, 2:]
     n = len(SERIES_COLUMNS)
