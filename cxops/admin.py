@@ -10,6 +10,7 @@ from cxops.models import (
     HotSpotAlert,
     ImportJob,
     ImportMapping,
+    MatchConcept,
     MetricDaily,
     MetricScope,
     Notification,
@@ -204,3 +205,56 @@ class HotSpotAlertAdmin(ReadOnlyAdmin):
 # The user and group pages: every change to who may do what goes through cxops.services.access;
 # simple-history's "revert" is refused on every admin.
 from cxops import admin_access, admin_history  # noqa: E402, F401
+
+
+@admin.register(MatchConcept)
+class MatchConceptAdmin(SimpleHistoryAdmin):
+    """The analysts' part of the matching lexicon.  Saved through `match_concept_save` (checks the
+    aliases, rebuilds every issue's profile after commit); switched off, not deleted (history)."""
+
+    list_display = ["code", "label_zh", "label_en", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "label_zh", "label_en", "aliases"]
+    fields = ["code", "label_zh", "label_en", "aliases", "is_active"]
+
+    def _is_analyst(self, request) -> bool:
+        from cxops.roles import Role, has_role
+
+        return request.user.is_active and (request.user.is_superuser or has_role(request.user, Role.ANALYST))
+
+    def has_module_permission(self, request):
+        return self._is_analyst(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_analyst(request)
+
+    def has_add_permission(self, request):
+        return self._is_analyst(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_analyst(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import PermissionDenied
+
+        from cxops.errors import ApplicationError
+        from cxops.services.matching import match_concept_save
+
+        data = form.cleaned_data
+        try:
+            saved = match_concept_save(
+                actor=request.user,
+                concept=MatchConcept.objects.get(pk=obj.pk) if change else None,
+                code=data["code"],
+                label_zh=data["label_zh"],
+                label_en=data.get("label_en", ""),
+                aliases=data["aliases"],
+                is_active=data.get("is_active", True),
+            )
+        except ApplicationError as error:
+            raise PermissionDenied(error.message) from None
+        obj.pk = saved.pk
+        obj.refresh_from_db()

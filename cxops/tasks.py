@@ -56,3 +56,11 @@ def detect_hot_spots() -> dict[str, int]:
     from cxops.services.hotspots import hot_spots_detect
 
     return {"alerts": len(hot_spots_detect())}
+
+
+@shared_task(acks_late=True)
+def rebuild_match_profiles() -> int:
+    """Re-read every issue with the lexicon in force (after an analyst changed it); safe to repeat."""
+    from cxops.services.matching import match_profiles_rebuild
+
+    return match_profiles_rebuild()

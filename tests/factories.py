@@ -54,12 +54,21 @@ class SegmentFactory(factory.django.DjangoModelFactory):
 class IssueFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ExperienceIssue
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"飞信申请失败问题{n}")
     product = factory.SubFactory(ProductFactory)
     layer = "functional"
     stage = "use"
     created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def match_profile(obj, create, extracted, **kwargs):  # noqa: N805 — factory_boy passes the object
+        """Indexed for matching as `issue_create` would (the factory writes the row directly)."""
+        if create:
+            from cxops.services.matching import issue_profile_refresh
+
+            issue_profile_refresh(issue_ids=[obj.pk])
 
 
 class ReportFactory(factory.django.DjangoModelFactory):

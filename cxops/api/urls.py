@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import dashboard, metrics, notifications, reference, reports
+from . import dashboard, matching, metrics, notifications, reference, reports
 
 router = DefaultRouter()
 router.register("products", reference.ProductViewSet, basename="product")
@@ -20,6 +20,8 @@ urlpatterns = [
     path(
         "dashboard/products/<slug:code>/", dashboard.ProductDashboardView.as_view(), name="dashboard-product"
     ),
+    # Before the router: its issues/{pk}/ route would take "similar" for an id.
+    path("issues/similar/", matching.IssueSimilarView.as_view(), name="issue-similar"),
     path("metrics/batch/", metrics.MetricBatchView.as_view(), name="metrics-batch"),
     path("metrics/series/", metrics.MetricSeriesView.as_view(), name="metrics-series"),
     *router.urls,

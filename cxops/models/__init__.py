@@ -2,6 +2,7 @@ from .access import AccessChange
 from .alerts import AlertOptIn, AlertSignal, AlertStatus, HotSpotAlert
 from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
 from .imports import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
+from .matching import IssueMatchProfile, MatchConcept, MatchRejection
 from .metrics import MetricDaily, MetricScope
 from .notifications import Follow, Notification, NotificationKind
 from .ops import OutboxMessage, PeriodicRun, WorkerHeartbeat
@@ -38,8 +39,11 @@ __all__ = [
     "ImportRejectedRow",
     "ImportStatus",
     "IssueDailyRollup",
+    "IssueMatchProfile",
     "IssueStatus",
     "LifecycleStage",
+    "MatchConcept",
+    "MatchRejection",
     "MetricDaily",
     "MetricScope",
     "Notification",

@@ -9,18 +9,15 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from cxops import similarity
 from cxops.models import (
     ExperienceIssue,
     ExperienceReport,
     IssueDailyRollup,
-    IssueStatus,
     ReportStatus,
 )
 from cxops.roles import Role, has_role
 
 PAGE_SIZE = 50
-SIMILAR_CANDIDATES = 3000
 
 
 def can_see_all_reports(user: Any) -> bool:
@@ -140,44 +137,49 @@ class SimilarIssue:
     report_count: int
     status: str
     product: str
+    # What the text and the issue share: concept names (in the request's language) and words.
+    terms: tuple[str, ...] = ()
 
 
-def issues_similar_to(text: str, *, limit: int = 5, include_closed: bool = False) -> list[SimilarIssue]:
-    """Issues whose title or description resembles `text` (Chinese-aware), best first, highlighted."""
-    if len(similarity.shingles(text)) == 0:
-        return []
-    queryset = ExperienceIssue.objects.all()
-    if not include_closed:
-        queryset = queryset.exclude(status=IssueStatus.CLOSED)
-    rows = list(
-        queryset.order_by("-last_reported_at", "-id").values_list(
-            "pk", "title", "description", "report_count", "status", "product__name_zh", "product__name_en"
-        )[:SIMILAR_CANDIDATES]
-    )
-    details = {row[0]: row for row in rows}
-    matches = similarity.rank(text, ((row[0], row[1]) for row in rows), limit=limit)
-    # Titles are short; an issue whose description matches better is still worth showing.
-    if len(matches) < limit:
-        seen = {match.key for match in matches}
-        extra = similarity.rank(
-            text, ((row[0], f"{row[1]} {row[2][:300]}") for row in rows if row[0] not in seen), limit=limit
-        )
-        matches.extend(extra[: limit - len(matches)])
+def issues_similar_to(
+    text: str, *, limit: int = 5, include_closed: bool = False, report_id: int | None = None
+) -> list[SimilarIssue]:
+    """Issues that mean what `text` means (concepts and words, every open issue a candidate),
+    best first, their titles highlighted.  See `cxops.selectors.matching.issues_matching`."""
     from django.utils.translation import get_language
 
+    from cxops.matching.analysis import highlight
+    from cxops.selectors.matching import current_lexicon, issues_matching
+
+    matches = issues_matching(text, limit=limit, include_closed=include_closed, report_id=report_id)
+    if not matches:
+        return []
+    details = {
+        row[0]: row
+        for row in ExperienceIssue.objects.filter(pk__in=[match.issue_id for match in matches]).values_list(
+            "pk", "title", "report_count", "status", "product__name_zh", "product__name_en"
+        )
+    }
+    lexicon = current_lexicon()
     english = (get_language() or "").startswith("en")
+    query = lexicon.analyse(text)
     result = []
     for match in matches:
-        row = details[match.key]
+        row = details.get(match.issue_id)
+        if row is None:  # deleted meanwhile
+            continue
+        ordered = [found.term for found in query.terms if found.term in match.shared]
+        terms = tuple(dict.fromkeys(lexicon.label(term, english=english) for term in ordered))
         result.append(
             SimilarIssue(
                 issue_id=row[0],
                 title=row[1],
-                highlighted=similarity.highlight(row[1], match.shared),
+                highlighted=highlight(row[1], lexicon.analyse(row[1]), match.shared),
                 score=match.score,
-                report_count=row[3],
-                status=row[4],
-                product=(row[6] if english else row[5]) or "",
+                report_count=row[2],
+                status=row[3],
+                product=(row[5] if english else row[4]) or "",
+                terms=terms,
             )
         )
     return result

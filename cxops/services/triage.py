@@ -33,6 +33,7 @@ from cxops.models import (
 )
 from cxops.phones import mask_phones_in_text
 from cxops.roles import Role, require_role
+from cxops.services.matching import issue_profile_refresh
 from cxops.services.notifications import notify_followers
 from cxops.services.rollups import ReportFacts, rollups_apply_delta
 
@@ -127,6 +128,8 @@ def _move(
         added.append(ReportFacts.of(report))
     rollups_apply_delta(removed=removed, added=added)
     _settle_issues(counts)
+    # The merged reports are part of what an issue is matched by: its profile grows with each merge.
+    issue_profile_refresh(issue_ids=counts.keys())
 
 
 # An issue's description sums its reports up: a few pages at most (shown on every issue page).
@@ -169,7 +172,9 @@ def issue_create(
         created_by=actor,
     )
     issue._history_user = actor  # type: ignore[attr-defined]
-    issue.save()
+    with transaction.atomic():
+        issue.save()
+        issue_profile_refresh(issue_ids=[issue.pk])
     return issue
 
 
@@ -208,6 +213,7 @@ def issue_update(
         issue.save(
             update_fields=["title", "description", "status", "product", "layer", "stage", "updated_at"]
         )
+        issue_profile_refresh(issue_ids=[issue.pk])
         if old_status != status:
             notify_followers(
                 target=issue,

@@ -130,7 +130,8 @@ def similar_issues(request: HttpRequest) -> JsonResponse:
     """Issues similar to ?q= (JSON for the filing page and the triage queue); highlighted HTML is escaped."""
     _require_frontline(request)
     text = query_text(request.GET.get("q"), limit=200)
-    matches = issues_similar_to(text, limit=5)
+    # With ?report= (the triage queue), issues triage decided are not the same are left out.
+    matches = issues_similar_to(text, limit=5, report_id=parse_id(request.GET.get("report", "")))
     return JsonResponse(
         {
             "results": [
@@ -139,6 +140,7 @@ def similar_issues(request: HttpRequest) -> JsonResponse:
                     "title": match.title,
                     "highlighted": str(match.highlighted),
                     "score": match.score,
+                    "terms": list(match.terms),
                     "report_count": match.report_count,
                     "product": match.product,
                     "url": reverse("reports:issue", args=[match.issue_id]),

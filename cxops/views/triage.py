@@ -162,3 +162,32 @@ def issue_search(request: HttpRequest) -> JsonResponse:
             ]
         }
     )
+
+
+@require_POST
+@role_required(Role.ANALYST)
+def triage_not_same(request: HttpRequest) -> JsonResponse:
+    """Triage's "not the same" on a suggested issue: remembered for that report and issue (JSON)."""
+    from cxops.models import ExperienceIssue, ExperienceReport
+    from cxops.services.matching import match_reject
+
+    report = ExperienceReport.objects.filter(pk=parse_id(request.POST.get("report"))).first()
+    issue = ExperienceIssue.objects.filter(pk=parse_id(request.POST.get("issue"))).first()
+    if report is None or issue is None:
+        return JsonResponse({"error": _("Choose a report and an issue.")}, status=400)
+    try:
+        match_reject(actor=request.user, report=report, issue=issue)
+    except ApplicationError as error:
+        return JsonResponse({"error": error.message}, status=400)
+    return JsonResponse({"report": report.pk, "issue": issue.pk})
+
+
+@role_required(Role.ANALYST)
+def triage_groups(request: HttpRequest) -> HttpResponse:
+    """Untriaged reports that mean the same thing, as suggested new issues (one click each)."""
+    from django.utils.translation import get_language
+
+    from cxops.selectors.matching import report_groups
+
+    groups = report_groups(user=request.user, english=(get_language() or "").startswith("en"))
+    return render(request, "cxops/reports/triage_groups.html", {"groups": groups})

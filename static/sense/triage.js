@@ -54,12 +54,31 @@
       button.appendChild(title);
       var meta = document.createElement("span");
       meta.className = "muted small";
-      meta.textContent = " · " + item.report_count;
+      meta.textContent = " · " + item.report_count + (item.terms && item.terms.length ? " · " + item.terms.join(" / ") : "");
       button.appendChild(meta);
       button.addEventListener("click", function () { chooseIssue(item, button); });
       li.appendChild(button);
+      if (fromSimilar && focused >= 0) { li.appendChild(notSameButton(item, li)); }
       results.appendChild(li);
     });
+  }
+
+  // "Not the same": remembered for the focused report and this issue, never suggested for it again.
+  function notSameButton(item, li) {
+    var reportId = rows[focused].getAttribute("data-report-id");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "small";
+    button.textContent = zh ? "不是同一问题" : "Not the same";
+    button.addEventListener("click", function () {
+      var body = new URLSearchParams();
+      body.append("report", reportId);
+      body.append("issue", String(item.id));
+      body.append("csrfmiddlewaretoken", form.querySelector('input[name="csrfmiddlewaretoken"]').value);
+      fetch(table.getAttribute("data-not-same-url"), { method: "POST", credentials: "same-origin", body: body })
+        .then(function (r) { if (r.ok) { li.remove(); } });
+    });
+    return button;
   }
 
   var pending = null;
@@ -74,7 +93,8 @@
 
   function suggestFor(summary) {
     if (!summary || search.value.trim() || !table) { return; }
-    fetchJson(table.getAttribute("data-similar-url") + "?q=" + encodeURIComponent(summary), function (items) { showIssues(items, true); });
+    var report = focused >= 0 ? "&report=" + encodeURIComponent(rows[focused].getAttribute("data-report-id")) : "";
+    fetchJson(table.getAttribute("data-similar-url") + "?q=" + encodeURIComponent(summary) + report, function (items) { showIssues(items, true); });
   }
 
   var timer = null;

@@ -1,0 +1,325 @@
+#!/usr/bin/env python
+"""Similar issues: is the right issue suggested, and how fast, at 100,000 open issues — the
+matcher that shipped before (character bigrams) measured beside the new one in the same run.
+
+    DATABASE_URL=postgres://... python bench/similar.py            # 100,000 open issues
+    DATABASE_URL=postgres://... python bench/similar.py --quick    # 20,000
+    python bench/similar.py --issues 3000                          # SQLite smoke run
+
+Database: `<DATABASE name>_similar_bench` on PostgreSQL (created, dropped unless --keepdb); the
+target (p95 ≤ 50 ms at 100,000 open issues) is about PostgreSQL.
+
+Quality, on the labelled set `bench/similar_cases.py` (30 issues in hard-negative pairs, each with
+one report already merged and three new reports saying the same thing in other words; 8 unrelated
+complaints; the tests use a different set): the issues are created and the reports merged through
+the services, as triage does.  recall@1 / recall@3: the true issue first / among the first three
+suggestions for a new report; no-suggestion precision: of the texts for which nothing is
+suggested, the share that truly have no issue; unrelated_silent: the share of unrelated complaints
+for which nothing is suggested.  Measured on the labelled issues alone (the issue's acceptance
+test) and again inside the crowd of generated issues (`crowd_…`).
+
+Why the comparison is fair: both matchers see the same information — the old one's text of an
+issue is its title plus the summaries of its merged reports (in place of the description, which
+these issues do not have), the new one's profile is built from the same title and reports — and
+both run through the same database and answer the same texts, the old one with its own candidate
+rule (the 3,000 most recently reported open issues, as `issues_similar_to` had) and thresholds.
+
+Speed: the generated issues (titles and one merged report each, made of lexicon aliases and
+common words from jieba's dictionary) are written in bulk, their profiles built with the same
+analysis; each labelled text is then asked three times of each matcher through its full path (the
+selector the page and the API call, with highlighting).  Ends with key=value lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
+
+OLD_CANDIDATES = 3000  # the old selector's cap: the most recently reported open issues
+ROUNDS = 3
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="20,000 open issues")
+    parser.add_argument("--issues", type=int, default=None)
+    parser.add_argument("--keepdb", action="store_true")
+    args = parser.parse_args()
+    n_issues = args.issues or (20_000 if args.quick else 100_000)
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    is_postgres = connection.vendor == "postgresql"
+    if is_postgres:
+        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_similar_bench"
+    else:
+        connection.settings_dict["TEST"]["NAME"] = "/tmp/cxops_similar_bench.sqlite3"
+    old_name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=not args.keepdb, keepdb=args.keepdb
+    )
+    try:
+        return run(n_issues, is_postgres)
+    finally:
+        if not args.keepdb:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def timed(label: str, fn):  # noqa: ANN001, ANN201
+    started = time.perf_counter()
+    result = fn()
+    print(f"# {label}: {time.perf_counter() - started:.1f} s", flush=True)
+    return result
+
+
+# --- the matcher that shipped before, as it was --------------------------------------------------
+
+
+def old_similar(text: str, *, limit: int = 5) -> list[int]:
+    """The old `issues_similar_to`: bigram ranking of the 3,000 most recently reported open issues,
+    titles first, then title + description text (here: the merged reports' summaries)."""
+    from cxops import similarity
+    from cxops.models import ExperienceIssue, IssueStatus
+
+    if not similarity.shingles(text):
+        return []
+    rows = list(
+        ExperienceIssue.objects.exclude(status=IssueStatus.CLOSED)
+        .order_by("-last_reported_at", "-id")
+        .values_list("pk", "title", "description")[:OLD_CANDIDATES]
+    )
+    extra_text = _merged_summaries([row[0] for row in rows])
+    matches = similarity.rank(text, ((row[0], row[1]) for row in rows), limit=limit)
+    if len(matches) < limit:
+        seen = {match.key for match in matches}
+        more = similarity.rank(
+            text,
+            ((row[0], f"{row[1]} {extra_text.get(row[0], '')[:300]}") for row in rows if row[0] not in seen),
+            limit=limit,
+        )
+        matches.extend(more[: limit - len(matches)])
+    for match in matches:  # the old selector highlighted every title it returned
+        similarity.highlight(match.text, match.shared)
+    return [match.key for match in matches]
+
+
+_summaries_cache: dict[int, str] = {}
+
+
+def _merged_summaries(issue_ids: list[int]) -> dict[int, str]:
+    """What stands in for the description: the merged reports' summaries (read once, like a column)."""
+    from cxops.models import ExperienceReport, ReportStatus
+
+    missing = [pk for pk in issue_ids if pk not in _summaries_cache]
+    if missing:
+        for pk in missing:
+            _summaries_cache[pk] = ""
+        for issue_id, summary in ExperienceReport.objects.filter(
+            issue_id__in=missing, status=ReportStatus.LINKED
+        ).values_list("issue_id", "summary"):
+            _summaries_cache[issue_id] = (_summaries_cache[issue_id] + " " + summary).strip()
+    return {pk: _summaries_cache[pk] for pk in issue_ids}
+
+
+def new_similar(text: str, *, limit: int = 5) -> list[int]:
+    from cxops.selectors.reports import issues_similar_to
+
+    return [match.issue_id for match in issues_similar_to(text, limit=limit)]
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def labelled(user, product, channel) -> tuple[list[int], list[tuple[str, int | None]]]:  # noqa: ANN001
+    """The labelled issues through the services; returns their ids and (text, true issue id) pairs."""
+    from bench import similar_cases
+    from cxops.services.reports import report_create
+    from cxops.services.triage import issue_create, reports_merge
+
+    ids, queries = [], []
+    when = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+    for n, case in enumerate(similar_cases.ISSUES):
+        issue = issue_create(actor=user, title=case["title"])
+        report, _created = report_create(
+            actor=user,
+            product=product,
+            channel=channel,
+            source_type="complaint",
+            layer="functional",
+            stage="use",
+            summary=case["merged"],
+            occurred_at=when - dt.timedelta(days=n * 20),
+        )
+        reports_merge(actor=user, report_ids=[report.pk], issue=issue)
+        ids.append(issue.pk)
+        queries.extend((text, issue.pk) for text in case["new"])
+    queries.extend((text, None) for text in similar_cases.UNRELATED)
+    return ids, queries
+
+
+def crowd(n: int, user) -> None:  # noqa: ANN001
+    """`n` generated open issues with one merged report's summary each, profiles built in bulk."""
+    import jieba
+    from django.db import connection, transaction
+
+    from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS
+    from cxops.models import ExperienceIssue, IssueMatchProfile
+    from cxops.selectors.matching import current_lexicon
+    from cxops.services.matching import _profile_terms
+
+    rng = random.Random(2026)
+    aliases = [[a for a in concept[3] if "*" not in a] for concept in BUILTIN_CONCEPTS]
+    words = []
+    with jieba.get_dict_file() as dictionary:
+        for line in dictionary:
+            word, frequency, _tag = line.decode("utf-8").split()
+            if len(word) == 2 and int(frequency) > 2000:
+                words.append(word)
+    lexicon = current_lexicon()
+
+    def phrase() -> str:
+        picked = [rng.choice(rng.choice(aliases)) for _ in range(rng.randint(1, 3))]
+        picked += [rng.choice(words) for _ in range(rng.randint(1, 3))]
+        rng.shuffle(picked)
+        return "".join(picked)[:200]
+
+    start = dt.datetime(2024, 12, 1, tzinfo=dt.UTC)
+    batch = 5_000
+    for offset in range(0, n, batch):
+        size = min(batch, n - offset)
+        titles = [phrase() for _ in range(size)]
+        summaries = [phrase() for _ in range(size)]
+        with transaction.atomic():
+            issues = ExperienceIssue.objects.bulk_create(
+                [
+                    ExperienceIssue(
+                        title=title,
+                        created_by=user,
+                        report_count=1,
+                        last_reported_at=start + dt.timedelta(minutes=rng.randint(0, 730 * 24 * 60)),
+                    )
+                    for title in titles
+                ]
+            )
+            IssueMatchProfile.objects.bulk_create(
+                [
+                    IssueMatchProfile(
+                        issue_id=issue.pk,
+                        terms=" ".join(
+                            _profile_terms(lexicon=lexicon, title=title, description="", summaries=[summary])
+                        ),
+                        reports_included=1,
+                    )
+                    for issue, title, summary in zip(issues, titles, summaries, strict=True)
+                ]
+            )
+        for issue, summary in zip(issues, summaries, strict=True):
+            _summaries_cache[issue.pk] = summary
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE cxops_experienceissue")
+            cursor.execute("ANALYZE cxops_issuematchprofile")
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def quality(matcher, queries) -> dict[str, float]:  # noqa: ANN001
+    first = top3 = related = 0
+    silent = silent_right = unrelated = 0
+    for text, truth in queries:
+        ranked = matcher(text, limit=5)
+        if truth is None:
+            unrelated += 1
+        else:
+            related += 1
+            first += ranked[:1] == [truth]
+            top3 += truth in ranked[:3]
+        if not ranked:
+            silent += 1
+            silent_right += truth is None
+    return {
+        "recall_at_1": round(first / related, 3),
+        "recall_at_3": round(top3 / related, 3),
+        "no_suggestion_precision": round(silent_right / silent, 3) if silent else 1.0,
+        "no_suggestion_count": silent,
+        "unrelated_silent": round(silent_right / unrelated, 3) if unrelated else 1.0,
+    }
+
+
+def latency(matcher, queries) -> dict[str, float]:  # noqa: ANN001
+    samples = []
+    for _round in range(ROUNDS):
+        for text, _truth in queries:
+            started = time.perf_counter()
+            matcher(text, limit=5)
+            samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 1),
+        "max_ms": round(samples[-1], 1),
+    }
+
+
+def run(n_issues: int, is_postgres: bool) -> int:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from cxops.models import Channel, Product
+    from cxops.roles import Role
+    from cxops.selectors.matching import forget_term_statistics, term_statistics
+    from cxops.services.reference import reference_data_seed
+
+    reference_data_seed()
+    user = get_user_model().objects.create_user("bench-analyst")
+    user.groups.add(Group.objects.get_or_create(name=Role.ANALYST)[0])
+    product, channel = Product.objects.order_by("pk").first(), Channel.objects.order_by("pk").first()
+
+    _ids, queries = timed("labelled issues through the services", lambda: labelled(user, product, channel))
+    forget_term_statistics()
+    alone = {"new": quality(new_similar, queries), "old": quality(old_similar, queries)}
+    for name, figures in alone.items():
+        print(f"# {name} matcher, labelled issues alone: {figures}", flush=True)
+
+    timed(f"{n_issues:,} generated issues and profiles", lambda: crowd(n_issues - len(_ids), user))
+    forget_term_statistics()
+    timed("corpus statistics (first request of a process)", term_statistics)
+    for matcher in (new_similar, old_similar):  # warm: jieba, the lexicon, caches, the old summaries
+        for text, _truth in queries[:5]:
+            matcher(text)
+    in_crowd = {"new": quality(new_similar, queries), "old": quality(old_similar, queries)}
+    speed = {"new": latency(new_similar, queries), "old": latency(old_similar, queries)}
+    for name in ("new", "old"):
+        print(f"# {name} matcher at {n_issues:,} open issues: {in_crowd[name]} {speed[name]}", flush=True)
+
+    print(f"database={'postgresql' if is_postgres else 'sqlite'}")
+    print(f"open_issues={n_issues}")
+    print(f"labelled_texts={sum(1 for _t, truth in queries if truth is not None)}")
+    print(f"unrelated_texts={sum(1 for _t, truth in queries if truth is None)}")
+    for name in ("new", "old"):
+        for key, value in alone[name].items():
+            print(f"{name}_{key}={value}")
+        for key, value in in_crowd[name].items():
+            print(f"{name}_crowd_{key}={value}")
+        for key, value in speed[name].items():
+            print(f"{name}_{key}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

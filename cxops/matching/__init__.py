@@ -1,0 +1,1 @@
+"""Matching reports and issues by what they mean: concept lexicon, segmentation, scoring (no ORM)."""

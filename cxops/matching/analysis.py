@@ -1,0 +1,274 @@
+"""Texts as bags of concepts and words, and how two bags are compared.  No ORM here.
+
+`Lexicon.analyse(text)` finds the lexicon's aliases first (longest first; `*` is a short gap),
+each one becoming the concept term `c:<code>`, then cuts what is left with jieba (its dictionary
+ships in the package; the lexicon's aliases and a few telecom words are added to it) and keeps the
+words that carry meaning.  So 呼转, 呼叫转移 and 来电转到另一个号码 all become `c:call_forwarding`.
+
+`rank` scores candidates by the cosine of IDF-weighted term vectors: the query counts each term
+once, a candidate (an issue's profile: title, description and the reports merged into it) counts
+a term with `1 + log(tf)`.  Concept terms weigh `CONCEPT_BOOST` times a plain word, as they carry
+the meaning that paraphrases share.  Document frequencies come from the platform's own corpus
+(`cxops.selectors.matching.term_statistics`), so 手机 or 客服 count for little and 携号转网 a lot.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .builtin_lexicon import SEGMENTER_WORDS, STOPWORDS
+
+CONCEPT_PREFIX = "c:"
+CONCEPT_BOOST = 2.0
+GAP = "[^，。,.!?！？；;\\s]{0,6}?"
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"^(?:[{_CJK}]{{2,}}|[a-z0-9][a-z0-9+-]*)$")
+_LATIN = re.compile(r"^[a-z0-9 +\-]+$")
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case (so ＡＰＰ matches app)."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+@dataclass(frozen=True)
+class Concept:
+    code: str
+    label_zh: str
+    label_en: str
+    aliases: tuple[str, ...]
+
+    @property
+    def term(self) -> str:
+        return CONCEPT_PREFIX + self.code
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term found in a text, with where it was found (in the normalised text)."""
+
+    term: str
+    start: int
+    end: int
+
+
+@dataclass
+class Analysis:
+    terms: list[Term] = field(default_factory=list)
+
+    def bag(self) -> Counter[str]:
+        return Counter(found.term for found in self.terms)
+
+    def surface(self, text: str, wanted: Iterable[str]) -> list[str]:
+        """The pieces of `text` (as analysed) that gave the `wanted` terms, in order, once each."""
+        wanted = set(wanted)
+        folded = normalise(text)
+        seen: list[str] = []
+        for found in self.terms:
+            piece = folded[found.start : found.end]
+            if found.term in wanted and piece not in seen:
+                seen.append(piece)
+        return seen
+
+
+_jieba_lock = threading.Lock()
+_jieba_base: Any = None
+
+
+def _base_tokenizer() -> Any:
+    """jieba's own dictionary, loaded once per process (about a second the first time)."""
+    global _jieba_base
+    with _jieba_lock:
+        if _jieba_base is None:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            for word in SEGMENTER_WORDS:
+                tokenizer.add_word(word, freq=20000)
+            _jieba_base = tokenizer
+        return _jieba_base
+
+
+def _alias_pattern(alias: str) -> str:
+    parts = [re.escape(part) for part in normalise(alias).strip().split("*")]
+    pattern = GAP.join(parts)
+    if _LATIN.match(alias.replace("*", "").lower()):
+        # Latin aliases match whole words only (sa in usa is not 5G SA).
+        pattern = rf"(?<![a-z0-9]){pattern}(?![a-z0-9])"
+    return pattern
+
+
+class Lexicon:
+    """Concepts and their aliases, compiled into one alternation (longest alias first)."""
+
+    def __init__(self, concepts: Sequence[Concept]) -> None:
+        self.concepts = {concept.code: concept for concept in concepts}
+        entries: list[tuple[str, str]] = []
+        for concept in concepts:
+            for alias in {normalise(a).strip() for a in concept.aliases if a.strip()}:
+                entries.append((alias, concept.code))
+        # Longest first, so 呼叫转移 wins over 呼转 and 补卡收费 is read as 补卡 + 收费, not as less.
+        entries.sort(key=lambda entry: (-len(entry[0].replace("*", "")), entry[0]))
+        # One alternation per first character, tried only where a text has that character: a
+        # single alternation of every alias was tried at every position (~3 ms per summary).
+        by_first: dict[str, list[tuple[str, str]]] = {}
+        for alias, code in entries:
+            by_first.setdefault(alias[0], []).append((alias, code))
+        self._patterns: dict[str, tuple[re.Pattern[str], list[str]]] = {}
+        for first, group in by_first.items():
+            codes = [code for _alias, code in group]
+            pattern = "|".join(
+                f"(?P<a{index}>{_alias_pattern(alias)})" for index, (alias, _c) in enumerate(group)
+            )
+            self._patterns[first] = (re.compile(pattern), codes)
+        self._words = sorted(
+            {a for a, _c in entries if "*" not in a and not _LATIN.match(a) and 1 < len(a) <= 8}
+        )
+
+    def _tokenizer(self) -> Any:
+        tokenizer = _base_tokenizer()
+        # Adding the same word again is cheap and idempotent; new aliases from analysts join in.
+        added = getattr(tokenizer, "_cxops_words", set())
+        with _jieba_lock:
+            for word in self._words:
+                if word not in added:
+                    tokenizer.add_word(word, freq=20000)
+                    added.add(word)
+            tokenizer._cxops_words = added
+        return tokenizer
+
+    def label(self, term: str, *, english: bool = False) -> str:
+        if term.startswith(CONCEPT_PREFIX):
+            concept = self.concepts.get(term[len(CONCEPT_PREFIX) :])
+            if concept:
+                return concept.label_en if english else concept.label_zh
+        return term
+
+    def analyse(self, text: str) -> Analysis:
+        folded = normalise(text)
+        analysis = Analysis()
+        rest: list[tuple[int, str]] = []
+        position = 0
+        index = 0
+        while index < len(folded):
+            candidate = self._patterns.get(folded[index])
+            match = candidate[0].match(folded, index) if candidate else None
+            if match is None:
+                index += 1
+                continue
+            code = candidate[1][int(match.lastgroup[1:])]  # type: ignore[index]
+            analysis.terms.append(Term(CONCEPT_PREFIX + code, match.start(), match.end()))
+            rest.append((position, folded[position : match.start()]))
+            position = index = match.end()
+        rest.append((position, folded[position:]))
+        tokenizer = self._tokenizer()
+        for offset, piece in rest:
+            if not piece.strip():
+                continue
+            for word, start, end in tokenizer.tokenize(piece):
+                word = word.strip()
+                if word and word not in STOPWORDS and _WORD.match(word):
+                    analysis.terms.append(Term(word, offset + start, offset + end))
+        analysis.terms.sort(key=lambda found: found.start)
+        return analysis
+
+
+@dataclass(frozen=True)
+class TermStatistics:
+    """Document frequencies over the corpus (issue profiles and reports)."""
+
+    documents: int
+    frequency: Mapping[str, int]
+
+    def idf(self, term: str) -> float:
+        weight = math.log(1 + (self.documents + 1) / (self.frequency.get(term, 0) + 1))
+        return weight * (CONCEPT_BOOST if term.startswith(CONCEPT_PREFIX) else 1.0)
+
+
+@dataclass(frozen=True)
+class Scored:
+    key: Any
+    score: float
+    shared: frozenset[str]
+
+
+def query_vector(bag: Mapping[str, int], statistics: TermStatistics) -> dict[str, float]:
+    return {term: statistics.idf(term) for term in bag}
+
+
+def document_vector(bag: Mapping[str, int], statistics: TermStatistics) -> dict[str, float]:
+    return {term: (1 + math.log(count)) * statistics.idf(term) for term, count in bag.items() if count > 0}
+
+
+def cosine(query: Mapping[str, float], document: Mapping[str, float]) -> float:
+    shared = query.keys() & document.keys()
+    if not shared:
+        return 0.0
+    dot = sum(query[t] * document[t] for t in shared)
+    norm = math.sqrt(sum(v * v for v in query.values())) * math.sqrt(sum(v * v for v in document.values()))
+    return dot / norm if norm else 0.0
+
+
+def rank(
+    query_bag: Mapping[str, int],
+    candidates: Iterable[tuple[Any, Mapping[str, int]]],
+    statistics: TermStatistics,
+    *,
+    limit: int = 5,
+    threshold: float = 0.2,
+) -> list[Scored]:
+    """The candidates closest to the query, best first (score 0..1, at least `threshold`)."""
+    query = query_vector(query_bag, statistics)
+    if not query:
+        return []
+    scored = []
+    for key, bag in candidates:
+        document = document_vector(bag, statistics)
+        score = cosine(query, document)
+        if score >= threshold:
+            scored.append(
+                Scored(key=key, score=round(score, 3), shared=frozenset(query.keys() & document.keys()))
+            )
+    scored.sort(key=lambda item: (-item.score, str(item.key)))
+    return scored[:limit]
+
+
+def builtin_lexicon() -> Lexicon:
+    from .builtin_lexicon import BUILTIN_CONCEPTS
+
+    return Lexicon([Concept(code, zh, en, tuple(aliases)) for code, zh, en, aliases in BUILTIN_CONCEPTS])
+
+
+def highlight(text: str, analysis: Analysis, shared: Iterable[str]) -> Any:
+    """`text`, HTML-escaped, with the pieces that gave the `shared` terms wrapped in <mark>.
+    `analysis` is `Lexicon.analyse(text)`; positions are in the normalised text, which NFKC keeps
+    the same length for all but rare ligatures (then nothing is marked)."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    wanted = set(shared)
+    covered = [False] * len(text)
+    if len(normalise(text)) == len(text):
+        for found in analysis.terms:
+            if found.term in wanted:
+                for index in range(found.start, min(found.end, len(text))):
+                    covered[index] = True
+    parts: list[str] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or covered[index] != covered[start]:
+            piece = escape(text[start:index])
+            parts.append(f"<mark>{piece}</mark>" if covered[start] else piece)
+            start = index
+    return mark_safe("".join(parts))  # noqa: S308 — every piece of text is escaped above

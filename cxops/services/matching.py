@@ -1,0 +1,141 @@
+"""Writes for matching by meaning: issue profiles, "not the same" decisions, the analysts' lexicon.
+
+An issue's profile is rebuilt from its title, description and the reports merged into it whenever
+one of those changes (the triage services call `issue_profile_refresh` in their transaction), so
+every merge teaches the matcher another way customers say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cxops.errors import ApplicationError
+from cxops.matching.analysis import Lexicon
+from cxops.models import (
+    ExperienceIssue,
+    ExperienceReport,
+    IssueMatchProfile,
+    MatchConcept,
+    MatchRejection,
+    ReportStatus,
+)
+from cxops.roles import Role, require_role
+from cxops.selectors.matching import current_lexicon, forget_lexicon, forget_term_statistics
+
+# The most recent merged reports that shape a profile: enough to learn the many ways of saying
+# it, few enough that a profile stays about one thing and a merge stays cheap.
+PROFILE_REPORTS = 30
+PROFILE_DESCRIPTION_CHARS = 1_000
+ALIASES_MAX = 200
+
+
+def _profile_terms(*, lexicon: Lexicon, title: str, description: str, summaries: Iterable[str]) -> list[str]:
+    terms: list[str] = []
+    title_terms = [found.term for found in lexicon.analyse(title).terms]
+    terms.extend(title_terms * 2)  # the title is what an analyst chose to call it: it counts double
+    terms.extend(found.term for found in lexicon.analyse(description[:PROFILE_DESCRIPTION_CHARS]).terms)
+    for summary in summaries:
+        terms.extend(found.term for found in lexicon.analyse(summary).terms)
+    return terms
+
+
+def issue_profile_refresh(*, issue_ids: Iterable[int]) -> int:
+    """Rebuild the matching profiles of these issues from what they hold now."""
+    ids = sorted({int(pk) for pk in issue_ids})
+    if not ids:
+        return 0
+    lexicon = current_lexicon()
+    issues = ExperienceIssue.objects.filter(pk__in=ids).values_list("pk", "title", "description")
+    now = timezone.now()
+    for issue_id, title, description in issues:
+        summaries = list(
+            ExperienceReport.objects.filter(issue_id=issue_id, status=ReportStatus.LINKED)
+            .order_by("-id")
+            .values_list("summary", flat=True)[:PROFILE_REPORTS]
+        )
+        terms = _profile_terms(lexicon=lexicon, title=title, description=description, summaries=summaries)
+        IssueMatchProfile.objects.update_or_create(
+            issue_id=issue_id,
+            defaults={"terms": " ".join(terms), "reports_included": len(summaries), "updated_at": now},
+        )
+    forget_term_statistics(unless_large=True)
+    return len(ids)
+
+
+def match_profiles_rebuild(*, batch: int = 500) -> int:
+    """Rebuild every issue's profile (after a lexicon change, or to index issues that predate it)."""
+    forget_lexicon()
+    done = 0
+    last = 0
+    while True:
+        ids = list(
+            ExperienceIssue.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            done += issue_profile_refresh(issue_ids=ids)
+        last = ids[-1]
+    forget_term_statistics()
+    return done
+
+
+def match_reject(*, actor: Any, report: ExperienceReport, issue: ExperienceIssue) -> MatchRejection:
+    """Triage decided `report` is not the same as `issue`: it will not be suggested for it again."""
+    require_role(actor, Role.ANALYST)
+    if report.status == ReportStatus.LINKED and report.issue_id == issue.pk:
+        raise ApplicationError(
+            _("This report is merged into that issue; split it out first."), code="conflict"
+        )
+    rejection, _created = MatchRejection.objects.get_or_create(
+        report=report, issue=issue, defaults={"decided_by": actor}
+    )
+    return rejection
+
+
+def match_concept_save(
+    *,
+    actor: Any,
+    code: str,
+    label_zh: str,
+    label_en: str = "",
+    aliases: str,
+    is_active: bool = True,
+    concept: MatchConcept | None = None,
+) -> MatchConcept:
+    """Add or change a concept of the lexicon (analysts); every profile is rebuilt after commit."""
+    require_role(actor, Role.ANALYST)
+    alias_lines = [line.strip() for line in (aliases or "").splitlines() if line.strip()]
+    if not alias_lines:
+        raise ApplicationError(_("Give the concept at least one alias."), code="invalid")
+    if len(alias_lines) > ALIASES_MAX:
+        raise ApplicationError(
+            _("Give at most %(max)d aliases per concept.") % {"max": ALIASES_MAX}, code="invalid"
+        )
+    if any(line.replace("*", "").strip() == "" or len(line) > 60 for line in alias_lines):
+        raise ApplicationError(_("Each alias needs 1 to 60 characters besides *."), code="invalid")
+    concept = concept or MatchConcept()
+    concept.code = (code or "").strip()
+    concept.label_zh = (label_zh or "").strip()
+    concept.label_en = (label_en or "").strip()
+    concept.aliases = "\n".join(alias_lines)
+    concept.is_active = is_active
+    try:
+        concept.full_clean()
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), code="invalid") from None
+    concept._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        concept.save()
+        from cxops.services.outbox import enqueue_task
+        from cxops.tasks import rebuild_match_profiles
+
+        enqueue_task(rebuild_match_profiles)
+    forget_lexicon()
+    return concept

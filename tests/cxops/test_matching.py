@@ -1,0 +1,311 @@
+"""Matching reports and issues by what they mean (issue 23): lexicon, profiles, "not the same", API.
+
+The paraphrase set here (tests/cxops/matching_cases.py) is not the one bench/similar.py reports on.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from cxops.errors import ApplicationError
+from cxops.matching.analysis import builtin_lexicon
+from cxops.models import IssueMatchProfile, MatchConcept, MatchRejection
+from cxops.selectors.matching import issues_matching, retrieval_query
+from cxops.selectors.reports import issues_similar_to
+from cxops.services.matching import match_concept_save, match_reject
+from cxops.services.triage import issue_create, reports_merge
+from tests.cxops import matching_cases
+from tests.cxops.factories import file_report
+
+
+def terms_of(text: str) -> list[str]:
+    return [found.term for found in builtin_lexicon().analyse(text).terms]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["呼叫转移设置失败", "呼转设置失败", "来电转到另一个号码设置失败", "CALL FORWARDING 设置失败"],
+)
+def test_the_many_names_of_call_forwarding_are_one_concept(text):
+    assert terms_of(text) == ["c:call_forwarding", "设置", "失败"]
+
+
+def test_a_hard_negative_shares_a_concept_but_not_the_meaning():
+    # given two complaints that both say 补卡
+    fee, fault = terms_of("补卡收费"), terms_of("补卡后无法开机")
+    # then they share the SIM replacement and differ in what went wrong
+    assert fee == ["c:sim_replace", "c:fee_deduction"]
+    assert fault == ["c:sim_replace", "c:no_power_on"]
+
+
+def test_latin_aliases_match_whole_words_only():
+    assert terms_of("usa") == ["usa"]
+    assert terms_of("5G 信号差") == ["c:5g", "c:signal"]
+
+
+@pytest.fixture
+def paraphrase_issues(analyst, reference_data):
+    """Every issue of the test set created by the service, with one report merged into it."""
+    issues = []
+    for case in matching_cases.ISSUES:
+        issue = issue_create(actor=analyst, title=case["title"])
+        report = file_report(analyst, summary=case["merged"])
+        reports_merge(actor=analyst, report_ids=[report.pk], issue=issue)
+        issues.append(issue)
+    return issues
+
+
+@pytest.mark.django_db
+def test_every_paraphrase_finds_its_issue_first(paraphrase_issues):
+    # when each new way of saying it is matched
+    firsts = {
+        text: [match.issue_id for match in issues_matching(text, limit=3)][:1]
+        for case, issue in zip(matching_cases.ISSUES, paraphrase_issues, strict=True)
+        for text in case["new"]
+    }
+    # then the issue it means comes first, every time
+    expected = {
+        text: [issue.pk]
+        for case, issue in zip(matching_cases.ISSUES, paraphrase_issues, strict=True)
+        for text in case["new"]
+    }
+    assert firsts == expected
+
+
+@pytest.mark.django_db
+def test_unrelated_complaints_get_no_suggestion(paraphrase_issues):
+    assert {text: issues_matching(text) for text in matching_cases.UNRELATED} == {
+        text: [] for text in matching_cases.UNRELATED
+    }
+
+
+@pytest.mark.django_db
+def test_the_fee_question_does_not_land_on_the_fault(paraphrase_issues):
+    fee, fault = paraphrase_issues[0], paraphrase_issues[1]
+    ranked = [match.issue_id for match in issues_matching("补卡收费吗", limit=5)]
+    assert ranked[0] == fee.pk
+    assert fault.pk != ranked[0]
+
+
+@pytest.mark.django_db
+def test_the_profile_grows_with_each_merge(analyst, reference_data):
+    # given an issue whose title says nothing about broadband
+    issue = issue_create(actor=analyst, title="十一月热点问题")
+    assert issues_matching("家里光猫老是掉线") == []
+    # when a report about the optical modem dropping is merged into it
+    report = file_report(analyst, summary="客户家宽光猫经常断网")
+    reports_merge(actor=analyst, report_ids=[report.pk], issue=issue)
+    # then the profile holds the report's concepts and the issue is suggested
+    profile = IssueMatchProfile.objects.get(issue=issue)
+    assert profile.reports_included == 1
+    assert set(profile.terms.split()) >= {"c:broadband", "c:network_down"}
+    assert [match.issue_id for match in issues_matching("家里光猫老是掉线")] == [issue.pk]
+
+
+@pytest.mark.django_db
+def test_not_the_same_is_remembered_for_that_pair_only(analyst, reference_data):
+    # given an issue and two untriaged reports that look like it
+    issue = issue_create(actor=analyst, title="补卡收费不合理")
+    first = file_report(analyst, summary="补卡为什么要收费")
+    second = file_report(analyst, summary="换卡还要交钱")
+    assert [m.issue_id for m in issues_matching(first.summary, report_id=first.pk)] == [issue.pk]
+    # when triage decides the first is not the same
+    match_reject(actor=analyst, report=first, issue=issue)
+    match_reject(actor=analyst, report=first, issue=issue)  # twice: still one decision
+    # then it is not suggested for the first again, still for the second
+    assert MatchRejection.objects.filter(report=first, issue=issue).count() == 1
+    assert issues_matching(first.summary, report_id=first.pk) == []
+    assert [m.issue_id for m in issues_matching(second.summary, report_id=second.pk)] == [issue.pk]
+
+
+@pytest.mark.django_db
+def test_only_analysts_decide_not_the_same(frontline, analyst, reference_data):
+    issue = issue_create(actor=analyst, title="补卡收费不合理")
+    report = file_report(frontline, summary="补卡为什么要收费")
+    with pytest.raises(ApplicationError):
+        match_reject(actor=frontline, report=report, issue=issue)
+    assert MatchRejection.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_analyst_extends_the_lexicon_and_profiles_follow(
+    analyst, reference_data, django_capture_on_commit_callbacks
+):
+    # given an issue about a local nickname the lexicon does not know
+    issue = issue_create(actor=analyst, title="小魔盒无法开机")
+    assert "c:iptv_box" not in IssueMatchProfile.objects.get(issue=issue).terms.split()
+    # when an analyst adds it to the built-in set-top box concept
+    with django_capture_on_commit_callbacks(execute=True):
+        concept = match_concept_save(
+            actor=analyst, code="iptv_box", label_zh="魔百和", label_en="IPTV set-top box", aliases="小魔盒"
+        )
+    # then the concept keeps its built-in names, and the issue's profile is rebuilt with it
+    assert concept.history.count() == 1
+    assert "c:iptv_box" in IssueMatchProfile.objects.get(issue=issue).terms.split()
+    assert [m.issue_id for m in issues_matching("机顶盒开不了机")] == [issue.pk]
+
+
+@pytest.mark.django_db
+def test_a_concept_without_aliases_or_with_a_bad_code_is_refused(analyst):
+    for code, aliases in (("ok_code", "  \n "), ("Bad Code", "别名")):
+        with pytest.raises(ApplicationError):
+            match_concept_save(actor=analyst, code=code, label_zh="名", aliases=aliases)
+    assert MatchConcept.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_frontline_cannot_change_the_lexicon(frontline):
+    with pytest.raises(ApplicationError):
+        match_concept_save(actor=frontline, code="x", label_zh="名", aliases="别名")
+    assert MatchConcept.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_retrieval_asks_for_any_two_telling_terms_or_one_rare_one():
+    from cxops.matching.analysis import TermStatistics
+
+    statistics = TermStatistics(
+        documents=100_000, frequency={"c:sim_replace": 900, "c:fee_deduction": 3000, "贵": 40}
+    )
+    query = retrieval_query(["c:sim_replace", "c:fee_deduction", "贵"], statistics)
+    assert query == (
+        "'贵' | ('贵' & 'c:sim_replace') | ('贵' & 'c:fee_deduction') | ('c:sim_replace' & 'c:fee_deduction')"
+    )
+    assert retrieval_query(["it's"], statistics) == "'it''s'"
+
+
+@pytest.mark.django_db
+def test_similar_issues_name_the_shared_concepts_and_mark_the_title(paraphrase_issues, settings):
+    results = issues_similar_to("呼转弄不好", limit=1)
+    assert [r.issue_id for r in results] == [paraphrase_issues[2].pk]
+    assert results[0].terms == ("呼叫转移",)
+    assert str(results[0].highlighted) == "<mark>呼转</mark>设置失败"
+
+
+@pytest.mark.django_db
+def test_closed_issues_are_not_suggested(analyst, reference_data):
+    from cxops.services.triage import issue_update
+
+    issue = issue_create(actor=analyst, title="携号转网被拒")
+    issue_update(
+        actor=analyst,
+        issue=issue,
+        title=issue.title,
+        description="",
+        status="closed",
+        product=None,
+        layer="",
+        stage="",
+    )
+    assert issues_matching("想转到联通不给办") == []
+
+
+@pytest.mark.django_db
+def test_the_api_ranks_similar_issues_for_every_member(client_for, frontline, paraphrase_issues):
+    # when a frontline member asks the API
+    response = client_for(frontline).get("/api/issues/similar/", {"text": "看不到是谁打来的"})
+    # then the caller-id issue comes first with its shared concept
+    assert response.status_code == 200
+    first = response.json()["results"][0]
+    assert first["id"] == paraphrase_issues[4].pk
+    assert first["title"] == "来电显示没有号码"
+    assert first["terms"] == ["来电显示"]
+    assert first["score"] > 0.2
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_missing_text_and_strangers(client, client_for, frontline):
+    response = client_for(frontline).get("/api/issues/similar/", {"text": "  "})
+    assert response.status_code == 400
+    assert "error" in response.json()
+    assert client.get("/api/issues/similar/", {"text": "呼转"}).status_code in (401, 403)
+    assert (
+        client_for(frontline).get("/api/issues/similar/", {"text": "呼转", "limit": "99"}).status_code == 400
+    )
+
+
+@pytest.mark.django_db
+def test_the_filing_page_suggestions_carry_the_shared_terms(client_for, frontline, paraphrase_issues):
+    results = (
+        client_for(frontline).get(reverse("reports:similar"), {"q": "看不到是谁打来的"}).json()["results"]
+    )
+    assert [r["id"] for r in results][:1] == [paraphrase_issues[4].pk]
+    assert results[0]["terms"] == ["来电显示"]
+
+
+@pytest.mark.django_db
+def test_not_the_same_from_the_triage_page_is_remembered(client_for, analyst, frontline, reference_data):
+    issue = issue_create(actor=analyst, title="补卡收费不合理")
+    report = file_report(frontline, summary="补卡为什么要收费")
+    # a frontline member may not decide it
+    refused = client_for(frontline).post(
+        reverse("reports:triage-not-same"), {"report": report.pk, "issue": issue.pk}
+    )
+    assert refused.status_code == 403
+    assert MatchRejection.objects.count() == 0
+    # an analyst does; the triage suggestions for that report leave the issue out
+    response = client_for(analyst).post(
+        reverse("reports:triage-not-same"), {"report": report.pk, "issue": issue.pk}
+    )
+    assert response.json() == {"report": report.pk, "issue": issue.pk}
+    suggestions = client_for(analyst).get(
+        reverse("reports:similar"), {"q": report.summary, "report": report.pk}
+    )
+    assert suggestions.json()["results"] == []
+    missing = client_for(analyst).post(reverse("reports:triage-not-same"), {"report": "x", "issue": issue.pk})
+    assert missing.status_code == 400
+
+
+@pytest.mark.django_db
+def test_untriaged_reports_are_grouped_by_meaning(analyst, frontline, reference_data):
+    from cxops.selectors.matching import report_groups
+
+    # given three reports about caller ID in other words, two about porting, one alone
+    caller_id = [
+        file_report(frontline, summary=text).pk
+        for text in ("来电显示不显示号码", "看不到是谁打来的", "来显开了也不显示号码")
+    ]
+    porting = [file_report(frontline, summary=text).pk for text in ("携号转网办不了", "想转网到联通被拒")]
+    file_report(frontline, summary="营业厅几点关门")
+    # when triage asks for groups
+    groups = report_groups(user=analyst, english=False)
+    # then the two groups are suggested, largest first, with their shared concepts
+    assert [group.report_ids for group in groups] == [tuple(caller_id), tuple(porting)]
+    assert groups[0].shared[0] == "来电显示"
+    assert groups[1].shared[0] == "携号转网"
+
+
+@pytest.mark.django_db
+def test_a_suggested_group_becomes_an_issue_in_one_click(client_for, analyst, frontline, reference_data):
+    ids = [file_report(frontline, summary=text).pk for text in ("携号转网办不了", "想转网到联通被拒")]
+    page = client_for(analyst).get(reverse("reports:triage-groups"))
+    assert page.status_code == 200
+    assert "携号转网" in page.content.decode()
+    response = client_for(analyst).post(
+        reverse("reports:triage-act"),
+        {
+            "action": "merge",
+            "reports": ids,
+            "new_issue_title": "携号转网办不了",
+            "next": "/sense/triage/groups/",
+        },
+    )
+    assert response.status_code == 302
+    issue = IssueMatchProfile.objects.get(issue__title="携号转网办不了").issue
+    assert issue.report_count == 2
+    assert client_for(analyst).get(reverse("reports:triage-groups")).context["groups"] == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_keeps_the_profile_terms_in_an_indexed_tsvector(analyst):
+    from django.db import connection
+
+    issue = issue_create(actor=analyst, title="呼转收费")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search::text FROM cxops_issuematchprofile WHERE issue_id = %s", [issue.pk])
+        assert cursor.fetchone() == ("'c:call_forwarding' 'c:fee_deduction'",)
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'issue_match_profile_search'")
+        assert "USING gin (search)" in cursor.fetchone()[0]
+    assert [match.issue_id for match in issues_matching("来电转移要钱吗")] == [issue.pk]
