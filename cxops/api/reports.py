@@ -10,12 +10,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import CharField, Expression, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -39,11 +40,12 @@ from cxops.models import (
     Severity,
     SourceType,
 )
-from cxops.roles import Role, roles_permission
+from cxops.roles import Role, has_role, roles_permission
 from cxops.selectors.reference import reference_by_code, reference_by_id
 from cxops.selectors.reports import ReportFilters, issue_list, report_list, reports_visible_to
 from cxops.services.imports.core import import_job_create, import_job_start, upload_size_check
 from cxops.services.reports import BATCH_MAX, DETAIL_MAX, report_create, report_create_batch
+from cxops.services.triage import DESCRIPTION_MAX, issue_create
 
 
 class ReferenceCodeField(serializers.SlugRelatedField):
@@ -364,7 +366,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 
 class IssueOutputSerializer(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # An issue may have no product (one created in the API without it): null, not a string.
+    product = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = ExperienceIssue
@@ -383,11 +386,36 @@ class IssueOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class IssueViewSet(viewsets.ReadOnlyModelViewSet):
-    """Experience issues (read); analysts merge reports into them in the triage queue."""
+class IssueInputSerializer(StrictInputSerializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=DESCRIPTION_MAX
+    )
+    product = ReferenceCodeField(
+        slug_field="code", queryset=Product.objects.all(), required=False, default=None
+    )
+    layer = serializers.ChoiceField(
+        choices=ExperienceLayer.choices, required=False, allow_blank=True, default=""
+    )
+    stage = serializers.ChoiceField(
+        choices=LifecycleStage.choices, required=False, allow_blank=True, default=""
+    )
+
+
+class _AnalystsWriteIssues(BasePermission):
+    """Every member reads issues; analysts create them (the service checks again)."""
+
+    message = _("Your role does not allow this.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in SAFE_METHODS or has_role(request.user, Role.ANALYST)
+
+
+class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Experience issues: every member reads them; analysts create them here or in triage."""
 
     serializer_class = IssueOutputSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, _AnalystsWriteIssues]
     queryset = ExperienceIssue.objects.none()
     filter_backends: list = []
 
@@ -404,6 +432,13 @@ class IssueViewSet(viewsets.ReadOnlyModelViewSet):
             status=params.get("status", "") if params.get("status") in IssueStatus.values else "",
             product=product_id,
         )
+
+    @extend_schema(request=IssueInputSerializer, responses={201: IssueOutputSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = IssueInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        issue = issue_create(actor=request.user, **serializer.validated_data)
+        return Response(IssueOutputSerializer(issue).data, status=status.HTTP_201_CREATED)
 
 
 class ImportJobInputSerializer(StrictInputSerializer):

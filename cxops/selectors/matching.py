@@ -31,6 +31,9 @@ LEXICON_CHECK_SECONDS = 30
 STATISTICS_SECONDS = 300
 STATISTICS_EXACT_BELOW = 2_000
 CANDIDATES = 300
+# Any two of the rarest PAIR_TERMS query terms retrieve an issue: 4 terms make 6 pairs (6 made 15,
+# and at 100,000 issues the index then handed over thousands of rows to rank).
+PAIR_TERMS = 4
 THRESHOLD = 0.2
 
 _lock = threading.Lock()
@@ -109,7 +112,7 @@ def _quote(term: str) -> str:
 
 
 def retrieval_query(terms: Iterable[str], statistics: TermStatistics) -> str:
-    """A tsquery: any rare term alone, or any two of the six rarest together (a text's true issue
+    """A tsquery: any rare term alone, or any two of the four rarest together (a text's true issue
     shares at least two of its telling terms, or one rare one).  Common terms alone (客服, 手机)
     would bring half the corpus to be scored."""
     ordered = sorted(set(terms), key=lambda term: (statistics.frequency.get(term, 0), term))
@@ -119,7 +122,7 @@ def retrieval_query(terms: Iterable[str], statistics: TermStatistics) -> str:
         return _quote(ordered[0])
     rare_limit = max(50, statistics.documents // 1000)
     parts = [_quote(term) for term in ordered if statistics.frequency.get(term, 0) <= rare_limit]
-    parts += [f"({_quote(a)} & {_quote(b)})" for a, b in itertools.combinations(ordered[:6], 2)]
+    parts += [f"({_quote(a)} & {_quote(b)})" for a, b in itertools.combinations(ordered[:PAIR_TERMS], 2)]
     return " | ".join(parts)
 
 

@@ -309,3 +309,51 @@ def test_postgresql_keeps_the_profile_terms_in_an_indexed_tsvector(analyst):
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'issue_match_profile_search'")
         assert "USING gin (search)" in cursor.fetchone()[0]
     assert [match.issue_id for match in issues_matching("来电转移要钱吗")] == [issue.pk]
+
+
+@pytest.mark.django_db
+def test_the_command_rebuilds_profiles_of_issues_that_have_none(analyst):
+    from django.core.management import call_command
+
+    # given an issue from before matching existed (no profile)
+    issue = issue_create(actor=analyst, title="139邮箱登录不了")
+    IssueMatchProfile.objects.all().delete()
+    # when the rebuild runs
+    call_command("matching", "rebuild")
+    # then the issue is matched again
+    assert IssueMatchProfile.objects.get(issue=issue).terms.split() == ["c:mail_139", "c:app_login"] * 2
+
+
+@pytest.mark.django_db
+def test_analysts_create_issues_through_the_api_and_they_are_matched(
+    client_for, analyst, frontline, reference_data
+):
+    from cxops.models import ExperienceIssue
+
+    product = reference_data["products"]["mms"]
+    body = {
+        "title": "彩铃取消不了",
+        "description": "客户13800138000反映",
+        "product": product.code,
+        "layer": "functional",
+    }
+    # a frontline member may not
+    refused = client_for(frontline).post("/api/issues/", body, content_type="application/json")
+    assert refused.status_code == 403
+    assert ExperienceIssue.objects.count() == 0
+    # an analyst may; the description is masked and the issue is matched at once
+    response = client_for(analyst).post("/api/issues/", body, content_type="application/json")
+    assert response.status_code == 201
+    created = response.json()
+    assert (created["title"], created["description"], created["product"], created["stage"]) == (
+        "彩铃取消不了",
+        "客户138****8000反映",
+        "mms",
+        "",
+    )
+    assert [m.issue_id for m in issues_matching("炫铃关不掉")] == [created["id"]]
+    # unknown fields and a missing title are refused in the error shape
+    bad = client_for(analyst).post("/api/issues/", {"status": "closed"}, content_type="application/json")
+    assert bad.status_code == 400
+    assert set(bad.json()["error"]["fields"]) == {"status"}
+    assert ExperienceIssue.objects.count() == 1

@@ -502,7 +502,12 @@ APIS: list[Endpoint] = [
         bodies={"POST": lambda c: {"reports": [_report_api(c)]}},
     ),
     api("/api/reports/{pk}/", get=own_only(FILERS, all_for=ANALYSTS), params={"pk": REPORT}),
-    api("/api/issues/", get=allow(MEMBERS)),
+    api(
+        "/api/issues/",
+        get=allow(MEMBERS),
+        post=allow(ANALYSTS),
+        bodies={"POST": lambda c: {"title": "矩阵问题"}},
+    ),
     api("/api/issues/similar/", get=allow(MEMBERS)),
     api("/api/issues/{pk}/", get=allow(MEMBERS), params={"pk": "issue"}),
     api("/api/import-jobs/", get=allow(ANALYSTS), post=allow(ANALYSTS), multipart=True),
