@@ -326,7 +326,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.2,
     "socket_connect_timeout": 1,
-    "socket_timeout": 5,
+    # A paused broker accepts the connection and never answers: the first request after it
+    # hangs waits this long, and the outbox stops trying from requests for a while after it.
+    # Above kombu's 1 s BRPOP poll, so a worker's idle wait is not cut short.
+    "socket_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

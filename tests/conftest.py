@@ -326,3 +326,14 @@ def _celery_mode(request):
     app.conf.task_always_eager = eager or previous
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _outbox_publishes_from_requests():
+    """A test that made the broker fail must not leave later tests' requests skipping their
+    publish (cxops.services.outbox backs off for a few seconds after a failure)."""
+    from cxops.services import outbox
+
+    outbox._broker_down_until = 0.0
+    yield
+    outbox._broker_down_until = 0.0

@@ -21,6 +21,7 @@ after a day.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +37,11 @@ logger = logging.getLogger(__name__)
 
 # Rows younger than this are left to their own after-commit publish.
 DRAIN_GRACE_SECONDS = 30
+# After a failed after-commit publish, requests in this process stop trying for this long and
+# leave their messages to the drain task: a broker that hangs (paused, or behind a network fault)
+# would otherwise cost every request its socket timeout, not only the first.
+BROKER_BACKOFF_SECONDS = 10.0
+_broker_down_until = 0.0
 # Celery task ids of outbox messages: the worker finds its message by it.
 TASK_ID_PREFIX = "outbox-"
 # A message not started is published again after the stale limit, then after 2, 4, 8, 16 times it.
@@ -54,7 +60,17 @@ def enqueue_task(task: Task, *args: Any, **kwargs: Any) -> None:
         return
     message = OutboxMessage.objects.create(task_name=task.name, args=list(args), kwargs=kwargs)
     message_id = message.pk
-    transaction.on_commit(lambda: _publish(message_id))
+    transaction.on_commit(lambda: _publish_after_commit(message_id))
+
+
+def _publish_after_commit(message_id: int) -> None:
+    """The request's own publish: skipped while the broker recently failed in this process (the
+    message stays pending; `outbox_drain` sends it, typically within a minute)."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return
+    if not _publish(message_id):
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
 
 
 def _publish(message_id: int, *, again: bool = False) -> bool:

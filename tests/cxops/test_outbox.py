@@ -162,3 +162,41 @@ def test_a_redelivered_task_finishes_its_slot_and_another_schedulers_does_not(mo
     assert PeriodicRun.objects.get(job="test-redelivery").finished_at is not None
     assert job() == {"skipped": "already run in this slot"}  # finished: not again, not even by A
     assert calls == ["task-A", "task-A"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_paused_broker_costs_one_request_its_timeout_and_the_next_ones_nothing(broker_down):
+    """A broker that accepts connections and never answers (SIGSTOP, a network fault) held every
+    upload up for the 5 s socket timeout; now the first request waits the 2 s timeout, later ones
+    leave their message to the drain task at once, and nothing is lost."""
+    import os
+    import signal
+
+    from django.db import transaction
+
+    from cxops.celery import app
+
+    port = broker_down()
+    info = subprocess.run(["redis-cli", "-p", str(port), "info", "server"], capture_output=True, text=True)
+    pid = int(info.stdout.split("process_id:")[1].split()[0])
+    _reset_connections(app)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        timings = []
+        for _ in range(3):
+            started = time.monotonic()
+            with transaction.atomic():
+                enqueue_task(worker_heartbeat)
+            timings.append(time.monotonic() - started)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    # the first waits at most about the socket timeout, the next ones not at all
+    assert timings[0] < 3.5
+    assert max(timings[1:]) < 0.5
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 3
+    # and once the broker answers again, the drain sends every message once
+    _reset_connections(app)
+    OutboxMessage.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert outbox_drain()["sent"] == 3
+    queued = subprocess.run(["redis-cli", "-p", str(port), "llen", "celery"], capture_output=True, text=True)
+    assert queued.stdout.strip() == "3"
