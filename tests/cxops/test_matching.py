@@ -357,3 +357,32 @@ def test_analysts_create_issues_through_the_api_and_they_are_matched(
     assert bad.status_code == 400
     assert set(bad.json()["error"]["fields"]) == {"status"}
     assert ExperienceIssue.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "label"), [("zh-hans", "同义说法"), ("en", "Aliases")])
+def test_the_lexicon_page_works_in_both_languages(client_for, django_user_model, language, label):
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-12345")
+    page = client_for(root).get("/admin/cxops/matchconcept/add/", HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 200
+    assert label in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_concept_added_in_the_admin_goes_through_the_service(client_for, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-12345")
+    response = client_for(root).post(
+        "/admin/cxops/matchconcept/add/",
+        {
+            "code": "hotline_wait",
+            "label_zh": "热线排队",
+            "label_en": "hotline waiting",
+            "aliases": "打了半天没人接\n\n",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    concept = MatchConcept.objects.get()
+    assert concept.aliases == "打了半天没人接"
+    assert concept.history.get().history_user == root
+    assert concept.is_active is True
