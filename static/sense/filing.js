@@ -38,7 +38,7 @@
       link.rel = "noopener";
       link.innerHTML = item.highlighted;  // escaped on the server; only <mark> added
       text.appendChild(link);
-      node.querySelector(".similar-meta").textContent = (item.product ? item.product + " · " : "") + item.report_count + (document.documentElement.lang.indexOf("zh") === 0 ? " 条报告" : " reports");
+      node.querySelector(".similar-meta").textContent = (item.product ? item.product + " · " : "") + item.report_count + (document.documentElement.lang.indexOf("zh") === 0 ? " 条报告" : " reports") + (item.terms && item.terms.length ? " · " + item.terms.join(" / ") : "");
       var button = node.querySelector(".similar-attach");
       button.setAttribute("aria-label", button.textContent + ": " + item.title);
       button.addEventListener("click", function () {
