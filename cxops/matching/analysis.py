@@ -29,7 +29,8 @@ CONCEPT_PREFIX = "c:"
 CONCEPT_BOOST = 2.0
 GAP = "[^，。,.!?！？；;\\s]{0,6}?"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD = re.compile(rf"^(?:[{_CJK}]{{2,}}|[a-z0-9][a-z0-9+-]*)$")
+# Words of two CJK characters or more, or Latin words; bare numbers (amounts, dates) say nothing.
+_WORD = re.compile(rf"^(?:[{_CJK}]{{2,}}|[a-z0-9]*[a-z][a-z0-9+-]*)$")
 _LATIN = re.compile(r"^[a-z0-9 +\-]+$")
 
 

@@ -386,3 +386,8 @@ def test_a_concept_added_in_the_admin_goes_through_the_service(client_for, djang
     assert concept.aliases == "打了半天没人接"
     assert concept.history.get().history_user == root
     assert concept.is_active is True
+
+
+def test_bare_numbers_are_not_words_but_numbered_names_are():
+    assert terms_of("月租58元怎么变成80") == ["c:plan", "变成"]
+    assert terms_of("打10086没人接") == ["c:hotline", "c:hotline_wait"]
