@@ -391,3 +391,12 @@ def test_a_concept_added_in_the_admin_goes_through_the_service(client_for, djang
 def test_bare_numbers_are_not_words_but_numbered_names_are():
     assert terms_of("月租58元怎么变成80") == ["c:plan", "变成"]
     assert terms_of("打10086没人接") == ["c:hotline", "c:hotline_wait"]
+
+
+def test_highlighting_marks_shared_terms_and_escapes_html():
+    from cxops.matching.analysis import highlight
+
+    lexicon = builtin_lexicon()
+    text = "<b>呼转</b>收费&"
+    marked = highlight(text, lexicon.analyse(text), {"c:call_forwarding"})
+    assert str(marked) == "&lt;b&gt;<mark>呼转</mark>&lt;/b&gt;收费&amp;"
