@@ -400,3 +400,7 @@ def test_highlighting_marks_shared_terms_and_escapes_html():
     text = "<b>呼转</b>收费&"
     marked = highlight(text, lexicon.analyse(text), {"c:call_forwarding"})
     assert str(marked) == "&lt;b&gt;<mark>呼转</mark>&lt;/b&gt;收费&amp;"
+
+
+def test_english_reports_are_matched_by_their_telling_words():
+    assert terms_of("The customer says call forwarding is not working") == ["c:call_forwarding", "working"]
