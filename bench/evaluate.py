@@ -70,7 +70,11 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
+
+    # As production runs (DJANGO_DEBUG=0): no per-query SQL logging, which cost a tenth of a run.
+    settings.DEBUG = False
 
     is_postgres = connection.vendor == "postgresql"
     if is_postgres:
