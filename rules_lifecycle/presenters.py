@@ -14,9 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from rules_lifecycle.models import MEASURE_LABELS
-
-# +1 when higher is better (scoring.DIRECTION, by code, for stored results).
-DIRECTION = {"activity": 1, "complaint_rate": -1, "satisfaction": 1}
+from rules_lifecycle.scoring import DIRECTION  # keyed by Measure, a StrEnum: stored codes look it up
 
 
 def _magnitude(value: float) -> str:

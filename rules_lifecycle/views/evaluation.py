@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
+from cxops.inputs import parse_id
 from cxops.models import Product
 from cxops.roles import Role, has_role
 from rules_lifecycle.forms import TransitionForm
@@ -32,6 +34,7 @@ from rules_lifecycle.models import (
     RunTrigger,
 )
 from rules_lifecycle.presenters import decision_interval, look_sentence, verdict_sentence
+from rules_lifecycle.scoring import DIRECTION
 from rules_lifecycle.selectors.controls import ControlAdvice, control_advice
 from rules_lifecycle.selectors.evaluation import (
     EVALUATED_STATUSES,
@@ -182,9 +185,23 @@ def evaluation_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
             "mwe_percent": _percent(rule.minimum_worthwhile_effect, signed=False),
             "margin_percent": _percent(rule.guardrail_margin, signed=False),
             "flag_after": RETIRE_FLAG_AFTER_RUNS,
-            "advice": present_advice(control_advice(rule=rule, today=timezone.localdate())),
+            "advice": present_advice(cached_control_advice(rule)),
         },
     )
+
+
+def cached_control_advice(rule: ExperienceRule) -> ControlAdvice | None:
+    """The advice reads every candidate product's baseline: computed at most every six hours per
+    version of the rule (adopting a suggestion or backfilling go-live bumps the version), not on
+    every view of the evaluation page.  History imported meanwhile shows within those hours."""
+    today = timezone.localdate()
+    key = f"control-advice:{rule.pk}:{rule.created_at.timestamp()}:{rule.version}:{today.isoformat()}"
+    advice = cache.get(key)
+    if advice is None:
+        advice = control_advice(rule=rule, today=today)
+        if advice is not None:
+            cache.set(key, advice, 6 * 3600)
+    return advice
 
 
 def rule_controls_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -194,7 +211,7 @@ def rule_controls_view(request: HttpRequest, pk: int) -> HttpResponse:
         ExperienceRule.objects.prefetch_related("control_products", "control_channels", "control_segments"),
         pk=pk,
     )
-    advice = control_advice(rule=rule, today=timezone.localdate())
+    advice = cached_control_advice(rule)
     may_apply = (
         advice is not None
         and bool(advice.suggested)
@@ -209,11 +226,13 @@ def rule_controls_view(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_apply or advice is None:
             messages.error(request, _("The suggested control cannot be adopted for this rule."))
             return redirect("evaluation:controls", pk=rule.pk)
+        version = parse_id(request.POST.get("version"))
         try:
             rule_update(
                 rule=rule,
                 actor=request.user,
-                expected_version=parse_version(request.POST.get("version")),
+                # A mangled version is a stale edit (a conflict), not a crash.
+                expected_version=-1 if version is None else version,
                 changes={
                     "control_products": [c.product for c in advice.suggested],
                     "control_channels": [],
@@ -233,12 +252,6 @@ def rule_controls_view(request: HttpRequest, pk: int) -> HttpResponse:
         "rules_lifecycle/evaluation/controls.html",
         {"rule": rule, "advice": present_advice(advice), "may_apply": may_apply},
     )
-
-
-def parse_version(value: str | None) -> int:
-    """The form's hidden version (a stale or mangled one is a conflict, not a crash)."""
-    text = (value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
 
 
 @require_POST
@@ -328,7 +341,6 @@ INSUFFICIENT_LABELS = {
     "responses": gettext_lazy("fewer than 150 survey responses in a cell"),
 }
 ROLE_LABELS = {"primary": gettext_lazy("primary"), "guardrail": gettext_lazy("guardrail")}
-DIRECTION = {"activity": 1, "complaint_rate": -1, "satisfaction": 1}
 
 
 def _percent(value: float | None, signed: bool = True) -> str:
