@@ -14,9 +14,10 @@ estimates, each valid under a different shape of persistence:
   pre days) under Σ_ij = σ²ρ^|i−j| has a closed form (no n × n matrix; the tests check it
   against a'Σa built with scipy.linalg.toeplitz).  Degrees of freedom: the effective sample
   size n(1 − ρ)/(1 + ρ) less two.
-* **Weekly means**: a shock that lasts about a week and then stops is not AR(1); averaging
-  whole weeks absorbs it, and the pooled two-sample t on weekly means (scipy.stats.ttest_ind
-  with equal variances) measures what is left.
+* **Weekly means** (with at least MIN_WEEKS weeks): a shock that lasts about a week and then
+  stops is not AR(1), and day-level sampling noise can hide persistence at the daily scale;
+  averaging whole weeks absorbs both.  The pooled variance of weekly means, with the same AR(1)
+  correction at the weekly scale (from MIN_WEEKS_FOR_RHO weeks on), measures what is left.
 
 Taking the larger costs a little power on independent days and holds the level on both
 shapes (bench/calibration.py).  Missing days are dropped; the days that remain are treated as
