@@ -55,9 +55,21 @@ def sanitize_html(html: str) -> str:
     )
 
 
+# A masked personal number (138****8000, 110105********002X; cxops.personal_numbers) is not emphasis.
+_MASKED_DIGITS = re.compile(r"(?<=[0-9])\*{4,}(?=[0-9Xx])")
+
+
+def _escape_stars(match: re.Match[str]) -> str:
+    return "\\*" * len(match.group(0))
+
+
 def render_markdown(text: str, *, mentions: Iterable[str] = ()) -> SafeString:
     """Markdown to sanitised HTML; `mentions` (user names) are highlighted after sanitising."""
-    html = markdown_lib.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    html = markdown_lib.markdown(
+        _MASKED_DIGITS.sub(_escape_stars, text or ""),
+        extensions=["extra", "sane_lists"],
+        output_format="html",
+    )
     clean = sanitize_html(html).strip()
     names = set(mentions)
     if names:

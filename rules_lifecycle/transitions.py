@@ -42,6 +42,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxops.errors import ApplicationError
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, has_role
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ def rule_transition(
     """
     from rules_lifecycle.models import ExperienceRule, RuleTransition
 
-    reason = (reason or "").strip()
+    reason = mask_personal_numbers((reason or "").strip())
     at = occurred_at or timezone.now()
     if timezone.is_naive(at):
         raise ValueError("occurred_at must be aware")

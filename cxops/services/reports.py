@@ -30,7 +30,8 @@ from cxops.models import (
     Severity,
     SourceType,
 )
-from cxops.phones import InvalidPhone, customer_reference, mask_phones_in_text
+from cxops.personal_numbers import mask_personal_numbers
+from cxops.phones import InvalidPhone, customer_reference
 from cxops.roles import Role, require_role
 from cxops.services.rollups import ReportFacts, rollups_apply_delta
 
@@ -109,8 +110,8 @@ def report_create(
     nothing.  Customer numbers are kept only masked and hashed; numbers typed into the text are masked.
     """
     require_role(actor, Role.FRONTLINE)
-    summary = mask_phones_in_text((summary or "").strip())
-    detail = mask_phones_in_text((detail or "").strip())
+    summary = mask_personal_numbers((summary or "").strip())
+    detail = mask_personal_numbers((detail or "").strip())
     external_id = (external_id or "").strip() or None
     source_system = (source_system or MANUAL_SOURCE_SYSTEM).strip()[:50]
     _validate(

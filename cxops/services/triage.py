@@ -31,7 +31,7 @@ from cxops.models import (
     ReportStatus,
     SourceType,
 )
-from cxops.phones import mask_phones_in_text
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, require_role
 from cxops.services.matching import issue_profile_refresh
 from cxops.services.notifications import notify_followers
@@ -164,8 +164,8 @@ def issue_create(
     if stage and stage not in LifecycleStage.values:
         raise ApplicationError(_("Choose a lifecycle stage."), code="invalid")
     issue = ExperienceIssue(
-        title=mask_phones_in_text(title)[:200],
-        description=mask_phones_in_text(description),
+        title=mask_personal_numbers(title)[:200],
+        description=mask_personal_numbers(description),
         product=product,
         layer=layer,
         stage=stage,
@@ -203,8 +203,8 @@ def issue_update(
     with transaction.atomic():
         issue = ExperienceIssue.objects.select_for_update().get(pk=issue.pk)
         old_status = issue.status
-        issue.title = mask_phones_in_text(title.strip())[:200]
-        issue.description = mask_phones_in_text(description)
+        issue.title = mask_personal_numbers(title.strip())[:200]
+        issue.description = mask_personal_numbers(description)
         issue.status = status
         issue.product = product
         issue.layer = layer

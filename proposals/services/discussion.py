@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.services.notifications import follow_create, follower_ids, notify
 
 from ..markdown import mentioned_usernames
@@ -32,7 +33,7 @@ def _clean_body(body: str) -> str:
         raise ValidationError(
             {"body": _("Keep a comment under %(limit)s characters.") % {"limit": MAX_COMMENT_LENGTH}}
         )
-    return body
+    return mask_personal_numbers(body)
 
 
 def mentioned_user_ids(body: str, *, exclude: Iterable[str] = ()) -> list[int]:
@@ -133,7 +134,7 @@ def comment_edit(*, comment: Comment, actor: Any, body: str) -> Comment:
 @transaction.atomic
 def comment_hide(*, comment: Comment, actor: Any, reason: str) -> Comment:
     require(can_moderate(actor), _("Only analysts and managers moderate the discussion."))
-    reason = (reason or "").strip()
+    reason = mask_personal_numbers((reason or "").strip())
     if not reason:
         raise ValidationError({"reason": _("Say why the comment is hidden.")})
     locked = Comment.objects.select_for_update().get(pk=comment.pk)

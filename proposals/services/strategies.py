@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
 from cxops.models import ExperienceIssue, ExperienceLayer, Product
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.services.notifications import follow_create, notify_followers
 
 from ..models import Revision, Strategy, Tag
@@ -93,13 +94,14 @@ def _clean(content: StrategyContent) -> StrategyContent:
         from django.core.exceptions import ValidationError
 
         raise ValidationError(errors)
+    # Personal numbers are masked before anything is stored (page, API, restore and admin alike).
     return StrategyContent(
-        title=title,
+        title=mask_personal_numbers(title),
         product=content.product,
         layer=content.layer,
-        experience_event=content.experience_event.strip(),
-        strategy_text=content.strategy_text.strip(),
-        body=content.body.replace("\r\n", "\n"),
+        experience_event=mask_personal_numbers(content.experience_event.strip()),
+        strategy_text=mask_personal_numbers(content.strategy_text.strip()),
+        body=mask_personal_numbers(content.body.replace("\r\n", "\n")),
         issues=list(dict.fromkeys(content.issues)),
         tags=sorted(parse_tags(content.tags)),
     )
@@ -162,7 +164,7 @@ def _write_revision(
                 strategy_text=content.strategy_text,
                 body=content.body,
                 tag_names=list(content.tags),
-                summary=summary.strip()[:300],
+                summary=mask_personal_numbers(summary.strip())[:300],
                 restored_from=restored_from,
                 author=actor,
                 created_at=now,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxops.errors import ApplicationError
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, has_role
 from cxops.services.notifications import follow_create, follower_ids, notify, notify_followers
 
@@ -149,7 +150,7 @@ def strategy_transition(
         else:
             message = _("Your role does not allow this move.")
         raise ApplicationError(message, code="forbidden")
-    reason = reason.strip()
+    reason = mask_personal_numbers(reason.strip())
     if move.reason_required and not reason:
         from django.core.exceptions import ValidationError
 

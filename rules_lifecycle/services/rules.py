@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from cxops.errors import ApplicationError
 from cxops.models import Channel, ExperienceLayer, NotificationKind, Product, Segment
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, has_role, require_role
 from cxops.services.notifications import follow_create, notify
 from proposals.models import Strategy, StrategyStatus
@@ -249,11 +250,11 @@ def rule_create_from_strategy(
         )
     _check_owner(owner)
     values: dict[str, Any] = {
-        "name": name.strip(),
-        "trigger_event": trigger_event.strip(),
-        "trigger_condition": trigger_condition.strip(),
-        "trigger_action": trigger_action.strip(),
-        "trigger_notes": trigger_notes.strip(),
+        "name": mask_personal_numbers(name.strip()),
+        "trigger_event": mask_personal_numbers(trigger_event.strip()),
+        "trigger_condition": mask_personal_numbers(trigger_condition.strip()),
+        "trigger_action": mask_personal_numbers(trigger_action.strip()),
+        "trigger_notes": mask_personal_numbers(trigger_notes.strip()),
         "implementing_system": implementing_system,
         "timing": timing,
         "layer": layer or strategy.layer,
@@ -372,7 +373,8 @@ def rule_update(
         _check_owner(changed["owner"])
     merged = {**current, **changed}
     for text_field in ("name", "trigger_event", "trigger_condition", "trigger_action", "trigger_notes"):
-        merged[text_field] = (merged[text_field] or "").strip()
+        # Personal numbers are masked before anything is stored (page, API and admin alike).
+        merged[text_field] = mask_personal_numbers((merged[text_field] or "").strip())
     validate_rule_design(merged)
 
     fields = []
@@ -429,7 +431,7 @@ def rule_backfill_go_live(
     After commit the rule is evaluated again today, in today's on-demand run and in any run today
     that scored it already, so every page reading today's result shows the real windows.
     """
-    reason = (reason or "").strip()
+    reason = mask_personal_numbers((reason or "").strip())
     if isinstance(go_live_on, dt.datetime) or not isinstance(go_live_on, dt.date):
         raise TypeError("go_live_on must be a date")
     locked = ExperienceRule.objects.select_for_update().get(pk=rule.pk)

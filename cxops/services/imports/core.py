@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
 from cxops.models import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
-from cxops.phones import mask_phones_in_text
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, require_role
 
 logger = logging.getLogger(__name__)
@@ -634,7 +634,9 @@ def import_job_preview(*, job: ImportJob, rows: int = PREVIEW_ROWS) -> Preview:
                     if value not in seen and len(seen) < 50:
                         seen.append(value)
             if count < rows:
-                row = PreviewRow(line=line, values={k: mask_phones_in_text(v) for k, v in raw_values.items()})
+                row = PreviewRow(
+                    line=line, values={k: mask_personal_numbers(v) for k, v in raw_values.items()}
+                )
                 try:
                     _check_width(cells, job.header)
                     handler.parse(raw_values, line=line)
@@ -704,7 +706,7 @@ def _check_width(cells: list[str], header: Sequence[str]) -> None:
 def _raw(cells: list[str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerow(cells)
-    return mask_phones_in_text(buffer.getvalue().rstrip("\r\n"))[:RAW_ROW_LIMIT]
+    return mask_personal_numbers(buffer.getvalue().rstrip("\r\n"))[:RAW_ROW_LIMIT]
 
 
 def synthetic_external_id(cells: Sequence[str]) -> str:

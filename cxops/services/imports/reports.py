@@ -30,7 +30,8 @@ from cxops.models import (
     Severity,
     SourceType,
 )
-from cxops.phones import InvalidPhone, customer_reference, mask_phones_in_text
+from cxops.personal_numbers import mask_personal_numbers
+from cxops.phones import InvalidPhone, customer_reference
 from cxops.services.reports import DETAIL_MAX
 from cxops.services.rollups import ReportFacts, rollup_upsert_ctes, rollups_apply_delta
 
@@ -282,8 +283,8 @@ class ReportImportHandler(ImportHandler):
         if not summary:
             raise RowRejected(_("The summary is empty."))
         detail = get("detail", "")
-        summary = mask_phones_in_text(summary)
-        detail = mask_phones_in_text(detail)
+        summary = mask_personal_numbers(summary)
+        detail = mask_personal_numbers(detail)
         if len(summary) > SUMMARY_MAX:
             detail = detail or summary
             summary = summary[: SUMMARY_MAX - 1] + "…"
