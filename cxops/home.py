@@ -12,8 +12,10 @@ from cxops.selectors.dashboard import dashboard_open_alerts
 from cxops.selectors.reports import bounded_count
 
 
-def reports_home_panel(request: HttpRequest) -> tuple[str, dict[str, Any]]:
+def reports_home_panel(request: HttpRequest) -> tuple[str, dict[str, Any]] | None:
     user = request.user
+    if not has_role(user, Role.FRONTLINE):
+        return None  # an administrator files nothing: a card leading to a refusal is no help
     context: dict[str, Any] = {
         "my_reports": list(
             ExperienceReport.objects.filter(reporter=user)

@@ -216,6 +216,7 @@ CXOPS_MAX_UPLOAD_BYTES = int(os.environ.get("CXOPS_MAX_UPLOAD_BYTES", str(200 * 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the pages' small scripts read it for fetch() POSTs
+CSRF_FAILURE_VIEW = "cxops.views.errors.csrf_failure"  # an expired form explained in the layout
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -373,7 +374,7 @@ LOGGING = {
 
 CXOPS_NAV_SECTIONS = [
     # (url name, label, roles that may open it; empty: every member) — the closed loop, in order.
-    ("reports:file", _("Sense"), ()),
+    ("reports:file", _("Sense"), ("frontline",)),  # every member role implies frontline; admin has none
     ("dashboard:overview", _("Dashboard"), ("analyst", "product_owner")),
     ("proposals:list", _("Strategy pool"), ()),
     ("rules:board", _("Rules"), ()),

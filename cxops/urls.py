@@ -41,5 +41,6 @@ urlpatterns = [
 ]
 
 handler400 = "cxops.views.errors.bad_request"
+handler403 = "cxops.views.errors.permission_denied"
 handler404 = "cxops.views.errors.page_not_found"
 handler500 = "cxops.views.errors.server_error"

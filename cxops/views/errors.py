@@ -1,8 +1,12 @@
-"""Error answers of the whole site: the API's in its documented shape, pages as Django has them.
+"""Error answers of the whole site: the API's in its documented shape, pages inside the app's layout.
 
 An exception the API's handler does not know (a bug, a database that went away) reaches Django's
 500 handler, which answered an HTML page to API clients; a path under /api/ that names no route
 likewise got Django's HTML 404.  Both now answer `{"error": {"code", "message"}}` there.
+
+Pages (400, 403, 404, CSRF failure) render `templates/<status>.html`, which extend the layout and say
+what the user can do next; the 500 page is standalone (it renders with no request context, so it
+cannot depend on the database or the session that may be what failed).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -31,6 +36,25 @@ def page_not_found(request: HttpRequest, exception: Exception, template_name: st
     if _is_api(request):
         return JsonResponse({"error": {"code": "not_found", "message": _("Not found.")}}, status=404)
     return defaults.page_not_found(request, exception, template_name)
+
+
+def permission_denied(request: HttpRequest, exception: Exception, template_name: str = "403.html") -> Any:
+    if _is_api(request):
+        return JsonResponse(
+            {"error": {"code": "forbidden", "message": _("You do not have permission to perform this action.")}},
+            status=403,
+        )
+    return defaults.permission_denied(request, exception, template_name)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: an expired form (a page left open, a sign-in in another tab) explained."""
+    if _is_api(request):
+        return JsonResponse(
+            {"error": {"code": "csrf_failed", "message": _("The form expired; reload the page and try again.")}},
+            status=403,
+        )
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)
 
 
 def bad_request(request: HttpRequest, exception: Exception, template_name: str = "400.html") -> Any:

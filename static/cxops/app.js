@@ -10,6 +10,12 @@
       if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+  // Error pages: "back" returns to the previous page when there is one (the link's href otherwise).
+  document.querySelectorAll("a[data-history-back]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (window.history.length > 1 && document.referrer) { event.preventDefault(); window.history.back(); }
+    });
+  });
   window.cxops = window.cxops || {};
   window.cxops.csrfToken = function () {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
