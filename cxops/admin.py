@@ -237,6 +237,9 @@ class MatchConceptAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []  # a concept's code does not change
+
     def save_model(self, request, obj, form, change):
         from django.core.exceptions import PermissionDenied
 
@@ -248,7 +251,7 @@ class MatchConceptAdmin(SimpleHistoryAdmin):
             saved = match_concept_save(
                 actor=request.user,
                 concept=MatchConcept.objects.get(pk=obj.pk) if change else None,
-                code=data["code"],
+                code=data.get("code", obj.code),
                 label_zh=data["label_zh"],
                 label_en=data.get("label_en", ""),
                 aliases=data["aliases"],

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cxops.views import imports, issues, reports, triage
+from cxops.views import imports, issues, lexicon, reports, triage
 
 app_name = "reports"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("triage/act/", triage.triage_act, name="triage-act"),
     path("triage/not-same/", triage.triage_not_same, name="triage-not-same"),
     path("triage/groups/", triage.triage_groups, name="triage-groups"),
+    path("lexicon/", lexicon.lexicon, name="lexicon"),
+    path("lexicon/new/", lexicon.lexicon_new, name="lexicon-new"),
+    path("lexicon/<int:pk>/", lexicon.lexicon_concept, name="lexicon-concept"),
     path("issues/", issues.issues, name="issues"),
     path("issues/search/", triage.issue_search, name="issue-search"),
     path("issues/<int:pk>/", issues.issue_detail, name="issue"),

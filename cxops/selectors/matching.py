@@ -46,11 +46,15 @@ def _lexicon_key() -> tuple:
 
 
 def lexicon_concepts() -> list[Concept]:
-    """Built-in concepts merged with the analysts' (an analyst's code extends a built-in one)."""
+    """Built-in concepts merged with the analysts' (an analyst's code extends a built-in one; a
+    deactivated row with a built-in code switches that built-in concept off)."""
     merged: dict[str, Concept] = {
         code: Concept(code, zh, en, tuple(aliases)) for code, zh, en, aliases in BUILTIN_CONCEPTS
     }
-    for row in MatchConcept.objects.filter(is_active=True).order_by("code"):
+    for row in MatchConcept.objects.order_by("code"):
+        if not row.is_active:
+            merged.pop(row.code, None)
+            continue
         base = merged.get(row.code)
         aliases = (*(base.aliases if base else ()), *row.alias_list())
         merged[row.code] = Concept(row.code, row.label_zh, row.label_en or row.label_zh, aliases)
@@ -70,6 +74,79 @@ def current_lexicon() -> Lexicon:
             _lexicon["key"] = key
         _lexicon["checked"] = now
         return _lexicon["lexicon"]
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """One concept as the lexicon page lists it: the built-in part and the analysts' row."""
+
+    code: str
+    label_zh: str
+    label_en: str
+    builtin_aliases: tuple[str, ...]
+    local_aliases: tuple[str, ...]
+    row: MatchConcept | None
+    is_builtin: bool
+
+    @property
+    def is_active(self) -> bool:
+        return self.row.is_active if self.row is not None else True
+
+
+LEXICON_PAGE_MAX = 1_000
+
+
+def lexicon_entries(*, query: str = "", state: str = "") -> list[LexiconEntry]:
+    """Every concept (built-in and the analysts'), those whose code, names or aliases contain
+    `query` (folded like matched text: full-width, case); `state` "active", "inactive", "builtin"
+    or "local" narrows the list.  Sorted by code."""
+    from cxops.matching.analysis import normalise
+
+    rows = {row.code: row for row in MatchConcept.objects.order_by("code")}
+    builtin = {code: (zh, en, tuple(aliases)) for code, zh, en, aliases in BUILTIN_CONCEPTS}
+    entries = []
+    for code in sorted(builtin.keys() | rows.keys()):
+        row = rows.get(code)
+        zh, en, aliases = builtin.get(code, ("", "", ()))
+        entries.append(
+            LexiconEntry(
+                code=code,
+                label_zh=row.label_zh if row else zh,
+                label_en=(row.label_en or row.label_zh) if row else en,
+                builtin_aliases=aliases,
+                local_aliases=tuple(row.alias_list()) if row else (),
+                row=row,
+                is_builtin=code in builtin,
+            )
+        )
+    needle = normalise(query).strip()
+    if needle:
+        entries = [
+            entry
+            for entry in entries
+            if needle
+            in normalise(
+                " ".join(
+                    (entry.code, entry.label_zh, entry.label_en, *entry.builtin_aliases, *entry.local_aliases)
+                )
+            )
+        ]
+    if state == "active":
+        entries = [entry for entry in entries if entry.is_active]
+    elif state == "inactive":
+        entries = [entry for entry in entries if not entry.is_active]
+    elif state == "builtin":
+        entries = [entry for entry in entries if entry.is_builtin]
+    elif state == "local":
+        entries = [entry for entry in entries if entry.row is not None]
+    return entries[:LEXICON_PAGE_MAX]
+
+
+def builtin_concept(code: str) -> tuple[str, str, tuple[str, ...]] | None:
+    for builtin_code, zh, en, aliases in BUILTIN_CONCEPTS:
+        if builtin_code == code:
+            return zh, en, tuple(aliases)
+    return None
 
 
 def forget_lexicon() -> None:

@@ -25,8 +25,14 @@ from cxops.models import (
     MatchRejection,
     ReportStatus,
 )
+from cxops.phones import mask_phones_in_text
 from cxops.roles import Role, require_role
-from cxops.selectors.matching import current_lexicon, forget_lexicon, forget_term_statistics
+from cxops.selectors.matching import (
+    builtin_concept,
+    current_lexicon,
+    forget_lexicon,
+    forget_term_statistics,
+)
 
 # The most recent merged reports that shape a profile: enough to learn the many ways of saying
 # it, few enough that a profile stays about one thing and a merge stays cheap.
@@ -112,7 +118,8 @@ def match_concept_save(
     """Add or change a concept of the lexicon (analysts); every profile is rebuilt after commit."""
     require_role(actor, Role.ANALYST)
     alias_lines = [line.strip() for line in (aliases or "").splitlines() if line.strip()]
-    if not alias_lines:
+    if not alias_lines and builtin_concept((code or "").strip()) is None:
+        # A built-in concept's row may hold no aliases of its own (a new name, or switched off).
         raise ApplicationError(_("Give the concept at least one alias."), code="invalid")
     if len(alias_lines) > ALIASES_MAX:
         raise ApplicationError(
@@ -120,14 +127,19 @@ def match_concept_save(
         )
     if any(line.replace("*", "").strip() == "" or len(line) > 60 for line in alias_lines):
         raise ApplicationError(_("Each alias needs 1 to 60 characters besides *."), code="invalid")
+    alias_lines = [mask_phones_in_text(line) for line in alias_lines]
     concept = concept or MatchConcept()
+    if concept.pk and (code or "").strip() != concept.code:
+        raise ApplicationError(
+            _("A concept's code cannot change; add a new concept instead."), code="invalid"
+        )
     concept.code = (code or "").strip()
-    concept.label_zh = (label_zh or "").strip()
-    concept.label_en = (label_en or "").strip()
+    concept.label_zh = mask_phones_in_text((label_zh or "").strip())
+    concept.label_en = mask_phones_in_text((label_en or "").strip())
     concept.aliases = "\n".join(alias_lines)
     concept.is_active = is_active
     try:
-        concept.full_clean()
+        concept.full_clean(exclude=[] if alias_lines else ["aliases"])
     except ValidationError as error:
         raise ApplicationError(" ".join(error.messages), code="invalid") from None
     concept._history_user = actor  # type: ignore[attr-defined]

@@ -317,4 +317,9 @@ def add_matrix_objects(world: World) -> World:
     rules_evaluate(run=run, rule_ids=[world.objects["rule"].pk])
     world.objects["evaluation_run"] = run
     world.objects["rule_evaluation"] = run.evaluations.first()
+    from cxops.services.matching import match_concept_save
+
+    world.objects["match_concept"] = match_concept_save(
+        actor=world.users[Role.ANALYST], code="matrix_concept", label_zh="矩阵概念", aliases="矩阵说法"
+    )
     return world
