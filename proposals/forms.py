@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cxops.inputs import parse_ids
 from cxops.models import ExperienceIssue, ExperienceLayer, Product
 
 from .models import Strategy, StrategyStatus, VoteChoice
@@ -89,6 +90,30 @@ class StrategyEditForm(StrategyForm):
     field_order = [
         "title", "product", "layer", "experience_event", "issues", "strategy_text", "body", "tags", "summary",
     ]  # fmt: skip
+
+
+def initial_from_issues(raw_ids: list[str]) -> dict:
+    """A new strategy proposed from issues starts from them: linked, and P, C, title and E filled in.
+
+    Product and layer are filled only when every issue agrees on them; the title and the experience
+    event come from the first issue (its description, else its title).  Ids that are not numbers or
+    name no issue are ignored: the link is a convenience, not an instruction.
+    """
+    ids = parse_ids(raw_ids[:20])
+    issues = list(ExperienceIssue.objects.filter(pk__in=ids).select_related("product").order_by("pk"))
+    if not issues:
+        return {}
+    first = issues[0]
+    initial: dict = {
+        "issues": [issue.pk for issue in issues],
+        "title": first.title,
+        "experience_event": first.description or first.title,
+    }
+    if len({issue.product_id for issue in issues}) == 1 and first.product is not None:
+        initial["product"] = first.product.code
+    if len({issue.layer for issue in issues}) == 1 and first.layer:
+        initial["layer"] = first.layer
+    return initial
 
 
 def initial_for(strategy: Strategy) -> dict:

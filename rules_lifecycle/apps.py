@@ -9,9 +9,11 @@ class RulesLifecycleConfig(AppConfig):
 
     def ready(self) -> None:
         from cxops.panels import register_home_panel, register_issue_panel
+        from proposals.panels import register_strategy_panel
 
         from .home import rules_home_panel
-        from .panels import issue_rules_panel
+        from .panels import issue_rules_panel, strategy_rules_panel
 
         register_issue_panel(issue_rules_panel, order=20)
+        register_strategy_panel(strategy_rules_panel, order=10)
         register_home_panel(rules_home_panel, order=30)

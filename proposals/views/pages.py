@@ -16,9 +16,10 @@ from cxops.inputs import parse_id
 from cxops.models import ExperienceLayer, Product
 from cxops.services.notifications import is_following
 
-from ..forms import RestoreForm, StrategyEditForm, StrategyForm, initial_for
+from ..forms import RestoreForm, StrategyEditForm, StrategyForm, initial_for, initial_from_issues
 from ..markdown import mentioned_usernames, render_markdown
 from ..models import Revision, Strategy, StrategyStatus, Tag, Vote
+from ..panels import render_strategy_panels
 from ..policies import can_answer, can_create_strategy, can_moderate, can_vote
 from ..selectors import SORTS, comment_thread, flatten_thread, revision_diff, status_counts, strategy_list
 from ..services.strategies import strategy_create, strategy_restore, strategy_update
@@ -75,7 +76,7 @@ def strategy_list_view(request: HttpRequest) -> HttpResponse:
 def strategy_create_view(request: HttpRequest) -> HttpResponse:
     if not can_create_strategy(request.user):
         raise PermissionDenied
-    form = StrategyForm(request.POST or None, initial={"issues": request.GET.getlist("issue")})
+    form = StrategyForm(request.POST or None, initial=initial_from_issues(request.GET.getlist("issue")))
     if request.method == "POST" and form.is_valid():
         try:
             strategy = strategy_create(
@@ -119,6 +120,7 @@ def strategy_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "can_answer": can_answer(user),
             "can_moderate": can_moderate(user),
             "latest_revision": strategy.revisions.select_related("author").first(),
+            "panels": render_strategy_panels(request, strategy),
         },
     )
 

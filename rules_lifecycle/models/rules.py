@@ -308,6 +308,16 @@ class ExperienceRule(models.Model):
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 
+    @property
+    def review_overdue_days(self) -> int:
+        """Days a live rule is past its review date (0 when it is not live or not yet due).
+
+        Under review, the decision is already being made; only a live rule can be forgotten.
+        """
+        if self.status != RuleStatus.LIVE or self.review_due_on is None:
+            return 0
+        return max((timezone.localdate() - self.review_due_on).days, 0)
+
     def can_edit_design(self) -> bool:
         """Trigger, system, timing, scope and evaluation design: only before the rule runs."""
         return self.status in DESIGN_EDITABLE_STATUSES
