@@ -57,6 +57,7 @@ RULE_FIELDS = [
 
 
 PERCENT_FIELDS = ("minimum_worthwhile_effect", "guardrail_margin")
+CHOOSE = _("Please choose")
 
 
 class RuleForm(forms.ModelForm):
@@ -87,7 +88,13 @@ class RuleForm(forms.ModelForm):
         }
 
     def __init__(self, *args: Any, owner_editable: bool, design_editable: bool, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # no ASCII colon after Chinese labels
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # "请选择", not Django's "---------"
+            if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
+                field.empty_label = CHOOSE
+            elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
+                field.choices = [(value, CHOOSE if value == "" else label) for value, label in field.choices]
         for name in PERCENT_FIELDS:
             share = self.initial.get(name)
             if isinstance(share, int | float):
