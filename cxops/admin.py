@@ -15,6 +15,7 @@ from cxops.models import (
     MetricScope,
     Notification,
     Product,
+    Region,
     Segment,
     WorkerHeartbeat,
 )
@@ -46,6 +47,31 @@ class ChannelAdmin(ReferenceAdmin):
 @admin.register(Segment)
 class SegmentAdmin(ReferenceAdmin):
     pass
+
+
+@admin.register(Region)
+class RegionAdmin(SimpleHistoryAdmin):
+    """Regions are written through `cxops.services.reference.region_save` (a city belongs to the
+    province; a code that reports carry is not renamed).  Not deleted: a region is retired."""
+
+    list_display = ["code", "name_zh", "name_en", "level", "parent", "is_active", "sort_order"]
+    list_filter = ["level", "is_active"]
+    search_fields = ["code", "name_zh", "name_en"]
+    fields = ["code", "name_zh", "name_en", "level", "parent", "description", "is_active", "sort_order"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import PermissionDenied
+
+        from cxops.errors import ApplicationError
+        from cxops.services.reference import region_save
+
+        try:
+            region_save(actor=request.user, region=obj)
+        except ApplicationError as error:
+            raise PermissionDenied(error.message) from None
 
 
 @admin.register(ExperienceIssue)

@@ -11,22 +11,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from cxops.client_address import client_address
 from cxops.errors import ApplicationError
-from cxops.models import AccessChange
+from cxops.models import AccessChange, HomeRegion, Region
 from cxops.services.access import (
     ROLES_ADMINS_MANAGE,
     group_permissions_set,
     may_manage_account,
     user_access_check,
     user_access_set,
+    user_region_check,
+    user_region_set,
 )
 
 User = get_user_model()
@@ -50,10 +55,37 @@ def _access_changes(request: Any, cleaned: dict[str, Any], stored: Any) -> dict[
     return changes
 
 
+class AccessUserChangeForm(UserChangeForm):
+    """The user form with the home region (not a column of the user: `HomeRegion`, written by
+    `user_region_set`)."""
+
+    home_region = forms.ModelChoiceField(
+        label=_("Home region"),
+        queryset=Region.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("The whole province"),
+        help_text=_("A city: the account sees, triages and imports only that city's reports and issues."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "home_region" in self.fields:
+            home = (
+                HomeRegion.objects.filter(user_id=self.instance.pk)
+                .values_list("region_id", flat=True)
+                .first()
+            )
+            self.fields["home_region"].initial = home
+
+
 @admin.register(User)
 class AccessUserAdmin(DjangoUserAdmin):
+    form = AccessUserChangeForm
+
     def get_fieldsets(self, request: Any, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and (request.user.is_superuser or obj.pk != request.user.pk):
+            fieldsets = [*fieldsets, (_("Region"), {"fields": ("home_region",)})]
         if obj is None or request.user.is_superuser:
             return fieldsets
         return [
@@ -97,6 +129,9 @@ class AccessUserAdmin(DjangoUserAdmin):
                     user_access_check(
                         actor=request.user, user=stored, **_access_changes(request, cleaned, stored)
                     )
+                    if "home_region" in cleaned:
+                        region = cleaned["home_region"]
+                        user_region_check(actor=request.user, user=stored, region=region)
                 except ApplicationError as error:
                     raise ValidationError(error.message) from None
                 return cleaned
@@ -117,11 +152,18 @@ class AccessUserAdmin(DjangoUserAdmin):
         form.cleaned_data.pop("groups", None)
         form.cleaned_data.pop("user_permissions", None)
         super().save_related(request, form, formsets, change)
-        if access:
-            try:
+        try:
+            if access:
                 user_access_set(actor=request.user, user=stored, address=client_address(request), **access)
-            except ApplicationError as error:
-                raise PermissionDenied(error.message) from None
+            if change and "home_region" in form.cleaned_data:
+                user_region_set(
+                    actor=request.user,
+                    user=stored,
+                    region=form.cleaned_data["home_region"],
+                    address=client_address(request),
+                )
+        except ApplicationError as error:
+            raise PermissionDenied(error.message) from None
 
 
 @admin.register(Group)

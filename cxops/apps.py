@@ -36,3 +36,11 @@ class CxopsConfig(AppConfig):
 
         # Infrastructure, not domain logic: keeps the admin group's permissions complete.
         post_migrate.connect(sync_group_permissions, dispatch_uid="cxops.sync_group_permissions")
+        # Regions are reference data every record needs: back after a flush (test databases).
+        post_migrate.connect(_seed_regions, sender=self, dispatch_uid="cxops.seed_regions")
+
+
+def _seed_regions(**_kwargs) -> None:
+    from cxops.services.reference import regions_seed
+
+    regions_seed()

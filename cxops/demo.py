@@ -24,7 +24,13 @@ DEMO_USERS = [
     ("owner2", Role.PRODUCT_OWNER, "孙浩", "owner2@example.com"),
     ("owner3", Role.PRODUCT_OWNER, "周婷", "owner3@example.com"),
     ("analyst2", Role.ANALYST, "吴昊", "analyst2@example.com"),
+    # City staff (issue 17): they see, triage and import Foshan's reports and issues only.
+    ("analyst_foshan", Role.ANALYST, "黄志强（佛山）", "analyst_foshan@example.com"),
+    ("frontline_foshan", Role.FRONTLINE, "梁嘉欣（佛山）", "frontline_foshan@example.com"),
 ]
+
+# Home regions of the demo accounts (every other account is the whole province's).
+DEMO_HOME_REGIONS = {"analyst_foshan": "foshan", "frontline_foshan": "foshan"}
 
 
 def demo_users() -> dict[str, Any]:
@@ -40,7 +46,22 @@ def demo_users() -> dict[str, Any]:
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role))
         users[username] = user
+    _demo_home_regions(users)
     return users
+
+
+def _demo_home_regions(users: dict[str, Any]) -> None:
+    """Set once, through the access service (recorded like any administrator's change)."""
+    from cxops.models import HomeRegion, Region
+    from cxops.services.access import user_region_set
+    from cxops.services.reference import regions_seed
+
+    regions_seed()
+    for username, code in DEMO_HOME_REGIONS.items():
+        user = users.get(username)
+        if user is None or HomeRegion.objects.filter(user=user).exists():
+            continue
+        user_region_set(actor=users["admin"], user=user, region=Region.objects.get(code=code), source="demo")
 
 
 def load(*, users: dict[str, Any], log: Any) -> None:

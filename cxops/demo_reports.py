@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cxops.models import Channel, ExperienceIssue, ExperienceReport, IssueStatus, Product, Segment
+from cxops.models import Channel, ExperienceIssue, ExperienceReport, IssueStatus, Product, Region, Segment
 from cxops.phones import customer_reference
 from cxops.services.imports.reports import ReportRecord, reports_bulk_insert
 from cxops.services.notifications import follow_create
@@ -318,6 +318,14 @@ def load(*, users: dict[str, Any], log: Any) -> None:
     segments = {s.code: s.pk for s in Segment.objects.all()}
     analyst = users["analyst"]
     agents = [users[name] for name in ("frontline", "agent2", "agent3") if name in users]
+    # Reports come from the 21 cities in proportion to their traffic; Foshan's hotline reports
+    # are partly filed by the Foshan agent.
+    from cxops.reference_seed import CITY_WEIGHTS
+
+    region_ids = dict(Region.objects.filter(code__in=CITY_WEIGHTS).values_list("code", "pk"))
+    city_weights = {code: int(weight * 2) for code, weight in CITY_WEIGHTS.items() if code in region_ids}
+    foshan_agent = users.get("frontline_foshan")
+    city_rng = random.Random(SEED + 17)  # noqa: S311 — its own stream: the rest of the history is unchanged
     customers = [f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" for _ in range(600)]
     now = timezone.now()
 
@@ -337,11 +345,14 @@ def load(*, users: dict[str, Any], log: Any) -> None:
     ) -> ReportRecord:
         nonlocal serial
         serial += 1
+        city = _pick(city_rng, city_weights) if city_weights else None
         reporter = (
             rng.choice(agents).pk
             if channel in ("hotline-10086", "store", "account-manager") and agents and rng.random() < 0.6
             else None
         )
+        if reporter is not None and city == "foshan" and foshan_agent is not None:
+            reporter = foshan_agent.pk
         masked, hashed = customer_reference(rng.choice(customers)) if rng.random() < 0.55 else ("", "")
         hints = SEGMENT_HINTS.get(theme_product, [])
         chosen = sorted({segments[c] for c in hints if c in segments and rng.random() < 0.3})
@@ -361,6 +372,7 @@ def load(*, users: dict[str, Any], log: Any) -> None:
             external_id=f"{DEMO_PREFIX}{serial:06d}",
             segment_ids=",".join(map(str, chosen)),
             reporter_id=reporter,
+            region_id=region_ids.get(city) if city else None,
         )
 
     for days_ago in range(DAYS, -1, -1):

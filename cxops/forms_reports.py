@@ -18,6 +18,7 @@ from cxops.models import (
     IssueStatus,
     LifecycleStage,
     Product,
+    Region,
     ReportStatus,
     Segment,
     Severity,
@@ -50,6 +51,14 @@ class ReportForm(forms.Form):
         label=_("Channel"),
         queryset=Channel.objects.filter(is_active=True),
         empty_label=None,
+        widget=forms.Select(attrs={"data-searchable": "1"}),
+    )
+    region = forms.ModelChoiceField(
+        label=_("City"),
+        queryset=Region.objects.filter(is_active=True, parent__isnull=False),
+        empty_label=_("Please choose a city"),
+        help_text=_("Where the customer is served; your home city is chosen for you."),
+        error_messages={"required": _("Choose the city the report comes from.")},
         widget=forms.Select(attrs={"data-searchable": "1"}),
     )
     source_type = forms.ChoiceField(
@@ -110,10 +119,20 @@ class ReportForm(forms.Form):
     def stage_options(self) -> list[tuple[Any, Any]]:
         return [(radio, STAGE_HELP.get(radio.data["value"], "")) for radio in self["stage"]]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        from cxops.regions import user_home_region, user_region
+
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
+        scoped = user_region(user) if user is not None else None
+        if scoped is not None:  # a city member files for their city only
+            self.fields["region"].queryset = Region.objects.filter(pk=scoped.pk)
+            self.initial["region"] = scoped.pk
+        elif user is not None and not self.is_bound and "region" not in self.initial:
+            home = user_home_region(user)
+            if home is not None and home.parent_id is not None:
+                self.initial["region"] = home.pk
 
 
 class ReportFilterForm(forms.Form):
@@ -123,6 +142,12 @@ class ReportFilterForm(forms.Form):
     )
     channel = forms.ModelChoiceField(
         label=_("Channel"), queryset=Channel.objects.all(), required=False, empty_label=_("All channels")
+    )
+    region = forms.ModelChoiceField(
+        label=_("City"),
+        queryset=Region.objects.filter(parent__isnull=False),
+        required=False,
+        empty_label=_("All cities"),
     )
     source_type = forms.ChoiceField(
         label=_("Source type"), choices=[("", _("All types")), *SourceType.choices], required=False
@@ -138,6 +163,13 @@ class ReportFilterForm(forms.Form):
     )
     date_from = DayField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = DayField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        from cxops.regions import user_region
+
+        super().__init__(*args, **kwargs)
+        if user is not None and user_region(user) is not None:
+            del self.fields["region"]  # a city member sees their city only: nothing to choose
 
 
 class TriageActionForm(forms.Form):

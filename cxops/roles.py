@@ -120,7 +120,7 @@ def require_role(user: Any, *roles: str, message: str | None = None) -> None:
 # `has_role` and per-object checks; these only open the admin's reference-data screens.
 ADMIN_GROUP_MODELS = {
     "auth": ["user", "group"],
-    "cxops": ["product", "channel", "segment", "notification", "workerheartbeat", "accesschange"],
+    "cxops": ["product", "channel", "segment", "region", "notification", "workerheartbeat", "accesschange"],
 }
 
 

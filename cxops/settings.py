@@ -215,6 +215,10 @@ CXOPS_MAX_UPLOAD_BYTES = int(os.environ.get("CXOPS_MAX_UPLOAD_BYTES", str(200 * 
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Regions (issue 17): the region of records written without one, and of every row that existed
+# before regions (the province unless a city code is configured).
+CXOPS_DEFAULT_REGION = os.environ.get("CXOPS_DEFAULT_REGION", "guangdong")
+
 CSRF_COOKIE_HTTPONLY = False  # the pages' small scripts read it for fetch() POSTs
 CSRF_FAILURE_VIEW = "cxops.views.errors.csrf_failure"  # an expired form explained in the layout
 X_FRAME_OPTIONS = "DENY"

@@ -11,7 +11,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cxops.models import ExperienceIssue, ExperienceReport
-from cxops.roles import Role, has_role
 from cxops.similarity import normalise, rank
 
 from .diff import DiffLine, combined_inline_diff, line_diff
@@ -262,16 +261,23 @@ def pool_search(*, user: Any, query: str, limit: int = 20) -> SearchResults:
         by_pk = Strategy.objects.select_related("product").in_bulk([m.key for m in matches])
         hits += [SearchHit(by_pk[m.key], m.highlighted, similar=True) for m in matches if m.key in by_pk]
 
-    issues = ExperienceIssue.objects.filter(_text_filter(terms, ["title", "description"])).select_related(
-        "product"
+    from cxops.selectors.reports import issues_visible_to, reports_visible_to
+
+    issues = issues_visible_to(
+        user,
+        queryset=ExperienceIssue.objects.filter(_text_filter(terms, ["title", "description"])).select_related(
+            "product"
+        ),
     )[:limit]
     issue_hits = [SearchHit(i, snippet(f"{i.title} {i.description}", terms)) for i in issues]
 
-    reports = ExperienceReport.objects.filter(_text_filter(terms, ["summary", "detail"])).select_related(
-        "product", "channel"
+    # who sees which reports (role, reporter, home region) is decided in one place
+    reports = reports_visible_to(
+        user,
+        queryset=ExperienceReport.objects.filter(_text_filter(terms, ["summary", "detail"])).select_related(
+            "product", "channel"
+        ),
     )
-    if not has_role(user, Role.ANALYST):
-        reports = reports.filter(reporter=user)
     report_hits = [SearchHit(r, snippet(f"{r.summary} {r.detail}", terms)) for r in reports[:limit]]
     return SearchResults(query=query, terms=terms, strategies=hits, issues=issue_hits, reports=report_hits)
 

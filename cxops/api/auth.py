@@ -31,6 +31,7 @@ from rest_framework.authtoken.models import Token
 
 from cxops.api.throttling import COUNTED_ATTRIBUTE, FixedWindowUserRateThrottle
 from cxops.cache import on_recovery
+from cxops.regions import user_region
 from cxops.roles import user_roles
 
 TTL_SECONDS = 300
@@ -69,6 +70,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         # if anything asks, and never written back by a save) and with their roles worked out.
         cached = type(user).objects.defer("password").get(pk=user.pk)
         user_roles(cached)
+        user_region(cached)
         cache.set(entry_key, (generation, cached), timeout=TTL_SECONDS)
         return user, token
 
@@ -103,6 +105,10 @@ def connect_signals() -> None:
     for model in (user_model, Group, Token):
         post_save.connect(auth_changed, sender=model, dispatch_uid=f"cxops-auth-save-{model.__name__}")
         post_delete.connect(auth_changed, sender=model, dispatch_uid=f"cxops-auth-delete-{model.__name__}")
+    from cxops.models import HomeRegion  # a changed home region changes what the sign-in may see
+
+    post_save.connect(auth_changed, sender=HomeRegion, dispatch_uid="cxops-auth-save-HomeRegion")
+    post_delete.connect(auth_changed, sender=HomeRegion, dispatch_uid="cxops-auth-delete-HomeRegion")
     m2m_changed.connect(auth_changed, sender=user_model.groups.through, dispatch_uid="cxops-auth-groups")
     m2m_changed.connect(
         auth_changed, sender=user_model.user_permissions.through, dispatch_uid="cxops-auth-permissions"

@@ -69,5 +69,5 @@ class IssueSimilarView(APIView):
         report_id = parse_id(report) if report else None
         if report_id is not None and not reports_visible_to(request.user).filter(pk=report_id).exists():
             report_id = None  # someone else's report: answered as if not given (ids are not probed)
-        matches = issues_similar_to(text, limit=limit, report_id=report_id)
+        matches = issues_similar_to(text, user=request.user, limit=limit, report_id=report_id)
         return Response({"results": SimilarIssueSerializer(matches, many=True).data})

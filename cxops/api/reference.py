@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers, viewsets
 
-from cxops.models import Channel, Product, Segment
+from cxops.models import Channel, Product, Region, Segment
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
@@ -49,4 +49,22 @@ class SegmentViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Segment.objects.filter(is_active=True)
     serializer_class = SegmentOutputSerializer
     filterset_fields = ["code"]
+    pagination_class = None
+
+
+class RegionOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "name_zh", "name_en", "level", "parent", "is_active"]
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The province and its cities (codes in pinyin), province first.  Every member reads them."""
+
+    queryset = Region.objects.select_related("parent").order_by("sort_order", "code")
+    serializer_class = RegionOutputSerializer
+    filterset_fields = ["code", "level", "is_active"]
     pagination_class = None

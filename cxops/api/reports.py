@@ -35,6 +35,7 @@ from cxops.models import (
     IssueStatus,
     LifecycleStage,
     Product,
+    Region,
     ReportStatus,
     Segment,
     Severity,
@@ -42,7 +43,13 @@ from cxops.models import (
 )
 from cxops.roles import Role, has_role, roles_permission
 from cxops.selectors.reference import reference_by_code, reference_by_id
-from cxops.selectors.reports import ReportFilters, issue_list, report_list, reports_visible_to
+from cxops.selectors.reports import (
+    ReportFilters,
+    issue_list,
+    issue_regions,
+    report_list,
+    reports_visible_to,
+)
 from cxops.services.imports.core import import_job_create, import_job_start, upload_size_check
 from cxops.services.reports import BATCH_MAX, DETAIL_MAX, report_create, report_create_batch
 from cxops.services.triage import DESCRIPTION_MAX, issue_create
@@ -90,6 +97,15 @@ class ReportInputSerializer(StrictInputSerializer):
         allow_null=True,
         default=None,
     )
+    region = ReferenceCodeField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A region code (guangzhou, foshan, …); by default the filer's home city, else the "
+        "default region.  A city member files only in their city.",
+    )
 
 
 REPORT_OUTPUT_COLUMNS = (
@@ -97,6 +113,7 @@ REPORT_OUTPUT_COLUMNS = (
     "source_type",
     "product",
     "channel",
+    "region",
     "layer",
     "stage",
     "summary",
@@ -117,12 +134,13 @@ REPORT_OUTPUT_COLUMNS = (
 class ReportOutputSerializer(serializers.ModelSerializer):
     product = serializers.SlugRelatedField(slug_field="code", read_only=True)
     channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     segments = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ExperienceReport
-        fields = list(REPORT_OUTPUT_COLUMNS[:4]) + ["segments"] + list(REPORT_OUTPUT_COLUMNS[4:])
+        fields = list(REPORT_OUTPUT_COLUMNS[:5]) + ["segments"] + list(REPORT_OUTPUT_COLUMNS[5:])
 
 
 class SegmentIds(Expression):
@@ -148,6 +166,7 @@ REPORT_ROW_VALUES = tuple(
     {
         "product": "product_id",
         "channel": "channel_id",
+        "region": "region_id",
         "reporter": "reporter__username",
         "issue": "issue_id",
     }.get(column, column)
@@ -182,12 +201,14 @@ def report_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         product = reference_by_id(Product, row["product_id"])
         channel = reference_by_id(Channel, row["channel_id"])
+        region = reference_by_id(Region, row["region_id"])
         result.append(
             {  # in ReportOutputSerializer.Meta.fields' order
                 "id": row["id"],
                 "source_type": row["source_type"],
                 "product": product.code if product else None,
                 "channel": channel.code if channel else None,
+                "region": region.code if region else None,
                 "segments": segment_codes(row["segment_ids"]),
                 "layer": row["layer"],
                 "stage": row["stage"],
@@ -213,6 +234,7 @@ def report_row_of(report: ExperienceReport, *, segments: list[Segment] | None = 
     related = {
         "product": report.product.code,
         "channel": report.channel.code,
+        "region": report.region.code,
         "reporter": report.reporter.username if report.reporter_id else None,
         "issue": report.issue_id,
     }
@@ -235,6 +257,12 @@ def report_row_of(report: ExperienceReport, *, segments: list[Segment] | None = 
 class ReportFilterSerializer(serializers.Serializer):
     product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all(), required=False)
     channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all(), required=False)
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        required=False,
+        help_text="A city's code narrows to that city; the province's code is every city.",
+    )
     layer = serializers.ChoiceField(choices=ExperienceLayer.choices, required=False)
     stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
     source_type = serializers.ChoiceField(choices=SourceType.choices, required=False)
@@ -281,6 +309,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             filters = ReportFilters(
                 product=data["product"].pk if data.get("product") else None,
                 channel=data["channel"].pk if data.get("channel") else None,
+                region=data["region"].pk if data.get("region") and data["region"].parent_id else None,
                 layer=data.get("layer", ""),
                 stage=data.get("stage", ""),
                 source_type=data.get("source_type", ""),
@@ -368,6 +397,13 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class IssueOutputSerializer(serializers.ModelSerializer):
     # An issue may have no product (one created in the API without it): null, not a string.
     product = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    regions = serializers.SerializerMethodField(help_text="The region codes of the issue's reports.")
+
+    def get_regions(self, issue: ExperienceIssue) -> list[str]:
+        regions = self.context.get("regions")
+        if regions is None:
+            regions = issue_regions([issue.pk])
+        return regions.get(issue.pk, [])
 
     class Meta:
         model = ExperienceIssue
@@ -376,6 +412,7 @@ class IssueOutputSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "product",
+            "regions",
             "layer",
             "stage",
             "status",
@@ -427,11 +464,26 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         product_id = (
             Product.objects.filter(code=product).values_list("pk", flat=True).first() if product else None
         )
+        region = params.get("region", "")
         return issue_list(
+            user=self.request.user,
             text=params.get("text", "")[:100],
             status=params.get("status", "") if params.get("status") in IssueStatus.values else "",
             product=product_id,
+            region=Region.objects.filter(code=region[:50]).first() if region else None,
         )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(name, str, required=False) for name in ("text", "status", "product", "region")
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        rows = list(page) if page is not None else list(self.get_queryset())
+        context = {**self.get_serializer_context(), "regions": issue_regions([issue.pk for issue in rows])}
+        data = IssueOutputSerializer(rows, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(request=IssueInputSerializer, responses={201: IssueOutputSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

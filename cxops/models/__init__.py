@@ -1,4 +1,4 @@
-from .access import AccessChange
+from .access import AccessChange, HomeRegion
 from .alerts import AlertOptIn, AlertSignal, AlertStatus, HotSpotAlert
 from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
 from .imports import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
@@ -6,7 +6,7 @@ from .matching import IssueMatchProfile, MatchConcept, MatchRejection
 from .metrics import MetricDaily, MetricScope
 from .notifications import Follow, Notification, NotificationKind
 from .ops import OutboxMessage, PeriodicRun, WorkerHeartbeat
-from .reference import Channel, Product, Segment
+from .reference import Channel, Product, Region, RegionLevel, Segment, default_region_id
 from .reports import (
     MANUAL_SOURCE_SYSTEM,
     ExperienceIssue,
@@ -28,6 +28,10 @@ __all__ = [
     "AlertStatus",
     "MANUAL_SOURCE_SYSTEM",
     "Channel",
+    "HomeRegion",
+    "Region",
+    "RegionLevel",
+    "default_region_id",
     "ExperienceIssue",
     "ExperienceLayer",
     "ExperienceReport",

@@ -46,3 +46,26 @@ class AccessChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_name or self.group_name}: {self.what} {self.before} → {self.after}"
+
+
+class HomeRegion(models.Model):
+    """A member's home region: a city scopes what they see and do to that city; the province (or
+    no row at all) is the whole province.  Changed only by `cxops.services.access.user_region_set`,
+    recorded in `AccessChange` like a role."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="home_region",
+    )
+    region = models.ForeignKey(
+        "cxops.Region", verbose_name=_("home region"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("home region")
+        verbose_name_plural = _("home regions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.region_id}"

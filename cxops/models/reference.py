@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -59,3 +60,57 @@ class Segment(ReferenceItem):
     class Meta(ReferenceItem.Meta):
         verbose_name = _("customer segment")
         verbose_name_plural = _("customer segments")
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+
+
+class Region(ReferenceItem):
+    """Where a record belongs: the province or one of its cities (地市).  A city's parent is the
+    province; the province has none.  Province figures are the sum of its cities'."""
+
+    level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices, default=RegionLevel.CITY)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cities",
+    )
+    history = HistoricalRecords()
+
+    class Meta(ReferenceItem.Meta):
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            choices_check("level", RegionLevel, "region_level_valid"),
+            models.CheckConstraint(
+                condition=(Q(level=RegionLevel.PROVINCE) & Q(parent__isnull=True))
+                | (Q(level=RegionLevel.CITY) & Q(parent__isnull=False)),
+                name="region_city_has_province",
+            ),
+        ]
+
+    @property
+    def is_province(self) -> bool:
+        return self.level == RegionLevel.PROVINCE
+
+
+def default_region_id() -> int:
+    """The region of a record written without one: `CXOPS_DEFAULT_REGION` (the province unless
+    configured), created from the seed if the table is empty (a flushed test database)."""
+    from django.conf import settings
+
+    code = getattr(settings, "CXOPS_DEFAULT_REGION", "guangdong")
+    pk = Region.objects.filter(code=code).values_list("pk", flat=True).first()
+    if pk is None:
+        from cxops.services.reference import regions_seed
+
+        regions_seed()
+        pk = Region.objects.filter(code=code).values_list("pk", flat=True).first()
+        if pk is None:
+            pk = Region.objects.get(level=RegionLevel.PROVINCE).pk
+    return pk

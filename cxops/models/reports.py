@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from cxops.db import MomentField
 
 from .choices import ExperienceLayer, LifecycleStage, Severity, SourceType, choices_check
-from .reference import Channel, Product, Segment
+from .reference import Channel, Product, Region, Segment, default_region_id
 
 
 class IssueStatus(models.TextChoices):
@@ -93,6 +93,14 @@ class ExperienceReport(models.Model):
     )
     segments = models.ManyToManyField(
         Segment, verbose_name=_("customer segments"), blank=True, related_name="reports"
+    )
+    # The city (or, for records from before regions, the province) the report belongs to.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+        default=default_region_id,
     )
     layer = models.CharField(_("experience layer"), max_length=20, choices=ExperienceLayer.choices)
     stage = models.CharField(_("lifecycle stage"), max_length=20, choices=LifecycleStage.choices)

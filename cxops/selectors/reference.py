@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 
-from cxops.models import Channel, Product, Segment
+from cxops.models import Channel, Product, Region, Segment
 
 REFERENCE_TTL_SECONDS = 60.0
-CACHED_MODELS = (Product, Channel, Segment)
+CACHED_MODELS = (Product, Channel, Segment, Region)
 
 Row = TypeVar("Row", bound=models.Model)
 _tables: dict[type[models.Model], tuple[float, dict[str, Any], dict[int, Any]]] = {}

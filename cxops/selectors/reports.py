@@ -1,4 +1,8 @@
-"""Reads of reports and issues: who may see what, filtered lists with keyset pages, similar issues."""
+"""Reads of reports and issues: who may see what, filtered lists with keyset pages, similar issues.
+
+`reports_visible_to` and `issues_visible_to` are the one place where report and issue visibility
+is decided (role, reporter and home region); every page, API, search, export and suggestion reads
+through them, so a city member's scope is applied everywhere at once."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cxops.models import (
@@ -15,6 +19,7 @@ from cxops.models import (
     IssueDailyRollup,
     ReportStatus,
 )
+from cxops.regions import region_scope_id
 from cxops.roles import Role, has_role
 
 PAGE_SIZE = 50
@@ -25,14 +30,53 @@ def can_see_all_reports(user: Any) -> bool:
 
 
 def reports_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[ExperienceReport]:
-    """Analysts see every report; everyone else only the reports they filed.  `queryset` (of
-    reports) replaces the default, which reads each report with its product, channel, issue and
-    reporter."""
+    """Analysts see every report of their region (a city member: that city; a province member:
+    every city); everyone else only the reports they filed there.  `queryset` (of reports) replaces
+    the default, which reads each report with its product, channel, region, issue and reporter."""
     if queryset is None:
-        queryset = ExperienceReport.objects.select_related("product", "channel", "issue", "reporter")
+        queryset = ExperienceReport.objects.select_related(
+            "product", "channel", "region", "issue", "reporter"
+        )
+    scope = region_scope_id(user)
+    if scope is not None:
+        queryset = queryset.filter(region_id=scope)
     if can_see_all_reports(user):
         return queryset
     return queryset.filter(reporter=user)
+
+
+def issues_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[ExperienceIssue]:
+    """Every member reads issues; a city member only the issues of their city: an issue's regions
+    are the regions of its reports (and an issue they created themselves, before any report)."""
+    if queryset is None:
+        queryset = ExperienceIssue.objects.select_related("product")
+    scope = region_scope_id(user)
+    if scope is None:
+        return queryset
+    return queryset.filter(
+        Exists(ExperienceReport.objects.filter(issue_id=OuterRef("pk"), region_id=scope)) | Q(created_by=user)
+    )
+
+
+def issue_regions(issue_ids: list[int]) -> dict[int, list[str]]:
+    """{issue id: region codes of its reports, in region order} (one query)."""
+    result: dict[int, list[str]] = {pk: [] for pk in issue_ids}
+    rows = (
+        ExperienceReport.objects.filter(issue_id__in=issue_ids)
+        .values_list("issue_id", "region__code", "region__sort_order")
+        .distinct()
+        .order_by("issue_id", "region__sort_order")
+    )
+    for issue_id, code, _order in rows:
+        result[issue_id].append(code)
+    return result
+
+
+def region_filter(queryset: QuerySet, region: Any, *, field: str = "region") -> QuerySet:
+    """Narrow to one region: a city's rows; the province (or None) is every city, no filter."""
+    if region is None or getattr(region, "parent_id", None) is None:
+        return queryset
+    return queryset.filter(**{f"{field}_id": region.pk})
 
 
 @dataclass(frozen=True)
@@ -44,6 +88,7 @@ class ReportFilters:
     source_type: str = ""
     status: str = ""
     issue: int | None = None
+    region: int | None = None  # a city's id (the province is no filter)
     date_from: date | None = None
     date_to: date | None = None
     text: str = ""
@@ -74,6 +119,8 @@ def report_list(
         queryset = queryset.filter(channel_id=filters.channel)
     if filters.issue:
         queryset = queryset.filter(issue_id=filters.issue)
+    if filters.region:
+        queryset = queryset.filter(region_id=filters.region)
     if filters.date_from:
         queryset = queryset.filter(occurred_at__gte=_local_start(filters.date_from))
     if filters.date_to:
@@ -117,8 +164,15 @@ def triage_queue(
 # --- issues ---------------------------------------------------------------------------------------
 
 
-def issue_list(*, text: str = "", status: str = "", product: int | None = None) -> QuerySet[ExperienceIssue]:
-    queryset = ExperienceIssue.objects.select_related("product")
+def issue_list(
+    *, user: Any, text: str = "", status: str = "", product: int | None = None, region: Any = None
+) -> QuerySet[ExperienceIssue]:
+    """Issues the user may see, filtered (`region`: a city narrows to issues with a report there)."""
+    queryset = issues_visible_to(user)
+    if region is not None and region.parent_id is not None:
+        queryset = queryset.filter(
+            Exists(ExperienceReport.objects.filter(issue_id=OuterRef("pk"), region_id=region.pk))
+        )
     if status:
         queryset = queryset.filter(status=status)
     if product:
@@ -142,21 +196,33 @@ class SimilarIssue:
 
 
 def issues_similar_to(
-    text: str, *, limit: int = 5, include_closed: bool = False, report_id: int | None = None
+    text: str,
+    *,
+    user: Any = None,
+    limit: int = 5,
+    include_closed: bool = False,
+    report_id: int | None = None,
 ) -> list[SimilarIssue]:
     """Issues that mean what `text` means (concepts and words, every open issue a candidate),
-    best first, their titles highlighted.  See `cxops.selectors.matching.issues_matching`."""
+    best first, their titles highlighted; only issues `user` may see (`issues_visible_to`; None,
+    for benchmarks and internal callers only, is no member's scope).  See
+    `cxops.selectors.matching.issues_matching`."""
     from django.utils.translation import get_language
 
     from cxops.matching.analysis import highlight
     from cxops.selectors.matching import current_lexicon, issues_matching
 
-    matches = issues_matching(text, limit=limit, include_closed=include_closed, report_id=report_id)
+    scoped = region_scope_id(user) is not None
+    # a city member's suggestions are their city's issues: look further down the ranking for them
+    matches = issues_matching(
+        text, limit=limit * 4 if scoped else limit, include_closed=include_closed, report_id=report_id
+    )
     if not matches:
         return []
+    visible = issues_visible_to(user, queryset=ExperienceIssue.objects.all())
     details = {
         row[0]: row
-        for row in ExperienceIssue.objects.filter(pk__in=[match.issue_id for match in matches]).values_list(
+        for row in visible.filter(pk__in=[match.issue_id for match in matches]).values_list(
             "pk", "title", "report_count", "status", "product__name_zh", "product__name_en"
         )
     }
@@ -166,8 +232,10 @@ def issues_similar_to(
     result = []
     for match in matches:
         row = details.get(match.issue_id)
-        if row is None:  # deleted meanwhile
+        if row is None:  # deleted meanwhile, or another city's
             continue
+        if len(result) >= limit:
+            break
         ordered = [found.term for found in query.terms if found.term in match.shared]
         terms = tuple(dict.fromkeys(lexicon.label(term, english=english) for term in ordered))
         result.append(

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
-from cxops.models import AccessChange
+from cxops.models import AccessChange, HomeRegion, Region
 from cxops.roles import Role, has_role
 
 # The roles an administrator may grant or withdraw (to and from other accounts).
@@ -167,6 +167,57 @@ def group_permissions_set(
     return group
 
 
+def user_region_check(*, actor: Any, user: Any, region: Region | None) -> None:
+    """Raise ApplicationError(code="forbidden") unless `actor` may set `user`'s home region (None:
+    the whole province).  The same rule as roles: an administrator, for an ordinary account other
+    than their own; a superuser, for anyone."""
+    if actor.is_superuser:
+        return
+    if not may_manage_account(actor, user):
+        raise _refuse(_("Only a superuser may change a staff or superuser account."))
+    current = HomeRegion.objects.filter(user_id=user.pk).values_list("region_id", flat=True).first()
+    if user.pk == actor.pk and current != (region.pk if region is not None else None):
+        raise _refuse(_("You cannot change your own home region; ask another administrator."))
+    if region is not None and not region.is_active:
+        raise ApplicationError(_("This region is no longer active."), code="invalid")
+
+
+def user_region_set(
+    *,
+    actor: Any,
+    user: Any,
+    region: Region | None,
+    source: str = "admin",
+    address: str | None = None,
+) -> Any:
+    """Set `user`'s home region (a city scopes what they see to it; the province or None: every
+    city), checked like a role change and recorded in `AccessChange` ("region", before → after)."""
+    with transaction.atomic():
+        user = get_user_model().objects.select_for_update().get(pk=user.pk)
+        user_region_check(actor=actor, user=user, region=region)
+        home = HomeRegion.objects.select_related("region").filter(user_id=user.pk).first()
+        before = home.region.code if home is not None else "-"
+        after = region.code if region is not None else "-"
+        if before != after:
+            if region is None:
+                home.delete()
+            elif home is None:
+                HomeRegion.objects.create(user=user, region=region)
+            else:
+                home.region = region
+                home.save(update_fields=["region"])
+            _record(
+                actor=actor,
+                changes=[("region", before, after)],
+                source=source,
+                address=address,
+                user=user,
+            )
+    if hasattr(user, "_cxops_region"):
+        del user._cxops_region
+    return user
+
+
 def _record(
     *,
     actor: Any,
@@ -193,4 +244,11 @@ def _record(
     )
 
 
-__all__ = ["group_permissions_set", "may_manage_account", "user_access_check", "user_access_set"]
+__all__ = [
+    "group_permissions_set",
+    "may_manage_account",
+    "user_access_check",
+    "user_access_set",
+    "user_region_check",
+    "user_region_set",
+]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from cxops.errors import ApplicationError
 from cxops.models import Channel, Product, Segment
 from cxops.reference_seed import CHANNELS, PRODUCTS, SEGMENTS
 
@@ -20,3 +23,70 @@ def reference_data_seed() -> dict[str, int]:
             )
             created[key] += was_created
     return created
+
+
+def regions_seed() -> dict[str, int]:
+    """Create the province and its 21 cities (idempotent; rows an admin edited are kept)."""
+    from cxops.models import Region, RegionLevel
+    from cxops.reference_seed import CITIES, PROVINCE
+
+    code, name_zh, name_en = PROVINCE
+    province, created = Region.objects.get_or_create(
+        code=code,
+        defaults={"name_zh": name_zh, "name_en": name_en, "level": RegionLevel.PROVINCE, "sort_order": 0},
+    )
+    count = int(created)
+    for order, (code, name_zh, name_en) in enumerate(CITIES, start=1):
+        _obj, created = Region.objects.get_or_create(
+            code=code,
+            defaults={
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "level": RegionLevel.CITY,
+                "parent": province,
+                "sort_order": order,
+            },
+        )
+        count += created
+    return {"regions": count}
+
+
+def region_save(*, actor: Any, region: Any) -> Any:
+    """Add or change a region (the admin's form writes through here): administrators only; a
+    city needs an active province, the province is not retired while it has active cities, and the
+    code of a region records already carry never changes.  Recorded by simple-history."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    from cxops.models import ExperienceReport, Region, RegionLevel
+    from cxops.roles import Role, has_role
+
+    if not (getattr(actor, "is_superuser", False) or has_role(actor, Role.ADMIN)):
+        raise ApplicationError(_("Only an administrator may change regions."), code="forbidden")
+    errors: dict[str, list[str]] = {}
+    if region.level == RegionLevel.CITY:
+        if region.parent_id is None:
+            errors["parent"] = [_("A city belongs to a province.")]
+        elif region.parent.level != RegionLevel.PROVINCE:
+            errors["parent"] = [_("A city's parent must be a province.")]
+    elif region.parent_id is not None:
+        errors["parent"] = [_("A province has no parent.")]
+    with transaction.atomic():
+        if region.pk:
+            stored = Region.objects.select_for_update().get(pk=region.pk)
+            if stored.code != region.code and ExperienceReport.objects.filter(region_id=region.pk).exists():
+                errors["code"] = [_("Reports carry this code; add a new region instead of renaming it.")]
+            if (
+                stored.is_active
+                and not region.is_active
+                and region.level == RegionLevel.PROVINCE
+                and Region.objects.filter(parent=region, is_active=True).exists()
+            ):
+                errors["is_active"] = [_("Retire the province's cities first.")]
+        if errors:
+            raise ValidationError(errors)
+        region._history_user = actor
+        region.full_clean()
+        region.save()
+    return region

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,9 +27,11 @@ from cxops.models import (
     ExperienceReport,
     LifecycleStage,
     Product,
+    Region,
     Segment,
     Severity,
     SourceType,
+    default_region_id,
 )
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.phones import InvalidPhone, customer_reference
@@ -86,6 +89,30 @@ def _validate(
         raise ValidationError(errors)
 
 
+def _region_for(actor: Any, region: Region | None) -> Region:
+    """The region a report is filed in: the one chosen, else the filer's home city, else the
+    default region.  A city member files only in their city; a retired region takes no reports."""
+    from cxops.regions import user_region
+    from cxops.selectors.reference import reference_by_code
+
+    home = user_region(actor)
+    if region is None:
+        region = home or reference_by_code(Region, settings.CXOPS_DEFAULT_REGION)
+        if region is None:
+            region = Region.objects.get(pk=default_region_id())
+    if home is not None and region.pk != home.pk:
+        raise ValidationError({"region": [_("You file reports for %(city)s only.") % {"city": home.name}]})
+    if not region.is_active:
+        raise ValidationError({"region": [_("This region is no longer active.")]})
+    return region
+
+
+def _issue_visible(actor: Any, issue: ExperienceIssue) -> bool:
+    from cxops.selectors.reports import issues_visible_to
+
+    return issues_visible_to(actor, queryset=ExperienceIssue.objects.all()).filter(pk=issue.pk).exists()
+
+
 def report_create(
     *,
     actor: Any,
@@ -103,6 +130,7 @@ def report_create(
     source_system: str = MANUAL_SOURCE_SYSTEM,
     external_id: str | None = None,
     issue: ExperienceIssue | None = None,
+    region: Region | None = None,
 ) -> tuple[ExperienceReport, bool]:
     """File one report (optionally attached to an issue).  Returns (report, created).
 
@@ -125,6 +153,9 @@ def report_create(
         product=product,
         channel=channel,
     )
+    region = _region_for(actor, region)
+    if issue is not None and not _issue_visible(actor, issue):
+        raise ValidationError({"issue": [_("This issue does not exist.")]})
     try:
         customer_masked, customer_hash = customer_reference(customer)
     except InvalidPhone:
@@ -141,6 +172,7 @@ def report_create(
         source_type=source_type,
         product=product,
         channel=channel,
+        region=region,
         layer=layer,
         stage=stage,
         summary=summary,

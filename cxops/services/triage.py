@@ -51,11 +51,24 @@ def _ids(report_ids: Iterable[int]) -> list[int]:
     return ids
 
 
-def _lock_reports(report_ids: list[int]) -> list[ExperienceReport]:
+def _lock_reports(report_ids: list[int], *, actor: Any = None) -> list[ExperienceReport]:
+    """Lock the reports; another city's report, for a city member, is one that does not exist."""
+    from cxops.regions import region_scope_id
+
     reports = list(ExperienceReport.objects.select_for_update().filter(pk__in=report_ids).order_by("pk"))
+    scope = region_scope_id(actor)
+    if scope is not None:
+        reports = [report for report in reports if report.region_id == scope]
     if len(reports) != len(report_ids):
         raise ApplicationError(_("Some of the selected reports no longer exist."), code="not_found")
     return reports
+
+
+def _issue_visible(actor: Any, issue: ExperienceIssue) -> bool:
+    """A city member works only on their city's issues (`issues_visible_to`)."""
+    from cxops.selectors.reports import issues_visible_to
+
+    return issues_visible_to(actor, queryset=ExperienceIssue.objects.all()).filter(pk=issue.pk).exists()
 
 
 def _save(report: ExperienceReport, *, actor: Any, reason: str, fields: list[str]) -> None:
@@ -191,6 +204,8 @@ def issue_update(
 ) -> ExperienceIssue:
     """Edit an issue's description and status (analysts).  Followers hear of a status change."""
     require_role(actor, Role.ANALYST)
+    if not _issue_visible(actor, issue):
+        raise ApplicationError(_("This issue does not exist."), code="not_found")
     if status not in IssueStatus.values:
         raise ApplicationError(_("Choose a status."), code="invalid")
     if layer and layer not in ExperienceLayer.values:
@@ -231,7 +246,7 @@ def link_reports(*, actor: Any, report_ids: Iterable[int], issue: ExperienceIssu
     attaches the reporter's own new report).  Everyone else uses `reports_merge`."""
     ids = _ids(report_ids)
     with transaction.atomic():
-        reports = _lock_reports(ids)
+        reports = _lock_reports(ids, actor=actor)
         moving = [r for r in reports if not (r.status == ReportStatus.LINKED and r.issue_id == issue.pk)]
         _move(moving, actor=actor, reason=reason, status=ReportStatus.LINKED, issue=issue, stamp_triage=False)
     return len(moving)
@@ -250,7 +265,7 @@ def reports_merge(
     if issue is None and not new_issue_title.strip():
         raise ApplicationError(_("Choose an issue or give the new issue a title."), code="invalid")
     with transaction.atomic():
-        reports = _lock_reports(ids)
+        reports = _lock_reports(ids, actor=actor)
         if issue is None:
             first = reports[0]
             issue = issue_create(
@@ -260,6 +275,8 @@ def reports_merge(
                 layer=first.layer,
                 stage=first.stage,
             )
+        elif not _issue_visible(actor, issue):
+            raise ApplicationError(_("This issue does not exist."), code="not_found")
         elif issue.status == IssueStatus.CLOSED:
             raise ApplicationError(
                 _("This issue is closed; reopen it before adding reports."), code="conflict"
@@ -290,7 +307,7 @@ def reports_unmerge(*, actor: Any, report_ids: Iterable[int]) -> int:
     require_role(actor, Role.ANALYST)
     ids = _ids(report_ids)
     with transaction.atomic():
-        reports = [r for r in _lock_reports(ids) if r.status == ReportStatus.LINKED]
+        reports = [r for r in _lock_reports(ids, actor=actor) if r.status == ReportStatus.LINKED]
         _move(
             reports, actor=actor, reason=_("split out of its issue"), status=ReportStatus.TRIAGED, issue=None
         )
@@ -305,7 +322,7 @@ def reports_dismiss(*, actor: Any, report_ids: Iterable[int], reason: str) -> in
         raise ApplicationError(_("Say why the reports are dismissed."), code="invalid")
     ids = _ids(report_ids)
     with transaction.atomic():
-        reports = _lock_reports(ids)
+        reports = _lock_reports(ids, actor=actor)
         _move(
             reports,
             actor=actor,
@@ -322,7 +339,7 @@ def reports_reopen(*, actor: Any, report_ids: Iterable[int]) -> int:
     require_role(actor, Role.ANALYST)
     ids = _ids(report_ids)
     with transaction.atomic():
-        reports = [r for r in _lock_reports(ids) if r.status == ReportStatus.DISMISSED]
+        reports = [r for r in _lock_reports(ids, actor=actor) if r.status == ReportStatus.DISMISSED]
         _move(
             reports,
             actor=actor,
@@ -357,7 +374,7 @@ def reports_classify(
     ids = _ids(report_ids)
     now = timezone.now()
     with transaction.atomic():
-        reports = _lock_reports(ids)
+        reports = _lock_reports(ids, actor=actor)
         removed, added = [], []
         for report in reports:
             removed.append(ReportFacts.of(report))

@@ -16,14 +16,18 @@ from django.views.decorators.http import require_POST
 from cxops.errors import ApplicationError
 from cxops.forms_reports import IssueForm
 from cxops.inputs import parse_id, query_text
-from cxops.models import ExperienceIssue, IssueStatus, Product
+from cxops.models import ExperienceIssue, IssueStatus, Product, Region
 from cxops.panels import render_issue_panels
+from cxops.regions import regions_readable_by
 from cxops.roles import Role, has_role, role_required
+from cxops.selectors.reference import reference_by_code
 from cxops.selectors.reports import (
     ReportFilters,
     issue_channels,
     issue_daily_counts,
     issue_list,
+    issue_regions,
+    issues_visible_to,
     keyset_page,
     report_list,
 )
@@ -37,10 +41,17 @@ def issues(request: HttpRequest) -> HttpResponse:
     if status not in IssueStatus.values:
         status = ""
     product = request.GET.get("product", "")
+    region_code = query_text(request.GET.get("region"), limit=50)
+    regions = [region for region in regions_readable_by(request.user) if region.parent_id is not None]
+    region = next((r for r in regions if r.code == region_code), None)
     page = keyset_page(
-        issue_list(text=text, status=status, product=parse_id(product)),
+        issue_list(user=request.user, text=text, status=status, product=parse_id(product), region=region),
         before=parse_id(request.GET.get("before")),
     )
+    page_regions = issue_regions([issue.pk for issue in page.items])
+    for issue in page.items:
+        found = (reference_by_code(Region, code) for code in page_regions[issue.pk])
+        issue.region_names = [region.name for region in found if region is not None]
     query = request.GET.copy()
     query.pop("before", None)
     return render(
@@ -53,13 +64,20 @@ def issues(request: HttpRequest) -> HttpResponse:
             "product": product,
             "statuses": IssueStatus.choices,
             "products": Product.objects.all(),
+            "regions": regions,
+            "region": region.code if region else "",
             "filter_query": query.urlencode(),
         },
     )
 
 
 def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    issue = get_object_or_404(ExperienceIssue.objects.select_related("product", "created_by"), pk=pk)
+    issue = get_object_or_404(
+        issues_visible_to(
+            request.user, queryset=ExperienceIssue.objects.select_related("product", "created_by")
+        ),
+        pk=pk,
+    )
     reports = keyset_page(
         report_list(user=request.user, filters=ReportFilters(issue=issue.pk)),
         before=parse_id(request.GET.get("before")),
@@ -90,7 +108,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def issue_follow(request: HttpRequest, pk: int) -> HttpResponse:
-    issue = get_object_or_404(ExperienceIssue, pk=pk)
+    issue = get_object_or_404(issues_visible_to(request.user, queryset=ExperienceIssue.objects.all()), pk=pk)
     if request.POST.get("follow") == "0":
         follow_delete(user=request.user, target=issue)
         messages.success(request, _("You no longer follow this issue."))
@@ -103,7 +121,7 @@ def issue_follow(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(Role.ANALYST)
 def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    issue = get_object_or_404(ExperienceIssue, pk=pk)
+    issue = get_object_or_404(issues_visible_to(request.user, queryset=ExperienceIssue.objects.all()), pk=pk)
     form = IssueForm(request.POST, instance=ExperienceIssue.objects.get(pk=pk))
     if not form.is_valid():
         for errors in form.errors.values():

@@ -41,7 +41,7 @@ def file_report(request: HttpRequest) -> HttpResponse:
     _require_frontline(request)
     defaults = request.session.get(SESSION_DEFAULTS, {})
     if request.method == "POST":
-        form = ReportForm(request.POST)
+        form = ReportForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -59,6 +59,7 @@ def file_report(request: HttpRequest) -> HttpResponse:
                     customer=data["customer"],
                     segments=data["segments"],
                     issue=data["issue"],
+                    region=data["region"],
                 )
             except ValidationError as error:
                 for field, errors in error.message_dict.items():
@@ -70,6 +71,7 @@ def file_report(request: HttpRequest) -> HttpResponse:
                     "product": data["product"].pk,
                     "channel": data["channel"].pk,
                     "source_type": data["source_type"],
+                    "region": data["region"].pk,
                 }
                 if report.issue_id:
                     messages.success(
@@ -81,7 +83,7 @@ def file_report(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Report filed. Thank you!"))
                 return redirect("reports:file")
     else:
-        form = ReportForm(initial=defaults)
+        form = ReportForm(initial=defaults, user=request.user)
     recent = list(reports_visible_to(request.user).filter(reporter=request.user).order_by("-id")[:5])
     return render(
         request,
@@ -93,7 +95,7 @@ def file_report(request: HttpRequest) -> HttpResponse:
 def my_reports(request: HttpRequest) -> HttpResponse:
     """The reports the signed-in user filed, newest first (keyset pages, no COUNT)."""
     _require_frontline(request)
-    form = ReportFilterForm(request.GET or None)
+    form = ReportFilterForm(request.GET or None, user=request.user)
     filters = ReportFilters(mine=True)
     if form.is_valid():
         data = form.cleaned_data
@@ -102,6 +104,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
             text=data["text"] or "",
             status=data["status"] or "",
             product=data["product"].pk if data["product"] else None,
+            region=data["region"].pk if data.get("region") else None,
         )
     page = keyset_page(report_list(user=request.user, filters=filters), before=_before(request))
     return render(request, "cxops/reports/mine.html", {"page": page, "form": form})
@@ -131,7 +134,9 @@ def similar_issues(request: HttpRequest) -> JsonResponse:
     _require_frontline(request)
     text = query_text(request.GET.get("q"), limit=200)
     # With ?report= (the triage queue), issues triage decided are not the same are left out.
-    matches = issues_similar_to(text, limit=5, report_id=parse_id(request.GET.get("report", "")))
+    matches = issues_similar_to(
+        text, user=request.user, limit=5, report_id=parse_id(request.GET.get("report", ""))
+    )
     return JsonResponse(
         {
             "results": [

@@ -36,6 +36,7 @@ def _filters(form: ReportFilterForm, status: str) -> ReportFilters:
         text=data["text"] or "",
         product=data["product"].pk if data["product"] else None,
         channel=data["channel"].pk if data["channel"] else None,
+        region=data["region"].pk if data.get("region") else None,
         source_type=data["source_type"] or "",
         layer=data["layer"] or "",
         stage=data["stage"] or "",
@@ -49,7 +50,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or ReportStatus.NEW
     if status not in ReportStatus.values:
         status = ReportStatus.NEW
-    form = ReportFilterForm(request.GET or None)
+    form = ReportFilterForm(request.GET or None, user=request.user)
     filters = _filters(form, status)
     page = keyset_page(
         report_list(user=request.user, filters=filters), before=parse_id(request.GET.get("before"))
@@ -146,7 +147,7 @@ def issue_search(request: HttpRequest) -> JsonResponse:
     """Issue picker for merging: by id (#12), or title text."""
     text = query_text(request.GET.get("q")).strip().lstrip("#")
     number = parse_id(text)
-    queryset = issue_list(text="" if number is not None else text)
+    queryset = issue_list(user=request.user, text="" if number is not None else text)
     if number is not None:
         queryset = queryset.filter(pk=number)
     return JsonResponse(
@@ -169,10 +170,19 @@ def issue_search(request: HttpRequest) -> JsonResponse:
 def triage_not_same(request: HttpRequest) -> JsonResponse:
     """Triage's "not the same" on a suggested issue: remembered for that report and issue (JSON)."""
     from cxops.models import ExperienceIssue, ExperienceReport
+    from cxops.selectors.reports import issues_visible_to, reports_visible_to
     from cxops.services.matching import match_reject
 
-    report = ExperienceReport.objects.filter(pk=parse_id(request.POST.get("report"))).first()
-    issue = ExperienceIssue.objects.filter(pk=parse_id(request.POST.get("issue"))).first()
+    report = (
+        reports_visible_to(request.user, queryset=ExperienceReport.objects.all())
+        .filter(pk=parse_id(request.POST.get("report")))
+        .first()
+    )
+    issue = (
+        issues_visible_to(request.user, queryset=ExperienceIssue.objects.all())
+        .filter(pk=parse_id(request.POST.get("issue")))
+        .first()
+    )
     if report is None or issue is None:
         return JsonResponse({"error": _("Choose a report and an issue.")}, status=400)
     try:

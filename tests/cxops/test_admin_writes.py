@@ -130,6 +130,7 @@ WRITE_PATHS = {
     "cxops.Product": "reference data is edited in the admin",
     "cxops.Channel": "reference data is edited in the admin",
     "cxops.Segment": "reference data is edited in the admin",
+    "cxops.Region": "cxops.services.reference.region_save",
     "cxops.MatchConcept": "cxops.services.matching.match_concept_save",
     "auth.User": "cxops.services.access",
     "auth.Group": "cxops.services.access (superusers only)",

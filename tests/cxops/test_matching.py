@@ -177,7 +177,7 @@ def test_retrieval_asks_for_any_two_telling_terms_or_one_rare_one():
 
 @pytest.mark.django_db
 def test_similar_issues_name_the_shared_concepts_and_mark_the_title(paraphrase_issues, settings):
-    results = issues_similar_to("呼转弄不好", limit=1)
+    results = issues_similar_to("呼转弄不好", user=None, limit=1)
     assert [r.issue_id for r in results] == [paraphrase_issues[2].pk]
     assert results[0].terms == ("呼叫转移",)
     assert str(results[0].highlighted) == "<mark>呼转</mark>设置失败"

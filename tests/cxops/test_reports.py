@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
-from cxops.models import ExperienceReport, ReportStatus
+from cxops.models import ExperienceReport, Region, ReportStatus
 from cxops.services.reports import report_create
 from cxops.services.rollups import rollups_verify
 from tests.cxops.factories import SHANGHAI, file_report
@@ -34,6 +34,7 @@ def filing_data(reference_data, **overrides):
         "severity": "2",
         "customer": "+86 138-0013-8000",
         "detail": "客户说回拨13800138000也可以",
+        "region": Region.objects.get(code="guangzhou").pk,
     }
     data.update(overrides)
     return data

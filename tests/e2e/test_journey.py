@@ -210,7 +210,12 @@ def test_the_whole_loop_from_a_report_to_a_retired_rule(
     fetion = reference_data["products"]["fetion"]
     mail = reference_data["products"]["mail-139"]
     fetion_name = fetion.name_en if language == "en" else fetion.name_zh
-    make_user("frontline", username="zhangmin")
+    from cxops.models import HomeRegion, Region
+
+    # the hotline agent works in Foshan: the filing form has the city chosen for them
+    HomeRegion.objects.create(
+        user=make_user("frontline", username="zhangmin"), region=Region.objects.get(code="foshan")
+    )
     make_user("frontline", username="liuyang")
     make_user("analyst", username="lijing")
     make_user("product_owner", username="wanglei")

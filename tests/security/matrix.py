@@ -170,7 +170,14 @@ def _report_form(c: Any) -> dict[str, Any]:
         "stage": "use",
         "occurred_at": "2026-11-20T09:00",
         "severity": "2",
+        "region": _city("guangzhou").pk,
     }
+
+
+def _city(code: str) -> Any:
+    from cxops.models import Region
+
+    return Region.objects.get(code=code)
 
 
 def _report_api(c: Any) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def _api(user) -> APIClient:
 
 
 def _report_form(world, **changes):
-    from cxops.models import Channel, Product
+    from cxops.models import Channel, Product, Region
 
     return {
         "summary": "客户反映飞信无法登录",
@@ -61,6 +61,7 @@ def _report_form(world, **changes):
         "stage": "use",
         "occurred_at": "2026-11-20T09:00",
         "severity": "2",
+        "region": Region.objects.get(code="guangzhou").pk,
         **changes,
     }
 

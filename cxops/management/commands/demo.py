@@ -39,4 +39,4 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these accounts:"))
         for username, role, full_name, _email in DEMO_USERS:
-            self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD:<6} {role.label} ({full_name})")
+            self.stdout.write(f"  {username:<16} / {DEMO_PASSWORD:<6} {role.label} ({full_name})")

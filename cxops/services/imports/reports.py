@@ -12,6 +12,7 @@ import re
 from collections.abc import Hashable
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -25,10 +26,12 @@ from cxops.models import (
     ImportKind,
     LifecycleStage,
     Product,
+    Region,
     ReportStatus,
     Segment,
     Severity,
     SourceType,
+    default_region_id,
 )
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.phones import InvalidPhone, customer_reference
@@ -92,6 +95,7 @@ class ReportRecord(NamedTuple):
     external_id: str
     segment_ids: str  # "3,7" or ""
     reporter_id: int | None = None  # imports leave it empty; the demo history sets its agents
+    region_id: int | None = None  # None: the default region (CXOPS_DEFAULT_REGION)
 
 
 FIELDS = (
@@ -169,6 +173,16 @@ FIELDS = (
         value_mapped=True,
         aliases=("客户群", "客群", "用户标签"),
     ),
+    TargetField(
+        "region",
+        gettext_lazy("City"),
+        value_mapped=True,
+        aliases=("地市", "城市", "所属地市", "地区", "区域", "归属地", "region", "city"),
+        help=gettext_lazy(
+            "A city's name (佛山, 佛山市), code (foshan) or initials (FS); without it, the importer's "
+            "home city, else the default region."
+        ),
+    ),
 )
 
 
@@ -182,6 +196,25 @@ def _label_lookup(choices: Any, field_name: str) -> dict[str, str]:
     for word, value in SYNONYMS.get(field_name, {}).items():
         lookup[word.casefold()] = str(value)
     return lookup
+
+
+def _region_lookup() -> tuple[dict[str, int], dict[str, int]]:
+    """Region names in either language, with and without 市/省, codes and initials (FS → foshan)."""
+    from cxops.reference_seed import CITY_ABBREVIATIONS
+
+    by_name: dict[str, int] = {}
+    by_code: dict[str, int] = {}
+    for pk, code, name_zh, name_en in Region.objects.filter(is_active=True).values_list(
+        "pk", "code", "name_zh", "name_en"
+    ):
+        by_code[code] = pk
+        for name in (code, name_zh, name_en, name_zh.removesuffix("市"), name_zh.removesuffix("省")):
+            if name:
+                by_name[name.casefold()] = pk
+    for initials, code in CITY_ABBREVIATIONS.items():
+        if code in by_code:
+            by_name.setdefault(initials.casefold(), by_code[code])
+    return by_name, by_code
 
 
 def _reference_lookup(model: Any) -> tuple[dict[str, int], dict[str, int]]:
@@ -212,6 +245,7 @@ class ReportImportHandler(ImportHandler):
         "高",
         "",
         "新入网用户",
+        "佛山",
     ]
 
     def prepare(self, *, job: ImportJob | None) -> None:
@@ -220,6 +254,15 @@ class ReportImportHandler(ImportHandler):
         self.codes: dict[str, dict[str, Any]] = {}
         for name, model in (("product", Product), ("channel", Channel), ("segments", Segment)):
             self.lookups[name], self.codes[name] = _reference_lookup(model)
+        self.lookups["region"], self.codes["region"] = _region_lookup()
+        # A city importer imports their city's reports only; rows without a city are theirs.
+        from cxops.regions import user_region
+        from cxops.selectors.reference import reference_by_code
+
+        creator = getattr(job, "created_by", None) if job is not None else None
+        self.home = user_region(creator) if creator is not None else None
+        default = self.home or reference_by_code(Region, settings.CXOPS_DEFAULT_REGION)
+        self.default_region_id = default.pk if default is not None else None
         for name, choices in (
             ("source_type", SourceType),
             ("layer", ExperienceLayer),
@@ -242,6 +285,8 @@ class ReportImportHandler(ImportHandler):
         self.labels = {target.name: str(target.label) for target in self.fields}
 
     def value_targets(self, field_name: str) -> list[tuple[str, str]]:
+        if field_name == "region":
+            return [(item.code, item.name) for item in Region.objects.filter(is_active=True)]
         if field_name in ("product", "channel", "segments"):
             model = {"product": Product, "channel": Channel, "segments": Segment}[field_name]
             return [(item.code, item.name) for item in model.objects.filter(is_active=True)]
@@ -321,6 +366,16 @@ class ReportImportHandler(ImportHandler):
                     }
                 )
                 segment_ids = ",".join(map(str, ids))
+        region_text = get("region", "").strip()
+        if region_text or self.exact.get("region", {}).get(""):
+            region_id = self._resolve("region", region_text)
+        else:
+            region_id = self.default_region_id
+        if self.home is not None and region_id != self.home.pk:
+            raise RowRejected(
+                _("This row is for another city (%(value)s); you import %(city)s's reports only.")
+                % {"value": region_text[:50], "city": self.home.name}
+            )
         external_id = get("external_id", "")
         if not external_id:
             external_id = synthetic_external_id(
@@ -342,6 +397,7 @@ class ReportImportHandler(ImportHandler):
             customer_hash=customer_hash,
             external_id=external_id,
             segment_ids=segment_ids,
+            region_id=region_id,
         )
 
     def key(self, record: ReportRecord) -> Hashable:
@@ -378,13 +434,14 @@ REPORT_COLUMNS = (
     "customer_hash",
     "external_id",
     "reporter_id",
+    "region_id",
 )
 STAGING = "cxops_import_report_staging"
 STAGING_COLUMNS_SQL = (
     "line bigserial, source_type varchar(20), product_id bigint, channel_id bigint, layer varchar(20), "
     "stage varchar(20), summary varchar(200), detail text, occurred_at timestamptz, severity smallint, "
     "customer_masked varchar(32), customer_hash varchar(64), external_id varchar(100), reporter_id bigint, "
-    "segment_ids text"
+    "region_id bigint, segment_ids text"
 )
 
 
@@ -405,10 +462,13 @@ def reports_bulk_insert(
 
 def reports_copy_payload(records: list[ReportRecord]) -> str:
     """The records as COPY text for the staging table (`REPORT_COLUMNS` + segment_ids)."""
-    return copy_payload((*_column_values(r, r.occurred_at.isoformat()), r.segment_ids) for r in records)
+    default = default_region_id()
+    return copy_payload(
+        (*_column_values(r, r.occurred_at.isoformat(), default), r.segment_ids) for r in records
+    )
 
 
-def _column_values(r: ReportRecord, occurred_at: Any) -> tuple:
+def _column_values(r: ReportRecord, occurred_at: Any, default_region: int) -> tuple:
     """A record's values in `REPORT_COLUMNS` order (the time as the writer needs it)."""
     return (
         r.source_type,
@@ -424,6 +484,7 @@ def _column_values(r: ReportRecord, occurred_at: Any) -> tuple:
         r.customer_hash,
         r.external_id,
         r.reporter_id,
+        r.region_id or default_region,
     )
 
 
@@ -465,8 +526,9 @@ def _insert_generic(records: list[ReportRecord], source_system: str) -> int:
     table = ExperienceReport._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     adapt = connection.ops.adapt_datetimefield_value
+    default = default_region_id()
     rows = [
-        (*_column_values(r, adapt(r.occurred_at)), source_system, ReportStatus.NEW.value, "", now, now)
+        (*_column_values(r, adapt(r.occurred_at), default), source_system, ReportStatus.NEW.value, "", now, now)
         for r in records
     ]
     added = insert_ignoring_conflicts(
