@@ -6,6 +6,7 @@ app_name = "rules"
 
 urlpatterns = [
     path("", rules.rule_board_view, name="board"),
+    path("kanban/", rules.rule_kanban_view, name="kanban"),
     path("from-strategy/<int:strategy_pk>/", rules.rule_create_view, name="create"),
     path("<int:pk>/", rules.rule_detail_view, name="detail"),
     path("<int:pk>/edit/", rules.rule_edit_view, name="edit"),

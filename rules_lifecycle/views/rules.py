@@ -3,6 +3,7 @@ record the real go-live date of a rule that ran before cxops."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -60,6 +61,32 @@ def rule_board_view(request: HttpRequest) -> HttpResponse:
             "total": sum(len(column.rules) for column in columns),
             "awaiting": strategies_awaiting_rules() if _may_create(request.user) else [],
             "sep": _(", "),
+        },
+    )
+
+
+def rule_kanban_view(request: HttpRequest) -> HttpResponse:
+    """The rules as a kanban: a card dragged to another column asks the transitions API (the same
+    `rule_transition` as the rule page); a refused move snaps back with the service's reason."""
+    filter_form = BoardFilterForm(request.GET or None)
+    filters = filter_form.filters()
+    columns = rule_board(**filters)
+    for column in columns:
+        for rule in column.rules:
+            moves = available_moves(rule=rule, actor=request.user)
+            rule.kanban_moves = moves
+            rule.kanban_moves_json = json.dumps(
+                [{"to": move.target.value, "reason": move.reason_required} for move in moves]
+            )
+    return render(
+        request,
+        "rules_lifecycle/kanban.html",
+        {
+            "filter_form": filter_form,
+            "filtered": bool(filters),
+            "columns": columns,
+            "total": sum(len(column.rules) for column in columns),
+            "query": request.GET.urlencode(),
         },
     )
 

@@ -440,6 +440,7 @@ PAGES: list[Endpoint] = [
     ),
     # Execute
     page("/rules/", get=allow(MEMBERS), any_method=True),
+    page("/rules/kanban/", get=allow(MEMBERS), any_method=True),
     page(
         "/rules/from-strategy/{strategy_pk}/",
         get=allow(OWNERS),
