@@ -36,8 +36,8 @@ ACTIVITY_WEEKDAY = np.array([1.03, 1.02, 1.02, 1.01, 1.0, 0.96, 0.96])
 # Funnel rates (awareness, cognition, identification, approval) per product.
 FUNNEL_RATES = {
     "video-call": (0.18, 0.12, 0.05, 0.04),  # seed: raise awareness
-    "mms": (0.95, 0.80, 0.30, 0.24),  # seed: raise cognition and identification
-    "ringback-tone": (0.97, 0.90, 0.72, 0.30),  # seed: raise identification and approval
+    "mms": (0.92, 0.55, 0.20, 0.17),  # seed: raise cognition and identification (two close drops)
+    "ringback-tone": (0.96, 0.88, 0.55, 0.25),  # seed: raise identification and approval (two close drops)
     "hk-macau-multi-number": (0.22, 0.15, 0.08, 0.07),
     "fetion": (0.92, 0.55, 0.42, 0.36),
     "mail-139": (0.90, 0.72, 0.40, 0.33),

@@ -7,11 +7,13 @@ Rates, each of all respondents of its stage:
 - identification rate 认同率 — uses it;
 - approval rate 认可率 — will keep using it.
 
-The gap is the largest drop between consecutive rates, starting from 100% (everyone) before
-awareness.  The improvement focus names the rates on both sides of the gap, as the seed does:
-a gap before awareness → "raise awareness" (可视电话); between cognition and identification →
-"raise cognition and identification" (彩信); between identification and approval → "raise
-identification and approval" (彩铃).
+The gap (识别体验鸿沟：各阶段率的差距中的最大值) is the largest drop between consecutive rates,
+starting from 100% (everyone) before awareness.  The rate to raise is the one *after* the drop —
+the stage where customers are lost.  When the next-largest drop is close to the largest (at least
+`CLOSE_DROP_SHARE` of it), its rate is named too, in funnel order, as the seed does: 可视电话 loses
+nearly everyone before awareness → 提升知晓率; 彩信 loses people on the way to cognition and again on
+the way to identification → 提升认知率和认同率; 彩铃 loses them on the way to identification and again
+to approval → 提升认同率和认可率.
 
 The product's lifecycle phase suggests its own focus (PRODUCT.md § Watch, seed 001 p.9):
 introduction → awareness; growth → knowledge and inclination; maturity → use and repeat use;
@@ -25,6 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 FUNNEL_STAGES = ("awareness", "cognition", "identification", "approval")
+# A second drop at least this share of the largest is a second gap worth naming (our choice: within
+# a fifth of the largest, the two losses are of the same order and a plan should address both).
+CLOSE_DROP_SHARE = 0.8
 
 # lifecycle phase → experience lifecycle stages (cxops.models.LifecycleStage codes) to focus on
 PHASE_FOCUS: dict[str, tuple[str, ...]] = {
@@ -101,6 +106,10 @@ def funnel_analyse(counts: Mapping[str, tuple[int, int]], *, phase: str) -> Funn
         drops.append(FunnelDrop(before=previous, after=s.stage, size=previous_rate - rate))
         previous, previous_rate = s.stage, rate
     # The first largest drop wins a tie: the earlier stage blocks everything after it.
-    gap = max(drops, key=lambda d: (round(d.size, 9), -FUNNEL_STAGES.index(d.after)))
-    gap_focus = (gap.after,) if gap.before is None else (gap.before, gap.after)
+    ranked = sorted(drops, key=lambda d: (-round(d.size, 9), FUNNEL_STAGES.index(d.after)))
+    gap = ranked[0]
+    focus = {gap.after}
+    if gap.size > 0 and round(ranked[1].size, 9) >= round(CLOSE_DROP_SHARE * gap.size, 9):
+        focus.add(ranked[1].after)
+    gap_focus = tuple(stage for stage in FUNNEL_STAGES if stage in focus)
     return FunnelAnalysis(stages, tuple(drops), gap, gap_focus, phase, phase_focus)
