@@ -510,6 +510,8 @@ APIS: list[Endpoint] = [
     api("/api/channels/{pk}/", get=allow(MEMBERS), params={"pk": "channel"}),
     api("/api/segments/", get=allow(MEMBERS)),
     api("/api/segments/{pk}/", get=allow(MEMBERS), params={"pk": "segment"}),
+    api("/api/regions/", get=allow(MEMBERS)),
+    api("/api/regions/{pk}/", get=allow(MEMBERS), params={"pk": "region"}),
     api("/api/notifications/", get=allow(MEMBERS)),
     api("/api/notifications/{pk}/", get=own_only(MEMBERS), params={"pk": NOTIFICATION}),
     api(

@@ -129,6 +129,10 @@ def default_object(world: World, kind: str) -> Any:
         return Channel.objects.order_by("pk").first()
     if kind == "segment":
         return Segment.objects.filter(is_active=True).order_by("pk").first()
+    if kind == "region":
+        from cxops.models import Region
+
+        return Region.objects.get(code="foshan")
     fallback = {
         m.REPORT: "report_own",
         m.COMMENT: "comment",
