@@ -230,7 +230,8 @@ class HotSpotAlertAdmin(ReadOnlyAdmin):
 
 # The user and group pages: every change to who may do what goes through cxops.services.access;
 # simple-history's "revert" is refused on every admin.
-from cxops import admin_access, admin_history  # noqa: E402, F401
+# Service accounts, tokens and the audit log: view only (cxops/admin_identity.py).
+from cxops import admin_access, admin_history, admin_identity  # noqa: E402, F401
 
 
 @admin.register(MatchConcept)

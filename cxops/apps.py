@@ -19,6 +19,10 @@ class CxopsConfig(AppConfig):
 
         connect_signals()  # cached API sign-ins go stale when users, groups or tokens change
 
+        from cxops.services import audit
+
+        audit.connect_signals()  # sign-in, sign-out and failures go to the audit log
+
         from cxops.selectors import reference
 
         reference.connect_signals()  # kept reference rows are dropped when one changes

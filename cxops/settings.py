@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cxops.middleware.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # The client's address for the audit log (cxops/request_context.py).
+    "cxops.request_context.RequestAddressMiddleware",
     # Last, as django-axes asks: turns repeated failed sign-ins into a lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -262,10 +264,16 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Django REST framework -----------------------------------------------------------------
+# Personal API tokens (DRF's unscoped, non-expiring tokens of people's accounts, issued by
+# `manage.py drf_create_token`): touchpoint systems use service accounts' scoped tokens instead
+# (docs/deploy.md).  Off: only service tokens and the browser session sign in to the API.
+CXOPS_PERSONAL_API_TOKENS = env_bool("CXOPS_PERSONAL_API_TOKENS", True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: its WWW-Authenticate header makes unauthenticated requests a 401, not a 403.
-        "cxops.api.auth.CachedTokenAuthentication",
+        # Tokens first: their WWW-Authenticate header makes unauthenticated requests a 401, not a 403.
+        # Service accounts' scoped tokens (cxsa_…), then personal tokens (CXOPS_PERSONAL_API_TOKENS).
+        "cxops.api.service_auth.ServiceTokenAuthentication",
+        *(["cxops.api.auth.CachedTokenAuthentication"] if CXOPS_PERSONAL_API_TOKENS else []),
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -383,4 +391,5 @@ CXOPS_NAV_SECTIONS = [
     ("proposals:list", _("Strategy pool"), ()),
     ("rules:board", _("Rules"), ()),
     ("evaluation:review", _("Effectiveness"), ()),
+    ("identity:audit", _("Compliance"), ("admin",)),
 ]

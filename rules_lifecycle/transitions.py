@@ -199,6 +199,7 @@ def rule_transition(
     actor: Any,
     reason: str = "",
     occurred_at: dt.datetime | None = None,
+    evaluation_decision: bool = False,
 ) -> RuleTransition:
     """Move `rule` to `to_status`: the only code that assigns a rule's status.
 
@@ -211,6 +212,9 @@ def rule_transition(
     `occurred_at` backdates the move; only for loading history (demo data, a migration from an
     older system).  Pages and the API never pass it.  A backdated move notifies nobody: it is a
     record of the past, and the people involved were told at the time.
+
+    Every move made now is one line of the audit log; `evaluation_decision` marks a move decided
+    on the evaluation page (keep, improve, retire after a verdict).
     """
     from rules_lifecycle.models import ExperienceRule, RuleTransition
 
@@ -249,6 +253,16 @@ def rule_transition(
             created_at=at,
         )
         if occurred_at is None:
+            from cxops.services.audit import AuditAction, audit_record
+
+            audit_record(
+                actor=actor,
+                action=(
+                    AuditAction.EVALUATION_DECISION if evaluation_decision else AuditAction.RULE_TRANSITION
+                ),
+                target=locked_rule,
+                summary=f"{from_status} → {to_status}" + (f": {reason}" if reason else ""),
+            )
             _notify(rule=locked_rule, record=record, actor=actor)
     rule.refresh_from_db()
     return record

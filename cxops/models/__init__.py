@@ -1,6 +1,7 @@
 from .access import AccessChange, HomeRegion
 from .alerts import AlertOptIn, AlertSignal, AlertStatus, HotSpotAlert
 from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
+from .identity import AuditEvent, ServiceAccount, ServiceToken
 from .imports import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
 from .matching import IssueMatchProfile, MatchConcept, MatchRejection
 from .metrics import MetricDaily, MetricScope
@@ -22,6 +23,9 @@ from .rollups import (
 )
 
 __all__ = [
+    "AuditEvent",
+    "ServiceAccount",
+    "ServiceToken",
     "AccessChange",
     "AlertOptIn",
     "AlertSignal",

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from cxops.errors import ApplicationError
 from cxops.models import AccessChange, HomeRegion, Region
 from cxops.roles import Role, has_role
+from cxops.services.audit import AuditAction, audit_record
 
 # The roles an administrator may grant or withdraw (to and from other accounts).
 ROLES_ADMINS_MANAGE = frozenset({Role.FRONTLINE, Role.ANALYST, Role.PRODUCT_OWNER, Role.MANAGER})
@@ -227,6 +228,16 @@ def _record(
     user: Any = None,
     group: Group | None = None,
 ) -> None:
+    if changes:
+        # One audit line per change of an account's or a role's access, beside the detailed rows.
+        audit_record(
+            actor=actor,
+            actor_name=None if actor is not None else source,  # the directory or identity provider
+            action=AuditAction.ACCESS_CHANGED,
+            target=user if user is not None else group,
+            summary="; ".join(f"{what}: {before} → {after}" for what, before, after in changes),
+            address=address,
+        )
     AccessChange.objects.bulk_create(
         AccessChange(
             actor=actor if getattr(actor, "pk", None) else None,

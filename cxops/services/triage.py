@@ -252,6 +252,19 @@ def link_reports(*, actor: Any, report_ids: Iterable[int], issue: ExperienceIssu
     return len(moving)
 
 
+def _audit_triage(actor: Any, decision: str, reports: list[ExperienceReport], target: Any = None) -> None:
+    """One audit line per triage decision (in its transaction), naming the reports it moved."""
+    from cxops.services.audit import AuditAction, audit_record
+
+    ids = ", ".join(f"#{report.pk}" for report in reports[:50]) + (" …" if len(reports) > 50 else "")
+    audit_record(
+        actor=actor,
+        action=AuditAction.TRIAGED,
+        target=target,
+        summary=f"{decision} ({len(reports)}): {ids}",
+    )
+
+
 def reports_merge(
     *,
     actor: Any,
@@ -298,6 +311,7 @@ def reports_merge(
                 url=reverse("reports:issue", args=[issue.pk]),
                 actor=actor,
             )
+        _audit_triage(actor, _("merged into issue #%(id)d") % {"id": issue.pk}, moving, target=issue)
     issue.refresh_from_db()
     return issue
 
@@ -311,6 +325,7 @@ def reports_unmerge(*, actor: Any, report_ids: Iterable[int]) -> int:
         _move(
             reports, actor=actor, reason=_("split out of its issue"), status=ReportStatus.TRIAGED, issue=None
         )
+        _audit_triage(actor, _("split out of its issue"), reports)
     return len(reports)
 
 
@@ -331,6 +346,7 @@ def reports_dismiss(*, actor: Any, report_ids: Iterable[int], reason: str) -> in
             issue=None,
             dismiss_reason=reason[:300],
         )
+        _audit_triage(actor, _("dismissed: %(reason)s") % {"reason": reason[:200]}, reports)
     return len(reports)
 
 
@@ -348,6 +364,7 @@ def reports_reopen(*, actor: Any, report_ids: Iterable[int]) -> int:
             issue=None,
             stamp_triage=False,
         )
+        _audit_triage(actor, _("reopened"), reports)
     return len(reports)
 
 
@@ -406,6 +423,7 @@ def reports_classify(
             )
             added.append(ReportFacts.of(report))
         rollups_apply_delta(removed=removed, added=added)
+        _audit_triage(actor, _("classified"), reports)
     return len(reports)
 
 

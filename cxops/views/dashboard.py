@@ -33,6 +33,7 @@ from cxops.models import AlertOptIn, AlertStatus, HotSpotAlert, LifecycleStage, 
 from cxops.roles import Role, has_role
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import Period
+from cxops.services.audit import AuditAction, audit_record
 from cxops.services.hotspots import alert_opt_in_set, hot_spot_alert_acknowledge
 from cxops.services.notifications import follow_create, follow_delete, is_following
 
@@ -548,6 +549,11 @@ def export_overview(request: HttpRequest, name: str) -> HttpResponse:
     if name not in charts:
         raise Http404
     chart = charts[name]
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORTED,
+        summary=f"dashboard overview {name} {period.start}–{period.end}",
+    )
     return csv_response(f"{chart.title} {period.start}_{period.end}.csv", chart.header, chart.rows)
 
 
@@ -559,6 +565,12 @@ def export_product(request: HttpRequest, code: str, name: str) -> HttpResponse:
     if name not in charts:
         raise Http404
     chart = charts[name]
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORTED,
+        target=product,
+        summary=f"dashboard product {product.code} {name} {period.start}–{period.end}",
+    )
     return csv_response(
         f"{product.name} {chart.title} {period.start}_{period.end}.csv", chart.header, chart.rows
     )

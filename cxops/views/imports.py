@@ -17,6 +17,7 @@ from cxops.inputs import parse_id
 from cxops.models import ImportJob, ImportKind, ImportMapping, ImportStatus
 from cxops.roles import Role, role_required
 from cxops.selectors.reports import keyset_page
+from cxops.services.audit import AuditAction, audit_record
 from cxops.services.imports.core import (
     available_kinds,
     handler_for,
@@ -228,6 +229,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
 @role_required(Role.ANALYST)
 def import_rejected(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     job = get_object_or_404(_jobs(), pk=pk)
+    audit_record(actor=request.user, action=AuditAction.EXPORTED, target=job, summary="rejected rows CSV")
     response = StreamingHttpResponse(rejected_rows_csv(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-rejected.csv"'
     return response

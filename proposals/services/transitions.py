@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from cxops.errors import ApplicationError
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, has_role
+from cxops.services.audit import AuditAction, audit_record
 from cxops.services.notifications import follow_create, follower_ids, notify, notify_followers
 
 from ..models import StatusChange, Strategy, StrategyStatus, Vote
@@ -183,6 +184,13 @@ def strategy_transition(
         locked.merged_into = target
         fields.append("merged_into")
     locked.save(update_fields=fields)
+    if to_status in ANSWER_STATUSES:
+        audit_record(
+            actor=actor,
+            action=AuditAction.OFFICIAL_ANSWER,
+            target=locked,
+            summary=f"{from_status} → {to_status}: {reason}",
+        )
     StatusChange.objects.create(
         strategy=locked,
         from_status=from_status,

@@ -294,6 +294,7 @@ def evaluation_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
             to_status=form.cleaned_data["to_status"],
             actor=request.user,
             reason=form.cleaned_data["reason"],
+            evaluation_decision=True,
         )
     except ApplicationError as error:
         messages.error(request, error.message)

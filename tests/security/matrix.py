@@ -368,6 +368,28 @@ PAGES: list[Endpoint] = [
         bodies={"POST": lambda c: {"note": "已处理"}},
     ),
     # Incubate: everyone signed in reads, edits pages and discusses (全员参与)
+    # Identity and compliance (issue 18): service accounts and the audit log are the administrators'
+    page(
+        "/identity/service-accounts/",
+        get=allow({ADMIN}),
+        post=allow({ADMIN}),
+        bodies={"POST": lambda c: {"name": "matrix-new-system", "description": "矩阵"}},
+    ),
+    page(
+        "/identity/service-accounts/{pk}/",
+        get=allow({ADMIN}),
+        post=allow({ADMIN}),
+        params={"pk": "service_account"},
+        bodies={"POST": lambda c: {"scopes": ["issues:read"]}},
+        watch=("service_token",),
+    ),
+    page("/identity/service-tokens/{pk}/revoke/", post=allow({ADMIN}), params={"pk": "service_token"}),
+    page(
+        "/identity/audit/",
+        get=allow({ADMIN}),
+        any_method=True,
+        bodies={"GET": lambda c: {"action": "auth.sign_in"}},
+    ),
     page("/pool/", get=allow(MEMBERS), any_method=True),
     page("/pool/new/", get=allow(ANALYSTS), post=allow(ANALYSTS), bodies={"POST": _strategy_create}),
     # Searched for a word every report of the world holds, so one shown to the wrong reader is caught.

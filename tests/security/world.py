@@ -313,6 +313,15 @@ def add_matrix_objects(world: World) -> World:
         threshold=45,
         score=9,
     )
+    # A touchpoint system's service account with one token (issue 18), made by an administrator.
+    from cxops.services.service_accounts import service_account_create, service_token_issue
+
+    world.objects["service_account"] = service_account_create(
+        actor=world.users[Role.ADMIN], name="matrix-hotline"
+    )
+    world.objects["service_token"], _token = service_token_issue(
+        actor=world.users[Role.ADMIN], account=world.objects["service_account"], scopes="reports:write"
+    )
     run = evaluation_run_start(trigger=RunTrigger.SCHEDULE)
     rules_evaluate(run=run, rule_ids=[world.objects["rule"].pk])
     world.objects["evaluation_run"] = run

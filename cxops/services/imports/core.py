@@ -672,6 +672,15 @@ def import_job_start(*, actor: Any, job: ImportJob, enqueue: bool = True) -> Imp
         job.error = ""
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["status", "error", "heartbeat_at"])
+        from cxops.services.audit import AuditAction, audit_record
+
+        audit_record(
+            actor=actor,
+            actor_name=None if actor is not None else "manage.py",
+            action=AuditAction.IMPORT_STARTED,
+            target=job,
+            summary=f"{job.kind} · {job.source_system} · {job.original_name}",
+        )
         if enqueue:
             from cxops.services.outbox import enqueue_task
             from cxops.tasks import run_import_job
