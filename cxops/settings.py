@@ -256,6 +256,16 @@ CXOPS_EMAIL_NOTIFICATIONS = bool(os.environ.get("DJANGO_EMAIL_HOST")) or env_boo
     "CXOPS_EMAIL_NOTIFICATIONS", False
 )
 
+# --- Outbound webhooks and IM robots (issue 19) -------------------------------------------
+# The address people open cxops at: links in robot messages and e-mails are absolute.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# Webhook targets may not resolve to private, loopback or link-local addresses unless their host
+# is listed here (comma-separated), e.g. an intranet BOSS gateway.
+CXOPS_WEBHOOK_ALLOWED_HOSTS = [host.lower() for host in env_list("CXOPS_WEBHOOK_ALLOWED_HOSTS")]
+CXOPS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CXOPS_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Attempts before a delivery is given up (retries wait 30 s, 1, 2, 4 … minutes, at most an hour).
+CXOPS_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CXOPS_WEBHOOK_MAX_ATTEMPTS", "8"))
+
 # --- Cache -------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -314,6 +324,10 @@ SPECTACULAR_SETTINGS = {
         "RuleStatusEnum": "rules_lifecycle.transitions.RuleStatus",
         "NotificationKindEnum": "cxops.models.notifications.NotificationKind",
         "ImportKindEnum": "cxops.models.imports.ImportKind",
+        "WebhookEventEnum": "cxops.models.webhooks.WebhookEvent",
+        "WebhookFormatEnum": "cxops.models.webhooks.WebhookFormat",
+        "DeliveryStatusEnum": "cxops.models.webhooks.DeliveryStatus",
+        "SeverityEnum": "cxops.models.choices.Severity",
     },
 }
 
@@ -366,6 +380,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rules_lifecycle.tasks.recover_stalled_evaluations",
         "schedule": CXOPS_SWEEP_INTERVAL_SECONDS,
     },
+    "retry-webhook-deliveries": {
+        "task": "cxops.tasks.retry_webhook_deliveries",
+        "schedule": 30.0,
+    },
     "detect-hot-spots": {
         "task": "cxops.tasks.detect_hot_spots",
         "schedule": crontab(minute="*/30"),
@@ -391,5 +409,6 @@ CXOPS_NAV_SECTIONS = [
     ("proposals:list", _("Strategy pool"), ()),
     ("rules:board", _("Rules"), ()),
     ("evaluation:review", _("Effectiveness"), ()),
+    ("integrations:webhooks", _("Integrations"), ("admin",)),
     ("identity:audit", _("Compliance"), ("admin",)),
 ]

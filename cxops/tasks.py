@@ -64,3 +64,19 @@ def rebuild_match_profiles() -> int:
     from cxops.services.matching import match_profiles_rebuild
 
     return match_profiles_rebuild()
+
+
+@shared_task(acks_late=True)
+def deliver_webhook(delivery_id: int) -> str:
+    """Attempt one webhook delivery; a delivery already sent (2xx) or being sent is left alone."""
+    from cxops.services.webhooks import webhook_delivery_send
+
+    return webhook_delivery_send(delivery_id=delivery_id)
+
+
+@shared_task
+def retry_webhook_deliveries() -> int:
+    """Send webhook deliveries whose retry is due (beat, every 30 s)."""
+    from cxops.services.webhooks import webhook_deliveries_retry_due
+
+    return webhook_deliveries_retry_due()

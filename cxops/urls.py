@@ -28,6 +28,7 @@ urlpatterns = [
     path("notifications/read/", core.notification_mark_read_view, name="notifications-read"),
     path("sense/", include("cxops.urls_reports")),
     path("dashboard/", include("cxops.urls_dashboard")),
+    path("integrations/", include("cxops.urls_integrations")),
     path("identity/", include("cxops.urls_identity")),
     path("pool/", include("proposals.urls")),
     path("rules/", include("rules_lifecycle.urls")),

@@ -264,6 +264,9 @@ def rule_transition(
                 summary=f"{from_status} → {to_status}" + (f": {reason}" if reason else ""),
             )
             _notify(rule=locked_rule, record=record, actor=actor)
+            from rules_lifecycle.webhooks import rule_transitioned_emit
+
+            rule_transitioned_emit(rule=locked_rule, record=record)
     rule.refresh_from_db()
     return record
 

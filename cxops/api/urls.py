@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import dashboard, matching, metrics, notifications, reference, reports
+from . import dashboard, matching, metrics, notifications, reference, reports, webhooks
 
 router = DefaultRouter()
 router.register("products", reference.ProductViewSet, basename="product")
@@ -15,6 +15,7 @@ router.register("reports", reports.ReportViewSet, basename="report")
 router.register("issues", reports.IssueViewSet, basename="issue")
 router.register("import-jobs", reports.ImportJobViewSet, basename="import-job")
 router.register("dashboard/alerts", dashboard.AlertViewSet, basename="hot-spot-alert")
+router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("dashboard/overview/", dashboard.OverviewView.as_view(), name="dashboard-overview"),

@@ -21,6 +21,7 @@ from .rollups import (
     ReportDailyDimensionTotal,
     RollupDimension,
 )
+from .webhooks import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookFormat, WebhookSubscription
 
 __all__ = [
     "AuditEvent",
@@ -68,4 +69,9 @@ __all__ = [
     "Severity",
     "SourceType",
     "WorkerHeartbeat",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookFormat",
+    "WebhookSubscription",
 ]

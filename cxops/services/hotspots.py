@@ -49,6 +49,7 @@ from cxops.models import (
 )
 from cxops.roles import Role, require_role
 from cxops.services.notifications import follower_ids, notify
+from cxops.services.webhook_events import hot_spot_raised_emit
 
 HISTORY_DAYS = WEEKS * 7
 
@@ -151,6 +152,7 @@ def _raise(*, signal: str, subject_id: int, day: dt.date, check: Any) -> HotSpot
         except IntegrityError:  # a concurrent run raised it first; it notifies
             return HotSpotAlert.objects.get(signal=signal, day=day, **subject)
         _notify_subscribers(alert)
+        hot_spot_raised_emit(alert)
     return alert
 
 

@@ -201,6 +201,9 @@ def report_create(
 
                 link_reports(actor=actor, report_ids=[report.pk], issue=issue, reason="attached when filed")
                 report.refresh_from_db()
+            from cxops.services.webhook_events import report_created_emit
+
+            report_created_emit(report)
     except IntegrityError:
         if external_id is None:
             raise

@@ -200,6 +200,10 @@ def strategy_transition(
         created_at=now,
     )
     _notify(locked, from_status=from_status, actor=actor, reason=reason)
+    if to_status in ANSWER_STATUSES:
+        from proposals.webhooks import strategy_answered_emit
+
+        strategy_answered_emit(strategy=locked, from_status=from_status)
     if target is not None:
         carried = _carry_over(source=locked, target=target, actor=actor)
         Strategy.objects.filter(pk=target.pk).update(last_activity_at=now)

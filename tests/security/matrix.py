@@ -89,6 +89,7 @@ ANALYSTS = frozenset({ANALYST, MANAGER})
 OWNERS = frozenset({PRODUCT_OWNER, MANAGER})
 DASHBOARD_READERS = frozenset({ANALYST, PRODUCT_OWNER, MANAGER})
 MANAGERS = frozenset({MANAGER})
+ADMINS = frozenset({ADMIN})
 EVALUATORS = frozenset({ANALYST, PRODUCT_OWNER, MANAGER})
 
 Expectation = Callable[[str, str | None], str]
@@ -247,6 +248,18 @@ def _go_live_backfill(c: Any) -> dict[str, Any]:
     return {"go_live_on": day.isoformat(), "reason": "上线早于 cxops 启用"}
 
 
+def _webhook_form(c: Any) -> dict[str, Any]:
+    # A loopback target: refused by the address guard (a re-rendered form / 400) without any network.
+    return {
+        "name": "矩阵订阅",
+        "target_url": "http://127.0.0.1:9/hook",
+        "format": "generic",
+        "events": ["rule.transitioned"],
+        "secret": "matrix-secret-0123456789",
+        "active": "on",
+    }
+
+
 # --- the table -----------------------------------------------------------------------------------
 
 REPORT = "report"  # owned: the acting user's own report, or the other user's of the same role
@@ -389,6 +402,22 @@ PAGES: list[Endpoint] = [
         get=allow({ADMIN}),
         any_method=True,
         bodies={"GET": lambda c: {"action": "auth.sign_in"}},
+    ),
+    # Integrations: webhooks and IM robots are the administrators' (issue 19)
+    page("/integrations/webhooks/", get=allow(ADMINS), post=allow(ADMINS), bodies={"POST": _webhook_form}),
+    page(
+        "/integrations/webhooks/{pk}/",
+        get=allow(ADMINS),
+        post=allow(ADMINS),
+        params={"pk": "webhook"},
+        bodies={"POST": _webhook_form},
+    ),
+    page("/integrations/webhooks/{pk}/delete/", post=allow(ADMINS), params={"pk": "webhook"}),
+    page(
+        "/integrations/deliveries/{pk}/redeliver/",
+        post=allow(ADMINS),
+        params={"pk": "webhook_delivery"},
+        note="the world's subscription is switched off: the service refuses with a message",
     ),
     page("/pool/", get=allow(MEMBERS), any_method=True),
     page("/pool/new/", get=allow(ANALYSTS), post=allow(ANALYSTS), bodies={"POST": _strategy_create}),
@@ -577,6 +606,27 @@ APIS: list[Endpoint] = [
         bodies={
             "GET": lambda c: {"product": c.obj("product").code, "start": "2026-11-01", "end": "2026-11-20"}
         },
+    ),
+    # webhooks and IM robots (issue 19): administrators only; the secret is write-only
+    api(
+        "/api/webhooks/",
+        get=allow(ADMINS),
+        post=allow(ADMINS),
+        bodies={"POST": lambda c: {**_webhook_form(c), "events": ["rule.transitioned"], "active": True}},
+    ),
+    api(
+        "/api/webhooks/{pk}/",
+        get=allow(ADMINS),
+        put=allow(ADMINS),
+        delete=allow(ADMINS),
+        params={"pk": "webhook"},
+        bodies={"PUT": lambda c: {**_webhook_form(c), "events": ["rule.transitioned"], "active": True}},
+    ),
+    api("/api/webhooks/{pk}/deliveries/", get=allow(ADMINS), params={"pk": "webhook"}),
+    api(
+        "/api/webhooks/{pk}/deliveries/{delivery_pk}/redeliver/",
+        post=allow(ADMINS),
+        params={"pk": "webhook", "delivery_pk": "webhook_delivery"},
     ),
     # the pool
     api("/api/pool-search/", get=allow(MEMBERS), bodies={"GET": lambda c: {"q": "报告"}}),

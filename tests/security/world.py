@@ -38,6 +38,7 @@ class World:
             Notification,
             Product,
             Segment,
+            WebhookSubscription,
         )
         from proposals.models import Comment, Strategy
         from rules_lifecycle.models import EvaluationRun, ExperienceRule, RuleEvaluation
@@ -50,6 +51,7 @@ class World:
             "/api/issues/": ids(ExperienceIssue),
             "/api/import-jobs/": ids(ImportJob),
             "/api/dashboard/alerts/": ids(HotSpotAlert),
+            "/api/webhooks/": ids(WebhookSubscription),
             "/api/notifications/": ids(Notification),
             "/api/products/": ids(Product),
             "/api/channels/": ids(Channel),
@@ -321,6 +323,21 @@ def add_matrix_objects(world: World) -> World:
     )
     world.objects["service_token"], _token = service_token_issue(
         actor=world.users[Role.ADMIN], account=world.objects["service_account"], scopes="reports:write"
+    )
+    # A switched-off subscription (nothing is ever sent from the matrix) with one failed delivery.
+    from cxops.models import WebhookDelivery, WebhookSubscription
+
+    world.objects["webhook"] = WebhookSubscription.objects.create(
+        name="矩阵 BOSS", target_url="https://boss.example.com/hook", events=["rule.transitioned"], active=False
+    )
+    world.objects["webhook_delivery"] = WebhookDelivery.objects.create(
+        subscription=world.objects["webhook"],
+        event_id="00000000-0000-0000-0000-000000000019",
+        event="rule.transitioned",
+        payload={"data": {}, "summary": {"title": "矩阵", "facts": [], "url": "", "link_text": ""}},
+        status="failed",
+        attempts=1,
+        response_code=500,
     )
     run = evaluation_run_start(trigger=RunTrigger.SCHEDULE)
     rules_evaluate(run=run, rule_ids=[world.objects["rule"].pk])
