@@ -15,6 +15,11 @@ class CxopsConfig(AppConfig):
 
         register_home_panel(reports_home_panel, order=10)
 
+        from cxops.panels import register_issue_panel
+        from cxops.views.issue_clock import issue_clock_panel
+
+        register_issue_panel(issue_clock_panel, order=0)  # owner and due time, first on the page
+
         from cxops.api.auth import connect_signals
 
         connect_signals()  # cached API sign-ins go stale when users, groups or tokens change

@@ -265,6 +265,11 @@ CXOPS_WEBHOOK_ALLOWED_HOSTS = [host.lower() for host in env_list("CXOPS_WEBHOOK_
 CXOPS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CXOPS_WEBHOOK_TIMEOUT_SECONDS", "10"))
 # Attempts before a delivery is given up (retries wait 30 s, 1, 2, 4 … minutes, at most an hour).
 CXOPS_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CXOPS_WEBHOOK_MAX_ATTEMPTS", "8"))
+# Hours an issue may stay open, by severity (4 critical 紧急, 3 high, 2 medium, 1 low); a breach is
+# escalated to the managers and sent as the issue.sla_breached event.
+from cxops.issue_clock import parse_sla_hours as _parse_sla_hours  # noqa: E402 (pure, no Django settings)
+
+CXOPS_ISSUE_SLA_HOURS = _parse_sla_hours(os.environ.get("CXOPS_ISSUE_SLA_HOURS", "4:24,3:72,2:168,1:336"))
 
 # --- Cache -------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -379,6 +384,10 @@ CELERY_BEAT_SCHEDULE = {
     "recover-stalled-evaluations": {
         "task": "rules_lifecycle.tasks.recover_stalled_evaluations",
         "schedule": CXOPS_SWEEP_INTERVAL_SECONDS,
+    },
+    "escalate-breached-issues": {
+        "task": "cxops.tasks.escalate_breached_issues",
+        "schedule": 60.0,
     },
     "retry-webhook-deliveries": {
         "task": "cxops.tasks.retry_webhook_deliveries",

@@ -80,3 +80,11 @@ def retry_webhook_deliveries() -> int:
     from cxops.services.webhooks import webhook_deliveries_retry_due
 
     return webhook_deliveries_retry_due()
+
+
+@shared_task(acks_late=True)
+def escalate_breached_issues() -> list[int]:
+    """Escalate issues past their due time (beat, every minute; each issue once)."""
+    from cxops.services.issue_clock import issues_escalate_breached
+
+    return issues_escalate_breached()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cxops.views import imports, issues, lexicon, reports, triage
+from cxops.views import imports, issue_clock, issues, lexicon, reports, triage
 
 app_name = "reports"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("issues/<int:pk>/", issues.issue_detail, name="issue"),
     path("issues/<int:pk>/edit/", issues.issue_edit, name="issue-edit"),
     path("issues/<int:pk>/follow/", issues.issue_follow, name="issue-follow"),
+    path("issues/<int:pk>/owner/", issue_clock.issue_owner, name="issue-owner"),
     path("imports/", imports.imports, name="imports"),
     path("imports/template.csv", imports.import_template, name="import-template"),
     path("imports/<int:pk>/", imports.import_detail, name="import"),

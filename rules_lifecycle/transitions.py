@@ -267,6 +267,15 @@ def rule_transition(
             from rules_lifecycle.webhooks import rule_transitioned_emit
 
             rule_transitioned_emit(rule=locked_rule, record=record)
+            if to_status == RuleStatus.LIVE:
+                from cxops.services.issue_clock import issues_rule_live_tell_reporters
+
+                issues_rule_live_tell_reporters(
+                    issue_ids=locked_rule.issues.values_list("pk", flat=True),
+                    rule_name=locked_rule.name,
+                    rule_url=locked_rule.get_absolute_url(),
+                    actor=actor,
+                )
     rule.refresh_from_db()
     return record
 

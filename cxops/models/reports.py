@@ -51,6 +51,22 @@ class ExperienceIssue(models.Model):
     report_count = models.PositiveIntegerField(_("reports"), default=0)
     first_reported_at = MomentField(_("first reported"), null=True, blank=True)
     last_reported_at = MomentField(_("last reported"), null=True, blank=True)
+    # Owner and clock (issue 19): `due_at` follows from the severity (settings.CXOPS_ISSUE_SLA_HOURS,
+    # counted from the issue's creation); `escalated_at` is set once, when a breach is escalated.
+    # Written by `cxops.services.issue_clock`.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_issues",
+    )
+    severity = models.PositiveSmallIntegerField(
+        _("severity"), choices=Severity.choices, default=Severity.MEDIUM
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -59,6 +75,7 @@ class ExperienceIssue(models.Model):
         ordering = ["-last_reported_at", "-id"]
         constraints = [
             choices_check("status", IssueStatus, "issue_status_valid"),
+            choices_check("severity", Severity, "issue_severity_valid"),
             models.CheckConstraint(
                 condition=Q(layer="") | Q(layer__in=ExperienceLayer.values), name="issue_layer_valid"
             ),
@@ -69,6 +86,18 @@ class ExperienceIssue(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def sla_state(self) -> str:
+        """ "", "due_soon" or "breached" (open or in progress, past its due time)."""
+        from cxops.issue_clock import sla_state
+
+        return sla_state(
+            due_at=self.due_at,
+            severity=self.severity,
+            open=self.status in (IssueStatus.OPEN, IssueStatus.IN_PROGRESS),
+            now=timezone.now(),
+        )
 
 
 class ReportStatus(models.TextChoices):

@@ -184,6 +184,9 @@ def issue_create(
         stage=stage,
         created_by=actor,
     )
+    from cxops.services.issue_clock import issue_clock_start
+
+    issue_clock_start(issue)
     issue._history_user = actor  # type: ignore[attr-defined]
     with transaction.atomic():
         issue.save()
@@ -230,6 +233,9 @@ def issue_update(
         )
         issue_profile_refresh(issue_ids=[issue.pk])
         if old_status != status:
+            from cxops.services.issue_clock import issue_reporters_tell
+
+            issue_reporters_tell(issue=issue, actor=actor)
             notify_followers(
                 target=issue,
                 kind=NotificationKind.STATUS,

@@ -33,6 +33,7 @@ from cxops.models import AlertOptIn, AlertStatus, HotSpotAlert, LifecycleStage, 
 from cxops.roles import Role, has_role
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import Period
+from cxops.selectors.issue_clock import issue_clock_summary
 from cxops.services.audit import AuditAction, audit_record
 from cxops.services.hotspots import alert_opt_in_set, hot_spot_alert_acknowledge
 from cxops.services.notifications import follow_create, follow_delete, is_following
@@ -328,6 +329,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "top_issues": charts["top_issues"].extra["items"],
             "rising_issues": charts["rising_issues"].extra["items"],
             "alerts": selectors.dashboard_open_alerts(),
+            "issue_clock": issue_clock_summary(),
             "products": Product.objects.filter(is_active=True),
             "period_query": _period_query(period),
         },

@@ -333,6 +333,13 @@ PAGES: list[Endpoint] = [
     ),
     page("/sense/issues/{pk}/follow/", post=allow(MEMBERS), params={"pk": "issue"}),
     page(
+        "/sense/issues/{pk}/owner/",
+        post=allow(ANALYSTS),
+        params={"pk": "issue"},
+        bodies={"POST": lambda c: {"severity": "3"}},
+        note="owner and severity (the due time follows): analysts and managers",
+    ),
+    page(
         "/sense/imports/",
         get=allow(ANALYSTS),
         post=allow(ANALYSTS),

@@ -1,0 +1,73 @@
+"""An issue's owner and due time: the panel on the issue page and the form it posts to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cxops.errors import ApplicationError
+from cxops.models import ExperienceIssue
+from cxops.models.choices import Severity
+from cxops.roles import Role, has_role, role_required
+from cxops.services.issue_clock import issue_owner_set
+
+
+def owner_candidates() -> Any:
+    """Active analysts, product owners and managers (who can act on an issue)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=[Role.ANALYST, Role.PRODUCT_OWNER, Role.MANAGER]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
+
+
+class IssueOwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label=gettext_lazy("owner"),
+        queryset=owner_candidates(),
+        required=False,
+        empty_label=gettext_lazy("nobody"),
+    )
+    severity = forms.TypedChoiceField(label=gettext_lazy("severity"), choices=Severity.choices, coerce=int)
+
+
+def issue_clock_panel(request: HttpRequest, issue: ExperienceIssue) -> tuple[str, dict[str, Any]]:
+    can_edit = has_role(request.user, Role.ANALYST)
+    form = (
+        IssueOwnerForm(initial={"owner": issue.owner_id, "severity": issue.severity}, auto_id="clock_%s")
+        if can_edit
+        else None
+    )
+    return "cxops/issues/_clock.html", {"issue": issue, "form": form}
+
+
+@require_POST
+@role_required(Role.ANALYST)
+def issue_owner(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_object_or_404(ExperienceIssue, pk=pk)
+    form = IssueOwnerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect("reports:issue", pk=issue.pk)
+    try:
+        issue_owner_set(
+            actor=request.user,
+            issue=issue,
+            owner=form.cleaned_data["owner"],
+            severity=form.cleaned_data["severity"],
+        )
+        messages.success(request, _("Owner and due time saved."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("reports:issue", pk=issue.pk)
