@@ -108,6 +108,31 @@ AXES_COOLOFF_TIME = float(os.environ.get("CXOPS_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# --- Corporate sign-on (issue 18): LDAP / Active Directory and OIDC from the environment -------
+# cxops/sign_on_settings.py lists the variables; roles (and home regions) come from the directory's
+# groups or the provider's claim at every sign-in (cxops/auth_backends.py).
+from cxops.sign_on_settings import ldap_settings, oidc_settings  # noqa: E402
+
+# Off (production with a directory or a provider): local user names and passwords no longer sign in.
+CXOPS_LOCAL_SIGN_IN = env_bool("CXOPS_LOCAL_SIGN_IN", True)
+CXOPS_LDAP_ROLE_GROUPS: dict[str, str] = {}
+CXOPS_LDAP_REGION_GROUPS: dict[str, str] = {}
+CXOPS_OIDC_ROLES_CLAIM = "groups"
+CXOPS_OIDC_ROLE_GROUPS: dict[str, str] = {}
+CXOPS_OIDC_REGION_GROUPS: dict[str, str] = {}
+CXOPS_OIDC_PROVIDER_NAME = ""
+OIDC_RP_CLIENT_ID = ""
+_LDAP_SETTINGS = ldap_settings(os.environ)
+_OIDC_SETTINGS = oidc_settings(os.environ)
+globals().update(_LDAP_SETTINGS)
+globals().update(_OIDC_SETTINGS)
+if not CXOPS_LOCAL_SIGN_IN:
+    AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
+if _LDAP_SETTINGS:
+    AUTHENTICATION_BACKENDS.append("cxops.auth_backends.DirectoryBackend")
+if _OIDC_SETTINGS:
+    AUTHENTICATION_BACKENDS.append("cxops.auth_backends.IdentityProviderBackend")
 # The address is the client's, not the reverse proxy's (cxops/client_address.py): X-Forwarded-For is
 # believed on requests from CXOPS_TRUSTED_PROXIES only (addresses or networks; in production the
 # default is a proxy on the same machine, as docs/deploy.md runs nginx).  CXOPS_PROXY_COUNT: further

@@ -7,20 +7,17 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from cxops.views import core
+from cxops.views import core, sign_on
 
 admin.site.site_header = "cxops"
 admin.site.site_title = "cxops"
 
 urlpatterns = [
     path("", core.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    # The configured methods: password (local or directory), the identity provider (issue 18).
+    path("accounts/login/", sign_on.SignInView.as_view(), name="login"),
+    path("accounts/oidc/authenticate/", sign_on.oidc_start, name="oidc_authentication_init"),
+    path("accounts/oidc/callback/", sign_on.oidc_callback, name="oidc_authentication_callback"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Public: the sign-in page has the language switch too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

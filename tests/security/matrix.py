@@ -268,6 +268,10 @@ COMMENT, HIDDEN_COMMENT, RULE, NOTIFICATION = "comment", "comment_hidden", "rule
 PAGES: list[Endpoint] = [
     page("/", get=allow(MEMBERS), any_method=True),
     page("/accounts/login/", get=public(), post=public(), public=True, note="the sign-in page"),
+    # OIDC start and callback (issue 18): 404 while no provider is configured, as in this world;
+    # tests/sign_on/test_oidc.py runs them against a real provider.
+    page("/accounts/oidc/authenticate/", get=lambda role, ownership: HIDDEN, public=True, any_method=True),
+    page("/accounts/oidc/callback/", get=lambda role, ownership: HIDDEN, public=True, any_method=True),
     page(
         "/accounts/logout/",
         post=lambda role, ownership: SIGNED_OUT,

@@ -1,0 +1,100 @@
+"""Sign-in backends for corporate sign-on, both applying roles through `cxops.services.sign_on`.
+
+- `DirectoryBackend` (django-auth-ldap): LDAP / Active Directory.  The person's directory groups
+  (AUTH_LDAP_GROUP_SEARCH) are mapped to roles by `CXOPS_LDAP_ROLE_GROUPS` and to a home region
+  by `CXOPS_LDAP_REGION_GROUPS`, applied at every sign-in.
+- `IdentityProviderBackend` (mozilla-django-oidc): OIDC.  The claim `CXOPS_OIDC_ROLES_CLAIM`
+  (a list of group or role names) is mapped by `CXOPS_OIDC_ROLE_GROUPS`; the account is found or
+  made by the `preferred_username` claim (else the e-mail), applied at every sign-in.
+
+Accounts made by either have no usable local password.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from cxops.services.sign_on import region_from_groups, roles_from_groups, sign_on_access_apply
+
+
+def _directory_backend_base() -> type:
+    try:
+        from django_auth_ldap.backend import LDAPBackend
+    except ImportError:  # python-ldap not installed: the backend is not configured either
+        return object
+    return LDAPBackend
+
+
+class DirectoryBackend(_directory_backend_base()):  # type: ignore[misc]
+    def authenticate_ldap_user(self, ldap_user: Any, password: str) -> Any:
+        user = super().authenticate_ldap_user(ldap_user, password)
+        if user is None:
+            return None
+        groups = ldap_user.group_dns  # lower-cased DNs of the person's groups
+        role_map = settings.CXOPS_LDAP_ROLE_GROUPS
+        region_map = settings.CXOPS_LDAP_REGION_GROUPS
+        sign_on_access_apply(
+            user=user,
+            managed_roles=role_map.keys(),
+            roles=roles_from_groups(groups, role_map),
+            source="ldap",
+            region_code=region_from_groups(groups, region_map),
+            manage_region=bool(region_map),
+        )
+        if user.has_usable_password():
+            user.set_unusable_password()  # the directory holds the password, not cxops
+            user.save(update_fields=["password"])
+        return user
+
+
+def _oidc_backend_base() -> type:
+    try:
+        from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+    except ImportError:
+        return object
+    return OIDCAuthenticationBackend
+
+
+class IdentityProviderBackend(_oidc_backend_base()):  # type: ignore[misc]
+    """Matches accounts by user name (the provider's `preferred_username`, else its e-mail) rather
+    than by e-mail alone, so an address shared or changed does not hand one account to another."""
+
+    def _username(self, claims: dict[str, Any]) -> str:
+        return str(claims.get("preferred_username") or claims.get("email") or claims.get("sub") or "")[:150]
+
+    def verify_claims(self, claims: dict[str, Any]) -> bool:
+        return bool(self._username(claims))
+
+    def filter_users_by_claims(self, claims: dict[str, Any]) -> Any:
+        return get_user_model().objects.filter(username=self._username(claims))
+
+    def create_user(self, claims: dict[str, Any]) -> Any:
+        user = get_user_model().objects.create_user(
+            username=self._username(claims),
+            email=str(claims.get("email") or "")[:254],
+            first_name=str(claims.get("given_name") or "")[:150],
+            last_name=str(claims.get("family_name") or "")[:150],
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        return self._apply(user, claims)
+
+    def update_user(self, user: Any, claims: dict[str, Any]) -> Any:
+        return self._apply(user, claims)
+
+    def _apply(self, user: Any, claims: dict[str, Any]) -> Any:
+        value = claims.get(settings.CXOPS_OIDC_ROLES_CLAIM) or []
+        groups = [value] if isinstance(value, str) else [str(item) for item in value]
+        role_map = settings.CXOPS_OIDC_ROLE_GROUPS
+        region_map = settings.CXOPS_OIDC_REGION_GROUPS
+        return sign_on_access_apply(
+            user=user,
+            managed_roles=role_map.keys(),
+            roles=roles_from_groups(groups, role_map),
+            source="oidc",
+            region_code=region_from_groups(groups, region_map),
+            manage_region=bool(region_map),
+        )
