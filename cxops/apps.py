@@ -15,6 +15,10 @@ class CxopsConfig(AppConfig):
 
         register_home_panel(reports_home_panel, order=10)
 
+        from cxops.search_providers import register as register_search
+
+        register_search()  # reports, issues and the ground floor's pages in the global search
+
         from cxops.panels import register_issue_panel
         from cxops.views.issue_clock import issue_clock_panel
 

@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from cxops.views import core, sign_on
+from cxops.views import core, search, sign_on
 
 admin.site.site_header = "cxops"
 admin.site.site_title = "cxops"
@@ -21,12 +21,14 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Public: the sign-in page has the language switch too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("search/", search.search, name="search"),
     path("notifications/", core.notification_list, name="notifications"),
     path("notifications/read/", core.notification_mark_read_view, name="notifications-read"),
     path("sense/", include("cxops.urls_reports")),
     path("dashboard/", include("cxops.urls_dashboard")),
-    path("integrations/", include("cxops.urls_integrations")),
     path("identity/", include("cxops.urls_identity")),
+    path("integrations/", include("cxops.urls_integrations")),
+    path("exports/", include("cxops.urls_exports")),
     path("pool/", include("proposals.urls")),
     path("rules/", include("rules_lifecycle.urls")),
     path("evaluation/", include("rules_lifecycle.urls_evaluation")),

@@ -15,3 +15,7 @@ class ProposalsConfig(AppConfig):
 
         register_issue_panel(issue_strategies_panel, order=10)
         register_home_panel(strategies_home_panel, order=20)
+
+        from .search_providers import register as register_search
+
+        register_search()  # strategies and the pool's pages in the global search

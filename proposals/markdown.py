@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from html import unescape
 
 import markdown as markdown_lib  # type: ignore[import-untyped]
 import nh3
@@ -101,3 +102,14 @@ def _highlight_mentions(html: str, names: set[str]) -> str:
 def mentioned_usernames(text: str) -> set[str]:
     """User names written as @name in Markdown source (code spans included: cheap and harmless)."""
     return set(MENTION_PATTERN.findall(text or ""))
+
+
+_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre|tr|td|th|dt|dd)>|<br\s*/?>", re.IGNORECASE)
+
+
+def markdown_plain_text(text: str) -> str:
+    """The words of a Markdown text without its marks (## headings, **bold**, [links](…), lists),
+    for search snippets and previews where the page's HTML is not shown."""
+    html = str(render_markdown(text))
+    words = nh3.clean(_BLOCK_END.sub(" ", html), tags=set())
+    return re.sub(r"\s+", " ", unescape(words)).strip()

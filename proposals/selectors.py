@@ -14,6 +14,7 @@ from cxops.models import ExperienceIssue, ExperienceReport
 from cxops.similarity import normalise, rank
 
 from .diff import DiffLine, combined_inline_diff, line_diff
+from .markdown import markdown_plain_text
 from .models import Comment, Revision, Strategy, StrategyStatus
 
 S = StrategyStatus
@@ -284,9 +285,10 @@ def pool_search(*, user: Any, query: str, limit: int = 20) -> SearchResults:
 
 def _strategy_text(strategy: Strategy, terms: list[str]) -> str:
     """The page's own text when every term is in it (keeps its case), else the whole document
-    (the match may be in a comment or a tag)."""
+    (the match may be in a comment or a tag) — as plain words, never raw Markdown marks."""
+    body = markdown_plain_text(strategy.body)
     text = re.sub(
-        r"\s+", " ", f"{strategy.title} {strategy.experience_event} {strategy.strategy_text} {strategy.body}"
+        r"\s+", " ", f"{strategy.title} {strategy.experience_event} {strategy.strategy_text} {body}"
     )
     folded = normalise(text)
-    return text if all(term in folded for term in terms) else strategy.search_document
+    return text if all(term in folded for term in terms) else markdown_plain_text(strategy.search_document)

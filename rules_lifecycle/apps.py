@@ -16,4 +16,8 @@ class RulesLifecycleConfig(AppConfig):
 
         register_issue_panel(issue_rules_panel, order=20)
         register_strategy_panel(strategy_rules_panel, order=10)
+
+        from .search_providers import register as register_search
+
+        register_search()  # rules and the rules pages in the global search
         register_home_panel(rules_home_panel, order=30)

@@ -21,7 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxops.api.inputs import DayField, StrictInputSerializer
-from cxops.models import AlertStatus, HotSpotAlert, Product
+from cxops.models import AlertStatus, HotSpotAlert, Product, Region
+from cxops.regions import user_region
 from cxops.roles import Role, roles_permission
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import Period
@@ -34,6 +35,12 @@ MAX_PERIOD_DAYS = 3 * 366
 class PeriodInputSerializer(serializers.Serializer):
     start = DayField(required=False, help_text="First local day (default: end − 27 days).")
     end = DayField(required=False, help_text="Last local day (default: today).")
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.filter(parent__isnull=False),
+        required=False,
+        help_text="A city's code: that city's figures (a city member always gets their own city's).",
+    )
 
     default_days = 28
 
@@ -100,16 +107,25 @@ class OverviewView(APIView):
         serializer = PeriodInputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         period: Period = serializer.validated_data["period"]
+        region = user_region(request.user) or serializer.validated_data.get("region")
+        region_id = region.pk if region is not None else None
         return Response(
             _plain(
                 {
                     "period": {"start": period.start, "end": period.end},
-                    "volumes": selectors.dashboard_volumes(period=period),
-                    "daily_by_source_type": selectors.dashboard_daily_volumes(period=period),
-                    "top_issues": selectors.dashboard_top_issues(period=period),
-                    "rising_issues": selectors.dashboard_rising_issues(end=period.end),
+                    "region": region.code if region is not None else None,
+                    "volumes": selectors.dashboard_volumes(period=period, region_id=region_id),
+                    "daily_by_source_type": selectors.dashboard_daily_volumes(
+                        period=period, region_id=region_id
+                    ),
+                    # the province's reports by city (sums to the province's total); a city's view: []
+                    "by_city": selectors.dashboard_city_ranking(period=period) if region is None else [],
+                    "top_issues": selectors.dashboard_top_issues(period=period, region_id=region_id),
+                    "rising_issues": selectors.dashboard_rising_issues(end=period.end, region_id=region_id),
                     "products_by_consultations_per_user": selectors.dashboard_product_ranking(period=period),
-                    "open_alerts": [_alert_dict(a) for a in selectors.dashboard_open_alerts(limit=50)],
+                    "open_alerts": [
+                        _alert_dict(a) for a in selectors.dashboard_open_alerts(limit=50, user=request.user)
+                    ],
                 }
             )
         )
@@ -128,6 +144,7 @@ class ProductDashboardView(APIView):
         serializer.is_valid(raise_exception=True)
         period: Period = serializer.validated_data["period"]
         event = serializer.validated_data.get("event") or product.launched_on
+        region = user_region(request.user) or serializer.validated_data.get("region")
         funnel = selectors.product_funnel(product=product, period=period)
         analysis = funnel.analysis
         curves = selectors.product_curves(product=product, end=period.end, event=event)
@@ -178,10 +195,11 @@ class ProductDashboardView(APIView):
                         product=product, period=period
                     ),
                     "reports_by_layer_weekly": selectors.product_layer_volumes(
-                        product=product, period=period
+                        product=product, period=period, region_id=region.pk if region is not None else None
                     ),
                     "open_alerts": [
-                        _alert_dict(a) for a in selectors.dashboard_open_alerts(product_id=product.pk)
+                        _alert_dict(a)
+                        for a in selectors.dashboard_open_alerts(product_id=product.pk, user=request.user)
                     ],
                 }
             )

@@ -1,9 +1,11 @@
 """Ground-floor API routes.  Each domain module registers its own viewsets here."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import dashboard, matching, metrics, notifications, reference, reports, webhooks
+from cxops.views.exports import ExportView
+
+from . import dashboard, matching, metrics, notifications, reference, reports, search, webhooks
 
 router = DefaultRouter()
 router.register("products", reference.ProductViewSet, basename="product")
@@ -25,6 +27,8 @@ urlpatterns = [
     # Before the router: its issues/{pk}/ route would take "similar" for an id.
     path("issues/similar/", matching.IssueSimilarView.as_view(), name="issue-similar"),
     path("metrics/batch/", metrics.MetricBatchView.as_view(), name="metrics-batch"),
+    re_path(r"^exports/(?P<dataset>[a-z_]+)\.(?P<ext>csv|xlsx)$", ExportView.as_view(), name="export"),
+    path("search/", search.SearchView.as_view(), name="api-search"),
     path("metrics/series/", metrics.MetricSeriesView.as_view(), name="metrics-series"),
     *router.urls,
 ]

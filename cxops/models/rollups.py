@@ -15,7 +15,7 @@ the same `rollups_apply_delta` call and verified together.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .reference import Product
+from .reference import Product, Region
 from .reports import ExperienceIssue
 
 
@@ -101,3 +101,59 @@ class ReportDailyDimensionTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.value}: {self.count}"
+
+
+class ReportDailyRegionRollup(models.Model):
+    """Reports per day × region × product × one dimension's value: a city's dashboard and the city
+    breakdown (issue 17).  Written by the same `rollups_apply_delta` call as the province-wide
+    tables above, which hold the same counts summed over regions (`rollups_verify` proves both
+    against the raw reports): the province's figures are the sum of its cities'."""
+
+    day = models.DateField(_("day"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
+    value = models.CharField(max_length=20)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily report rollup by region")
+        verbose_name_plural = _("daily report rollups by region")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "product", "dimension", "value"], name="report_region_rollup_cell"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dimension__in=RollupDimension.values), name="report_region_rollup_valid"
+            ),
+        ]
+        indexes = [
+            # a city's overview and the city breakdown: one dimension over a period
+            models.Index(fields=["region", "dimension", "day"], name="report_region_rollup_city"),
+            models.Index(fields=["dimension", "day", "region"], name="report_region_rollup_dim_day"),
+            # a city's product page
+            models.Index(fields=["region", "product", "dimension", "day"], name="report_region_rollup_prod"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id}/{self.product_id}/{self.dimension}={self.value}: {self.count}"
+
+
+class IssueDailyRegionRollup(models.Model):
+    """An issue's reports per day and region: a city's top and rising issues."""
+
+    day = models.DateField(_("day"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    issue = models.ForeignKey(ExperienceIssue, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily issue rollup by region")
+        verbose_name_plural = _("daily issue rollups by region")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "region", "issue"], name="issue_region_rollup_cell")
+        ]
+        indexes = [models.Index(fields=["region", "day", "issue"], name="issue_region_rollup_city")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id} issue {self.issue_id}: {self.count}"

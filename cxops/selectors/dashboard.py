@@ -29,12 +29,15 @@ from cxops.models import (
     ExperienceIssue,
     ExperienceLayer,
     HotSpotAlert,
+    IssueDailyRegionRollup,
     IssueDailyRollup,
     LifecycleStage,
     MetricDaily,
     Product,
+    Region,
     ReportDailyDimensionRollup,
     ReportDailyDimensionTotal,
+    ReportDailyRegionRollup,
     RollupDimension,
     SourceType,
 )
@@ -79,16 +82,22 @@ def _dimension_order(dimension: str, labels: dict[str, str], totals: dict[str, i
     return sorted(totals, key=lambda value: (-totals[value], labels.get(value, value)))
 
 
-def _dimension_rows(product_id: int | None) -> Any:
-    """All products: the totals table (a few dozen rows a day); one product: its own rollup."""
+def _dimension_rows(product_id: int | None, region_id: int | None = None) -> Any:
+    """All products: the totals table (a few dozen rows a day); one product: its own rollup; one
+    city: the region rollup (the province's figures are the sum of its cities')."""
+    if region_id is not None:
+        queryset = ReportDailyRegionRollup.objects.filter(region_id=region_id)
+        return queryset if product_id is None else queryset.filter(product_id=product_id)
     if product_id is None:
         return ReportDailyDimensionTotal.objects.all()
     return ReportDailyDimensionRollup.objects.filter(product_id=product_id)
 
 
-def dashboard_volumes(*, period: Period, product_id: int | None = None) -> dict[str, list[dict[str, Any]]]:
+def dashboard_volumes(
+    *, period: Period, product_id: int | None = None, region_id: int | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Report volumes per source type, layer, stage and channel over the period (one query)."""
-    queryset = _dimension_rows(product_id).filter(day__gte=period.start, day__lte=period.end)
+    queryset = _dimension_rows(product_id, region_id).filter(day__gte=period.start, day__lte=period.end)
     totals: dict[str, dict[str, int]] = defaultdict(dict)
     for dimension, value, total in (
         queryset.values("dimension", "value")
@@ -111,10 +120,14 @@ def dashboard_volumes(*, period: Period, product_id: int | None = None) -> dict[
 
 
 def dashboard_daily_volumes(
-    *, period: Period, dimension: str = RollupDimension.SOURCE_TYPE, product_id: int | None = None
+    *,
+    period: Period,
+    dimension: str = RollupDimension.SOURCE_TYPE,
+    product_id: int | None = None,
+    region_id: int | None = None,
 ) -> dict[str, Any]:
     """Daily report counts per value of one dimension: {"days": [...], "series": [{code, label, data}]}."""
-    queryset = _dimension_rows(product_id).filter(
+    queryset = _dimension_rows(product_id, region_id).filter(
         dimension=dimension, day__gte=period.start, day__lte=period.end
     )
     days = period.dates()
@@ -157,10 +170,17 @@ def _issue_rows(
     return rows
 
 
+def _issue_daily_rows(region_id: int | None) -> Any:
+    """Issues' daily counts: all regions, or one city's reports of them."""
+    if region_id is None:
+        return IssueDailyRollup.objects.all()
+    return IssueDailyRegionRollup.objects.filter(region_id=region_id)
+
+
 def dashboard_top_issues(
-    *, period: Period, limit: int = 10, product_id: int | None = None
+    *, period: Period, limit: int = 10, product_id: int | None = None, region_id: int | None = None
 ) -> list[dict[str, Any]]:
-    queryset = IssueDailyRollup.objects.filter(day__gte=period.start, day__lte=period.end)
+    queryset = _issue_daily_rows(region_id).filter(day__gte=period.start, day__lte=period.end)
     if product_id is not None:
         queryset = queryset.filter(issue__product_id=product_id)
     top = (
@@ -174,7 +194,13 @@ def dashboard_top_issues(
 
 
 def dashboard_rising_issues(
-    *, end: dt.date, recent_days: int = 7, baseline_days: int = 28, limit: int = 10, min_count: int = 5
+    *,
+    end: dt.date,
+    recent_days: int = 7,
+    baseline_days: int = 28,
+    limit: int = 10,
+    min_count: int = 5,
+    region_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Issues whose last `recent_days` exceed their own average of the `baseline_days` before.
 
@@ -184,7 +210,8 @@ def dashboard_rising_issues(
     recent_start = end - dt.timedelta(days=recent_days - 1)
     baseline_start = recent_start - dt.timedelta(days=baseline_days)
     rows = (
-        IssueDailyRollup.objects.filter(day__gte=baseline_start, day__lte=end)
+        _issue_daily_rows(region_id)
+        .filter(day__gte=baseline_start, day__lte=end)
         .values("issue_id")
         .annotate(
             recent=Sum("count", filter=Q(day__gte=recent_start)),
@@ -258,8 +285,36 @@ def dashboard_product_ranking(*, period: Period) -> list[dict[str, Any]]:
     return sorted(ranking, key=lambda r: (-r["per_10k_users"], r["code"]))
 
 
-def dashboard_open_alerts(*, limit: int = 10, product_id: int | None = None) -> list[HotSpotAlert]:
+def dashboard_city_ranking(*, period: Period, product_id: int | None = None) -> list[dict[str, Any]]:
+    """Reports per city over the period, most first (every city, zeros included): the breakdown of
+    the province's figure, which it sums to (each report is counted once, by its stage)."""
+    queryset = ReportDailyRegionRollup.objects.filter(
+        dimension=RollupDimension.STAGE, day__gte=period.start, day__lte=period.end
+    )
+    if product_id is not None:
+        queryset = queryset.filter(product_id=product_id)
+    totals = dict(queryset.values("region_id").annotate(total=Sum("count")).values_list("region_id", "total"))
+    regions = list(Region.objects.filter(Q(is_active=True) | Q(pk__in=list(totals))).order_by("sort_order"))
+    rows = [
+        {"code": region.code, "label": region.name, "count": totals.get(region.pk, 0) or 0}
+        for region in regions
+        if region.parent_id is not None or totals.get(region.pk)
+    ]
+    return sorted(rows, key=lambda row: (-row["count"], row["code"]))
+
+
+def dashboard_open_alerts(
+    *, limit: int = 10, product_id: int | None = None, user: Any = None
+) -> list[HotSpotAlert]:
+    """Open alerts; for a city member the product-wide ones and those of their city's issues."""
+    from cxops.selectors.reports import issues_visible_to
+
     queryset = HotSpotAlert.objects.filter(status=AlertStatus.OPEN).select_related("issue", "product")
+    if user is not None:
+        queryset = queryset.filter(
+            Q(issue__isnull=True)
+            | Q(issue__in=issues_visible_to(user, queryset=ExperienceIssue.objects.all()))
+        )
     if product_id is not None:
         queryset = queryset.filter(Q(product_id=product_id) | Q(issue__product_id=product_id))
     return list(queryset.order_by("-day", "-score")[:limit])
@@ -412,12 +467,13 @@ def product_consultations_per_user(*, product: Product, period: Period) -> dict[
     }
 
 
-def product_layer_volumes(*, product: Product, period: Period) -> dict[str, Any]:
+def product_layer_volumes(
+    *, product: Product, period: Period, region_id: int | None = None
+) -> dict[str, Any]:
     """Weekly report volumes per layer, in priority order (functional → convenience → emotional)."""
     rows = (
-        ReportDailyDimensionRollup.objects.filter(
-            product=product, dimension=RollupDimension.LAYER, day__gte=period.start, day__lte=period.end
-        )
+        _dimension_rows(product.pk, region_id)
+        .filter(dimension=RollupDimension.LAYER, day__gte=period.start, day__lte=period.end)
         .values("day", "value")
         .annotate(total=Sum("count"))
         .values_list("day", "value", "total")

@@ -22,9 +22,11 @@ from django.utils import timezone
 
 from cxops.models import (
     ExperienceReport,
+    IssueDailyRegionRollup,
     IssueDailyRollup,
     ReportDailyDimensionRollup,
     ReportDailyDimensionTotal,
+    ReportDailyRegionRollup,
     ReportStatus,
     RollupDimension,
 )
@@ -44,6 +46,7 @@ class ReportFacts:
     stage: str
     issue_id: int | None
     counted: bool = True  # False for dismissed reports
+    region_id: int | None = None  # every report has one; None only in hand-made facts (tests)
 
     @classmethod
     def of(cls, report: ExperienceReport) -> ReportFacts:
@@ -56,6 +59,7 @@ class ReportFacts:
             stage=report.stage,
             issue_id=report.issue_id,
             counted=report.status != ReportStatus.DISMISSED,
+            region_id=report.region_id,
         )
 
 
@@ -68,20 +72,48 @@ def rollups_apply_delta(*, removed: Iterable[ReportFacts] = (), added: Iterable[
     """Apply the change in counts; the caller holds the transaction that changes the reports."""
     cells: Counter[tuple] = Counter()
     issue_cells: Counter[tuple] = Counter()
+    region_cells: Counter[tuple] = Counter()
+    issue_region_cells: Counter[tuple] = Counter()
     for sign, facts_list in ((-1, removed), (1, added)):
         for facts in facts_list:
             if not facts.counted:
                 continue
-            cells[
-                (facts.day, facts.product_id, facts.channel_id, facts.source_type, facts.layer, facts.stage)
-            ] += sign
+            cell = (
+                facts.day,
+                facts.product_id,
+                facts.channel_id,
+                facts.source_type,
+                facts.layer,
+                facts.stage,
+            )
+            cells[cell] += sign
+            if facts.region_id is not None:
+                region_cells[(facts.region_id, *cell)] += sign
             if facts.issue_id is not None:
                 issue_cells[(facts.day, facts.issue_id)] += sign
-    _apply_cells(cells, issue_cells)
+                if facts.region_id is not None:
+                    issue_region_cells[(facts.day, facts.region_id, facts.issue_id)] += sign
+    _apply_cells(cells, issue_cells, region_cells, issue_region_cells)
 
 
-def _apply_cells(cells: Counter[tuple], issue_cells: Counter[tuple]) -> None:
+def _region_dimension_cells(region_cells: dict[tuple, int] | Counter[tuple]) -> Counter[tuple]:
+    """(region, day, product, channel, source type, layer, stage) counts → (day, region, product,
+    dimension, value) sums."""
+    result: Counter[tuple] = Counter()
+    for (region_id, *cell), n in region_cells.items():
+        for (day, product_id, dimension, value), m in _dimension_cells({tuple(cell): n}).items():
+            result[(day, region_id, product_id, dimension, value)] += m
+    return result
+
+
+def _apply_cells(
+    cells: Counter[tuple],
+    issue_cells: Counter[tuple],
+    region_cells: Counter[tuple] | None = None,
+    issue_region_cells: Counter[tuple] | None = None,
+) -> None:
     dimension_cells = _dimension_cells(cells)
+    region_dimension_cells = _region_dimension_cells(region_cells or {})
     tables = (
         (
             ReportDailyDimensionRollup,
@@ -94,6 +126,16 @@ def _apply_cells(cells: Counter[tuple], issue_cells: Counter[tuple]) -> None:
             {key: n for key, n in _total_cells(dimension_cells).items() if n},
         ),
         (IssueDailyRollup, ["day", "issue_id"], {key: n for key, n in issue_cells.items() if n}),
+        (
+            ReportDailyRegionRollup,
+            ["day", "region_id", "product_id", "dimension", "value"],
+            {key: n for key, n in region_dimension_cells.items() if n},
+        ),
+        (
+            IssueDailyRegionRollup,
+            ["day", "region_id", "issue_id"],
+            {key: n for key, n in (issue_region_cells or {}).items() if n},
+        ),
     )
     # joins the caller's transaction without a savepoint: a failure here fails the caller's write
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -125,24 +167,35 @@ DIMENSION_EXPRESSIONS = (
 
 
 def rollup_upsert_ctes(source: str) -> tuple[str, list]:
-    """PostgreSQL: CTEs that add the reports of the CTE `source` (columns occurred_at, product_id,
-    channel_id, source_type, layer, stage; none dismissed, none in an issue) to the rollups.
+    """PostgreSQL: CTEs that add the reports of the CTE `source` (columns occurred_at, region_id,
+    product_id, channel_id, source_type, layer, stage; none dismissed, none in an issue) to the
+    rollups, the region rollup included.
 
     For a bulk insert `WITH added AS (INSERT ... RETURNING ...)`: appended to its WITH list, the
     counts are grouped and upserted by the same statement.
     """
     dimension = ReportDailyDimensionRollup._meta.db_table
     total = ReportDailyDimensionTotal._meta.db_table
+    region = ReportDailyRegionRollup._meta.db_table
     per_dimension = " UNION ALL ".join(
-        f"SELECT day, product_id, '{name}' AS dimension, {expression} AS value, count(*) AS n "  # noqa: S608 — ours
-        f"FROM rollup_source GROUP BY day, product_id, {expression}"
+        f"SELECT day, region_id, product_id, '{name}' AS dimension, {expression} AS value, count(*) AS n "  # noqa: S608 — ours
+        f"FROM rollup_source GROUP BY day, region_id, product_id, {expression}"
         for name, expression in DIMENSION_EXPRESSIONS
     )
     sql = f"""
         rollup_source AS MATERIALIZED (
-            SELECT (occurred_at AT TIME ZONE %s)::date AS day, product_id, channel_id, source_type, layer, stage
+            SELECT (occurred_at AT TIME ZONE %s)::date AS day, region_id, product_id, channel_id, source_type,
+                layer, stage
             FROM {source}
-        ), rollup_dimension_cells AS MATERIALIZED ({per_dimension}),
+        ), rollup_region_cells AS MATERIALIZED ({per_dimension}),
+        rollup_region_upsert AS (
+            INSERT INTO {region} (day, region_id, product_id, dimension, value, count)
+            SELECT day, region_id, product_id, dimension, value, n FROM rollup_region_cells ORDER BY 1, 2, 3, 4, 5
+            ON CONFLICT (day, region_id, product_id, dimension, value)
+            DO UPDATE SET count = {region}.count + excluded.count
+        ), rollup_dimension_cells AS MATERIALIZED (
+            SELECT day, product_id, dimension, value, sum(n) AS n FROM rollup_region_cells GROUP BY 1, 2, 3, 4
+        ),
         rollup_dimension_upsert AS (
             INSERT INTO {dimension} (day, product_id, dimension, value, count)
             SELECT day, product_id, dimension, value, n FROM rollup_dimension_cells ORDER BY 1, 2, 3, 4
@@ -227,6 +280,24 @@ def _raw_dimension_sql() -> tuple[str, list]:
     return per_dimension, list(params) * len(DIMENSION_EXPRESSIONS)
 
 
+def _raw_region_sql() -> tuple[str, list]:
+    """(local day, region, product, dimension, value, n) of the raw reports, grouped in the database."""
+    queryset = (
+        ExperienceReport.objects.exclude(status=ReportStatus.DISMISSED)
+        .annotate(local_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
+        .values("local_day", "region_id", "product_id", "channel_id", "source_type", "layer", "stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sql, params = queryset.query.sql_with_params()
+    per_dimension = " UNION ALL ".join(
+        f"SELECT local_day, region_id, product_id, '{name}', {expression}, SUM(n) FROM ({sql}) AS raw "  # noqa: S608 — identifiers are ours, values are parameters
+        f"GROUP BY local_day, region_id, product_id, {expression}"
+        for name, expression in DIMENSION_EXPRESSIONS
+    )
+    return per_dimension, list(params) * len(DIMENSION_EXPRESSIONS)
+
+
 def _raw_dimension_cells() -> dict[tuple, int]:
     sql, params = _raw_dimension_sql()
     with connection.cursor() as cursor:
@@ -236,6 +307,37 @@ def _raw_dimension_cells() -> dict[tuple, int]:
     return {
         (day_field.to_python(day), product_id, dimension, value): int(n)
         for day, product_id, dimension, value, n in rows
+    }
+
+
+def _raw_region_cells() -> dict[tuple, int]:
+    """(day, region, product, dimension, value) of the raw reports."""
+    sql, params = _raw_region_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    day_field = models.DateField()
+    return {
+        (day_field.to_python(day), region_id, product_id, dimension, value): int(n)
+        for day, region_id, product_id, dimension, value, n in rows
+    }
+
+
+def _raw_issue_region_cells() -> dict[tuple, int]:
+    queryset = _raw_issue_queryset().values("local_day", "region_id", "issue_id").annotate(n=Count("id"))
+    return {(r["local_day"], r["region_id"], r["issue_id"]): r["n"] for r in queryset}
+
+
+def _stored_region_cells() -> dict[tuple, int]:
+    return {
+        (r.day, r.region_id, r.product_id, r.dimension, r.value): r.count
+        for r in ReportDailyRegionRollup.objects.exclude(count=0)
+    }
+
+
+def _stored_issue_region_cells() -> dict[tuple, int]:
+    return {
+        (r.day, r.region_id, r.issue_id): r.count for r in IssueDailyRegionRollup.objects.exclude(count=0)
     }
 
 
@@ -306,7 +408,13 @@ def rollups_rebuild() -> dict[str, int]:
     total = ReportDailyDimensionTotal._meta.db_table
     issue = IssueDailyRollup._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
-        for model in (ReportDailyDimensionRollup, ReportDailyDimensionTotal, IssueDailyRollup):
+        for model in (
+            ReportDailyDimensionRollup,
+            ReportDailyDimensionTotal,
+            IssueDailyRollup,
+            ReportDailyRegionRollup,
+            IssueDailyRegionRollup,
+        ):
             model.objects.all().delete()
         sql, params = _raw_dimension_sql()
         dimension_cells = _insert_select(
@@ -326,7 +434,34 @@ def rollups_rebuild() -> dict[str, int]:
             f"SELECT local_day, issue_id, n FROM ({sql}) AS raw",  # noqa: S608 — identifiers are ours, values are parameters
             params,
         )
-    return {"dimension_cells": dimension_cells, "total_cells": total_cells, "issue_cells": issue_cells}
+        sql, params = _raw_region_sql()
+        region_cells = _insert_select(
+            cursor,
+            ReportDailyRegionRollup._meta.db_table,
+            ["day", "region_id", "product_id", "dimension", "value", "count"],
+            sql,
+            params,
+        )
+        sql, params = (
+            _raw_issue_queryset()
+            .values("local_day", "region_id", "issue_id")
+            .annotate(n=Count("id"))
+            .query.sql_with_params()
+        )
+        issue_region_cells = _insert_select(
+            cursor,
+            IssueDailyRegionRollup._meta.db_table,
+            ["day", "region_id", "issue_id", "count"],
+            f"SELECT local_day, region_id, issue_id, n FROM ({sql}) AS raw",  # noqa: S608 — identifiers are ours, values are parameters
+            params,
+        )
+    return {
+        "dimension_cells": dimension_cells,
+        "total_cells": total_cells,
+        "issue_cells": issue_cells,
+        "region_cells": region_cells,
+        "issue_region_cells": issue_region_cells,
+    }
 
 
 def rollups_verify() -> list[str]:
@@ -337,6 +472,8 @@ def rollups_verify() -> list[str]:
         ("dimension", _stored_dimension_cells(), raw_dimension_cells),
         ("total", _stored_total_cells(), _total_cells(raw_dimension_cells)),
         ("issue", _stored_issue_cells(), _raw_issue_cells()),
+        ("region", _stored_region_cells(), _raw_region_cells()),
+        ("issue region", _stored_issue_region_cells(), _raw_issue_region_cells()),
     ):
         for key in sorted(set(stored) | set(raw), key=str):
             if stored.get(key, 0) != raw.get(key, 0):

@@ -112,9 +112,20 @@ class PeriodForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args: Any, default_days: int = 28, **kwargs: Any) -> None:
+    region = forms.ChoiceField(label=gettext_lazy("City"), required=False)
+
+    def __init__(self, *args: Any, default_days: int = 28, user: Any = None, **kwargs: Any) -> None:
+        from cxops.regions import active_cities, user_region
+
         super().__init__(*args, **kwargs)
         self.default_days = default_days
+        if user is not None and user_region(user) is not None:
+            del self.fields["region"]  # a city member's dashboard is their city's
+        else:
+            self.fields["region"].choices = [
+                ("", _("Whole province")),
+                *((city.code, city.name) for city in active_cities()),
+            ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -128,8 +139,21 @@ class PeriodForm(forms.Form):
         return data
 
 
+def dashboard_region(request: HttpRequest) -> Any:
+    """The city the dashboard shows: a city member's own; for others ?region=<city code>, else
+    None (the whole province, the sum of its cities)."""
+    from cxops.models import Region
+    from cxops.regions import user_region
+
+    scoped = user_region(request.user)
+    if scoped is not None:
+        return scoped
+    code = (request.GET.get("region") or "")[:50]
+    return Region.objects.filter(code=code, parent__isnull=False).first() if code else None
+
+
 def period_from(request: HttpRequest, *, default_days: int) -> tuple[PeriodForm, Period]:
-    form = PeriodForm(request.GET or None, default_days=default_days)
+    form = PeriodForm(request.GET or None, default_days=default_days, user=request.user)
     if request.GET and form.is_valid():
         return form, form.cleaned_data["period"]
     end = timezone.localdate()
@@ -137,6 +161,7 @@ def period_from(request: HttpRequest, *, default_days: int) -> tuple[PeriodForm,
         form = PeriodForm(
             initial={"start": end - dt.timedelta(days=default_days - 1), "end": end},
             default_days=default_days,
+            user=request.user,
         )
     return form, Period(end - dt.timedelta(days=default_days - 1), end)
 
@@ -202,11 +227,13 @@ def _bar(
         },
         header=[_("Item"), value_label],
         rows=[[item["label"], item["count"]] for item in items],
+        extra={"items": items},
     )
 
 
-def overview_charts(period: Period) -> dict[str, Chart]:
-    volumes = selectors.dashboard_volumes(period=period)
+def overview_charts(period: Period, region: Any = None) -> dict[str, Chart]:
+    region_id = region.pk if region is not None else None
+    volumes = selectors.dashboard_volumes(period=period, region_id=region_id)
     reports = _("Reports")
     charts = {
         "by_source": _bar(
@@ -229,7 +256,9 @@ def overview_charts(period: Period) -> dict[str, Chart]:
             horizontal=True,
         ),
     }
-    daily = selectors.dashboard_daily_volumes(period=period, dimension=RollupDimension.SOURCE_TYPE)
+    daily = selectors.dashboard_daily_volumes(
+        period=period, dimension=RollupDimension.SOURCE_TYPE, region_id=region_id
+    )
     charts["daily"] = Chart(
         name="daily",
         title=_("Reports per day by source type"),
@@ -278,7 +307,10 @@ def overview_charts(period: Period) -> dict[str, Chart]:
         ],
         extra={"ranking": ranking},
     )
-    top = selectors.dashboard_top_issues(period=period)
+    if region is None:  # the province: its figure broken down by city, ranked
+        cities = selectors.dashboard_city_ranking(period=period)
+        charts["cities"] = _bar("cities", _("Reports by city"), cities, value_label=reports, horizontal=True)
+    top = selectors.dashboard_top_issues(period=period, region_id=region_id)
     charts["top_issues"] = Chart(
         name="top_issues",
         title=_("Top issues"),
@@ -287,7 +319,7 @@ def overview_charts(period: Period) -> dict[str, Chart]:
         rows=[[r["title"], r["product"], r["layer_label"], r["count"]] for r in top],
         extra={"items": top},
     )
-    rising = selectors.dashboard_rising_issues(end=period.end)
+    rising = selectors.dashboard_rising_issues(end=period.end, region_id=region_id)
     charts["rising_issues"] = Chart(
         name="rising_issues",
         title=_("Rising issues (last 7 days against the 28 before)"),
@@ -309,14 +341,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     if code and Product.objects.filter(code=code).exists():  # the product picker without JavaScript
         return redirect("dashboard:product", code=code)
     form, period = period_from(request, default_days=28)
-    charts = overview_charts(period)
+    region = dashboard_region(request)
+    region_query = {"region": region.code} if region is not None else {}
+    charts = overview_charts(period, region)
     for chart in charts.values():
         chart.export_url = (
-            reverse("dashboard:export-overview", args=[chart.name]) + "?" + _period_query(period)
+            reverse("dashboard:export-overview", args=[chart.name])
+            + "?"
+            + _period_query(period, **region_query)
         )
-    total = sum(
-        item["count"] for item in selectors.dashboard_volumes(period=period)[RollupDimension.SOURCE_TYPE]
-    )
+    total = sum(item["count"] for item in charts["by_source"].extra.get("items", []))
     return render(
         request,
         "cxops/dashboard/overview.html",
@@ -328,10 +362,11 @@ def overview(request: HttpRequest) -> HttpResponse:
             "total_reports": total,
             "top_issues": charts["top_issues"].extra["items"],
             "rising_issues": charts["rising_issues"].extra["items"],
-            "alerts": selectors.dashboard_open_alerts(),
+            "alerts": selectors.dashboard_open_alerts(user=request.user),
             "issue_clock": issue_clock_summary(),
             "products": Product.objects.filter(is_active=True),
-            "period_query": _period_query(period),
+            "period_query": _period_query(period, **region_query),
+            "region": region,
         },
     )
 
@@ -345,7 +380,11 @@ def _funnel_focus_text(stages: tuple[str, ...]) -> str:
     return _("Raise the %(first)s and the %(second)s") % {"first": names[0], "second": names[1]}
 
 
-def product_charts(product: Product, period: Period, event: dt.date | None) -> dict[str, Chart]:
+def product_charts(
+    product: Product, period: Period, event: dt.date | None, region: Any = None
+) -> dict[str, Chart]:
+    charts: dict[str, Chart] = {}
+
     charts: dict[str, Chart] = {}
     funnel = selectors.product_funnel(product=product, period=period)
     analysis = funnel.analysis
@@ -475,7 +514,9 @@ def product_charts(product: Product, period: Period, event: dt.date | None) -> d
         header=[_("Week of"), per_users],
         rows=[[w, v] for w, v in zip(ratio["weeks"], ratio["values"], strict=True)],
     )
-    layers = selectors.product_layer_volumes(product=product, period=period)
+    layers = selectors.product_layer_volumes(
+        product=product, period=period, region_id=region.pk if region is not None else None
+    )
     charts["layers"] = Chart(
         name="layers",
         title=_("Reports by experience layer (weekly, in priority order)"),
@@ -505,7 +546,7 @@ class ProductPageForm(PeriodForm):
 
 
 def _product_inputs(request: HttpRequest, product: Product) -> tuple[ProductPageForm, Period, dt.date | None]:
-    form = ProductPageForm(request.GET or None, default_days=365)
+    form = ProductPageForm(request.GET or None, default_days=365, user=request.user)
     end = timezone.localdate()
     period = Period(end - dt.timedelta(days=364), end)
     event = product.launched_on
@@ -514,7 +555,9 @@ def _product_inputs(request: HttpRequest, product: Product) -> tuple[ProductPage
         event = form.cleaned_data.get("event") or event
     elif not request.GET:
         form = ProductPageForm(
-            initial={"start": period.start, "end": period.end, "event": event}, default_days=365
+            initial={"start": period.start, "end": period.end, "event": event},
+            default_days=365,
+            user=request.user,
         )
     return form, period, event
 
@@ -523,8 +566,13 @@ def product_detail(request: HttpRequest, code: str) -> HttpResponse:
     _require_reader(request)
     product = get_object_or_404(Product, code=code)
     form, period, event = _product_inputs(request, product)
-    charts = product_charts(product, period, event)
-    query = _period_query(period, **({"event": event.isoformat()} if event else {}))
+    region = dashboard_region(request)
+    charts = product_charts(product, period, event, region)
+    query = _period_query(
+        period,
+        **({"event": event.isoformat()} if event else {}),
+        **({"region": region.code} if region is not None else {}),
+    )
     for chart in charts.values():
         chart.export_url = reverse("dashboard:export-product", args=[product.code, chart.name]) + "?" + query
     return render(
@@ -536,7 +584,7 @@ def product_detail(request: HttpRequest, code: str) -> HttpResponse:
             "period": period,
             "event": event,
             "charts": charts,
-            "alerts": selectors.dashboard_open_alerts(product_id=product.pk),
+            "alerts": selectors.dashboard_open_alerts(product_id=product.pk, user=request.user),
             "products": Product.objects.filter(is_active=True),
             "following": is_following(user=request.user, target=product),
             "can_write": has_role(request.user, *WRITE_ROLES),
@@ -547,7 +595,7 @@ def product_detail(request: HttpRequest, code: str) -> HttpResponse:
 def export_overview(request: HttpRequest, name: str) -> HttpResponse:
     _require_reader(request)
     _form, period = period_from(request, default_days=28)
-    charts = overview_charts(period)
+    charts = overview_charts(period, dashboard_region(request))
     if name not in charts:
         raise Http404
     chart = charts[name]
@@ -563,7 +611,7 @@ def export_product(request: HttpRequest, code: str, name: str) -> HttpResponse:
     _require_reader(request)
     product = get_object_or_404(Product, code=code)
     _form, period, event = _product_inputs(request, product)
-    charts = product_charts(product, period, event)
+    charts = product_charts(product, period, event, dashboard_region(request))
     if name not in charts:
         raise Http404
     chart = charts[name]

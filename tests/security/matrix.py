@@ -278,6 +278,7 @@ PAGES: list[Endpoint] = [
         note="signing out: POST only (a sign-out link would be a CSRF hole)",
     ),
     page("/i18n/setlang/", get=public(), post=public(), public=True, note="stores the language only"),
+    page("/search/", get=allow(MEMBERS), any_method=True),
     page("/notifications/", get=allow(MEMBERS), any_method=True),
     page(
         "/notifications/read/",
@@ -597,6 +598,7 @@ APIS: list[Endpoint] = [
         bodies={"POST": lambda c: {"title": "矩阵问题"}},
     ),
     api("/api/issues/similar/", get=allow(MEMBERS)),
+    api("/api/search/", get=allow(MEMBERS)),
     api("/api/issues/{pk}/", get=allow(MEMBERS), params={"pk": "issue"}),
     api("/api/import-jobs/", get=allow(ANALYSTS), post=allow(ANALYSTS), multipart=True),
     api("/api/import-jobs/{pk}/", get=allow(ANALYSTS), params={"pk": "import_job"}),

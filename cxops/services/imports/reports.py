@@ -506,7 +506,8 @@ def _insert_postgresql(payload: str, source_system: str) -> int:
                 INSERT INTO {table} ({columns}, source_system, status, dismiss_reason, created_at, updated_at)
                 SELECT {columns}, %s, %s, '', %s, %s FROM {STAGING} ORDER BY line
                 ON CONFLICT DO NOTHING
-                RETURNING id, external_id, occurred_at, product_id, channel_id, source_type, layer, stage
+                RETURNING id, external_id, occurred_at, region_id, product_id, channel_id, source_type, layer,
+                    stage
             ), linked AS (
                 INSERT INTO {through} (experiencereport_id, segment_id)
                 SELECT added.id, segment.id::bigint
@@ -561,6 +562,7 @@ def _insert_generic(records: list[ReportRecord], source_system: str) -> int:
                 layer=r.layer,
                 stage=r.stage,
                 issue_id=None,
+                region_id=r.region_id or default,
             )
             for r in inserted
         )

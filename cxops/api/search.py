@@ -1,0 +1,59 @@
+"""GET /api/search/?q= — the command palette's answer: commands and records the caller may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cxops.inputs import parse_id, query_text
+from cxops.search import QUERY_MAX, search_everything
+
+LIMIT_MAX = 20
+
+
+class SearchHitSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="command, issue, report, strategy or rule")
+    title = serializers.CharField()
+    url = serializers.CharField()
+    meta = serializers.CharField()
+    snippet = serializers.CharField(help_text="HTML-escaped text around the match, terms in <mark>.")
+
+
+class SearchGroupSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    hits = SearchHitSerializer(many=True)
+
+
+class SearchResultSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    groups = SearchGroupSerializer(many=True)
+
+
+class SearchView(APIView):
+    """Everything matching every term of `q`, grouped, within the caller's visibility."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description=f"At most {QUERY_MAX} characters."),
+            OpenApiParameter("limit", int, description=f"Hits per group, 1 to {LIMIT_MAX} (default 5)."),
+        ],
+        responses={200: SearchResultSerializer},
+        summary="Search reports, issues, strategies, rules and pages",
+    )
+    def get(self, request: Request) -> Response:
+        params: Any = request.query_params
+        query = query_text(params.get("q"), limit=QUERY_MAX).strip()
+        limit = parse_id(params.get("limit") or "5")
+        limit = min(max(limit or 5, 1), LIMIT_MAX)
+        groups = search_everything(request.user, query, limit=limit) if query else []
+        data = {
+            "query": query,
+            "groups": [{"kind": g.kind, "label": str(g.label), "hits": g.hits} for g in groups],
+        }
+        return Response(SearchResultSerializer(data).data)
