@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cxops.models import ExperienceIssue, ExperienceReport, Product
@@ -83,7 +84,7 @@ def product_commands(user: Any) -> list[Command]:
     """One "dashboard of <product>" command per active product (a handful)."""
     return [
         Command(
-            label=product.name,
+            label=format_lazy("{product} · {page}", product=product.name, page=_("Dashboard")),
             url_name="dashboard:product",
             roles=READERS,
             args=(product.code,),
