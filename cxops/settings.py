@@ -361,6 +361,14 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Retention (PIPL, issue 18): days each kind of personal data is kept; 0 keeps it forever ------
+# Report detail + customer key, import files + rejected rows, notifications, audit lines
+# (cxops/services/retention.py; purged daily by beat).
+CXOPS_RETENTION_REPORT_DAYS = int(os.environ.get("CXOPS_RETENTION_REPORT_DAYS", "730"))
+CXOPS_RETENTION_IMPORT_DAYS = int(os.environ.get("CXOPS_RETENTION_IMPORT_DAYS", "90"))
+CXOPS_RETENTION_NOTIFICATION_DAYS = int(os.environ.get("CXOPS_RETENTION_NOTIFICATION_DAYS", "365"))
+CXOPS_RETENTION_AUDIT_DAYS = int(os.environ.get("CXOPS_RETENTION_AUDIT_DAYS", "1095"))
+
 # --- Celery ------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # No broker configured: run tasks inline (embedded mode), so nothing needs a service.
@@ -421,6 +429,10 @@ CELERY_BEAT_SCHEDULE = {
     "detect-hot-spots": {
         "task": "cxops.tasks.detect_hot_spots",
         "schedule": crontab(minute="*/30"),
+    },
+    "purge-expired-data": {
+        "task": "cxops.tasks.purge_expired_data",
+        "schedule": crontab(hour="2", minute="40"),
     },
     "evaluate-live-rules": {
         "task": "rules_lifecycle.tasks.evaluate_all_rules",

@@ -88,3 +88,11 @@ def escalate_breached_issues() -> list[int]:
     from cxops.services.issue_clock import issues_escalate_breached
 
     return issues_escalate_breached()
+
+
+@shared_task(acks_late=True)
+def purge_expired_data() -> dict[str, int]:
+    """Retention: purge personal data past its period (beat, daily; safe to run twice)."""
+    from cxops.services.retention import retention_purge
+
+    return retention_purge()

@@ -11,4 +11,5 @@ urlpatterns = [
     path("service-accounts/<int:pk>/", identity.service_account_detail, name="service-account"),
     path("service-tokens/<int:pk>/revoke/", identity.service_token_revoke_view, name="service-token-revoke"),
     path("audit/", identity.audit_log, name="audit"),
+    path("customer-data/", identity.customer_data, name="customer-data"),
 ]

@@ -19,11 +19,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
-from cxops.exports import csv_text, safe_cell
+from cxops.exports import csv_response, csv_text, safe_cell
 from cxops.inputs import DayField, parse_id, query_text
 from cxops.models import AuditEvent, ServiceAccount, ServiceToken
 from cxops.roles import Role, role_required
 from cxops.services.audit import AuditAction, audit_record
+from cxops.services.customer_data import (
+    customer_data_erase,
+    customer_reports_export,
+    customer_reports_find,
+)
 from cxops.services.service_accounts import (
     SCOPES,
     service_account_create,
@@ -224,4 +229,67 @@ def _audit_csv(request: HttpRequest, queryset) -> HttpResponse:
 
     response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response
+
+
+class CustomerDataForm(forms.Form):
+    phone = forms.CharField(label=gettext_lazy("Customer's phone number"), max_length=40)
+    action = forms.ChoiceField(
+        choices=[("find", "find"), ("export", "export"), ("erase", "erase")], widget=forms.HiddenInput
+    )
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I confirm the customer asked for erasure"), required=False
+    )
+
+
+@role_required(Role.ADMIN)
+def customer_data(request: HttpRequest) -> HttpResponse:
+    """Find, export or erase a customer's reports by their number.  Everything is a POST, so the
+    number never appears in a URL, a proxy log or the browser's history."""
+    form = CustomerDataForm(request.POST or None, initial={"action": "find"})
+    found: dict[str, object] | None = None
+    if request.method == "POST" and form.is_valid():
+        phone, action = form.cleaned_data["phone"], form.cleaned_data["action"]
+        try:
+            if action == "export":
+                masked, reports = customer_reports_export(actor=request.user, phone=phone)
+                return _customer_csv(masked, reports)
+            if action == "erase" and not form.cleaned_data["confirm"]:
+                form.add_error("confirm", _("Tick this to confirm the erasure."))
+            elif action == "erase":
+                count = customer_data_erase(actor=request.user, phone=phone)
+                messages.success(
+                    request,
+                    _("Personal parts of %(count)d report(s) erased; the reports stay, anonymous.")
+                    % {"count": count},
+                )
+                return redirect("identity:customer-data")
+            else:
+                masked, reports = customer_reports_find(actor=request.user, phone=phone)
+                found = {"masked": masked, "reports": reports}
+        except (ValidationError, ApplicationError) as error:
+            _form_errors(form, error)
+    response = render(request, "cxops/identity/customer_data.html", {"form": form, "found": found})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _customer_csv(masked: str, reports) -> HttpResponse:
+    header = [_("Report"), _("Occurred at"), _("Product"), _("Channel"), _("Summary"), _("Detail"),
+              _("Customer"), _("Status")]  # fmt: skip
+    rows = [
+        [
+            report.pk,
+            timezone.localtime(report.occurred_at).isoformat(),
+            report.product.name,
+            report.channel.name,
+            report.summary,
+            report.detail,
+            report.customer_masked,
+            report.get_status_display(),
+        ]
+        for report in reports
+    ]
+    response = csv_response(f"customer-{masked.replace('*', 'x')}.csv", header, rows)
+    response["Cache-Control"] = "no-store"
     return response

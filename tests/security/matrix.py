@@ -431,6 +431,13 @@ PAGES: list[Endpoint] = [
         params={"pk": "webhook_delivery"},
         note="the world's subscription is switched off: the service refuses with a message",
     ),
+    page(
+        "/identity/customer-data/",
+        get=allow({ADMIN}),
+        post=allow({ADMIN}),
+        bodies={"POST": lambda c: {"phone": "13800138000", "action": "find"}},
+        note="a customer's PIPL request: administrators only; finding is audited, not a write",
+    ),
     page("/pool/", get=allow(MEMBERS), any_method=True),
     page("/pool/new/", get=allow(ANALYSTS), post=allow(ANALYSTS), bodies={"POST": _strategy_create}),
     # Searched for a word every report of the world holds, so one shown to the wrong reader is caught.
