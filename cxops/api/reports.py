@@ -549,7 +549,9 @@ class ImportJobViewSet(
     filter_backends: list = []
 
     def get_queryset(self):
-        return ImportJob.objects.defer("data").order_by("-id")
+        from cxops.selectors.reports import import_jobs_visible_to
+
+        return import_jobs_visible_to(self.request.user, ImportJob.objects.defer("data").order_by("-id"))
 
     @extend_schema(
         request={"multipart/form-data": ImportJobInputSerializer}, responses={201: ImportJobOutputSerializer}

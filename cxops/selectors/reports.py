@@ -58,6 +58,15 @@ def issues_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySe
     )
 
 
+def import_jobs_visible_to(user: Any, queryset: QuerySet) -> QuerySet:
+    """Import jobs (analysts'): a city member's are their city's members' jobs (rejected rows hold
+    other cities' report text otherwise); a province member sees every job."""
+    scope = region_scope_id(user)
+    if scope is None:
+        return queryset
+    return queryset.filter(Q(created_by=user) | Q(created_by__home_region__region_id=scope))
+
+
 def issue_regions(issue_ids: list[int]) -> dict[int, list[str]]:
     """{issue id: region codes of its reports, in region order} (one query)."""
     result: dict[int, list[str]] = {pk: [] for pk in issue_ids}

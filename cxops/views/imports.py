@@ -58,8 +58,10 @@ JOB_FIELDS = [
 ]
 
 
-def _jobs():  # noqa: ANN202 — a queryset that never loads the file itself
-    return ImportJob.objects.only(*JOB_FIELDS).select_related("created_by")
+def _jobs(user):  # noqa: ANN001, ANN202 — a queryset that never loads the file itself
+    from cxops.selectors.reports import import_jobs_visible_to
+
+    return import_jobs_visible_to(user, ImportJob.objects.only(*JOB_FIELDS).select_related("created_by"))
 
 
 @role_required(Role.ANALYST)
@@ -86,7 +88,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                 return redirect("reports:import", pk=job.pk)
     else:
         form = ImportUploadForm()
-    page = keyset_page(_jobs(), before=parse_id(request.GET.get("before")), size=20)
+    page = keyset_page(_jobs(request.user), before=parse_id(request.GET.get("before")), size=20)
     handler = handler_for(kind)
     return render(
         request,
@@ -104,7 +106,7 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ANALYST)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(_jobs(), pk=pk)
+    job = get_object_or_404(_jobs(request.user), pk=pk)
     context: dict = {"job": job}
     if job.status == ImportStatus.MAPPING:
         handler = handler_for(job.kind)
@@ -146,7 +148,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(Role.ANALYST)
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(_jobs(), pk=pk)
+    job = get_object_or_404(_jobs(request.user), pk=pk)
     handler = handler_for(job.kind)
     column_map = {}
     value_maps: dict[str, dict[str, str]] = {}
@@ -182,7 +184,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(Role.ANALYST)
 def import_start(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(_jobs(), pk=pk)
+    job = get_object_or_404(_jobs(request.user), pk=pk)
     try:
         import_job_start(actor=request.user, job=job)
     except ApplicationError as error:
@@ -193,7 +195,7 @@ def import_start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(Role.ANALYST)
 def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(_jobs(), pk=pk)
+    job = get_object_or_404(_jobs(request.user), pk=pk)
     try:
         import_job_resume(actor=request.user, job=job)
     except ApplicationError as error:
@@ -206,7 +208,7 @@ def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(Role.ANALYST)
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
-    job = get_object_or_404(_jobs(), pk=pk)
+    job = get_object_or_404(_jobs(request.user), pk=pk)
     return JsonResponse(
         {
             "status": job.status,
@@ -228,7 +230,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 @role_required(Role.ANALYST)
 def import_rejected(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    job = get_object_or_404(_jobs(), pk=pk)
+    job = get_object_or_404(_jobs(request.user), pk=pk)
     audit_record(actor=request.user, action=AuditAction.EXPORTED, target=job, summary="rejected rows CSV")
     response = StreamingHttpResponse(rejected_rows_csv(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-rejected.csv"'

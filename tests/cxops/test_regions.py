@@ -463,3 +463,13 @@ def test_the_admin_user_page_sets_the_home_region_through_the_service(client_for
     assert response.status_code == 302, response.content.decode()[:2000]
     assert HomeRegion.objects.get(user=agent).region.code == "foshan"
     assert AccessChange.objects.filter(what="region", after="foshan", user=agent).exists()
+
+
+def test_another_citys_import_job_answers_404(client_for, api_client_for, city_member, reference_data):
+    guangzhou_analyst = city_member(Role.ANALYST, "guangzhou")
+    job = _import(guangzhou_analyst, ["G1,2026-10-22 06:50:00,投诉,飞信,10086热线,功能性,使用,广州的报告,\n"])
+    foshan_analyst = city_member(Role.ANALYST, "foshan")
+    assert client_for(foshan_analyst).get(reverse("reports:import", args=[job.pk])).status_code == 404
+    assert api_client_for(foshan_analyst).get(f"/api/import-jobs/{job.pk}/").status_code == 404
+    assert api_client_for(foshan_analyst).get("/api/import-jobs/").json()["results"] == []
+    assert api_client_for(guangzhou_analyst).get(f"/api/import-jobs/{job.pk}/").status_code == 200
