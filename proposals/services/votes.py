@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.services.notifications import follow_create
 
 from ..models import Strategy, Vote, VoteChoice
@@ -44,10 +45,20 @@ def vote_cast(*, strategy: Strategy, actor: Any, choice: str, reason: str = "") 
     vote, created = Vote.objects.get_or_create(
         strategy=locked,
         voter=actor,
-        defaults={"choice": choice, "reason": reason.strip()[:500], "created_at": now, "updated_at": now},
+        defaults={
+            "choice": choice,
+            "reason": mask_personal_numbers(reason.strip())[:500],
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     if not created:
-        vote.choice, vote.reason, vote.updated_at, vote.carried_from = choice, reason.strip()[:500], now, None
+        vote.choice, vote.reason, vote.updated_at, vote.carried_from = (
+            choice,
+            mask_personal_numbers(reason.strip())[:500],
+            now,
+            None,
+        )
         vote.save(update_fields=["choice", "reason", "updated_at", "carried_from"])
     recount_votes(locked)
     Strategy.objects.filter(pk=locked.pk).update(last_activity_at=now)

@@ -152,3 +152,48 @@ def test_rule_texts_are_masked(product_owner, manager):
         rule=rule, actor=product_owner, expected_version=rule.version, changes={"trigger_action": TEXT}
     )
     assert rule.trigger_action == MASKED_TEXT
+
+
+@pytest.mark.django_db
+def test_the_command_masks_texts_stored_before_masking_history_included(analyst, frontline, reference_data):
+    import io
+
+    from django.core.management import call_command
+
+    from cxops.models import AuditEvent
+    from tests.factories import ReportFactory
+
+    strategy = make_strategy(actor=analyst)
+    # written around the services, as rows from before masking covered them were
+    comment = Comment.objects.create(
+        strategy=strategy, author=analyst, body=TEXT, created_at=strategy.created_at
+    )
+    CommentEdit.objects.create(
+        comment=comment, previous_body=TEXT, edited_by=analyst, edited_at=strategy.created_at
+    )
+    report = ReportFactory(summary="客户身份证" + ID_NUMBER, detail=TEXT)
+    report.detail = TEXT + "。"
+    report.save()  # a history row with the number too
+    Revision.objects.filter(strategy=strategy).update(body=TEXT)
+
+    out = io.StringIO()
+    call_command("personal_numbers", "mask", "--dry-run", stdout=out)
+    assert "would mask" in out.getvalue()
+    comment.refresh_from_db()
+    assert comment.body == TEXT  # a dry run changes nothing
+
+    call_command("personal_numbers", "mask", stdout=io.StringIO())
+    comment.refresh_from_db()
+    report.refresh_from_db()
+    assert comment.body == MASKED_TEXT
+    assert CommentEdit.objects.get().previous_body == MASKED_TEXT
+    assert (report.summary, report.detail) == ("客户身份证" + ID_MASKED, MASKED_TEXT + "。")
+    history = ExperienceReport.history.model.objects.filter(id=report.pk)
+    assert history.count() >= 2
+    assert all(ID_NUMBER not in row.detail and CARD not in row.detail for row in history)
+    assert Revision.objects.get(strategy=strategy).body == MASKED_TEXT
+    assert AuditEvent.objects.filter(action="admin.change", actor_name="manage.py").count() == 1
+
+    again = io.StringIO()
+    call_command("personal_numbers", "mask", stdout=again)
+    assert "masked 0 value(s)" in again.getvalue()
