@@ -113,22 +113,36 @@ def _alias_pattern(alias: str) -> str:
 class Lexicon:
     """Concepts and their aliases, compiled into one alternation (longest alias first)."""
 
-    def __init__(self, concepts: Sequence[Concept]) -> None:
+    def __init__(self, concepts: Sequence[Concept], parents: Mapping[str, str] | None = None) -> None:
         self.concepts = {concept.code: concept for concept in concepts}
-        entries: list[tuple[str, str]] = []
+        # A narrower concept also names its broader one (携出 is porting out, and porting), so a
+        # text that says the one and an issue that says the other still share something.
+        implied: dict[str, list[str]] = {}
+        for code in self.concepts:
+            chain, seen = [code], {code}
+            while (
+                (parent := (parents or {}).get(chain[-1])) and parent in self.concepts and parent not in seen
+            ):
+                chain.append(parent)
+                seen.add(parent)
+            implied[code] = chain
+        # An alias several concepts share names all of them.
+        codes_of: dict[str, list[str]] = {}
         for concept in concepts:
             for alias in {normalise(a).strip() for a in concept.aliases if a.strip()}:
-                entries.append((alias, concept.code))
+                codes = codes_of.setdefault(alias, [])
+                codes.extend(code for code in implied[concept.code] if code not in codes)
+        entries = [(alias, tuple(codes)) for alias, codes in codes_of.items()]
         # Longest first, so 呼叫转移 wins over 呼转 and 补卡收费 is read as 补卡 + 收费, not as less.
         entries.sort(key=lambda entry: (-len(entry[0].replace("*", "")), entry[0]))
         # One alternation per first character, tried only where a text has that character: a
         # single alternation of every alias was tried at every position (~3 ms per summary).
-        by_first: dict[str, list[tuple[str, str]]] = {}
-        for alias, code in entries:
-            by_first.setdefault(alias[0], []).append((alias, code))
-        self._patterns: dict[str, tuple[re.Pattern[str], list[str]]] = {}
+        by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for alias, codes in entries:
+            by_first.setdefault(alias[0], []).append((alias, codes))
+        self._patterns: dict[str, tuple[re.Pattern[str], list[tuple[str, ...]]]] = {}
         for first, group in by_first.items():
-            codes = [code for _alias, code in group]
+            codes = [alias_codes for _alias, alias_codes in group]
             pattern = "|".join(
                 f"(?P<a{index}>{_alias_pattern(alias)})" for index, (alias, _c) in enumerate(group)
             )
@@ -168,8 +182,8 @@ class Lexicon:
             if match is None:
                 index += 1
                 continue
-            code = candidate[1][int(match.lastgroup[1:])]  # type: ignore[index]
-            analysis.terms.append(Term(CONCEPT_PREFIX + code, match.start(), match.end()))
+            for code in candidate[1][int(match.lastgroup[1:])]:  # type: ignore[index]
+                analysis.terms.append(Term(CONCEPT_PREFIX + code, match.start(), match.end()))
             rest.append((position, folded[position : match.start()]))
             position = index = match.end()
         rest.append((position, folded[position:]))
@@ -246,9 +260,11 @@ def rank(
 
 
 def builtin_lexicon() -> Lexicon:
-    from .builtin_lexicon import BUILTIN_CONCEPTS
+    from .builtin_lexicon import BUILTIN_CONCEPTS, CONCEPT_PARENTS
 
-    return Lexicon([Concept(code, zh, en, tuple(aliases)) for code, zh, en, aliases in BUILTIN_CONCEPTS])
+    return Lexicon(
+        [Concept(code, zh, en, tuple(aliases)) for code, zh, en, aliases in BUILTIN_CONCEPTS], CONCEPT_PARENTS
+    )
 
 
 def highlight(text: str, analysis: Analysis, shared: Iterable[str]) -> Any:

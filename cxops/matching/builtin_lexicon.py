@@ -183,7 +183,6 @@ BUILTIN_CONCEPTS: list[tuple[str, str, str, list[str]]] = [
             "mobile data",
             "data plan",
             "通用流量",
-            "定向流量",
         ],
     ),
     (
@@ -1058,3 +1057,9 @@ SEGMENTER_WORDS = [
     "来电显示",
     "呼叫转移",
 ]
+
+
+# The broader domain lexicon (cxops/matching/domain_lexicon.py) is shipped as part of the built-in one.
+from .domain_lexicon import CONCEPT_PARENTS, DOMAIN_CONCEPTS  # noqa: E402, F401
+
+BUILTIN_CONCEPTS.extend(DOMAIN_CONCEPTS)

@@ -151,3 +151,30 @@ def match_concept_save(
         enqueue_task(rebuild_match_profiles)
     forget_lexicon()
     return concept
+
+
+def match_concept_aliases_add(*, actor: Any, code: str, aliases: Iterable[str]) -> MatchConcept | None:
+    """Add aliases to a concept (built-in or the analysts'), through `match_concept_save` (checks,
+    history, profiles rebuilt); those it already has are skipped.  None when nothing was new."""
+    concept = MatchConcept.objects.filter(code=code).first()
+    builtin = builtin_concept(code)
+    if concept is None and builtin is None:
+        raise ApplicationError(_("There is no concept with this code."), code="not_found")
+    known = {
+        alias.strip().lower()
+        for alias in (*(builtin[2] if builtin else ()), *(concept.alias_list() if concept else ()))
+    }
+    new = [
+        alias for alias in dict.fromkeys(a.strip() for a in aliases) if alias and alias.lower() not in known
+    ]
+    if not new:
+        return None
+    return match_concept_save(
+        actor=actor,
+        concept=concept,
+        code=code,
+        label_zh=concept.label_zh if concept else builtin[0],
+        label_en=concept.label_en if concept else builtin[1],
+        aliases="\n".join([*(concept.alias_list() if concept else []), *new]),
+        is_active=concept.is_active if concept else True,
+    )

@@ -158,3 +158,57 @@ def test_frontline_reads_but_cannot_write(client_for, frontline, analyst):
     assert response.status_code == 403
     concept.refresh_from_db()
     assert concept.label_zh == "APP卡" and concept.history.count() == 1
+
+
+def test_associations_pair_an_unknown_word_with_the_concept_of_the_titles_it_turns_up_under():
+    from cxops.matching.associations import associations
+
+    broadband = (["c:broadband", "c:network_down"], ["猫棒", "闪红灯"])
+    other = (["c:points"], ["闪红灯"])
+    found = associations([broadband] * 3 + [other] * 2 + [(["c:5g"], ["猫棒"])], min_issues=3, min_share=0.6)
+    # 猫棒 is under broadband titles in 3 of its 4 issues; 闪红灯 in 3 of 5 (0.6): both kept, per concept
+    assert {(item.word, item.code) for item in found} == {
+        ("猫棒", "broadband"),
+        ("猫棒", "network_down"),
+        ("闪红灯", "broadband"),
+        ("闪红灯", "network_down"),
+    }
+    # asked for more agreement, neither is kept (猫棒 0.75, 闪红灯 0.6)
+    assert associations([broadband] * 3 + [other] * 2 + [(["c:5g"], ["猫棒"])], min_share=0.8) == []
+    assert associations([]) == []
+
+
+@pytest.mark.django_db
+def test_the_learn_command_lists_and_with_apply_adds_words_through_the_service(
+    analyst, frontline, reference_data, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from cxops.services.triage import reports_merge
+    from tests.cxops.factories import file_report
+
+    # given three set-top box issues whose merged reports speak of the remote (a word the lexicon lacks)
+    for n in range(3):
+        issue = issue_create(actor=analyst, title=f"魔百和第{n}次故障")
+        report = file_report(frontline, summary=f"遥控器按了没反应，第{n}回")
+        reports_merge(actor=analyst, report_ids=[report.pk], issue=issue)
+    box = issue_create(actor=analyst, title="机顶盒没反应")
+    assert box.pk not in [match.issue_id for match in issues_matching("遥控器坏了")]
+    out = StringIO()
+    call_command("matching", "learn", stdout=out)
+    assert "遥控器\tiptv_box\tissues=3" in out.getvalue()
+    assert MatchConcept.objects.count() == 0  # listing writes nothing
+    # frontline may not apply, an analyst may: through the service, with history
+    with pytest.raises(CommandError):
+        call_command("matching", "learn", "--apply", "--as", frontline.username, stdout=StringIO())
+    assert MatchConcept.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("matching", "learn", "--apply", "--as", analyst.username, stdout=StringIO())
+    concept = MatchConcept.objects.get(code="iptv_box")
+    assert "遥控器" in concept.alias_list()
+    assert concept.history.get().history_user == analyst
+    # the remote now names the set-top box: an issue that never said 遥控器 is found by it
+    assert box.pk in [match.issue_id for match in issues_matching("遥控器坏了")]

@@ -162,17 +162,23 @@ def test_frontline_cannot_change_the_lexicon(frontline):
 
 
 @pytest.mark.django_db
-def test_retrieval_asks_for_any_two_telling_terms_or_one_rare_one():
+def test_retrieval_asks_for_a_rare_term_the_rarest_concept_or_two_telling_terms():
     from cxops.matching.analysis import TermStatistics
 
     statistics = TermStatistics(
-        documents=100_000, frequency={"c:sim_replace": 900, "c:fee_deduction": 3000, "贵": 40}
+        documents=100_000,
+        frequency={"c:sim_replace": 900, "c:fee_deduction": 3000, "贵": 40, "it's": 7, "收": 5000},
     )
-    query = retrieval_query(["c:sim_replace", "c:fee_deduction", "贵"], statistics)
+    # a term no profile holds ("新词") is left out: it finds nothing and took a place among the four
+    query = retrieval_query(["c:sim_replace", "c:fee_deduction", "贵", "新词"], statistics)
     assert query == (
-        "'贵' | ('贵' & 'c:sim_replace') | ('贵' & 'c:fee_deduction') | ('c:sim_replace' & 'c:fee_deduction')"
+        "'贵' | 'c:sim_replace' | ('贵' & 'c:sim_replace') | ('贵' & 'c:fee_deduction')"
+        " | ('c:sim_replace' & 'c:fee_deduction')"
     )
     assert retrieval_query(["it's"], statistics) == "'it''s'"
+    assert retrieval_query(["新词"], statistics) == ""
+    # a common word is never asked for alone when there is more to go by
+    assert "'收' |" not in retrieval_query(["收", "c:fee_deduction"], statistics)
 
 
 @pytest.mark.django_db
