@@ -126,6 +126,7 @@ def _records(rng: random.Random, n: int, first: int, context: dict) -> list:
                 customer_hash="",
                 external_id=f"B{first + i:09d}",
                 segment_ids="",
+                region_id=rng.choice(context["region_pool"]),
             )
         )
     return records
@@ -133,9 +134,11 @@ def _records(rng: random.Random, n: int, first: int, context: dict) -> list:
 
 def _pools(rng: random.Random, end: dt.date) -> dict:
     """Weighted pools (sampled uniformly = the weights): products, channels, days, codes."""
-    from cxops.models import Channel, Product
+    from cxops.models import Channel, Product, Region
+    from cxops.reference_seed import CITY_WEIGHTS
 
     products = list(Product.objects.values_list("pk", "name_zh"))
+    cities = dict(Region.objects.filter(code__in=CITY_WEIGHTS).values_list("code", "pk"))
     channels = list(Channel.objects.values_list("pk", flat=True))
     start = end - dt.timedelta(days=DAYS - 1)
     day_weights = [
@@ -148,6 +151,10 @@ def _pools(rng: random.Random, end: dt.date) -> dict:
             channels, [6.0, 3.0, 2.0, *[rng.uniform(0.2, 1.0) for _ in channels[3:]]], k=1000
         ),
         "day_pool": rng.choices(range(DAYS), day_weights, k=10_000),
+        # the 21 cities by their traffic (Guangzhou, Shenzhen and Dongguan the largest)
+        "region_pool": rng.choices(
+            [cities[code] for code in CITY_WEIGHTS], list(CITY_WEIGHTS.values()), k=1000
+        ),
         "source_pool": rng.choices(
             ["complaint", "consultation", "suggestion", "observation", "survey"], [4, 5, 1, 1, 0.5], k=100
         ),
@@ -234,7 +241,7 @@ def _load_in_database(table: str, rows: int, first: int, context: dict, first_is
                 f"""
                 INSERT INTO {table} (source_type, product_id, channel_id, layer, stage, summary, detail,
                     occurred_at, severity, customer_masked, customer_hash, source_system, external_id, status,
-                    issue_id, dismiss_reason, created_at, updated_at)
+                    issue_id, dismiss_reason, created_at, updated_at, region_id)
                 SELECT (%(sources)s::text[])[1 + (g * 31) %% 100], pick.product_id,
                     (%(channels)s::bigint[])[1 + (g * 17) %% 1000], (%(layers)s::text[])[1 + (g * 13) %% 100],
                     (%(stages)s::text[])[1 + (g * 7) %% 100],
@@ -245,7 +252,7 @@ def _load_in_database(table: str, rows: int, first: int, context: dict, first_is
                     2, '', '', 'bench', 'S' || g, CASE WHEN g %% 3 = 0 THEN 'linked' ELSE 'new' END,
                     CASE WHEN g %% 3 = 0
                         THEN %(first_issue)s + ((g * 7919) %% {ISSUES}) * ((g * 104729) %% {ISSUES}) / {ISSUES} END,
-                    '', now(), now()
+                    '', now(), now(), (%(regions)s::bigint[])[1 + (g * 23) %% 1000]
                 FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g
                 CROSS JOIN LATERAL (
                     SELECT (%(products)s::bigint[])[k] AS product_id, (%(names)s::text[])[k] AS name
@@ -266,6 +273,7 @@ def _load_in_database(table: str, rows: int, first: int, context: dict, first_is
                     "products": products,
                     "names": names,
                     "first_issue": first_issue,
+                    "regions": context["region_pool"],
                 },
             )
             done += n
@@ -445,6 +453,60 @@ def run(rows: int, import_rows: int, is_postgres: bool) -> int:
     measure(
         "product_layers_365d",
         lambda i: selectors.product_layer_volumes(product=products[i % len(products)], period=period(365, i)),
+        REPEAT,
+        results,
+    )
+    # Regions (issue 17): a city's overview and issues, and the province broken down by city.
+    from cxops.models import Region
+
+    cities = list(Region.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    measure(
+        "city_volumes_28d",
+        lambda i: selectors.dashboard_volumes(period=period(28, i), region_id=cities[i % len(cities)]),
+        REPEAT,
+        results,
+    )
+    measure(
+        "city_volumes_365d",
+        lambda i: selectors.dashboard_volumes(period=period(365, i), region_id=cities[i % len(cities)]),
+        REPEAT,
+        results,
+    )
+    measure(
+        "city_daily_by_source_365d",
+        lambda i: selectors.dashboard_daily_volumes(period=period(365, i), region_id=cities[i % len(cities)]),
+        REPEAT,
+        results,
+    )
+    measure(
+        "city_top_issues_28d",
+        lambda i: selectors.dashboard_top_issues(period=period(28, i), region_id=cities[i % len(cities)]),
+        REPEAT,
+        results,
+    )
+    measure(
+        "city_rising_issues",
+        lambda i: selectors.dashboard_rising_issues(end=period(1, i).end, region_id=cities[i % len(cities)]),
+        REPEAT,
+        results,
+    )
+    measure(
+        "city_product_layers_365d",
+        lambda i: selectors.product_layer_volumes(
+            product=products[i % len(products)], period=period(365, i), region_id=cities[i % len(cities)]
+        ),
+        REPEAT,
+        results,
+    )
+    measure(
+        "city_breakdown_28d",
+        lambda i: selectors.dashboard_city_ranking(period=period(28, i)),
+        REPEAT,
+        results,
+    )
+    measure(
+        "city_breakdown_365d",
+        lambda i: selectors.dashboard_city_ranking(period=period(365, i)),
         REPEAT,
         results,
     )

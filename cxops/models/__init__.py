@@ -21,6 +21,7 @@ from .rollups import (
     ReportDailyDimensionRollup,
     ReportDailyDimensionTotal,
     ReportDailyRegionRollup,
+    ReportDailyRegionTotal,
     RollupDimension,
 )
 from .webhooks import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookFormat, WebhookSubscription
@@ -67,6 +68,7 @@ __all__ = [
     "ReportDailyDimensionRollup",
     "ReportDailyDimensionTotal",
     "ReportDailyRegionRollup",
+    "ReportDailyRegionTotal",
     "ReportStatus",
     "RollupDimension",
     "Segment",

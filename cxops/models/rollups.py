@@ -139,6 +139,37 @@ class ReportDailyRegionRollup(models.Model):
         return f"{self.day} {self.region_id}/{self.product_id}/{self.dimension}={self.value}: {self.count}"
 
 
+class ReportDailyRegionTotal(models.Model):
+    """Reports per day × region × one dimension's value, all products together: a city's overview
+    and the city breakdown read a few dozen rows per city and day (the region rollup summed over
+    products, written by the same call)."""
+
+    day = models.DateField(_("day"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
+    value = models.CharField(max_length=20)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily report total by region")
+        verbose_name_plural = _("daily report totals by region")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "dimension", "value"], name="report_region_total_cell"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dimension__in=RollupDimension.values), name="report_region_total_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "dimension", "day"], name="report_region_total_city"),
+            models.Index(fields=["dimension", "day", "region"], name="report_region_total_dim_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id}/{self.dimension}={self.value}: {self.count}"
+
+
 class IssueDailyRegionRollup(models.Model):
     """An issue's reports per day and region: a city's top and rising issues."""
 

@@ -38,6 +38,7 @@ from cxops.models import (
     ReportDailyDimensionRollup,
     ReportDailyDimensionTotal,
     ReportDailyRegionRollup,
+    ReportDailyRegionTotal,
     RollupDimension,
     SourceType,
 )
@@ -86,8 +87,9 @@ def _dimension_rows(product_id: int | None, region_id: int | None = None) -> Any
     """All products: the totals table (a few dozen rows a day); one product: its own rollup; one
     city: the region rollup (the province's figures are the sum of its cities')."""
     if region_id is not None:
-        queryset = ReportDailyRegionRollup.objects.filter(region_id=region_id)
-        return queryset if product_id is None else queryset.filter(product_id=product_id)
+        if product_id is None:
+            return ReportDailyRegionTotal.objects.filter(region_id=region_id)
+        return ReportDailyRegionRollup.objects.filter(region_id=region_id, product_id=product_id)
     if product_id is None:
         return ReportDailyDimensionTotal.objects.all()
     return ReportDailyDimensionRollup.objects.filter(product_id=product_id)
@@ -288,11 +290,11 @@ def dashboard_product_ranking(*, period: Period) -> list[dict[str, Any]]:
 def dashboard_city_ranking(*, period: Period, product_id: int | None = None) -> list[dict[str, Any]]:
     """Reports per city over the period, most first (every city, zeros included): the breakdown of
     the province's figure, which it sums to (each report is counted once, by its stage)."""
-    queryset = ReportDailyRegionRollup.objects.filter(
-        dimension=RollupDimension.STAGE, day__gte=period.start, day__lte=period.end
-    )
-    if product_id is not None:
-        queryset = queryset.filter(product_id=product_id)
+    if product_id is None:
+        queryset = ReportDailyRegionTotal.objects.all()
+    else:
+        queryset = ReportDailyRegionRollup.objects.filter(product_id=product_id)
+    queryset = queryset.filter(dimension=RollupDimension.STAGE, day__gte=period.start, day__lte=period.end)
     totals = dict(queryset.values("region_id").annotate(total=Sum("count")).values_list("region_id", "total"))
     regions = list(Region.objects.filter(Q(is_active=True) | Q(pk__in=list(totals))).order_by("sort_order"))
     rows = [

@@ -27,6 +27,7 @@ from cxops.models import (
     ReportDailyDimensionRollup,
     ReportDailyDimensionTotal,
     ReportDailyRegionRollup,
+    ReportDailyRegionTotal,
     ReportStatus,
     RollupDimension,
 )
@@ -106,6 +107,14 @@ def _region_dimension_cells(region_cells: dict[tuple, int] | Counter[tuple]) -> 
     return result
 
 
+def _region_total_cells(region_dimension_cells: dict[tuple, int] | Counter[tuple]) -> Counter[tuple]:
+    """(day, region, product, dimension, value) → (day, region, dimension, value) sums over products."""
+    result: Counter[tuple] = Counter()
+    for (day, region_id, _product_id, dimension, value), n in region_dimension_cells.items():
+        result[(day, region_id, dimension, value)] += n
+    return result
+
+
 def _apply_cells(
     cells: Counter[tuple],
     issue_cells: Counter[tuple],
@@ -130,6 +139,11 @@ def _apply_cells(
             ReportDailyRegionRollup,
             ["day", "region_id", "product_id", "dimension", "value"],
             {key: n for key, n in region_dimension_cells.items() if n},
+        ),
+        (
+            ReportDailyRegionTotal,
+            ["day", "region_id", "dimension", "value"],
+            {key: n for key, n in _region_total_cells(region_dimension_cells).items() if n},
         ),
         (
             IssueDailyRegionRollup,
@@ -177,6 +191,7 @@ def rollup_upsert_ctes(source: str) -> tuple[str, list]:
     dimension = ReportDailyDimensionRollup._meta.db_table
     total = ReportDailyDimensionTotal._meta.db_table
     region = ReportDailyRegionRollup._meta.db_table
+    region_total = ReportDailyRegionTotal._meta.db_table
     per_dimension = " UNION ALL ".join(
         f"SELECT day, region_id, product_id, '{name}' AS dimension, {expression} AS value, count(*) AS n "  # noqa: S608 — ours
         f"FROM rollup_source GROUP BY day, region_id, product_id, {expression}"
@@ -193,6 +208,11 @@ def rollup_upsert_ctes(source: str) -> tuple[str, list]:
             SELECT day, region_id, product_id, dimension, value, n FROM rollup_region_cells ORDER BY 1, 2, 3, 4, 5
             ON CONFLICT (day, region_id, product_id, dimension, value)
             DO UPDATE SET count = {region}.count + excluded.count
+        ), rollup_region_total_upsert AS (
+            INSERT INTO {region_total} (day, region_id, dimension, value, count)
+            SELECT day, region_id, dimension, value, sum(n) FROM rollup_region_cells GROUP BY 1, 2, 3, 4
+            ORDER BY 1, 2, 3, 4
+            ON CONFLICT (day, region_id, dimension, value) DO UPDATE SET count = {region_total}.count + excluded.count
         ), rollup_dimension_cells AS MATERIALIZED (
             SELECT day, product_id, dimension, value, sum(n) AS n FROM rollup_region_cells GROUP BY 1, 2, 3, 4
         ),
@@ -335,6 +355,13 @@ def _stored_region_cells() -> dict[tuple, int]:
     }
 
 
+def _stored_region_total_cells() -> dict[tuple, int]:
+    return {
+        (r.day, r.region_id, r.dimension, r.value): r.count
+        for r in ReportDailyRegionTotal.objects.exclude(count=0)
+    }
+
+
 def _stored_issue_region_cells() -> dict[tuple, int]:
     return {
         (r.day, r.region_id, r.issue_id): r.count for r in IssueDailyRegionRollup.objects.exclude(count=0)
@@ -413,6 +440,7 @@ def rollups_rebuild() -> dict[str, int]:
             ReportDailyDimensionTotal,
             IssueDailyRollup,
             ReportDailyRegionRollup,
+            ReportDailyRegionTotal,
             IssueDailyRegionRollup,
         ):
             model.objects.all().delete()
@@ -442,6 +470,14 @@ def rollups_rebuild() -> dict[str, int]:
             sql,
             params,
         )
+        region_table = ReportDailyRegionRollup._meta.db_table
+        region_total_cells = _insert_select(
+            cursor,
+            ReportDailyRegionTotal._meta.db_table,
+            ["day", "region_id", "dimension", "value", "count"],
+            f"SELECT day, region_id, dimension, value, SUM(count) FROM {region_table} "  # noqa: S608 — identifiers are ours
+            "GROUP BY day, region_id, dimension, value",
+        )
         sql, params = (
             _raw_issue_queryset()
             .values("local_day", "region_id", "issue_id")
@@ -460,6 +496,7 @@ def rollups_rebuild() -> dict[str, int]:
         "total_cells": total_cells,
         "issue_cells": issue_cells,
         "region_cells": region_cells,
+        "region_total_cells": region_total_cells,
         "issue_region_cells": issue_region_cells,
     }
 
@@ -468,11 +505,13 @@ def rollups_verify() -> list[str]:
     """Differences between the stored rollups and a recomputation; empty when they match."""
     problems = []
     raw_dimension_cells = _raw_dimension_cells()
+    raw_region_cells = _raw_region_cells()
     for name, stored, raw in (
         ("dimension", _stored_dimension_cells(), raw_dimension_cells),
         ("total", _stored_total_cells(), _total_cells(raw_dimension_cells)),
         ("issue", _stored_issue_cells(), _raw_issue_cells()),
-        ("region", _stored_region_cells(), _raw_region_cells()),
+        ("region", _stored_region_cells(), raw_region_cells),
+        ("region total", _stored_region_total_cells(), _region_total_cells(raw_region_cells)),
         ("issue region", _stored_issue_region_cells(), _raw_issue_region_cells()),
     ):
         for key in sorted(set(stored) | set(raw), key=str):
