@@ -197,3 +197,22 @@ def test_the_command_masks_texts_stored_before_masking_history_included(analyst,
     again = io.StringIO()
     call_command("personal_numbers", "mask", stdout=again)
     assert "masked 0 value(s)" in again.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_imported_report_and_its_rejected_row_keep_the_numbers_masked(analyst, reference_data):
+    from cxops.models import ImportRejectedRow
+    from tests.cxops.test_import_reports import csv_bytes, run
+
+    job = run(
+        analyst,
+        csv_bytes(
+            f"T1,2026-10-22 06:50:00,投诉,飞信,10086热线,功能性体验,使用,摘要{ID_NUMBER},{TEXT},,\n"
+            f"T2,not a time,投诉,飞信,10086热线,功能性体验,使用,卡{CARD},,,\n"
+        ),
+    )
+    assert (job.inserted, job.rejected) == (1, 1)
+    report = ExperienceReport.objects.get()
+    assert (report.summary, report.detail) == (f"摘要{ID_MASKED}", MASKED_TEXT)
+    raw = ImportRejectedRow.objects.get().raw
+    assert CARD_MASKED in raw and CARD not in raw
