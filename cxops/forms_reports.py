@@ -41,16 +41,20 @@ class ReportForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "data-similar-source": "1", "autofocus": True}),
     )
+    # Product and channel start empty: a report filed under a product nobody chose is worse than
+    # none.  The user's recent choices come first, one tap away (`offer_recent`).
     product = forms.ModelChoiceField(
         label=_("Product"),
         queryset=Product.objects.filter(is_active=True),
-        empty_label=None,
+        empty_label=_("Please choose a product"),
+        error_messages={"required": _("Choose the product the report is about.")},
         widget=forms.Select(attrs={"data-searchable": "1"}),
     )
     channel = forms.ModelChoiceField(
         label=_("Channel"),
         queryset=Channel.objects.filter(is_active=True),
-        empty_label=None,
+        empty_label=_("Please choose a channel"),
+        error_messages={"required": _("Choose the channel the customer came through.")},
         widget=forms.Select(attrs={"data-searchable": "1"}),
     )
     region = forms.ModelChoiceField(
@@ -112,6 +116,33 @@ class ReportForm(forms.Form):
         widget=forms.HiddenInput,
     )
 
+    def offer_recent(self, products: list[Product], channels: list[Channel]) -> None:
+        """Put the user's recent products and channels first in their pickers (an optgroup) and keep
+        them for the one-tap chips; nothing is selected for the user."""
+        self.recent_products, self.recent_channels = products, channels
+        for name, recent, everything in (
+            ("product", products, _("All products")),
+            ("channel", channels, _("All channels")),
+        ):
+            field = self.fields[name]
+            if not recent:
+                continue
+            all_choices = list(field.choices)
+            blank, rest = all_choices[:1], all_choices[1:]
+            recent_ids = {item.pk for item in recent}
+            field.widget.choices = [
+                *blank,
+                (_("Recently used"), [(item.pk, str(item)) for item in recent]),
+                (
+                    everything,
+                    [
+                        (value, label)
+                        for value, label in rest
+                        if getattr(value, "value", value) not in recent_ids
+                    ],
+                ),
+            ]
+
     def layer_options(self) -> list[tuple[Any, Any]]:
         """(radio, plain-words help) pairs for the template."""
         return [(radio, LAYER_HELP.get(radio.data["value"], "")) for radio in self["layer"]]
@@ -123,6 +154,8 @@ class ReportForm(forms.Form):
         from cxops.regions import user_home_region, user_region
 
         super().__init__(*args, **kwargs)
+        self.recent_products: list[Product] = []
+        self.recent_channels: list[Channel] = []
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
         scoped = user_region(user) if user is not None else None

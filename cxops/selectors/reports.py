@@ -14,9 +14,11 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cxops.models import (
+    Channel,
     ExperienceIssue,
     ExperienceReport,
     IssueDailyRollup,
+    Product,
     ReportStatus,
 )
 from cxops.regions import region_scope_id
@@ -202,6 +204,7 @@ class SimilarIssue:
     product: str
     # What the text and the issue share: concept names (in the request's language) and words.
     terms: tuple[str, ...] = ()
+    product_id: int | None = None  # the filing form fills its product in when the report is attached
 
 
 def issues_similar_to(
@@ -232,7 +235,7 @@ def issues_similar_to(
     details = {
         row[0]: row
         for row in visible.filter(pk__in=[match.issue_id for match in matches]).values_list(
-            "pk", "title", "report_count", "status", "product__name_zh", "product__name_en"
+            "pk", "title", "report_count", "status", "product__name_zh", "product__name_en", "product_id"
         )
     }
     lexicon = current_lexicon()
@@ -257,9 +260,29 @@ def issues_similar_to(
                 status=row[3],
                 product=(row[5] if english else row[4]) or "",
                 terms=terms,
+                product_id=row[6],
             )
         )
     return result
+
+
+def recent_filing_choices(user: Any, *, limit: int = 4) -> tuple[list[Product], list[Channel]]:
+    """The products and channels `user` filed under most recently (newest first, at most `limit`
+    each): offered first on the filing form, one tap away — remembered on the server, so a new
+    browser or a colleague's desk gets them too.  Read from the user's last 100 reports."""
+    rows = list(
+        ExperienceReport.objects.filter(reporter=user)
+        .order_by("-id")
+        .values_list("product_id", "channel_id")[:100]
+    )
+    product_ids = list(dict.fromkeys(product for product, _channel in rows))[:limit]
+    channel_ids = list(dict.fromkeys(channel for _product, channel in rows))[:limit]
+    products = Product.objects.filter(is_active=True).in_bulk(product_ids)
+    channels = Channel.objects.filter(is_active=True).in_bulk(channel_ids)
+    return (
+        [products[pk] for pk in product_ids if pk in products],
+        [channels[pk] for pk in channel_ids if pk in channels],
+    )
 
 
 def issue_daily_counts(*, issue: ExperienceIssue, days: int = 365) -> list[tuple[date, int]]:

@@ -19,6 +19,7 @@ from cxops.selectors.reports import (
     can_see_all_reports,
     issues_similar_to,
     keyset_page,
+    recent_filing_choices,
     report_list,
     reports_visible_to,
 )
@@ -37,7 +38,8 @@ def _require_frontline(request: HttpRequest) -> None:
 
 
 def file_report(request: HttpRequest) -> HttpResponse:
-    """The filing page: remembered product/channel/source, pickers, similar issues while typing."""
+    """The filing page: product and channel chosen by the user (recent ones first), remembered
+    source and city, pickers, similar issues while typing (attaching one fills its product in)."""
     _require_frontline(request)
     defaults = request.session.get(SESSION_DEFAULTS, {})
     if request.method == "POST":
@@ -67,9 +69,9 @@ def file_report(request: HttpRequest) -> HttpResponse:
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
+                # Product and channel are never pre-selected (a wrong default files a wrong
+                # report); the user's recent ones are offered first instead (offer_recent).
                 request.session[SESSION_DEFAULTS] = {
-                    "product": data["product"].pk,
-                    "channel": data["channel"].pk,
                     "source_type": data["source_type"],
                     "region": data["region"].pk,
                 }
@@ -83,7 +85,9 @@ def file_report(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Report filed. Thank you!"))
                 return redirect("reports:file")
     else:
-        form = ReportForm(initial=defaults, user=request.user)
+        initial = {key: value for key, value in defaults.items() if key not in ("product", "channel")}
+        form = ReportForm(initial=initial, user=request.user)
+    form.offer_recent(*recent_filing_choices(request.user))
     recent = list(reports_visible_to(request.user).filter(reporter=request.user).order_by("-id")[:5])
     return render(
         request,
@@ -148,6 +152,7 @@ def similar_issues(request: HttpRequest) -> JsonResponse:
                     "terms": list(match.terms),
                     "report_count": match.report_count,
                     "product": match.product,
+                    "product_id": match.product_id,
                     "url": reverse("reports:issue", args=[match.issue_id]),
                 }
                 for match in matches

@@ -27,6 +27,27 @@
     summary.focus();
   });
 
+  // One-tap chips of the user's recent products and channels fill their picker (never preset).
+  function fill(select, value) {
+    if (!select || !select.querySelector('option[value="' + value + '"]')) { return; }
+    select.value = value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  function syncChips(select) {
+    document.querySelectorAll('.recent-chip[data-fill="' + select.id + '"]').forEach(function (chip) {
+      chip.setAttribute("aria-pressed", chip.getAttribute("data-value") === select.value ? "true" : "false");
+    });
+  }
+  document.querySelectorAll(".recent-chip").forEach(function (chip) {
+    chip.addEventListener("click", function () {
+      fill(document.getElementById(chip.getAttribute("data-fill")), chip.getAttribute("data-value"));
+    });
+  });
+  ["id_product", "id_channel"].forEach(function (id) {
+    var select = document.getElementById(id);
+    if (select) { select.addEventListener("change", function () { syncChips(select); }); }
+  });
+
   function render(results) {
     list.textContent = "";
     results.forEach(function (item) {
@@ -44,6 +65,8 @@
       button.addEventListener("click", function () {
         issueInput.value = String(item.id);
         showAttached(item.title);
+        // Attaching to an issue is the one case the product is filled in for the user: the issue's.
+        if (item.product_id) { fill(document.getElementById("id_product"), String(item.product_id)); }
         form.querySelector("button[type=submit]").focus();
       });
       list.appendChild(node);

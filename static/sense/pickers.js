@@ -5,7 +5,8 @@
   "use strict";
   document.querySelectorAll("select[data-searchable]").forEach(function (select) {
     var all = Array.prototype.map.call(select.options, function (option) {
-      return { value: option.value, text: option.text, search: (option.text + " " + option.value).toLowerCase() };
+      var group = option.parentNode.tagName === "OPTGROUP" ? option.parentNode.label : "";
+      return { value: option.value, text: option.text, group: group, search: (option.text + " " + option.value).toLowerCase() };
     });
     var label = document.querySelector('label[for="' + select.id + '"]');
     var input = document.createElement("input");
@@ -19,13 +20,23 @@
     input.addEventListener("input", function () {
       var query = input.value.trim().toLowerCase();
       var current = select.value;
-      while (select.options.length) { select.remove(0); }
+      select.textContent = "";
       var keep = false;
+      var groups = {};
       all.forEach(function (item) {
         if (!query || item.search.indexOf(query) !== -1) {
           var option = new Option(item.text, item.value);
           if (item.value === current) { option.selected = true; keep = true; }
-          select.add(option);
+          if (item.group) {  // keep "recently used" and the other groups as they were
+            if (!groups[item.group]) {
+              groups[item.group] = document.createElement("optgroup");
+              groups[item.group].label = item.group;
+              select.appendChild(groups[item.group]);
+            }
+            groups[item.group].appendChild(option);
+          } else {
+            select.appendChild(option);
+          }
         }
       });
       if (!keep && select.options.length) { select.selectedIndex = 0; }

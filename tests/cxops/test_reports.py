@@ -109,7 +109,7 @@ def test_a_reporter_may_attach_their_new_report_to_an_existing_issue(frontline, 
 # --- the filing page ---------------------------------------------------------------------------
 
 
-def test_the_filing_page_files_a_report_and_remembers_product_and_channel(
+def test_the_filing_page_files_a_report_and_offers_its_product_and_channel_first_next_time(
     client_for, frontline, reference_data
 ):
     client = client_for(frontline)
@@ -118,6 +118,10 @@ def test_the_filing_page_files_a_report_and_remembers_product_and_channel(
     body = page.content.decode()
     assert 'data-similar-url="/sense/similar/"' in body
     assert "产品出现故障" in body or "functional" in body  # layer help in plain words
+    assert not re.search(
+        r'<option value="\d+" selected>', body.split('name="product"')[1].split("</select>")[0]
+    )
+    assert 'class="recent-chip"' not in body  # nothing filed yet, nothing to offer
     response = client.post(
         reverse("reports:file"), filing_data(reference_data, product=reference_data["products"]["mms"].pk)
     )
@@ -127,11 +131,27 @@ def test_the_filing_page_files_a_report_and_remembers_product_and_channel(
     assert report.occurred_at == dt.datetime(2026, 10, 22, 6, 50, tzinfo=SHANGHAI)
     assert report.customer_masked == "138****8000"
     assert report.detail == "客户说回拨138****8000也可以"
-    # the next filing starts with the same product and channel
-    again = client.get(reverse("reports:file")).content.decode()
+    # the next filing, even from another browser, offers the same product first — but never selects it
     mms = reference_data["products"]["mms"].pk
-    assert f'<option value="{mms}" selected>' in again
+    for again in (client.get(reverse("reports:file")), client_for(frontline).get(reverse("reports:file"))):
+        html = again.content.decode()
+        picker = html.split('name="product"')[1].split("</select>")[0]
+        assert not re.search(r'<option value="\d+" selected>', picker)  # offered, not chosen
+        assert picker.index(f'<option value="{mms}"') < picker.index("</optgroup>")  # in "recently used"
+        assert f'class="recent-chip" data-fill="id_product" data-value="{mms}"' in html
     assert rollups_verify() == []
+
+
+def test_a_filing_without_a_product_or_channel_is_refused_in_plain_words(
+    client_for, frontline, reference_data
+):
+    client = client_for(frontline)
+    response = client.post(reverse("reports:file"), filing_data(reference_data, product="", channel=""))
+    assert response.status_code == 200
+    assert ExperienceReport.objects.count() == 0
+    errors = response.context["form"].errors
+    assert errors.keys() == {"product", "channel"}
+    assert errors["product"] == ["请选择报告涉及的产品。"]
 
 
 def test_the_filing_page_shows_errors_and_files_nothing(client_for, frontline, reference_data):

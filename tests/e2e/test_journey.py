@@ -229,6 +229,7 @@ def test_the_whole_loop_from_a_report_to_a_retired_rule(
     started = time.monotonic()
     agent.fill("input[name=summary]", SUMMARY[language])
     agent.locator("#id_product").locator("xpath=preceding-sibling::input[1]").fill(fetion_name)
+    agent.locator("#id_channel").select_option(str(reference_data["channels"]["hotline-10086"].pk))
     agent.locator("input[name=source_type][value=complaint]").check()
     agent.locator("input[name=layer][value=functional]").check()
     agent.locator("input[name=stage][value=use]").check()

@@ -45,6 +45,9 @@ def test_a_report_filed_in_chinese_on_a_phone_reaches_the_triage_queue(
     # the searchable picker narrows the products as the agent types
     page.locator("#id_product").locator("xpath=preceding-sibling::input[1]").fill("飞信")
     assert page.locator("#id_product").input_value() == str(reference_data["products"]["fetion"].pk)
+    # the channel starts empty too (never silently the first one): the agent picks it
+    assert page.locator("#id_channel").input_value() == ""
+    page.locator("#id_channel").select_option(str(reference_data["channels"]["hotline-10086"].pk))
     page.locator("input[name=source_type][value=complaint]").check()
     page.locator("input[name=layer][value=functional]").check()
     page.locator("input[name=stage][value=use]").check()
