@@ -307,3 +307,45 @@ def test_an_import_cannot_start_without_required_fields_or_by_frontline(refs, an
     job.refresh_from_db()
     assert job.status == ImportStatus.MAPPING
     assert ImportJob.objects.count() == 1
+
+
+TRADITIONAL = (
+    "T101,2026-10-22 06:50:00,投訴,飛信,10086熱線,功能性體驗,使用,客戶申請飛信一直失敗,提示系統忙請稍後再試,,\n"
+    "T102,2026-10-23 09:10:00,諮詢,彩信,網上營業廳,便利性體驗,知識,彩信發送失敗後沒有任何提示,,,\n"
+)
+TRADITIONAL_HEADER = "工單號,受理時間,工單類型,業務名稱,渠道,體驗層次,體驗生命週期,摘要,詳情,用戶號碼,客群\n"
+
+
+@pytest.mark.django_db
+def test_a_big5_file_is_read_as_big5_not_as_gb18030_mojibake(refs, analyst):
+    """Big5 bytes mostly decode as GB18030 without an error — into nonsense.  The file is read as
+    Big5, so the mapping pickers show 業務名稱, not 藩叭嘿穡."""
+    import io
+
+    data = csv_bytes(TRADITIONAL, header=TRADITIONAL_HEADER, encoding="cp950")
+    data.decode("gb18030")  # the trap: GB18030 decodes it without complaint
+    assert detect_encoding(io.BytesIO(data)) == "cp950"
+    job = import_job_create(
+        actor=analyst, kind="reports", source_system="hk", original_name="hk.csv", data=data
+    )
+    assert job.encoding == "cp950"
+    assert job.header[:4] == ["工單號", "受理時間", "工單類型", "業務名稱"]
+    # simplified and traditional text saved as GB18030 stays GB18030
+    for text in (GOOD, TRADITIONAL):
+        assert detect_encoding(io.BytesIO(csv_bytes(text, encoding="gb18030"))) == "gb18030"
+
+
+@pytest.mark.django_db
+@override_settings(LANGUAGE_CODE="en")
+def test_a_bad_row_reports_every_problem_at_once(refs, analyst):
+    body = GOOD + "T020,not a time,吐槽,不存在的业务,10086热线,功能,使用,,,12345,\n"  # line 5: four problems
+    job = run(analyst, csv_bytes(body))
+    assert (job.inserted, job.rejected) == (3, 1)
+    reason = ImportRejectedRow.objects.get(job=job).reason
+    problems = reason.split("; ")
+    assert len(problems) == 5, reason
+    assert problems[0] == "The summary is empty."
+    assert "Cannot read the time" in problems[1]
+    assert problems[2] == "The customer number is not a valid mobile or landline number."
+    assert "Unknown Source type “吐槽”" in problems[3]
+    assert "Unknown Product “不存在的业务”" in problems[4]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 from zoneinfo import ZoneInfo
 
+import charset_normalizer
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
@@ -222,6 +223,26 @@ class TimeParser:
 # --- files and encodings ------------------------------------------------------------------------
 
 ENCODINGS = ("utf-8", "gb18030")
+# Traditional-Chinese Excel (Hong Kong, Macau, Taiwan customers' files) saves CSV as Big5; most Big5
+# bytes are also valid GB18030 and would decode into nonsense without an error.  A file that both
+# decode is read as Big5 (Microsoft's cp950) when charset-normalizer finds that reading the more
+# coherent.
+BIG5 = "cp950"
+BIG5_SAMPLE_BYTES = 1 << 16
+
+
+def _reads_better_as_big5(stream: IO[bytes]) -> bool:
+    stream.seek(0)
+    sample = stream.read(BIG5_SAMPLE_BYTES)
+    stream.seek(0)
+    if len(sample) == BIG5_SAMPLE_BYTES and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]  # whole lines: no character cut in two
+    try:
+        sample.decode(BIG5)
+    except UnicodeDecodeError:
+        return False
+    best = charset_normalizer.from_bytes(sample, cp_isolation=["gb18030", BIG5]).best()
+    return best is not None and best.encoding in (BIG5, "big5")
 
 
 def detect_encoding(stream: IO[bytes]) -> str:
@@ -254,6 +275,8 @@ def detect_encoding(stream: IO[bytes]) -> str:
             continue
         finally:
             stream.seek(0)
+        if encoding == "gb18030" and _reads_better_as_big5(stream):
+            return BIG5
         return encoding
     raise ImportFileError(
         _(

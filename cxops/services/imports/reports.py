@@ -322,11 +322,22 @@ class ReportImportHandler(ImportHandler):
             )
         return hit
 
+    def _field(self, name: str, value: str, errors: list[str]) -> Any:
+        """`_resolve`, with a refusal noted in `errors` (the row goes on being read) instead of raised."""
+        try:
+            return self._resolve(name, value)
+        except RowRejected as rejected:
+            errors.append(rejected.reason)
+            return None
+
     def parse(self, values: dict[str, str], *, line: int) -> ReportRecord:
+        """Read one row.  Every problem of the row is reported at once (an analyst fixing a file
+        should not learn of the second mistake only after fixing the first), in column order."""
         get = values.get
+        errors: list[str] = []
         summary = get("summary", "")
         if not summary:
-            raise RowRejected(_("The summary is empty."))
+            errors.append(_("The summary is empty."))
         detail = get("detail", "")
         summary = mask_personal_numbers(summary)
         detail = mask_personal_numbers(detail)
@@ -334,23 +345,29 @@ class ReportImportHandler(ImportHandler):
             detail = detail or summary
             summary = summary[: SUMMARY_MAX - 1] + "…"
         if len(detail) > DETAIL_MAX:
-            raise RowRejected(
+            errors.append(
                 _("The detail is longer than %(limit)d characters (it has %(length)d).")
                 % {"limit": DETAIL_MAX, "length": len(detail)}
             )
         occurred = get("occurred_at", "")
+        occurred_at = None
         if not occurred:
-            raise RowRejected(_("The time it occurred is empty."))
-        occurred_at = self.times(occurred)
+            errors.append(_("The time it occurred is empty."))
+        else:
+            try:
+                occurred_at = self.times(occurred)
+            except RowRejected as rejected:
+                errors.append(rejected.reason)
         severity_text = get("severity", "")
         if severity_text or self.exact.get("severity", {}).get(""):
-            severity = self._resolve("severity", severity_text)
+            severity = self._field("severity", severity_text, errors)
         else:
             severity = int(Severity.MEDIUM)
+        customer_masked, customer_hash = "", ""
         try:
             customer_masked, customer_hash = customer_reference(get("customer", ""))
         except InvalidPhone:
-            raise RowRejected(_("The customer number is not a valid mobile or landline number.")) from None
+            errors.append(_("The customer number is not a valid mobile or landline number."))
         segments_text = get("segments", "")
         segment_ids = ""
         if segments_text:
@@ -358,21 +375,19 @@ class ReportImportHandler(ImportHandler):
             if exact is not None:
                 segment_ids = str(exact)
             else:
-                ids = sorted(
-                    {
-                        self._resolve("segments", part.strip())
-                        for part in SEGMENT_SEPARATORS.split(segments_text)
-                        if part.strip()
-                    }
-                )
-                segment_ids = ",".join(map(str, ids))
+                ids = {
+                    self._field("segments", part.strip(), errors)
+                    for part in SEGMENT_SEPARATORS.split(segments_text)
+                    if part.strip()
+                }
+                segment_ids = ",".join(map(str, sorted(i for i in ids if i is not None)))
         region_text = get("region", "").strip()
         if region_text or self.exact.get("region", {}).get(""):
-            region_id = self._resolve("region", region_text)
+            region_id = self._field("region", region_text, errors)
         else:
             region_id = self.default_region_id
-        if self.home is not None and region_id != self.home.pk:
-            raise RowRejected(
+        if self.home is not None and region_id is not None and region_id != self.home.pk:
+            errors.append(
                 _("This row is for another city (%(value)s); you import %(city)s's reports only.")
                 % {"value": region_text[:50], "city": self.home.name}
             )
@@ -382,13 +397,20 @@ class ReportImportHandler(ImportHandler):
                 [occurred, summary, detail, get("product", ""), get("channel", "")]
             )
         elif len(external_id) > 100:
-            raise RowRejected(_("The external id is longer than 100 characters."))
+            errors.append(_("The external id is longer than 100 characters."))
+        source_type = self._field("source_type", get("source_type", ""), errors)
+        product_id = self._field("product", get("product", ""), errors)
+        channel_id = self._field("channel", get("channel", ""), errors)
+        layer = self._field("layer", get("layer", ""), errors)
+        stage = self._field("stage", get("stage", ""), errors)
+        if errors:
+            raise RowRejected(_("; ").join(str(error) for error in errors))
         return ReportRecord(
-            source_type=self._resolve("source_type", get("source_type", "")),
-            product_id=self._resolve("product", get("product", "")),
-            channel_id=self._resolve("channel", get("channel", "")),
-            layer=self._resolve("layer", get("layer", "")),
-            stage=self._resolve("stage", get("stage", "")),
+            source_type=source_type,
+            product_id=product_id,
+            channel_id=channel_id,
+            layer=layer,
+            stage=stage,
             summary=summary,
             detail=detail,
             occurred_at=occurred_at,
@@ -529,7 +551,14 @@ def _insert_generic(records: list[ReportRecord], source_system: str) -> int:
     adapt = connection.ops.adapt_datetimefield_value
     default = default_region_id()
     rows = [
-        (*_column_values(r, adapt(r.occurred_at), default), source_system, ReportStatus.NEW.value, "", now, now)
+        (
+            *_column_values(r, adapt(r.occurred_at), default),
+            source_system,
+            ReportStatus.NEW.value,
+            "",
+            now,
+            now,
+        )
         for r in records
     ]
     added = insert_ignoring_conflicts(
