@@ -16,6 +16,34 @@
       if (window.history.length > 1 && document.referrer) { event.preventDefault(); window.history.back(); }
     });
   });
+  // Wide tables: a faded edge says "more this way" while a table scrolls sideways (the first
+  // column stays put, see app.css); on a phone, a table becomes one card per row, each value
+  // labelled with its column's heading.
+  function scrollCue(wrap) {
+    var more = wrap.scrollWidth - wrap.clientWidth;
+    wrap.classList.toggle("scroll-right", more > 2 && wrap.scrollLeft < more - 2);
+    wrap.classList.toggle("scroll-left", more > 2 && wrap.scrollLeft > 2);
+  }
+  document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    var table = wrap.querySelector(":scope > table");
+    if (table && !table.classList.contains("no-cards") && !wrap.closest(".chart-table") && table.tHead &&
+        table.tHead.rows.length === 1 && !table.querySelector("td[data-label]")) {
+      var headings = Array.prototype.map.call(table.tHead.rows[0].cells, function (cell) {
+        return cell.getAttribute("aria-label") || cell.textContent.trim();
+      });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          Array.prototype.forEach.call(row.cells, function (cell, i) {
+            if (headings[i]) { cell.setAttribute("data-label", headings[i]); }
+          });
+        });
+      });
+      table.classList.add("cards");
+    }
+    scrollCue(wrap);
+    wrap.addEventListener("scroll", function () { scrollCue(wrap); }, { passive: true });
+  });
+  window.addEventListener("resize", function () { document.querySelectorAll(".table-wrap").forEach(scrollCue); });
   window.cxops = window.cxops || {};
   window.cxops.csrfToken = function () {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
