@@ -26,7 +26,7 @@ from unittest import mock
 from django.db import transaction
 from django.utils import timezone
 
-from cxops.models import Channel, ExperienceIssue, Product, Segment
+from cxops.models import Channel, ExperienceIssue, Product, Region, Segment
 from proposals.models import Strategy, StrategyStatus
 from rules_lifecycle.models import ExperienceRule
 from rules_lifecycle.services.rules import rule_create_from_strategy
@@ -199,6 +199,8 @@ class RulePlan:
     control_products: list[str] = field(default_factory=list)
     control_channels: list[str] = field(default_factory=list)
     control_segments: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)  # a pilot's cities (issue 17)
+    control_regions: list[str] = field(default_factory=list)
     trigger_notes: str = ""
     # (days ago, to_status, username, reason)
     moves: list[tuple[int, str, str, str]] = field(default_factory=list)
@@ -420,6 +422,49 @@ RULES = [
             (45, "under_review", "manager", "上线已满 90 天。"),
         ],
     ),
+    # A pilot in one city, measured against the other twenty (issue 17): the textbook design.
+    RulePlan(
+        name="佛山试点：欠费停机前三天微信营业厅提醒缴费",
+        strategy="欠费停机前三天提醒缴费",
+        owner="owner",
+        created_days_ago=200,
+        trigger_event="BOSS 每日预测三天内将欠费停机的客户",
+        trigger_condition="佛山市客户，已绑定微信营业厅，本月尚未提醒",
+        trigger_action="微信营业厅推送欠费提醒和一键缴费入口",
+        implementing_system="cmp",
+        timing="non_instant",
+        products=["tariffs"],
+        channels=["wechat"],
+        regions=["foshan"],
+        control_regions=[
+            "guangzhou",
+            "shenzhen",
+            "zhuhai",
+            "shantou",
+            "shaoguan",
+            "zhanjiang",
+            "zhaoqing",
+            "jiangmen",
+            "maoming",
+            "huizhou",
+            "meizhou",
+            "shanwei",
+            "heyuan",
+            "yangjiang",
+            "qingyuan",
+            "dongguan",
+            "zhongshan",
+            "chaozhou",
+            "jieyang",
+            "yunfu",
+        ],  # fmt: skip
+        trigger_notes="先在佛山分公司试点；其余 20 个地市不推送，作为对照。",
+        moves=[
+            (196, "approved", "manager", "先在佛山试点，其余 20 个地市作对照，效果明确后再全省推广。"),
+            (190, "implementing", "owner", ""),
+            (150, "live", "owner", "佛山分公司微信营业厅已上线推送。"),
+        ],
+    ),
     RulePlan(
         name="欠费停机前三天短信提醒",
         strategy="欠费停机前三天提醒缴费",
@@ -546,6 +591,8 @@ def _rule(plan: RulePlan, users: dict[str, Any]) -> ExperienceRule | None:
         control_products=_codes(Product, plan.control_products),
         control_channels=_codes(Channel, plan.control_channels),
         control_segments=_codes(Segment, plan.control_segments),
+        regions=_codes(Region, plan.regions),
+        control_regions=_codes(Region, plan.control_regions),
         created_at=created,
     )
     for step, (days_ago, to_status, username, reason) in enumerate(plan.moves, start=1):

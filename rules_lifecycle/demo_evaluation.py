@@ -111,10 +111,10 @@ def write_rule_history(*, rule: ExperienceRule, scenario: str, today: dt.date) -
     treated_keys, control_keys = rule_scope_keys(rule)
     start, days = design.pre_start, (today - design.pre_start).days
     rng = np.random.default_rng(zlib.crc32(f"demo-evaluation-{rule.pk}-{rule.name}".encode()))
-    scope_ids: dict[tuple[int, int | None, int | None], int] = {
-        (product, channel, segment): pk
-        for pk, product, channel, segment in MetricScope.objects.values_list(
-            "pk", "product_id", "channel_id", "segment_id"
+    scope_ids: dict[tuple[int, int | None, int | None, int | None], int] = {
+        (product, channel, segment, region): pk
+        for pk, product, channel, segment, region in MetricScope.objects.values_list(
+            "pk", "product_id", "channel_id", "segment_id", "region_id"
         )
     }
     keys = [(k, True) for k in treated_keys] + [(k, False) for k in control_keys]
@@ -168,7 +168,9 @@ def load(*, users: dict[str, Any], log: Any) -> None:
     queue = list(SCENARIOS)
     for rule in rules:
         design = rule_design(rule, today)
-        if design.post_days_available < design.min_post_days:
+        if rule.regions.exists():
+            scenario = "worked"  # the city pilot has a real effect, measured against the other cities
+        elif design.post_days_available < design.min_post_days:
             scenario = "worked"  # too recent to tell: undecided for insufficient data whatever it does
         else:
             fitting = [s for s in queue if (s == "too_small") == (design.primary == Measure.ACTIVITY)]

@@ -47,6 +47,8 @@ RULE_FIELDS = [
     "control_products",
     "control_channels",
     "control_segments",
+    "regions",
+    "control_regions",
     "pre_window_days",
     "burn_in_days",
     "post_window_days",

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxops.api.inputs import DayField, StrictInputSerializer
-from cxops.models import Channel, Product, Segment
+from cxops.models import Channel, Product, Region, Segment
 from cxops.models.metrics import ALL_METRIC_COLUMNS
 from cxops.roles import Role, roles_permission
 from cxops.selectors.metrics import SERIES_COLUMNS, metric_daily_series, metric_scope_find
@@ -84,6 +84,12 @@ class SeriesInputSerializer(serializers.Serializer):
     product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())
     channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all(), required=False)
     segment = serializers.SlugRelatedField(slug_field="code", queryset=Segment.objects.all(), required=False)
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.filter(parent__isnull=False),
+        required=False,
+        help_text="A city's code: that city's series (empty: the province's, as stored).",
+    )
     start = DayField()
     end = DayField()
 
@@ -109,11 +115,12 @@ class MetricSeriesView(APIView):
         serializer = SeriesInputSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        channel, segment = data.get("channel"), data.get("segment")
+        channel, segment, region = data.get("channel"), data.get("segment"), data.get("region")
         scope = metric_scope_find(
             product_id=data["product"].pk,
             channel_id=channel.pk if channel else None,
             segment_id=segment.pk if segment else None,
+            region_id=region.pk if region else None,
         )
         days = [
             (data["start"] + dt.timedelta(days=i)).isoformat()
@@ -136,6 +143,7 @@ class MetricSeriesView(APIView):
                     "product": data["product"].code,
                     "channel": channel.code if channel else None,
                     "segment": segment.code if segment else None,
+                    "region": region.code if region else None,
                 },
                 "days": days,
                 **columns,

@@ -88,18 +88,31 @@ class MetricScope(models.Model):
         related_name="metric_scopes",
         help_text=_("Empty: all segments."),
     )
+    # A city's figures (issue 17), or empty: the whole province as its source reports it.  A
+    # (product, channel, segment) is stored either for the province or by city, never both
+    # (`cxops.services.metrics` refuses the second), so the province's figure is the sum of its cities'.
+    region = models.ForeignKey(
+        "cxops.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="metric_scopes",
+        help_text=_("Empty: the whole province."),
+    )
 
     class Meta:
         verbose_name = _("metric scope")
         verbose_name_plural = _("metric scopes")
-        ordering = ["product_id", "channel_id", "segment_id"]
+        ordering = ["product_id", "channel_id", "segment_id", "region_id"]
         constraints = [
             # NULLs are distinct in a plain unique constraint; coalesce them so "all channels" is one value.
             models.UniqueConstraint(
                 F("product"),
                 Coalesce(F("channel"), Value(0)),
                 Coalesce(F("segment"), Value(0)),
-                name="metric_scope_unique",
+                Coalesce(F("region"), Value(0)),
+                name="metric_scope_unique_region",
             ),
         ]
 
@@ -109,6 +122,8 @@ class MetricScope(models.Model):
             parts.append(str(self.channel))
         if self.segment_id:
             parts.append(str(self.segment))
+        if self.region_id:
+            parts.append(str(self.region))
         return " · ".join(parts)
 
     @property

@@ -112,17 +112,24 @@ def metric_daily_series(
 
 
 def metric_scope_find(
-    *, product_id: int, channel_id: int | None = None, segment_id: int | None = None
+    *,
+    product_id: int,
+    channel_id: int | None = None,
+    segment_id: int | None = None,
+    region_id: int | None = None,
 ) -> MetricScope | None:
-    """The scope with exactly this product / channel / segment (None = all), if any data was ever stored."""
+    """The scope with exactly this product / channel / segment (None = all) and city (None = the
+    province as stored), if any data was ever stored."""
     return MetricScope.objects.filter(
-        product_id=product_id, channel_id=channel_id, segment_id=segment_id
+        product_id=product_id, channel_id=channel_id, segment_id=segment_id, region_id=region_id
     ).first()
 
 
 def metric_product_total_scopes(*, product_ids: Iterable[int] | None = None) -> dict[int, MetricScope]:
     """product id → the product's total scope (all channels, all segments)."""
-    queryset = MetricScope.objects.filter(channel__isnull=True, segment__isnull=True)
+    # the province's own scope; a product stored only by city has none here (its figures are the
+    # sum of its cities', which the ranking's sums include)
+    queryset = MetricScope.objects.filter(channel__isnull=True, segment__isnull=True, region__isnull=True)
     if product_ids is not None:
         queryset = queryset.filter(product_id__in=list(product_ids))
     return {scope.product_id: scope for scope in queryset}

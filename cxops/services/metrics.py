@@ -38,7 +38,7 @@ from cxops.models.metrics import (
 from cxops.roles import Role, require_role
 
 # Columns an import file or API record may carry besides the metrics.
-SCOPE_FIELDS = ("date", "product", "channel", "segment")
+SCOPE_FIELDS = ("date", "product", "channel", "segment", "region")
 RECORD_FIELDS = (*SCOPE_FIELDS, *ALL_METRIC_COLUMNS)
 MAX_COUNT = 10**12  # larger than any operator's subscriber base; catches unit mistakes
 
@@ -48,6 +48,12 @@ class ScopeKey:
     product_id: int
     channel_id: int | None
     segment_id: int | None
+    region_id: int | None = None  # a city; None: the whole province
+
+    @property
+    def family(self) -> tuple[int, int | None, int | None]:
+        """The (product, channel, segment) it belongs to, whatever the region."""
+        return (self.product_id, self.channel_id, self.segment_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,9 @@ class ReferenceLookup:
         self.products = dict(Product.objects.values_list("code", "id"))
         self.channels = dict(Channel.objects.values_list("code", "id"))
         self.segments = dict(Segment.objects.values_list("code", "id"))
+        from cxops.models import Region
+
+        self.regions = dict(Region.objects.filter(parent__isnull=False).values_list("code", "id"))
 
 
 def _blank(value: Any) -> bool:
@@ -166,6 +175,13 @@ def metric_record_parse(raw: Mapping[str, Any], *, lookup: ReferenceLookup) -> M
         else:
             segment_id = table[code]
 
+    region_id = None
+    if not _blank(raw.get("region")):
+        code = str(raw["region"]).strip()
+        region_id = lookup.regions.get(code)
+        if region_id is None:
+            errors.append(_("unknown city “%(code)s” (a city's code, e.g. foshan).") % {"code": code[:50]})
+
     values: dict[str, int | None] = {}
     for column in SIMPLE_METRICS:
         if not _blank(raw.get(column)):
@@ -188,7 +204,7 @@ def metric_record_parse(raw: Mapping[str, Any], *, lookup: ReferenceLookup) -> M
     if errors:
         raise ValidationError(errors)
     assert day is not None and product_id is not None  # noqa: S101 — guaranteed by the checks above
-    return MetricRecord(scope=ScopeKey(product_id, channel_id, segment_id), day=day, values=values)
+    return MetricRecord(scope=ScopeKey(product_id, channel_id, segment_id, region_id), day=day, values=values)
 
 
 def _parse_satisfaction(raw: Mapping[str, Any]) -> dict[str, int | None]:
@@ -283,7 +299,12 @@ def metric_scopes_resolve(keys: Iterable[ScopeKey]) -> dict[ScopeKey, int]:
     if missing:
         MetricScope.objects.bulk_create(
             [
-                MetricScope(product_id=k.product_id, channel_id=k.channel_id, segment_id=k.segment_id)
+                MetricScope(
+                    product_id=k.product_id,
+                    channel_id=k.channel_id,
+                    segment_id=k.segment_id,
+                    region_id=k.region_id,
+                )
                 for k in missing
             ],
             ignore_conflicts=True,
@@ -297,17 +318,36 @@ def _existing_scopes(keys: set[ScopeKey]) -> dict[ScopeKey, int]:
         return {}
     product_ids = {k.product_id for k in keys}
     rows = MetricScope.objects.filter(product_id__in=product_ids).values_list(
-        "id", "product_id", "channel_id", "segment_id"
+        "id", "product_id", "channel_id", "segment_id", "region_id"
     )
-    by_key = {ScopeKey(p, c, s): pk for pk, p, c, s in rows}
+    by_key = {ScopeKey(p, c, s, r): pk for pk, p, c, s, r in rows}
     return {k: by_key[k] for k in keys if k in by_key}
 
 
 def metric_scope_get_or_create(
-    *, product: Product, channel: Channel | None = None, segment: Segment | None = None
+    *, product: Product, channel: Channel | None = None, segment: Segment | None = None, region: Any = None
 ) -> MetricScope:
-    key = ScopeKey(product.pk, channel.pk if channel else None, segment.pk if segment else None)
+    key = ScopeKey(
+        product.pk,
+        channel.pk if channel else None,
+        segment.pk if segment else None,
+        region.pk if region else None,
+    )
     return MetricScope.objects.get(pk=metric_scopes_resolve([key])[key])
+
+
+def _stored_levels(records: list[MetricRecord]) -> dict[tuple, set[bool]]:
+    """(product, channel, segment, day) → {True if stored for the province, False if by city}."""
+    families = {r.scope.family for r in records}
+    days = {r.day for r in records}
+    rows = MetricDaily.objects.filter(
+        scope__product_id__in={f[0] for f in families}, day__in=days
+    ).values_list("scope__product_id", "scope__channel_id", "scope__segment_id", "scope__region_id", "day")
+    levels: dict[tuple, set[bool]] = {}
+    for product_id, channel_id, segment_id, region_id, day in rows:
+        if (product_id, channel_id, segment_id) in families:
+            levels.setdefault((product_id, channel_id, segment_id, day), set()).add(region_id is None)
+    return levels
 
 
 def metric_records_apply(*, actor: Any, records: list[MetricRecord]) -> ApplyResult:
@@ -335,7 +375,28 @@ def metric_records_apply(*, actor: Any, records: list[MetricRecord]) -> ApplyRes
         merged: dict[tuple[int, dt.date], dict[str, int | None]] = {}
         touched: dict[tuple[int, dt.date], set[str]] = {}
         outcome: dict[tuple[int, dt.date], str] = {}
+        stored_levels = _stored_levels(records)
+        batch_levels: dict[tuple, set[bool]] = {}
+        for record in records:
+            batch_levels.setdefault((*record.scope.family, record.day), set()).add(
+                record.scope.region_id is None
+            )
         for index, record in enumerate(records):
+            family_day = (*record.scope.family, record.day)
+            province = record.scope.region_id is None
+            levels = stored_levels.get(family_day, set()) | batch_levels[family_day]
+            if (not province) in levels:
+                # a province figure beside city figures (or the reverse) would count the day twice
+                result.rejected[index] = (
+                    _(
+                        "The province's figure for this day is stored: send it by city or for the province, not both."
+                    )
+                    if not province
+                    else _(
+                        "This day is stored by city: the province's figure is their sum, not stored again."
+                    )
+                )
+                continue
             key = (scope_ids[record.scope], record.day)
             stored = existing.get(key)
             current = merged.get(key) or (

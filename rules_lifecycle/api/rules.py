@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.models import Channel, Product, Segment
+from cxops.models import Channel, Product, Region, Segment
 from cxops.roles import ALL_ROLES, Role, roles_permission
 from proposals.models import Strategy
 from rules_lifecycle.models import (
@@ -72,6 +72,8 @@ class RuleOutputSerializer(serializers.ModelSerializer):
     control_products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     control_channels = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     control_segments = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    control_regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     primary_measure = serializers.CharField(read_only=True)
     allowed_moves = serializers.SerializerMethodField(
         help_text="The states the requesting user may move this rule to now."
@@ -100,6 +102,8 @@ class RuleOutputSerializer(serializers.ModelSerializer):
             "control_products",
             "control_channels",
             "control_segments",
+            "regions",
+            "control_regions",
             "pre_window_days",
             "burn_in_days",
             "post_window_days",
@@ -156,6 +160,8 @@ class RuleDesignFields(StrictInputSerializer):
     control_products = _codes(Product)
     control_channels = _codes(Channel)
     control_segments = _codes(Segment)
+    regions = _codes(Region, required=False)
+    control_regions = _codes(Region, required=False)
     pre_window_days = serializers.IntegerField(min_value=1, max_value=365)
     burn_in_days = serializers.IntegerField(min_value=0, max_value=365)
     post_window_days = serializers.IntegerField(min_value=1, max_value=365)
@@ -264,7 +270,14 @@ class RuleViewSet(
         if getattr(self, "swagger_fake_view", False):
             return ExperienceRule.objects.none()
         return rule_list().prefetch_related(
-            "issues", "channels", "segments", "control_products", "control_channels", "control_segments"
+            "issues",
+            "channels",
+            "segments",
+            "control_products",
+            "control_channels",
+            "control_segments",
+            "regions",
+            "control_regions",
         )
 
     def _output(self, rule: ExperienceRule, *, status_code: int = status.HTTP_200_OK) -> Response:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cxops.models import Channel, ExperienceIssue, ExperienceLayer, Product, Segment
+from cxops.models import Channel, ExperienceIssue, ExperienceLayer, Product, Region, Segment
 from cxops.models.choices import choices_check
 from rules_lifecycle.transitions import (
     DESIGN_EDITABLE_STATUSES,
@@ -174,6 +174,22 @@ class ExperienceRule(models.Model):
     )
     control_segments = models.ManyToManyField(
         Segment, verbose_name=_("control segments"), blank=True, related_name="+"
+    )
+    # Regions (issue 17): the cities a pilot runs in (none: the whole province) and the cities it is
+    # measured against (none: the treated cities, or the province).
+    regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("cities"),
+        blank=True,
+        related_name="rules",
+        help_text=_("A pilot in some cities; none: the whole province."),
+    )
+    control_regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("control cities"),
+        blank=True,
+        related_name="+",
+        help_text=_("The cities the pilot is compared with (each city's series a donor of the control)."),
     )
     pre_window_days = models.PositiveSmallIntegerField(
         _("days before go-live"),
@@ -341,7 +357,12 @@ class ExperienceRule(models.Model):
     @property
     def has_control(self) -> bool:
         """Uses prefetched rows when present (board and detail pages prefetch them)."""
-        return bool(self.control_products.all() or self.control_channels.all() or self.control_segments.all())
+        return bool(
+            self.control_products.all()
+            or self.control_channels.all()
+            or self.control_segments.all()
+            or self.control_regions.all()
+        )
 
     @property
     def pre_window(self) -> tuple[dt.date, dt.date] | None:

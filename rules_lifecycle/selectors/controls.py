@@ -72,15 +72,16 @@ def control_advice(*, rule: ExperienceRule, today: dt.date) -> ControlAdvice | N
     treated_keys, control_keys = rule_scope_keys(rule)
     treated_products = {key[0] for key in treated_keys}
     scopes = dict(
-        ((product, channel, segment), pk)
-        for pk, product, channel, segment in MetricScope.objects.values_list(
-            "pk", "product_id", "channel_id", "segment_id"
+        ((product, channel, segment, region), pk)
+        for pk, product, channel, segment, region in MetricScope.objects.values_list(
+            "pk", "product_id", "channel_id", "segment_id", "region_id"
         )
     )
+    # other products, province-wide (a pilot's control cities are set on the rule itself)
     candidate_scopes = {
         product: pk
-        for (product, channel, segment), pk in scopes.items()
-        if channel is None and segment is None and product not in treated_products
+        for (product, channel, segment, region), pk in scopes.items()
+        if channel is None and segment is None and region is None and product not in treated_products
     }
     wanted = set(candidate_scopes.values())
     wanted |= {scopes[k] for k in (*treated_keys, *control_keys) if k in scopes}
@@ -89,7 +90,7 @@ def control_advice(*, rule: ExperienceRule, today: dt.date) -> ControlAdvice | N
     series = metric_series_bulk(scope_ids=wanted, start=start, end=end - dt.timedelta(days=1))
     days = (end - start).days
 
-    def combined(keys: list[tuple[int, int | None, int | None]]) -> np.ndarray | None:
+    def combined(keys: list[tuple[int, int | None, int | None, int | None]]) -> np.ndarray | None:
         parts: list[ScopeSeries] = [series[scopes[k]] for k in keys if k in scopes and scopes[k] in series]
         if len(parts) != len(keys) or not parts:
             return None
@@ -114,7 +115,7 @@ def control_advice(*, rule: ExperienceRule, today: dt.date) -> ControlAdvice | N
     for product_id, scope_id in candidate_scopes.items():
         if scope_id not in series:
             continue
-        rate = combined([(product_id, None, None)])
+        rate = combined([(product_id, None, None, None)])
         if rate is None or np.isfinite(rate).sum() < 14:
             continue
         fit = baseline_fit(treated, rate, worthwhile=worthwhile)

@@ -76,7 +76,7 @@ class RuleInputs:
     control_scope_ids: list[int] = field(default_factory=list)
 
 
-ScopeKey = tuple[int, int | None, int | None]
+ScopeKey = tuple[int, int | None, int | None, int | None]  # product, channel, segment, city
 
 SERIES_COLUMNS = ("users", "active_users", "complaints", "satisfaction_scale")
 LEVEL_COLUMNS = tuple(f"satisfaction_{level}" for level in range(1, 11))
@@ -136,8 +136,22 @@ def metric_series_bulk(*, scope_ids: Iterable[int], start: dt.date, end: dt.date
     }
 
 
-RELATIONS = ("products", "channels", "segments", "control_products", "control_channels", "control_segments")
-TARGET_COLUMN = {"products": "product_id", "channels": "channel_id", "segments": "segment_id"}
+RELATIONS = (
+    "products",
+    "channels",
+    "segments",
+    "regions",
+    "control_products",
+    "control_channels",
+    "control_segments",
+    "control_regions",
+)
+TARGET_COLUMN = {
+    "products": "product_id",
+    "channels": "channel_id",
+    "segments": "segment_id",
+    "regions": "region_id",
+}
 
 
 def _scope_relations(rule_ids: Sequence[int]) -> dict[str, dict[int, list[int]]]:
@@ -157,10 +171,13 @@ def _scope_relations(rule_ids: Sequence[int]) -> dict[str, dict[int, list[int]]]
     return out
 
 
-def _scope_keys(products: Sequence[int], channels: Sequence[int], segments: Sequence[int]) -> list[ScopeKey]:
+def _scope_keys(
+    products: Sequence[int], channels: Sequence[int], segments: Sequence[int], regions: Sequence[int] = ()
+) -> list[ScopeKey]:
     channel_ids: list[int | None] = list(channels) or [None]
     segment_ids: list[int | None] = list(segments) or [None]
-    return [(p, c, s) for p in products for c in channel_ids for s in segment_ids]
+    region_ids: list[int | None] = list(regions) or [None]
+    return [(p, c, s, r) for p in products for c in channel_ids for s in segment_ids for r in region_ids]
 
 
 def _keys_for(
@@ -170,14 +187,29 @@ def _keys_for(
 
     Empty channels / segments mean "all of them" (the scope with NULL there).  A control that
     names only channels or segments keeps the rule's own products: "the same products, through
-    channels the rule does not touch".
+    channels the rule does not touch".  Cities (issue 17): a pilot's treated scope is its cities'
+    (none: the province as stored); control cities keep the rule's products, channels and segments
+    ("the same customers in cities the pilot does not reach"), each city one donor of the synthetic
+    control; a control of products, channels or segments stays in the pilot's cities.
     """
     ids = {name: relations[name].get(rule_id, []) for name in RELATIONS}
-    treated = _scope_keys(ids["products"], ids["channels"], ids["segments"])
-    if not (ids["control_products"] or ids["control_channels"] or ids["control_segments"]):
+    treated = _scope_keys(ids["products"], ids["channels"], ids["segments"], ids["regions"])
+    if not (
+        ids["control_products"]
+        or ids["control_channels"]
+        or ids["control_segments"]
+        or ids["control_regions"]
+    ):
         return treated, []
+    if ids["control_regions"] and not (
+        ids["control_products"] or ids["control_channels"] or ids["control_segments"]
+    ):
+        return treated, _scope_keys(ids["products"], ids["channels"], ids["segments"], ids["control_regions"])
     control = _scope_keys(
-        ids["control_products"] or ids["products"], ids["control_channels"], ids["control_segments"]
+        ids["control_products"] or ids["products"],
+        ids["control_channels"],
+        ids["control_segments"],
+        ids["control_regions"] or ids["regions"],
     )
     return treated, control
 
@@ -274,10 +306,10 @@ def evaluation_inputs(*, rule_ids: Sequence[int], as_of: dt.date) -> list[RuleIn
     keys = {rule.pk: _keys_for(relations, rule.pk) for rule in rules}
     product_ids = {key[0] for treated, control in keys.values() for key in (*treated, *control)}
     scope_ids: dict[ScopeKey, int] = {
-        (product, channel, segment): pk
-        for pk, product, channel, segment in MetricScope.objects.filter(
+        (product, channel, segment, region): pk
+        for pk, product, channel, segment, region in MetricScope.objects.filter(
             product_id__in=product_ids
-        ).values_list("pk", "product_id", "channel_id", "segment_id")
+        ).values_list("pk", "product_id", "channel_id", "segment_id", "region_id")
     }
     start = min(d.pre_start for d in designs.values())
     end = max(d.post_start + dt.timedelta(days=max(d.post_days_available, 1)) for d in designs.values())

@@ -21,6 +21,8 @@ SCOPE_PREFETCH = (
     "control_products",
     "control_channels",
     "control_segments",
+    "regions",
+    "control_regions",
 )
 
 

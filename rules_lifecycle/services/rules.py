@@ -51,6 +51,8 @@ SCOPE_FIELDS = (
     "control_products",
     "control_channels",
     "control_segments",
+    "regions",
+    "control_regions",
 )
 # Editable while the rule is not running (the evaluation design is fixed at go-live).
 DESIGN_FIELDS = frozenset(
@@ -141,6 +143,13 @@ def validate_rule_design(values: dict[str, Any]) -> None:
     control_products = set(values.get("control_products") or ())
     control_channels = set(values.get("control_channels") or ())
     control_segments = set(values.get("control_segments") or ())
+    regions = set(values.get("regions") or ())
+    control_regions = set(values.get("control_regions") or ())
+    if control_regions and (control_regions & regions or not regions):
+        add(
+            "control_regions",
+            gettext("Control cities are cities the pilot does not run in: choose the pilot's cities first."),
+        )
     if control_products or control_channels or control_segments:
         # The control scope must be customers the rule does not reach: it differs from the treated
         # scope in at least one dimension where the two do not overlap.  An empty dimension on the
@@ -214,6 +223,8 @@ def rule_create_from_strategy(
     control_products: Iterable[Product] = (),
     control_channels: Iterable[Channel] = (),
     control_segments: Iterable[Segment] = (),
+    regions: Iterable[Any] = (),
+    control_regions: Iterable[Any] = (),
     pre_window_days: int = DEFAULT_PRE_WINDOW_DAYS,
     burn_in_days: int = DEFAULT_BURN_IN_DAYS,
     post_window_days: int = DEFAULT_POST_WINDOW_DAYS,
@@ -272,6 +283,8 @@ def rule_create_from_strategy(
         "control_products": list(control_products),
         "control_channels": list(control_channels),
         "control_segments": list(control_segments),
+        "regions": list(regions),
+        "control_regions": list(control_regions),
     }
     validate_rule_design({**values, **scope})
     at = created_at or timezone.now()

@@ -79,6 +79,15 @@ def _fields() -> tuple[TargetField, ...]:
             aliases=("客群", "客户群"),
             help=gettext_lazy("Empty: all segments."),
         ),
+        TargetField(
+            "region",
+            gettext_lazy("City"),
+            value_mapped=True,
+            aliases=("地市", "城市", "所属地市", "region", "city"),
+            help=gettext_lazy(
+                "Empty: the whole province (a day is stored for the province or by city, not both)."
+            ),
+        ),
     ]
     fields += [
         TargetField(name, _METRIC_LABELS[name], aliases=_METRIC_ALIASES[name]) for name in SIMPLE_METRICS
@@ -141,15 +150,24 @@ class MetricImportHandler(ImportHandler):
                 for spelling in (code, name_zh, name_en):
                     names[spelling.casefold()] = code
             self.names[name] = names
+        from cxops.services.imports.reports import _region_lookup
+
+        by_name, by_code = _region_lookup()
+        code_of = {pk: code for code, pk in by_code.items()}
+        self.names["region"] = {spelling: code_of[pk] for spelling, pk in by_name.items()}
         self.scope_ids = {
-            ScopeKey(p, c, s): pk
-            for pk, p, c, s in MetricScope.objects.values_list("pk", "product_id", "channel_id", "segment_id")
+            ScopeKey(p, c, s, r): pk
+            for pk, p, c, s, r in MetricScope.objects.values_list(
+                "pk", "product_id", "channel_id", "segment_id", "region_id"
+            )
         }
         # (scope, day) → {"users": n, "active_users": n} as accepted so far in this run.
         self.seen: dict[tuple[ScopeKey, Any], dict[str, int]] = {}
 
     def value_targets(self, field_name: str) -> list[tuple[str, str]]:
-        model = {"product": Product, "channel": Channel, "segment": Segment}[field_name]
+        from cxops.models import Region
+
+        model = {"product": Product, "channel": Channel, "segment": Segment, "region": Region}[field_name]
         return [(item.code, item.name) for item in model.objects.filter(is_active=True)]
 
     def resolves(self, field_name: str, value: str) -> bool:
@@ -162,7 +180,7 @@ class MetricImportHandler(ImportHandler):
 
     def parse(self, values: dict[str, str], *, line: int) -> LinedRecord:
         raw = dict(values)
-        for name in ("product", "channel", "segment"):
+        for name in ("product", "channel", "segment", "region"):
             if raw.get(name, "").strip() or self.mapped(name, ""):
                 raw[name] = self._code(name, raw.get(name, ""))
         try:
@@ -206,7 +224,9 @@ class MetricImportHandler(ImportHandler):
             lines = ", ".join(str(records[index].line) for index in sorted(result.rejected))
             raise ApplicationError(
                 _("The stored metric data changed while importing (lines %(lines)s); run the import again.")
-                % {"lines": lines},
+                % {"lines": lines}
+                + " "
+                + result.rejected[min(result.rejected)],
                 code="conflict",
             )
         return result.created + result.updated
