@@ -290,6 +290,9 @@ CXOPS_WEBHOOK_ALLOWED_HOSTS = [host.lower() for host in env_list("CXOPS_WEBHOOK_
 CXOPS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CXOPS_WEBHOOK_TIMEOUT_SECONDS", "10"))
 # Attempts before a delivery is given up (retries wait 30 s, 1, 2, 4 … minutes, at most an hour).
 CXOPS_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CXOPS_WEBHOOK_MAX_ATTEMPTS", "8"))
+# Exports (issue 19): XLSX files are written whole before they are sent; above this many rows the
+# answer asks for narrower filters or the CSV, which is streamed at any size.
+CXOPS_EXPORT_XLSX_MAX_ROWS = int(os.environ.get("CXOPS_EXPORT_XLSX_MAX_ROWS", "100000"))
 # Hours an issue may stay open, by severity (4 critical 紧急, 3 high, 2 medium, 1 low); a breach is
 # escalated to the managers and sent as the issue.sla_breached event.
 from cxops.issue_clock import parse_sla_hours as _parse_sla_hours  # noqa: E402 (pure, no Django settings)

@@ -19,3 +19,7 @@ class ProposalsConfig(AppConfig):
         from .search_providers import register as register_search
 
         register_search()  # strategies and the pool's pages in the global search
+
+        from .exports import register as register_exports
+
+        register_exports()  # this floor's datasets in /exports/ and /api/exports/

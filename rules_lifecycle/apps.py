@@ -20,4 +20,8 @@ class RulesLifecycleConfig(AppConfig):
         from .search_providers import register as register_search
 
         register_search()  # rules and the rules pages in the global search
+
+        from .exports import register as register_exports
+
+        register_exports()  # this floor's datasets in /exports/ and /api/exports/
         register_home_panel(rules_home_panel, order=30)

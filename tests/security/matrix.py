@@ -415,6 +415,13 @@ PAGES: list[Endpoint] = [
         any_method=True,
         bodies={"GET": lambda c: {"action": "auth.sign_in"}},
     ),
+    # Exports of the main records (issue 19): reports for everyone who files (frontline: their own)
+    page(
+        "/exports/{dataset}.{ext}",
+        get=allow(FILERS),
+        params={"dataset": "export_dataset", "ext": "export_format"},
+        note="the rows are the reader's visible ones: tests/cxops/test_record_exports.py",
+    ),
     # Integrations: webhooks and IM robots are the administrators' (issue 19)
     page("/integrations/webhooks/", get=allow(ADMINS), post=allow(ADMINS), bodies={"POST": _webhook_form}),
     page(
@@ -626,6 +633,11 @@ APIS: list[Endpoint] = [
         bodies={
             "GET": lambda c: {"product": c.obj("product").code, "start": "2026-11-01", "end": "2026-11-20"}
         },
+    ),
+    api(
+        "/api/exports/{dataset}.{ext}",
+        get=allow(FILERS),
+        params={"dataset": "export_dataset", "ext": "export_format"},
     ),
     # webhooks and IM robots (issue 19): administrators only; the secret is write-only
     api(

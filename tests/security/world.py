@@ -324,6 +324,9 @@ def add_matrix_objects(world: World) -> World:
     world.objects["service_token"], _token = service_token_issue(
         actor=world.users[Role.ADMIN], account=world.objects["service_account"], scopes="reports:write"
     )
+    # Exports name a dataset and a format in the path (issue 19).
+    world.objects["export_dataset"] = "reports"
+    world.objects["export_format"] = "csv"
     # A switched-off subscription (nothing is ever sent from the matrix) with one failed delivery.
     from cxops.models import WebhookDelivery, WebhookSubscription
 

@@ -1,0 +1,233 @@
+"""Exports of the main records: what each dataset's file holds, read with the list's own selectors.
+
+A dataset names who may export it, reads the list's filters from the query string, and gives the
+header (in the reader's language) and the rows of the records the reader may see (the list's
+visibility selector: `report_list` → `reports_visible_to`, `issue_list` → `issues_visible_to`, so
+region scoping applies).  Rows come from `values_list(...).iterator(chunk_size=...)`: no model
+instances, and memory stays flat however many rows there are (bench/export_memory.py).
+
+Higher floors add theirs with `register_export` from their AppConfig.ready().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from cxops.inputs import DayField, parse_id, query_text
+from cxops.issue_clock import sla_state
+from cxops.models import (
+    Channel,
+    ExperienceLayer,
+    IssueStatus,
+    LifecycleStage,
+    Product,
+    Region,
+    ReportStatus,
+    SourceType,
+)
+from cxops.models.choices import Severity
+from cxops.roles import Role
+from cxops.selectors.reports import ReportFilters, issue_list, report_list
+
+CHUNK_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class ExportDataset:
+    name: str
+    title: Any
+    roles: tuple[str, ...]
+    # (reader, query parameters) → (header, rows, queryset to count); raises ValidationError
+    build: Callable[[Any, Any], tuple[list[str], Iterable[tuple[Any, ...]], QuerySet]]
+
+
+_datasets: dict[str, ExportDataset] = {}
+
+
+def register_export(dataset: ExportDataset) -> ExportDataset:
+    _datasets[dataset.name] = dataset
+    return dataset
+
+
+def export_dataset(name: str) -> ExportDataset | None:
+    return _datasets.get(name)
+
+
+def export_datasets() -> list[ExportDataset]:
+    return list(_datasets.values())
+
+
+def english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def labels(choices: Any) -> dict[Any, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _by_id_or_code(model: Any, raw: str | None, field: str) -> Any:
+    """A product/channel/region named by its id (the pages' filters) or its code (the API's)."""
+    raw = query_text(raw, limit=50)
+    if not raw:
+        return None
+    found = model.objects.filter(pk=parse_id(raw)).first() if raw.isascii() and raw.isdigit() else None
+    found = found or model.objects.filter(code=raw).first()
+    if found is None:
+        raise ValidationError({field: _("Unknown %(field)s: %(value)s") % {"field": field, "value": raw}})
+    return found
+
+
+def _choice(params: Any, name: str, choices: Any) -> str:
+    value = query_text(params.get(name), limit=50)
+    if value and value not in choices.values:
+        raise ValidationError({name: _("Unknown %(field)s: %(value)s") % {"field": name, "value": value}})
+    return value
+
+
+def _day(params: Any, name: str) -> Any:
+    raw = query_text(params.get(name), limit=20)
+    if not raw:
+        return None
+    try:
+        return DayField(required=False).clean(raw)
+    except ValidationError as error:
+        raise ValidationError({name: error.messages}) from error
+
+
+def report_filters(params: Any) -> ReportFilters:
+    """The reports list's filters (the API's names; product, channel and region by id or code)."""
+    product = _by_id_or_code(Product, params.get("product"), "product")
+    channel = _by_id_or_code(Channel, params.get("channel"), "channel")
+    region = _by_id_or_code(Region, params.get("region"), "region")
+    return ReportFilters(
+        product=product.pk if product else None,
+        channel=channel.pk if channel else None,
+        region=region.pk if region is not None and region.parent_id else None,
+        layer=_choice(params, "layer", ExperienceLayer),
+        stage=_choice(params, "stage", LifecycleStage),
+        source_type=_choice(params, "source_type", SourceType),
+        status=_choice(params, "status", ReportStatus),
+        issue=parse_id(params.get("issue")),
+        source_system=query_text(params.get("source_system"), limit=50),
+        date_from=_day(params, "date_from"),
+        date_to=_day(params, "date_to"),
+        text=query_text(params.get("text") or params.get("q"), limit=100),
+        mine=params.get("mine") in ("1", "true", "True"),
+    )
+
+
+def _reports(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
+    queryset = report_list(user=reader, filters=report_filters(params))
+    name = "name_en" if english() else "name_zh"
+    columns = [
+        ("pk", _("id")),
+        ("occurred_at", _("occurred at")),
+        ("source_type", _("source type")),
+        (f"product__{name}", _("product")),
+        (f"channel__{name}", _("channel")),
+        (f"region__{name}", _("region")),
+        ("layer", _("experience layer")),
+        ("stage", _("lifecycle stage")),
+        ("severity", _("severity")),
+        ("status", _("status")),
+        ("summary", _("summary")),
+        ("issue_id", _("experience issue")),
+        ("reporter__username", _("reporter")),
+        ("customer_masked", _("customer")),
+        ("source_system", _("source system")),
+        ("external_id", _("external id")),
+        ("created_at", _("created at")),
+    ]
+    mapped = {
+        "source_type": labels(SourceType),
+        "layer": labels(ExperienceLayer),
+        "stage": labels(LifecycleStage),
+        "severity": labels(Severity),
+        "status": labels(ReportStatus),
+    }
+    fields = [field for field, _label in columns]
+    maps = [mapped.get(field) for field in fields]
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
+            yield tuple(m.get(v, v) if m is not None else v for m, v in zip(maps, row, strict=True))
+
+    return [str(label) for _field, label in columns], rows(), queryset
+
+
+def _issues(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
+    region = _by_id_or_code(Region, params.get("region"), "region")
+    product = _by_id_or_code(Product, params.get("product"), "product")
+    queryset = issue_list(
+        user=reader,
+        text=query_text(params.get("q"), limit=100),
+        status=_choice(params, "status", IssueStatus),
+        product=product.pk if product else None,
+        region=region,
+    )
+    name = "name_en" if english() else "name_zh"
+    columns = [
+        ("pk", _("id")),
+        ("title", _("title")),
+        ("status", _("status")),
+        (f"product__{name}", _("product")),
+        ("layer", _("experience layer")),
+        ("stage", _("lifecycle stage")),
+        ("severity", _("severity")),
+        ("owner__username", _("owner")),
+        ("due_at", _("due")),
+        ("escalated_at", _("escalated at")),
+        ("report_count", _("reports")),
+        ("first_reported_at", _("first reported")),
+        ("last_reported_at", _("last reported")),
+        ("created_at", _("created at")),
+    ]
+    mapped = {
+        "status": labels(IssueStatus),
+        "layer": labels(ExperienceLayer),
+        "stage": labels(LifecycleStage),
+        "severity": labels(Severity),
+    }
+    fields = [field for field, _label in columns]
+    state_labels = {"due_soon": str(_("Due soon")), "breached": str(_("Overdue")), "": ""}
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        now = timezone.now()
+        for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
+            values = dict(zip(fields, row, strict=True))
+            state = sla_state(
+                due_at=values["due_at"],
+                severity=values["severity"],
+                open=values["status"] in (IssueStatus.OPEN, IssueStatus.IN_PROGRESS),
+                now=now,
+            )
+            out = [mapped[f].get(v, v) if f in mapped else v for f, v in values.items()]
+            yield (*out, state_labels[state])
+
+    return [*(str(label) for _field, label in columns), str(_("due time state"))], rows(), queryset
+
+
+register_export(
+    ExportDataset(
+        name="reports",
+        title=_("Experience reports"),
+        roles=(Role.FRONTLINE,),  # frontline: their own reports (report_list decides)
+        build=_reports,
+    )
+)
+register_export(
+    ExportDataset(
+        name="issues",
+        title=_("Experience issues"),
+        roles=(Role.FRONTLINE, Role.ANALYST, Role.PRODUCT_OWNER, Role.MANAGER),
+        build=_issues,
+    )
+)

@@ -1,0 +1,68 @@
+"""The strategy pool's export: every strategy with its status and vote tallies, filtered like the
+pool's list (`strategy_list`).  Registered with the ground floor's exports in AppConfig.ready()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from cxops.inputs import parse_id, query_text
+from cxops.models import ExperienceLayer
+from cxops.roles import Role
+from cxops.selectors.exports import CHUNK_ROWS, ExportDataset, english, labels, register_export
+
+from .models import StrategyStatus
+from .selectors import strategy_list
+
+
+def _strategies(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
+    status = query_text(params.get("status"), limit=20)
+    layer = query_text(params.get("layer"), limit=20)
+    queryset = strategy_list(
+        query=query_text(params.get("q"), limit=100),
+        status=status if status in StrategyStatus.values else "",
+        product=query_text(params.get("product"), limit=50),
+        layer=layer if layer in ExperienceLayer.values else "",
+        tag=query_text(params.get("tag"), limit=50),
+        issue=parse_id(params.get("issue")),
+    )
+    name = "name_en" if english() else "name_zh"
+    columns = [
+        ("pk", _("id")),
+        ("title", _("title")),
+        ("status", _("status")),
+        (f"product__{name}", _("product")),
+        ("layer", _("experience layer")),
+        ("support_count", _("support")),
+        ("oppose_count", _("oppose")),
+        ("comment_count", _("comments")),
+        ("official_answer", _("official answer")),
+        ("official_answer_by__username", _("answered by")),
+        ("official_answer_at", _("answered at")),
+        ("created_by__username", _("created by")),
+        ("created_at", _("created at")),
+        ("last_activity_at", _("last activity")),
+    ]
+    mapped = {"status": labels(StrategyStatus), "layer": labels(ExperienceLayer)}
+    fields = [field for field, _label in columns]
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
+            values = dict(zip(fields, row, strict=True))
+            yield tuple(mapped[f].get(v, v) if f in mapped else v for f, v in values.items())
+
+    return [str(label) for _field, label in columns], rows(), queryset
+
+
+def register() -> None:
+    register_export(
+        ExportDataset(
+            name="strategies",
+            title=_("Strategies"),
+            roles=tuple(Role.values),
+            build=_strategies,
+        )
+    )
