@@ -135,8 +135,12 @@ def notification_mark_read(*, user: Any, notification_ids: Iterable[int] | None 
 
 
 def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
-    """Send each not-yet-emailed notification once; safe to run twice."""
-    from django.core.mail import send_mail
+    """Send each not-yet-emailed notification once; safe to run twice.  Each mail has a text and an
+    HTML part and an absolute link (settings.SITE_URL) to the object, so it opens from a mail client."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+
+    from cxops.links import absolute_url
 
     sent = 0
     for notification in Notification.objects.filter(
@@ -150,11 +154,18 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
         )
         if not claimed:
             continue
-        send_mail(
+        context = {
+            "notification": notification,
+            "link": absolute_url(notification.url),
+            "site_url": settings.SITE_URL,
+        }
+        message = EmailMultiAlternatives(
             subject=f"[cxops] {notification.title}",
-            message=f"{notification.body}\n\n{notification.url}".strip(),
+            body=render_to_string("cxops/email/notification.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[notification.recipient.email],
+            to=[notification.recipient.email],
         )
+        message.attach_alternative(render_to_string("cxops/email/notification.html", context), "text/html")
+        message.send()
         sent += 1
     return sent

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from cxops import webhooks as outbound
 from cxops.errors import ApplicationError
+from cxops.links import absolute_url
 from cxops.models import Product
 from cxops.models.choices import Severity
 from cxops.models.webhooks import (
@@ -51,13 +52,6 @@ logger = logging.getLogger(__name__)
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 SWEEP_BATCH = 200
-
-
-def absolute_url(path: str) -> str:
-    """A link people can open from a chat or a mail: settings.SITE_URL + the path."""
-    if not path or "://" in path:
-        return path
-    return settings.SITE_URL + (path if path.startswith("/") else "/" + path)
 
 
 # --- subscriptions ---------------------------------------------------------------------------------
