@@ -16,7 +16,7 @@ from cxops.search import QUERY_MAX, search_everything
 LIMIT_MAX = 20
 
 
-class SearchHitSerializer(serializers.Serializer):
+class GlobalSearchHitSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="command, issue, report, strategy or rule")
     title = serializers.CharField()
     url = serializers.CharField()
@@ -24,15 +24,15 @@ class SearchHitSerializer(serializers.Serializer):
     snippet = serializers.CharField(help_text="HTML-escaped text around the match, terms in <mark>.")
 
 
-class SearchGroupSerializer(serializers.Serializer):
+class GlobalSearchGroupSerializer(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
-    hits = SearchHitSerializer(many=True)
+    hits = GlobalSearchHitSerializer(many=True)
 
 
-class SearchResultSerializer(serializers.Serializer):
+class GlobalSearchResultSerializer(serializers.Serializer):
     query = serializers.CharField()
-    groups = SearchGroupSerializer(many=True)
+    groups = GlobalSearchGroupSerializer(many=True)
 
 
 class SearchView(APIView):
@@ -43,7 +43,7 @@ class SearchView(APIView):
             OpenApiParameter("q", str, required=True, description=f"At most {QUERY_MAX} characters."),
             OpenApiParameter("limit", int, description=f"Hits per group, 1 to {LIMIT_MAX} (default 5)."),
         ],
-        responses={200: SearchResultSerializer},
+        responses={200: GlobalSearchResultSerializer},
         summary="Search reports, issues, strategies, rules and pages",
     )
     def get(self, request: Request) -> Response:
@@ -56,4 +56,4 @@ class SearchView(APIView):
             "query": query,
             "groups": [{"kind": g.kind, "label": str(g.label), "hits": g.hits} for g in groups],
         }
-        return Response(SearchResultSerializer(data).data)
+        return Response(GlobalSearchResultSerializer(data).data)

@@ -17,13 +17,33 @@
     return typeof value === "number" ? numberFormat.format(value) : String(value);
   }
 
-  function categoryAxis(spec) {
-    return {
-      type: "category",
-      data: spec.x,
-      axisLabel: { hideOverlap: true, fontFamily: FONT },
-      boundaryGap: spec.kind === "bar"
-    };
+  var DATE_LIKE = /^\d{4}[-\/年]\d{1,2}/;
+
+  function isTimeAxis(spec) {
+    return !!(spec.x && spec.x.length && DATE_LIKE.test(String(spec.x[0])));
+  }
+
+  // Names (products, channels, cities, stages) are never dropped: every label is drawn, wrapped to
+  // the room it has.  Only a time axis thins its labels (every date is in the table beside it).
+  function categoryAxis(spec, width) {
+    var axis = { type: "category", data: spec.x, boundaryGap: spec.kind === "bar" };
+    if (isTimeAxis(spec)) {
+      axis.axisLabel = { hideOverlap: true, fontFamily: FONT };
+    } else if (spec.horizontal) {
+      axis.axisLabel = { interval: 0, fontFamily: FONT, width: Math.min(160, Math.max(72, width * 0.32)), overflow: "break" };
+    } else {
+      var room = Math.max(36, (width - 60) / Math.max(1, spec.x.length) - 6);
+      axis.axisLabel = { interval: 0, fontFamily: FONT, width: room, overflow: "break", lineHeight: 14 };
+    }
+    return axis;
+  }
+
+  // A bar chart of many long names reads better lying down: each name gets a row of its own.
+  function preferHorizontal(spec, width) {
+    if (spec.kind !== "bar" || spec.horizontal || spec.stack || isTimeAxis(spec) || !spec.x) { return false; }
+    var longest = spec.x.reduce(function (m, label) { return Math.max(m, String(label).length); }, 0);
+    var perBar = (width - 60) / spec.x.length;
+    return spec.x.length > 4 && perBar < longest * 7;
   }
 
   function valueAxis(name, spec, side) {
@@ -40,7 +60,9 @@
     };
   }
 
-  function buildOption(spec) {
+  function buildOption(spec, width) {
+    width = width || 600;
+    if (preferHorizontal(spec, width)) { spec.horizontal = true; }
     var horizontal = !!spec.horizontal;
     var axes = spec.axes || [];
     var series = (spec.series || []).map(function (s, i) {
@@ -101,8 +123,8 @@
       },
       toolbox: { right: 0, bottom: 0, feature: { saveAsImage: { title: locale === "EN" ? "Save" : "保存图片" } } },
       dataZoom: manyPoints ? [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }] : [],
-      xAxis: horizontal ? yAxes[0] : categoryAxis(spec),
-      yAxis: horizontal ? Object.assign(categoryAxis(spec), { inverse: true }) : yAxes,
+      xAxis: horizontal ? yAxes[0] : categoryAxis(spec, width),
+      yAxis: horizontal ? Object.assign(categoryAxis(spec, width), { inverse: true }) : yAxes,
       series: series
     };
   }
@@ -112,17 +134,24 @@
     var source = document.getElementById(element.getAttribute("data-chart"));
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
+    var width = element.clientWidth || 600;
+    if (preferHorizontal(spec, width)) { spec.horizontal = true; }
     var height = parseInt(element.getAttribute("data-height") || "320", 10);
     if (spec.horizontal && spec.x) { height = Math.max(height, 60 + spec.x.length * 28); }
     element.style.height = height + "px";
     if (!spec.x || !spec.x.length) { element.hidden = true; return; }
     var chart = window.echarts.init(element, null, { locale: locale, renderer: "canvas" });
-    chart.setOption(buildOption(spec));
-    charts.push(chart);
+    chart.setOption(buildOption(spec, width));
+    charts.push({ chart: chart, spec: spec, element: element });
   });
   var pending = null;
   window.addEventListener("resize", function () {
     window.clearTimeout(pending);
-    pending = window.setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
+    pending = window.setTimeout(function () {
+      charts.forEach(function (c) {
+        c.chart.resize();
+        c.chart.setOption(buildOption(c.spec, c.element.clientWidth || 600), { notMerge: true });
+      });
+    }, 150);
   });
 })();
