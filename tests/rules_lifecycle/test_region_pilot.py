@@ -164,3 +164,13 @@ def test_the_api_takes_and_gives_a_rules_cities_and_metric_rows_by_city(api_clie
         .json()
     )
     assert series["scope"]["region"] == "foshan" and series["users"] == [10]
+
+
+def test_the_rule_page_shows_the_pilot_and_control_cities_and_the_form_offers_them(client_for):
+    rule, _product, _foshan, _others = _pilot(Truth(complaint_rate=-0.40), days_live=20)
+    manager = user_with_role(Role.MANAGER)
+    page = client_for(manager).get(f"/rules/{rule.pk}/").content.decode()
+    assert "佛山市" in page and "东莞市" in page and "地市" in page
+    draft = make_rule(products=[ProductFactory()])
+    form = client_for(manager).get(f"/rules/{draft.pk}/edit/").content.decode()
+    assert 'name="regions"' in form and 'name="control_regions"' in form
