@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from cxops.errors import ApplicationError
@@ -282,9 +282,10 @@ def rule_transition(
 
 def _notify(*, rule: ExperienceRule, record: RuleTransition, actor: Any) -> None:
     from cxops.models import NotificationKind
-    from cxops.services.notifications import notify_followers
+    from cxops.services.notifications import label_param, notify_followers
 
-    title = gettext("Rule “%(name)s”: %(from)s → %(to)s") % {
+    message = gettext_noop("Rule “%(name)s”: %(from)s → %(to)s")
+    title = gettext(message) % {
         "name": rule.name,
         "from": RuleStatus(record.from_status).label,
         "to": RuleStatus(record.to_status).label,
@@ -293,6 +294,12 @@ def _notify(*, rule: ExperienceRule, record: RuleTransition, actor: Any) -> None
         target=rule,
         kind=NotificationKind.RULE,
         title=title,
+        message=message,
+        params={
+            "name": rule.name,
+            "from": label_param(RuleStatus(record.from_status).label),
+            "to": label_param(RuleStatus(record.to_status).label),
+        },
         body=record.reason,
         url=rule.get_absolute_url(),
         actor=actor,

@@ -12,6 +12,9 @@ from cxops.services.notifications import notification_mark_read
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):
+    # In the caller's language (Accept-Language) when the notification stores its event.
+    title = serializers.CharField(source="rendered_title", read_only=True)
+
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]

@@ -57,6 +57,12 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
+    # The event, not the sentence (issue 19): `message` is the English msgid with %(name)s
+    # placeholders and `params` its values (a {"msgid": ...} value is a label translated too), so a
+    # notification reads in the reader's language.  `title` is the sentence as it was written (the
+    # actor's language): shown for rows without a message, and as the e-mail subject.
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True)
     target_id = models.PositiveBigIntegerField(null=True, blank=True)
     target = GenericForeignKey("target_type", "target_id")
@@ -77,3 +83,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def rendered_title(self) -> str:
+        """The title in the active language (the reader's); the stored one when there is no message."""
+        if not self.message:
+            return self.title
+        from django.utils.translation import gettext
+
+        values = {
+            key: gettext(value["msgid"]) if isinstance(value, dict) and "msgid" in value else value
+            for key, value in (self.params or {}).items()
+        }
+        try:
+            return (gettext(self.message) % values)[:300]
+        except (KeyError, TypeError, ValueError):  # a message and params that no longer fit
+            return self.title

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
 from cxops.errors import ApplicationError
 from cxops.issue_clock import due_at_for
@@ -41,6 +41,13 @@ from cxops.services.webhooks import webhook_emit
 from cxops.webhooks import Summary
 
 OPEN_STATUSES = (IssueStatus.OPEN, IssueStatus.IN_PROGRESS)
+# Notifications store these msgids and their parameters: each reader reads them in their language.
+OWNED = gettext_noop("You own the issue “%(title)s”, due %(due)s")
+BREACHED = gettext_noop("Issue “%(title)s” is past its due time (%(due)s); owner: %(owner)s")
+NOBODY = gettext_noop("nobody")
+RESOLVED = gettext_noop("What you reported was resolved: “%(title)s”")
+CLOSED = gettext_noop("What you reported was closed without a change: “%(title)s”")
+RULE_LIVE = gettext_noop("What you reported (“%(title)s”) is now handled by a live rule: “%(rule)s”")
 
 
 def _name(user: Any) -> str:
@@ -73,14 +80,16 @@ def issue_owner_set(
         locked.save(update_fields=["owner", "severity", "due_at", "escalated_at", "updated_at"])
         if owner is not None and owner.pk != previous_owner_id:
             follow_create(user=owner, target=locked)
+            params = {
+                "title": locked.title,
+                "due": timezone.localtime(locked.due_at).strftime("%Y-%m-%d %H:%M"),
+            }
             notify(
                 recipient_ids=[owner.pk],
                 kind=NotificationKind.STATUS,
-                title=_("You own the issue “%(title)s”, due %(due)s")
-                % {
-                    "title": locked.title,
-                    "due": timezone.localtime(locked.due_at).strftime("%Y-%m-%d %H:%M"),
-                },
+                title=_(OWNED) % params,
+                message=OWNED,
+                params=params,
                 url=reverse("reports:issue", args=[locked.pk]),
                 actor=actor,
                 target=locked,
@@ -125,11 +134,13 @@ def issues_escalate_breached(*, now: datetime | None = None) -> list[int]:
 def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
     url = reverse("reports:issue", args=[issue.pk])
     due = timezone.localtime(issue.due_at).strftime("%Y-%m-%d %H:%M")
+    params = {"title": issue.title, "due": due, "owner": _name(issue.owner) or {"msgid": NOBODY}}
     notify(
         recipient_ids=[*manager_ids, issue.owner_id],
         kind=NotificationKind.ALERT,
-        title=_("Issue “%(title)s” is past its due time (%(due)s); owner: %(owner)s")
-        % {"title": issue.title, "due": due, "owner": _name(issue.owner) or _("nobody")},
+        title=_(BREACHED) % {**params, "owner": _name(issue.owner) or _(NOBODY)},
+        message=BREACHED,
+        params=params,
         url=url,
         target=issue,
     )
@@ -179,15 +190,17 @@ def _reporter_ids(issue_ids: Iterable[int]) -> set[int]:
 def issue_reporters_tell(*, issue: ExperienceIssue, actor: Any) -> None:
     """After a status change: the reporters hear that their issue was resolved or closed."""
     if issue.status == IssueStatus.RESOLVED:
-        title = _("What you reported was resolved: “%(title)s”")
+        message = RESOLVED
     elif issue.status == IssueStatus.CLOSED:
-        title = _("What you reported was closed without a change: “%(title)s”")
+        message = CLOSED
     else:
         return
     notify(
         recipient_ids=_reporter_ids([issue.pk]),
         kind=NotificationKind.STATUS,
-        title=title % {"title": issue.title},
+        title=_(message) % {"title": issue.title},
+        message=message,
+        params={"title": issue.title},
         url=reverse("reports:issue", args=[issue.pk]),
         actor=actor,
         target=issue,
@@ -200,11 +213,13 @@ def issues_rule_live_tell_reporters(
     """A rule made from these issues went live: every reporter of their linked reports hears it."""
     issue_ids = list(issue_ids)
     for issue in ExperienceIssue.objects.filter(pk__in=issue_ids).only("pk", "title"):
+        params = {"title": issue.title, "rule": rule_name}
         notify(
             recipient_ids=_reporter_ids([issue.pk]),
             kind=NotificationKind.RULE,
-            title=_("What you reported (“%(title)s”) is now handled by a live rule: “%(rule)s”")
-            % {"title": issue.title, "rule": rule_name},
+            title=_(RULE_LIVE) % params,
+            message=RULE_LIVE,
+            params=params,
             url=rule_url,
             actor=actor,
             target=issue,

@@ -62,8 +62,13 @@ def notify(
     body: str = "",
     actor: Any = None,
     target: models.Model | None = None,
+    message: str = "",
+    params: dict[str, Any] | None = None,
 ) -> None:
-    """Queue notifications for after commit.  The actor is never notified of their own action."""
+    """Queue notifications for after commit.  The actor is never notified of their own action.
+
+    `message` + `params` (see `Notification.message`) let each reader read it in their language;
+    `title` is kept as written."""
     actor_id = getattr(actor, "pk", None)
     recipients = sorted({int(r) for r in recipient_ids if r is not None and r != actor_id})
     if not recipients:
@@ -80,6 +85,8 @@ def notify(
                     actor_id=actor_id,
                     kind=kind,
                     title=title[:300],
+                    message=message,
+                    params=params or {},
                     body=body,
                     url=url,
                     target_type_id=target_type_id,
@@ -114,6 +121,8 @@ def notify_followers(
     body: str = "",
     actor: Any = None,
     extra_recipient_ids: Iterable[int] = (),
+    message: str = "",
+    params: dict[str, Any] | None = None,
 ) -> None:
     notify(
         recipient_ids=[*follower_ids(target=target), *extra_recipient_ids],
@@ -123,7 +132,17 @@ def notify_followers(
         body=body,
         actor=actor,
         target=target,
+        message=message,
+        params=params,
     )
+
+
+def label_param(label: Any) -> dict[str, str]:
+    """A choice label (a lazy translation) as a notification parameter translated when read."""
+    from django.utils.translation import override
+
+    with override(None):  # no catalogue: the msgid itself
+        return {"msgid": str(label)}
 
 
 def notification_mark_read(*, user: Any, notification_ids: Iterable[int] | None = None) -> int:
