@@ -335,6 +335,23 @@ def _period_query(period: Period, **extra: Any) -> str:
     return urlencode({"start": period.start.isoformat(), "end": period.end.isoformat(), **extra})
 
 
+def reports_kpi(period: Period, region: Any, total: int, daily: Chart) -> dict[str, Any]:
+    """The reports KPI: the total, the same-length period before it and the change, and the daily
+    totals for its sparkline (from the daily chart's rows: no further query for them)."""
+    region_id = region.pk if region is not None else None
+    before = selectors.dashboard_volumes(period=period.previous(), region_id=region_id)
+    previous = sum(item["count"] for item in before[RollupDimension.SOURCE_TYPE])
+    change = None if previous == 0 else round(100 * (total - previous) / previous)
+    return {
+        "total": total,
+        "previous": previous,
+        "change": change,
+        "magnitude": None if change is None else abs(change),
+        "direction": "up" if total > previous else "down" if total < previous else "flat",
+        "daily": [sum(value or 0 for value in row[1:]) for row in daily.rows],
+    }
+
+
 def overview(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     code = request.GET.get("product")
@@ -360,6 +377,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "volume_charts": [charts[n] for n in ("by_source", "by_layer", "by_stage", "by_channel")],
             "total_reports": total,
+            "kpi_reports": reports_kpi(period, region, total, charts["daily"]),
             "top_issues": charts["top_issues"].extra["items"],
             "rising_issues": charts["rising_issues"].extra["items"],
             "alerts": selectors.dashboard_open_alerts(user=request.user),
