@@ -5,6 +5,8 @@ The paraphrase set here (tests/cxops/matching_cases.py) is not the one bench/sim
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from django.urls import reverse
 
@@ -315,6 +317,38 @@ def test_postgresql_keeps_the_profile_terms_in_an_indexed_tsvector(analyst):
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'issue_match_profile_search'")
         assert "USING gin (search)" in cursor.fetchone()[0]
     assert [match.issue_id for match in issues_matching("来电转移要钱吗")] == [issue.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_cuts_the_index_matches_by_meaning_not_by_shortness(analyst, monkeypatch):
+    """At scale the index matches thousands of profiles and only the best CANDIDATES are scored:
+    they must be the ones sharing the telling terms, not the shortest (ts_rank, which sees no
+    weights in these tsvectors, kept the shortest and cut true issues off)."""
+    from cxops.models import ExperienceIssue
+    from cxops.selectors import matching
+
+    # given twelve short profiles holding only a common concept, and the true issue holding it
+    # and a rare word of the text, in a longer profile
+    crowd = ExperienceIssue.objects.bulk_create(
+        [ExperienceIssue(title=f"泛泛{n}", created_by=analyst) for n in range(12)]
+    )
+    IssueMatchProfile.objects.bulk_create([IssueMatchProfile(issue=issue, terms="c:data") for issue in crowd])
+    true = ExperienceIssue.objects.create(title="真", created_by=analyst)
+    IssueMatchProfile.objects.create(issue=true, terms="c:data c:data 猫棒 宽带 旁边 红灯 一直")
+    matching.forget_term_statistics()
+    monkeypatch.setattr(matching, "CANDIDATES", 3)
+    monkeypatch.setattr(matching, "OVERFETCH", 1)
+    # when a text with both asks for candidates, then the true issue is among the three scored
+    statistics = matching.term_statistics()
+    found = [
+        issue_id
+        for issue_id, _bag in matching._candidates(
+            Counter(["c:data", "猫棒"]), statistics, include_closed=False
+        )
+    ]
+    assert len(found) == 3
+    assert true.pk in found
 
 
 @pytest.mark.django_db
