@@ -121,7 +121,6 @@
         valueFormatter: function (v) { return spec.percent ? v + "%" : formatNumber(v); },
         textStyle: { fontFamily: FONT }
       },
-      toolbox: { right: 0, bottom: 0, feature: { saveAsImage: { title: locale === "EN" ? "Save" : "保存图片" } } },
       dataZoom: manyPoints ? [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }] : [],
       xAxis: horizontal ? yAxes[0] : categoryAxis(spec, width),
       yAxis: horizontal ? Object.assign(categoryAxis(spec, width), { inverse: true }) : yAxes,
@@ -143,6 +142,20 @@
     var chart = window.echarts.init(element, null, { locale: locale, renderer: "canvas" });
     chart.setOption(buildOption(spec, width));
     charts.push({ chart: chart, spec: spec, element: element });
+  });
+  // The chart's one export control offers its data (CSV, from the server) and this picture.
+  document.querySelectorAll("[data-chart-image]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var found = charts.filter(function (c) { return c.element.id === button.getAttribute("data-chart-image"); })[0];
+      if (!found) { return; }
+      var link = document.createElement("a");
+      link.href = found.chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+      link.download = button.getAttribute("data-file-name") || "chart.png";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      button.closest("details").open = false;
+    });
   });
   var pending = null;
   window.addEventListener("resize", function () {
