@@ -68,7 +68,7 @@ def _axe_violations(page) -> list[tuple[str, int, str]]:
 
 @pytest.mark.parametrize("role", ["frontline", "analyst", "product_owner", "manager", "admin"])
 def test_every_menu_page_fits_speaks_the_language_and_passes_axe(
-    role, browser, live_server, settings, reference_data
+    role, browser, live_server, settings, reference_data, open_pages
 ):
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.skip("layout and wording do not depend on the database: checked once, on the embedded default")
@@ -91,6 +91,7 @@ def test_every_menu_page_fits_speaks_the_language_and_passes_axe(
             [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
         )
         page = context.new_page()
+        open_pages.pages.append((f"{role}-{language}", page))  # photographed if the test fails
         page.goto(f"{live_server.url}/")
         pages = _links(page, ".mainnav a") | {"/"}
         for section in sorted(pages):
@@ -116,7 +117,6 @@ def test_every_menu_page_fits_speaks_the_language_and_passes_axe(
                 scroll_width = page.evaluate("document.documentElement.scrollWidth")
                 if scroll_width > width + 1:
                     problems.append(f"{where}: {scroll_width} px wide at {width} px")
-        context.close()
     assert problems == []
     if not AXE.exists():
         pytest.skip(
