@@ -61,6 +61,10 @@ def issue_owner_set(
 
     A new due time in the future clears an earlier escalation (the issue is back within its time)."""
     require_role(actor, Role.ANALYST)
+    from cxops.selectors.reports import issues_visible_to
+
+    if not issues_visible_to(actor, queryset=ExperienceIssue.objects.all()).filter(pk=issue.pk).exists():
+        raise ApplicationError(_("This issue does not exist."), code="not_found")
     if severity not in Severity.values:
         raise ApplicationError(_("Choose a severity."), code="invalid")
     if owner is not None and not (owner.is_active and has_role(owner, Role.ANALYST, Role.PRODUCT_OWNER)):

@@ -18,6 +18,7 @@ from cxops.errors import ApplicationError
 from cxops.models import ExperienceIssue
 from cxops.models.choices import Severity
 from cxops.roles import Role, has_role, role_required
+from cxops.selectors.reports import issues_visible_to
 from cxops.services.issue_clock import issue_owner_set
 
 
@@ -55,7 +56,8 @@ def issue_clock_panel(request: HttpRequest, issue: ExperienceIssue) -> tuple[str
 @require_POST
 @role_required(Role.ANALYST)
 def issue_owner(request: HttpRequest, pk: int) -> HttpResponse:
-    issue = get_object_or_404(ExperienceIssue, pk=pk)
+    # Another city's issue, for a city member, is one that does not exist.
+    issue = get_object_or_404(issues_visible_to(request.user, queryset=ExperienceIssue.objects.all()), pk=pk)
     form = IssueOwnerForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))

@@ -31,6 +31,7 @@ WALKED = {
     "/sense/issues/{pk}/": [("GET", None)],
     "/sense/issues/{pk}/follow/": [("POST", {"follow": "1"})],
     "/sense/issues/{pk}/edit/": [("POST", {"title": "改名", "status": "open"})],
+    "/sense/issues/{pk}/owner/": [("POST", {"severity": "3"})],
     "/api/issues/{pk}/": [("GET", None)],
 }
 
