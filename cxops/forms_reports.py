@@ -37,7 +37,7 @@ class ReportForm(forms.Form):
         label=_("What happened?"),
         max_length=200,
         help_text=_(
-            "One sentence in the customer's words, e.g. 飞信申请一直失败. Similar issues appear below."
+            "One sentence in the customer's words, e.g. “Fetion sign-up keeps failing”. Similar issues appear below."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "data-similar-source": "1", "autofocus": True}),
     )
@@ -250,7 +250,9 @@ class ImportUploadForm(forms.Form):
     source_system = forms.CharField(
         label=_("Source system"),
         max_length=50,
-        help_text=_("Where the file comes from, e.g. 10086客服系统 or 网站论坛. Its mapping is remembered."),
+        help_text=_(
+            "Where the file comes from, e.g. the 10086 hotline system or the web forum. Its mapping is remembered."
+        ),
         widget=forms.TextInput(attrs={"list": "source-systems", "autocomplete": "off"}),
     )
     file = forms.FileField(

@@ -57,6 +57,22 @@ def _english_runs(page) -> list[str]:
     return runs
 
 
+CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]+")
+
+
+def _chinese_in_english_chrome(page) -> list[str]:
+    """Chinese in an English page's interface (menus, buttons, labels, headings of columns and
+    forms); record text — titles, summaries, names people wrote — may be Chinese and is left out."""
+    texts = page.evaluate(
+        """() => [...document.querySelectorAll(
+              'header nav a, .topbar-tools a, .topbar-tools button, main button, main label, legend, thead th,'
+              + ' .page-head h1, summary, .subnav a, .dash-nav a, .view-switch a, .kpi-label, .help, .helptext')]
+            .filter(e => !e.closest('td, .kanban-card, [data-user-text], .help-option-text, .recent-chips, select'))
+            .map(e => e.innerText.trim()).filter(Boolean)"""
+    )
+    return sorted({t for t in texts if CJK.search(t)})
+
+
 def _axe_violations(page) -> list[tuple[str, int, str]]:
     page.evaluate(AXE.read_text(encoding="utf-8"))
     return page.evaluate(
@@ -106,6 +122,8 @@ def test_every_menu_page_fits_speaks_the_language_and_passes_axe(
                 continue
             if language == "zh-hans":
                 problems += [f"{where}: English text “{run}”" for run in _english_runs(page)]
+            else:
+                problems += [f"{where}: Chinese text “{text}”" for text in _chinese_in_english_chrome(page)]
             if AXE.exists():
                 problems += [
                     f"{where}: axe {rule} ×{count} at {target}"
