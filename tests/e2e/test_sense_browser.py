@@ -48,6 +48,10 @@ def test_a_report_filed_in_chinese_on_a_phone_reaches_the_triage_queue(
     # the channel starts empty too (never silently the first one): the agent picks it
     assert page.locator("#id_channel").input_value() == ""
     page.locator("#id_channel").select_option(str(reference_data["channels"]["hotline-10086"].pk))
+    # the city is a required choice too (issue 17); the agent has no home city, so picks it
+    from cxops.models import Region
+
+    page.locator("#id_region").select_option(str(Region.objects.get(code="foshan").pk))
     page.locator("input[name=source_type][value=complaint]").check()
     page.locator("input[name=layer][value=functional]").check()
     page.locator("input[name=stage][value=use]").check()
