@@ -11,24 +11,31 @@ from django.utils import timezone
 from cxops.issue_clock import DUE_SOON_FRACTION, sla_hours
 from cxops.models import ExperienceIssue, IssueStatus
 from cxops.models.choices import Severity
+from cxops.selectors.reports import issues_visible_to
 
 OPEN = (IssueStatus.OPEN, IssueStatus.IN_PROGRESS)
 
 
-def issue_clock_summary(*, now: datetime | None = None, limit: int = 10) -> dict[str, Any]:
+def issue_clock_summary(*, user: Any = None, now: datetime | None = None, limit: int = 10) -> dict[str, Any]:
     """How many open issues are past their due time and how many are due soon (the last quarter of
-    their time), in one query; and the most overdue ones."""
+    their time), in one query; and the most overdue ones — of the issues `user` may see (a city
+    member: their city's; None, for internal callers, every issue)."""
     now = now or timezone.now()
+    issues = (
+        ExperienceIssue.objects.all()
+        if user is None
+        else issues_visible_to(user, queryset=ExperienceIssue.objects.all())
+    )
     due_soon = Q()
     for severity in Severity.values:
         window = timedelta(hours=sla_hours(severity) * DUE_SOON_FRACTION)
         due_soon |= Q(severity=severity, due_at__gt=now, due_at__lte=now + window)
-    counts = ExperienceIssue.objects.filter(status__in=OPEN, due_at__isnull=False).aggregate(
+    counts = issues.filter(status__in=OPEN, due_at__isnull=False).aggregate(
         breached=Sum(Case(When(due_at__lte=now, then=1), default=0, output_field=IntegerField())),
         due_soon=Sum(Case(When(due_soon, then=1), default=0, output_field=IntegerField())),
     )
     overdue = list(
-        ExperienceIssue.objects.filter(status__in=OPEN, due_at__lte=now)
+        issues.filter(status__in=OPEN, due_at__lte=now)
         .select_related("owner", "product")
         .order_by(F("due_at").asc())[:limit]
     )

@@ -381,7 +381,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "top_issues": charts["top_issues"].extra["items"],
             "rising_issues": charts["rising_issues"].extra["items"],
             "alerts": selectors.dashboard_open_alerts(user=request.user),
-            "issue_clock": issue_clock_summary(),
+            "issue_clock": issue_clock_summary(user=request.user),
             "products": Product.objects.filter(is_active=True),
             "period_query": _period_query(period, **region_query),
             "region": region,
@@ -401,8 +401,6 @@ def _funnel_focus_text(stages: tuple[str, ...]) -> str:
 def product_charts(
     product: Product, period: Period, event: dt.date | None, region: Any = None
 ) -> dict[str, Chart]:
-    charts: dict[str, Chart] = {}
-
     charts: dict[str, Chart] = {}
     funnel = selectors.product_funnel(product=product, period=period)
     analysis = funnel.analysis

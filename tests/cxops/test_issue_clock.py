@@ -224,3 +224,27 @@ def test_the_dashboard_counts_overdue_and_due_soon_issues(analyst, client_for):
     assert "Issues past their due time" in page and "超时问题" in page and fine.title not in page
     listed = client_for(analyst).get("/sense/issues/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert listed.count("sla-breached") == 1 and listed.count("sla-due-soon") == 1
+
+
+def test_a_city_member_sees_only_their_citys_overdue_issues_on_the_dashboard(make_user, client_for):
+    from cxops.models import HomeRegion, Region
+    from tests.factories import ReportFactory
+
+    province_analyst = make_user("analyst")
+    foshan, zhuhai = Region.objects.get(code="foshan"), Region.objects.get(code="zhuhai")
+    analyst_fs = make_user("analyst")
+    HomeRegion.objects.create(user=analyst_fs, region=foshan)
+    now = timezone.now()
+    here = issue_create(actor=province_analyst, title="佛山超时问题")
+    there = issue_create(actor=province_analyst, title="珠海超时问题")
+    ReportFactory(issue=here, region=foshan)
+    ReportFactory(issue=there, region=zhuhai)
+    ExperienceIssue.objects.filter(pk__in=[here.pk, there.pk]).update(
+        severity=4, due_at=now - dt.timedelta(hours=1)
+    )
+
+    summary = issue_clock_summary(user=analyst_fs, now=now)
+    assert (summary["breached"], [i.pk for i in summary["overdue"]]) == (1, [here.pk])
+    page = client_for(analyst_fs).get("/dashboard/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "佛山超时问题" in page and "珠海超时问题" not in page
+    assert issue_clock_summary(user=province_analyst, now=now)["breached"] == 2
