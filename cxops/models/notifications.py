@@ -39,7 +39,7 @@ class NotificationKind(models.TextChoices):
     COMMENT = "comment", _("New comment")
     MENTION = "mention", _("Mentioned")
     STATUS = "status", _("Status changed")
-    VOTE = "vote", _("Voting")
+    VOTE = "vote", _("Vote")  # a kind of news, not the strategy's state ("投票中" read as a status)
     ALERT = "alert", _("Hot-spot alert")
     RULE = "rule", _("Rule")
     EVALUATION = "evaluation", _("Evaluation")

@@ -17,7 +17,7 @@ from cxops.errors import ApplicationError
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.services.notifications import follow_create, follower_ids, notify
 
-from ..markdown import mentioned_usernames
+from ..markdown import markdown_plain_text, mentioned_usernames
 from ..models import Comment, CommentEdit, Strategy
 from ..policies import can_moderate, is_member, require
 from .strategies import strategy_reindex
@@ -73,7 +73,7 @@ def comment_create(*, strategy: Strategy, actor: Any, body: str, parent: Comment
             kind="mention",
             title=_("%(user)s mentioned you on “%(title)s”") % {"user": author_name, "title": locked.title},
             url=_comment_url(comment),
-            body=body,
+            body=markdown_plain_text(body),  # a preview: the words, not the Markdown marks
             actor=actor,
             target=locked,
         )
@@ -91,7 +91,7 @@ def comment_create(*, strategy: Strategy, actor: Any, body: str, parent: Comment
         )
         % {"user": author_name, "title": locked.title},
         url=_comment_url(comment),
-        body=body,
+        body=markdown_plain_text(body),
         actor=actor,
         target=locked,
     )
@@ -124,7 +124,7 @@ def comment_edit(*, comment: Comment, actor: Any, body: str) -> Comment:
             title=_("%(user)s mentioned you on “%(title)s”")
             % {"user": actor.get_full_name() or actor.get_username(), "title": strategy.title},
             url=_comment_url(locked),
-            body=body,
+            body=markdown_plain_text(body),  # a preview: the words, not the Markdown marks
             actor=actor,
             target=strategy,
         )

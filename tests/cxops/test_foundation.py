@@ -48,6 +48,19 @@ def test_demo_is_idempotent(db):
     assert Channel.objects.filter(name_zh="10086热线").exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_demo_accounts_arrive_with_a_few_unread_notifications_not_two_years_worth():
+    """As `manage.py demo` really runs (autocommit: notifications are written as the services go)."""
+    from cxops.models import Notification
+
+    call_command("demo", "--no-migrate", stdout=io.StringIO())
+    for username in ("analyst", "owner", "manager"):
+        unread = Notification.objects.filter(read_at__isnull=True, recipient__username=username).count()
+        assert unread <= 5, username
+    analyst = Notification.objects.filter(recipient__username="analyst")
+    assert analyst.count() > analyst.filter(read_at__isnull=True).count() > 0
+
+
 def test_signed_in_pages_render_in_both_languages(client_for, analyst):
     client = client_for(analyst)
     home_zh = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

@@ -14,6 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from cxops.demo import DEMO_PASSWORD, DEMO_USERS, demo_users
+from cxops.models import Notification
+from cxops.services.notifications import notification_mark_read
+
+DEMO_UNREAD_KEPT = 5
 
 
 class Command(BaseCommand):
@@ -36,6 +40,16 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"{app_config.label}:")
             importlib.import_module(module_name).load(users=users, log=log)
+
+        # A demo account arrives as someone who has been reading: the newest few unread, the rest
+        # read (two years of history would otherwise greet the analyst with dozens of unread items).
+        for user in users.values():
+            unread = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by(
+                "-created_at", "-id"
+            )
+            older = list(unread.values_list("pk", flat=True)[DEMO_UNREAD_KEPT:])
+            if older:
+                notification_mark_read(user=user, notification_ids=older)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these accounts:"))
         for username, role, full_name, _email in DEMO_USERS:
