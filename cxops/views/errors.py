@@ -41,7 +41,12 @@ def page_not_found(request: HttpRequest, exception: Exception, template_name: st
 def permission_denied(request: HttpRequest, exception: Exception, template_name: str = "403.html") -> Any:
     if _is_api(request):
         return JsonResponse(
-            {"error": {"code": "forbidden", "message": _("You do not have permission to perform this action.")}},
+            {
+                "error": {
+                    "code": "forbidden",
+                    "message": _("You do not have permission to perform this action."),
+                }
+            },
             status=403,
         )
     return defaults.permission_denied(request, exception, template_name)
@@ -51,7 +56,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: an expired form (a page left open, a sign-in in another tab) explained."""
     if _is_api(request):
         return JsonResponse(
-            {"error": {"code": "csrf_failed", "message": _("The form expired; reload the page and try again.")}},
+            {
+                "error": {
+                    "code": "csrf_failed",
+                    "message": _("The form expired; reload the page and try again."),
+                }
+            },
             status=403,
         )
     return render(request, "403_csrf.html", {"reason": reason}, status=403)

@@ -41,7 +41,9 @@ def test_every_write_keeps_the_region_rollups_exact(filed):
     assert rollups_verify() == []
     stored = {
         (row.region.code, row.value): row.count
-        for row in ReportDailyRegionRollup.objects.filter(dimension="stage", count__gt=0).select_related("region")
+        for row in ReportDailyRegionRollup.objects.filter(dimension="stage", count__gt=0).select_related(
+            "region"
+        )
     }
     assert stored == {("foshan", "use"): 3, ("guangzhou", "use"): 2}  # the dismissed one is not counted
     ReportDailyRegionRollup.objects.filter(region__code="foshan").update(count=9)

@@ -126,7 +126,9 @@ def test_the_migration_gives_existing_reports_the_province_and_loses_nothing():
 
     executor = MigrationExecutor(connection)
     before = [("cxops", "0014_matching")]
-    plan_target = executor.loader.graph.leaf_nodes()  # every app: going back to 0014 unapplied their later ones
+    plan_target = (
+        executor.loader.graph.leaf_nodes()
+    )  # every app: going back to 0014 unapplied their later ones
     executor.migrate(before)
     old_apps = executor.loader.project_state(before).apps
     Product = old_apps.get_model("cxops", "Product")

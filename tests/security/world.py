@@ -331,7 +331,10 @@ def add_matrix_objects(world: World) -> World:
     from cxops.models import WebhookDelivery, WebhookSubscription
 
     world.objects["webhook"] = WebhookSubscription.objects.create(
-        name="矩阵 BOSS", target_url="https://boss.example.com/hook", events=["rule.transitioned"], active=False
+        name="矩阵 BOSS",
+        target_url="https://boss.example.com/hook",
+        events=["rule.transitioned"],
+        active=False,
     )
     world.objects["webhook_delivery"] = WebhookDelivery.objects.create(
         subscription=world.objects["webhook"],
