@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.html import escape
@@ -73,6 +74,17 @@ def register_search_provider(kind: str, label: Any, provider: Provider, *, order
 def search_terms(query: str) -> list[str]:
     """Whitespace-separated terms, normalised (full-width folded, lower case), at most 8."""
     return [term for term in normalise((query or "")[:QUERY_MAX]).split() if term][:MAX_TERMS]
+
+
+def all_terms_q(terms: list[str], fields: list[str]) -> Q:
+    """Every term found (case-insensitively, as a substring) in at least one of `fields`."""
+    condition = Q()
+    for term in terms:
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": term})
+        condition &= any_field
+    return condition
 
 
 @dataclass(frozen=True)

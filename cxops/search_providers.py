@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +17,7 @@ from cxops.roles import Role
 from cxops.search import (
     Command,
     SearchHit,
+    all_terms_q,
     highlight,
     register_command_source,
     register_commands,
@@ -30,18 +30,8 @@ ANALYSTS = (Role.ANALYST,)
 READERS = (Role.ANALYST, Role.PRODUCT_OWNER)
 
 
-def _all_terms(terms: list[str], fields: list[str]) -> Q:
-    condition = Q()
-    for term in terms:
-        any_field = Q()
-        for name in fields:
-            any_field |= Q(**{f"{name}__icontains": term})
-        condition &= any_field
-    return condition
-
-
 def issue_hits(user: Any, terms: list[str], limit: int) -> list[SearchHit]:
-    queryset = ExperienceIssue.objects.filter(_all_terms(terms, ["title", "description"])).select_related(
+    queryset = ExperienceIssue.objects.filter(all_terms_q(terms, ["title", "description"])).select_related(
         "product"
     )
     issues = issues_visible_to(user, queryset=queryset).order_by("-last_reported_at", "-id")[:limit]
@@ -62,7 +52,7 @@ def issue_hits(user: Any, terms: list[str], limit: int) -> list[SearchHit]:
 
 
 def report_hits(user: Any, terms: list[str], limit: int) -> list[SearchHit]:
-    queryset = ExperienceReport.objects.filter(_all_terms(terms, ["summary", "detail"])).select_related(
+    queryset = ExperienceReport.objects.filter(all_terms_q(terms, ["summary", "detail"])).select_related(
         "product"
     )
     reports = reports_visible_to(user, queryset=queryset).order_by("-id")[:limit]

@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cxops.models import ExperienceIssue, ExperienceReport
+from cxops.search import all_terms_q
 from cxops.similarity import normalise, rank
 
 from .diff import DiffLine, combined_inline_diff, line_diff
@@ -230,16 +231,6 @@ class SearchResults:
         return len(self.strategies) + len(self.issues) + len(self.reports)
 
 
-def _text_filter(terms: list[str], fields: list[str]) -> Q:
-    condition = Q()
-    for term in terms:
-        any_field = Q()
-        for name in fields:
-            any_field |= Q(**{f"{name}__icontains": term})
-        condition &= any_field
-    return condition
-
-
 def pool_search(*, user: Any, query: str, limit: int = 20) -> SearchResults:
     """Strategies (title, scenario, body, comments), issues and reports matching every term.
 
@@ -266,7 +257,7 @@ def pool_search(*, user: Any, query: str, limit: int = 20) -> SearchResults:
 
     issues = issues_visible_to(
         user,
-        queryset=ExperienceIssue.objects.filter(_text_filter(terms, ["title", "description"])).select_related(
+        queryset=ExperienceIssue.objects.filter(all_terms_q(terms, ["title", "description"])).select_related(
             "product"
         ),
     )[:limit]
@@ -275,7 +266,7 @@ def pool_search(*, user: Any, query: str, limit: int = 20) -> SearchResults:
     # who sees which reports (role, reporter, home region) is decided in one place
     reports = reports_visible_to(
         user,
-        queryset=ExperienceReport.objects.filter(_text_filter(terms, ["summary", "detail"])).select_related(
+        queryset=ExperienceReport.objects.filter(all_terms_q(terms, ["summary", "detail"])).select_related(
             "product", "channel"
         ),
     )

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cxops.roles import Role
-from cxops.search import Command, SearchHit, highlight, register_commands, register_search_provider
+from cxops.search import (
+    Command,
+    SearchHit,
+    all_terms_q,
+    highlight,
+    register_commands,
+    register_search_provider,
+)
 
 from .models import ExperienceRule
 
 
 def rule_hits(user: Any, terms: list[str], limit: int) -> list[SearchHit]:
-    condition = Q()
-    for term in terms:
-        condition &= (
-            Q(name__icontains=term)
-            | Q(trigger_event__icontains=term)
-            | Q(trigger_condition__icontains=term)
-            | Q(trigger_action__icontains=term)
-        )
-    rules = ExperienceRule.objects.filter(condition).order_by("-updated_at")[:limit]
+    fields = ["name", "trigger_event", "trigger_condition", "trigger_action"]
+    rules = ExperienceRule.objects.filter(all_terms_q(terms, fields)).order_by("-updated_at")[:limit]
     return [
         SearchHit(
             kind="rule",
