@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
 import charset_normalizer
@@ -66,6 +66,15 @@ class ImportFileError(ApplicationError):
 
 class ConcurrentRun(Exception):
     """Another runner committed a chunk of this job first; this one stops (the other carries on)."""
+
+
+class Written(NamedTuple):
+    """What `ImportHandler.write` may return instead of a bare count: the rows added, and the rows
+    the write itself refused — (line, reason), e.g. a reference deleted while the file was read.
+    Refused rows are recorded as rejected rows with their line, like rows `parse` refused."""
+
+    inserted: int
+    refused: list[tuple[int, str]]
 
 
 @dataclass(frozen=True)
@@ -117,9 +126,14 @@ class ImportHandler(ABC):
         return records
 
     @abstractmethod
-    def write(self, records: Any, *, job: ImportJob) -> int:
+    def write(self, records: Any, *, job: ImportJob) -> int | Written:
         """Write `stage(records)` in the caller's transaction, skipping records already present;
-        return how many were added."""
+        return how many were added (or a `Written`, with the rows the write refused)."""
+
+    def finish(self, *, job: ImportJob) -> None:
+        """After the last chunk has committed (outside any chunk's transaction): deferred upkeep.
+        Nothing by default."""
+        return None
 
     def mapped(self, field_name: str, value: str) -> str:
         """The value after the source system's value mapping (an empty value may map to a default)."""
@@ -825,6 +839,7 @@ def _run(job: ImportJob, progress: Callable[[ImportJob], None] | None) -> None:
                 chunk = _Chunk()
         reader.detach()
         writer.submit(chunk, checkpoint, max(last_line, checkpoint), final=True)
+    handler.finish(job=job)
 
 
 WRITER_SWITCH_INTERVAL = 0.0005  # seconds
@@ -901,7 +916,8 @@ def _commit_chunk(
     re-run redoes them), and the job's final status update is an ordinary commit, which flushes
     every chunk's WAL before the job is reported done.  Foreign keys (deferred to the commit by
     Django) are checked row by row as the chunk is written, which is cheaper than queueing a
-    check per row for the commit; the default mode is restored at the end.
+    check per row for the commit; the default mode is restored at the end.  (The report table's
+    own references are checked once per statement, by triggers: migration 0024.)
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -910,15 +926,22 @@ def _commit_chunk(
         locked = ImportJob.objects.select_for_update().only("processed_lines").get(pk=job.pk)
         if locked.processed_lines != checkpoint:
             raise ConcurrentRun
-        inserted = handler.write(chunk.staged, job=job) if chunk.records else 0
-        if chunk.rejected:
-            ImportRejectedRow.objects.bulk_create(chunk.rejected, ignore_conflicts=True, batch_size=1000)
+        written = handler.write(chunk.staged, job=job) if chunk.records else 0
+        inserted, refused = (written, []) if isinstance(written, int) else written
+        rejected = chunk.rejected + [
+            ImportRejectedRow(job_id=job.pk, line=line, reason=reason[:500], raw="")
+            for line, reason in refused
+        ]
+        if rejected:
+            ImportRejectedRow.objects.bulk_create(rejected, ignore_conflicts=True, batch_size=1000)
         updates: dict[str, Any] = {
             "processed_lines": upto,
             "rows_seen": F("rows_seen") + chunk.seen,
             "inserted": F("inserted") + inserted,
-            "duplicates": F("duplicates") + (len(chunk.records) - inserted) + chunk.duplicates_in_file,
-            "rejected": F("rejected") + len(chunk.rejected),
+            "duplicates": F("duplicates")
+            + (len(chunk.records) - inserted - len(refused))
+            + chunk.duplicates_in_file,
+            "rejected": F("rejected") + len(rejected),
             "heartbeat_at": timezone.now(),  # a sign of life (recovery.py)
         }
         if connection.vendor == "postgresql":

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cxops.errors import ApplicationError
 from cxops.models import (
     Channel,
     ExperienceLayer,
@@ -38,7 +39,15 @@ from cxops.phones import InvalidPhone, customer_reference
 from cxops.services.reports import DETAIL_MAX
 from cxops.services.rollups import ReportFacts, rollup_upsert_ctes, rollups_apply_delta
 
-from .core import ImportHandler, RowRejected, TargetField, TimeParser, register_handler, synthetic_external_id
+from .core import (
+    ImportHandler,
+    RowRejected,
+    TargetField,
+    TimeParser,
+    Written,
+    register_handler,
+    synthetic_external_id,
+)
 from .writers import copy_into, copy_payload, ensure_staging, insert_ignoring_conflicts
 
 SUMMARY_MAX = 200
@@ -96,6 +105,7 @@ class ReportRecord(NamedTuple):
     segment_ids: str  # "3,7" or ""
     reporter_id: int | None = None  # imports leave it empty; the demo history sets its agents
     region_id: int | None = None  # None: the default region (CXOPS_DEFAULT_REGION)
+    line: int = 0  # the file line it was read from (named when the writer refuses it)
 
 
 FIELDS = (
@@ -420,6 +430,7 @@ class ReportImportHandler(ImportHandler):
             external_id=external_id,
             segment_ids=segment_ids,
             region_id=region_id,
+            line=line,
         )
 
     def key(self, record: ReportRecord) -> Hashable:
@@ -429,10 +440,18 @@ class ReportImportHandler(ImportHandler):
         payload = reports_copy_payload(records) if connection.vendor == "postgresql" else None
         return StagedReports(records, payload)
 
-    def write(self, records: StagedReports, *, job: ImportJob) -> int:
-        return reports_bulk_insert(
-            records=records.records, source_system=job.source_system, copy_payload=records.copy_payload
+    def write(self, records: StagedReports, *, job: ImportJob) -> Written:
+        refused: list[tuple[int, str]] = []
+        inserted = reports_bulk_insert(
+            records=records.records,
+            source_system=job.source_system,
+            copy_payload=records.copy_payload,
+            refused=refused,
         )
+        return Written(inserted, refused)
+
+    def finish(self, *, job: ImportJob) -> None:
+        reports_search_index_merge()
 
 
 class StagedReports(NamedTuple):
@@ -460,33 +479,68 @@ REPORT_COLUMNS = (
 )
 STAGING = "cxops_import_report_staging"
 STAGING_COLUMNS_SQL = (
-    "line bigserial, source_type varchar(20), product_id bigint, channel_id bigint, layer varchar(20), "
+    "line bigint, source_type varchar(20), product_id bigint, channel_id bigint, layer varchar(20), "
     "stage varchar(20), summary varchar(200), detail text, occurred_at timestamptz, severity smallint, "
     "customer_masked varchar(32), customer_hash varchar(64), external_id varchar(100), reporter_id bigint, "
     "region_id bigint, segment_ids text"
 )
+# The references an imported row carries (issue and triaged-by are never set by an import).  The
+# writer checks them once per chunk, so a row whose product, channel, region or reporter was deleted
+# after the file was read is refused with its line instead of failing the whole chunk; the table's
+# triggers check them again per statement (migration 0024) for every other writer.
+IMPORT_REFERENCES = ("product_id", "channel_id", "region_id", "reporter_id")
+
+
+def _referenced_model(column: str) -> Any:
+    return ExperienceReport._meta.get_field(column.removesuffix("_id")).related_model
+
+
+def _refusal(column: str, value: int) -> str:
+    field = ExperienceReport._meta.get_field(column.removesuffix("_id"))
+    return _("The %(field)s this row refers to (id %(id)s) no longer exists.") % {
+        "field": field.verbose_name,
+        "id": value,
+    }
 
 
 def reports_bulk_insert(
-    *, records: list[ReportRecord], source_system: str, copy_payload: str | None = None
+    *,
+    records: list[ReportRecord],
+    source_system: str,
+    copy_payload: str | None = None,
+    refused: list[tuple[int, str]] | None = None,
 ) -> int:
     """Insert reports that are not there yet (by source system + external id), with their segments
     and rollups, in the caller's transaction.  Returns how many were added.
+
+    Records whose product, channel, region or reporter no longer exists are not written: their
+    (line, reason) go to `refused` when the caller passes a list, else the call raises
+    `ApplicationError` naming the first of them.
 
     Precondition: external ids are unique within `records` (the import core de-duplicates a file).
     """
     if not records:
         return 0
+    missing: list[tuple[int, str]] = []
     if connection.vendor == "postgresql":
-        return _insert_postgresql(copy_payload or reports_copy_payload(records), source_system)
-    return _insert_generic(records, source_system)
+        inserted = _insert_postgresql(copy_payload or reports_copy_payload(records), source_system, missing)
+    else:
+        inserted = _insert_generic(records, source_system, missing)
+    if missing:
+        if refused is None:
+            line, reason = missing[0]
+            raise ApplicationError(
+                _("Line %(line)s: %(reason)s") % {"line": line, "reason": reason}, code="missing_reference"
+            )
+        refused.extend(missing)
+    return inserted
 
 
 def reports_copy_payload(records: list[ReportRecord]) -> str:
     """The records as COPY text for the staging table (`REPORT_COLUMNS` + segment_ids)."""
     default = default_region_id()
     return copy_payload(
-        (*_column_values(r, r.occurred_at.isoformat(), default), r.segment_ids) for r in records
+        (*_column_values(r, r.occurred_at.isoformat(), default), r.segment_ids, r.line) for r in records
     )
 
 
@@ -510,13 +564,64 @@ def _column_values(r: ReportRecord, occurred_at: Any, default_region: int) -> tu
     )
 
 
-def _insert_postgresql(payload: str, source_system: str) -> int:
+SEARCH_INDEX = "report_summary_trgm"
+
+
+def reports_search_index_merge() -> None:
+    """PostgreSQL: merge the trigram search index's pending list into the index, in bulk.
+
+    The index takes new entries into a pending list (`gin_pending_list_limit`, raised to 256 MB by
+    migration 0024) instead of updating the index row by row; merging a whole import's entries
+    at once costs a fraction of merging them 4 MB at a time inside the import's chunks
+    (bench/ingest.py, "trigram").  Searches read the pending list sequentially until it is
+    merged, so an import merges it as soon as its last chunk is in; autovacuum merges what single
+    reports add."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [SEARCH_INDEX])
+        (index,) = cursor.fetchone()
+        if index is not None:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [SEARCH_INDEX])
+
+
+def _refuse_missing_references(cursor: Any, refused: list[tuple[int, str]]) -> None:
+    """One set-based look-up per chunk: the distinct ids of each reference that are not in their
+    table; rows carrying one leave the staging table, refused with their line."""
+    cursor.execute(
+        " UNION ALL ".join(
+            f"SELECT '{column}', staged.id FROM (SELECT DISTINCT {column} AS id FROM {STAGING} "  # noqa: S608 — ours
+            f"WHERE {column} IS NOT NULL) staged WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {_referenced_model(column)._meta.db_table} referenced WHERE referenced.id = staged.id)"
+            for column in IMPORT_REFERENCES
+        )
+    )
+    missing: dict[str, list[int]] = {}
+    for column, value in cursor.fetchall():
+        missing.setdefault(column, []).append(value)
+    if not missing:
+        return
+    columns = list(missing)
+    cursor.execute(
+        f"DELETE FROM {STAGING} WHERE {' OR '.join(f'{column} = ANY(%s)' for column in columns)} "  # noqa: S608
+        f"RETURNING line, {', '.join(columns)}",
+        [missing[column] for column in columns],
+    )
+    for line, *values in sorted(cursor.fetchall()):
+        column, value = next(
+            (column, value) for column, value in zip(columns, values, strict=True) if value in missing[column]
+        )
+        refused.append((line, _refusal(column, value)))
+
+
+def _insert_postgresql(payload: str, source_system: str, refused: list[tuple[int, str]]) -> int:
     table = ExperienceReport._meta.db_table
     through = ExperienceReport.segments.through._meta.db_table
     now = timezone.now()
     with connection.cursor() as cursor:
         ensure_staging(cursor, name=STAGING, like=table, columns_sql=STAGING_COLUMNS_SQL)
-        copy_into(cursor, STAGING, [*REPORT_COLUMNS, "segment_ids"], payload)
+        copy_into(cursor, STAGING, [*REPORT_COLUMNS, "segment_ids", "line"], payload)
+        _refuse_missing_references(cursor, refused)
         # a chunk's rows are sorted back into file order in memory, not in temporary files
         cursor.execute("SET LOCAL work_mem = '64MB'")
         columns = ", ".join(REPORT_COLUMNS)
@@ -545,11 +650,42 @@ def _insert_postgresql(payload: str, source_system: str) -> int:
     return inserted
 
 
-def _insert_generic(records: list[ReportRecord], source_system: str) -> int:
+def _without_missing_references(
+    records: list[ReportRecord], default_region: int, refused: list[tuple[int, str]]
+) -> list[ReportRecord]:
+    """`_refuse_missing_references` for the other databases: one look-up per reference and chunk."""
+
+    def value(record: ReportRecord, column: str) -> int | None:
+        if column == "region_id":
+            return record.region_id or default_region
+        return getattr(record, column)
+
+    missing: dict[str, set[int]] = {}
+    for column in IMPORT_REFERENCES:
+        wanted = {value(r, column) for r in records} - {None}
+        present = set(
+            _referenced_model(column)._base_manager.filter(pk__in=wanted).values_list("pk", flat=True)
+        )
+        if wanted - present:
+            missing[column] = wanted - present
+    if not missing:
+        return records
+    kept = []
+    for record in records:
+        bad = next((column for column in missing if value(record, column) in missing[column]), None)
+        if bad is None:
+            kept.append(record)
+        else:
+            refused.append((record.line, _refusal(bad, value(record, bad))))
+    return kept
+
+
+def _insert_generic(records: list[ReportRecord], source_system: str, refused: list[tuple[int, str]]) -> int:
     table = ExperienceReport._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     adapt = connection.ops.adapt_datetimefield_value
     default = default_region_id()
+    records = _without_missing_references(records, default, refused)
     rows = [
         (
             *_column_values(r, adapt(r.occurred_at), default),
