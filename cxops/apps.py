@@ -9,6 +9,7 @@ class CxopsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from cxops import tasks  # noqa: F401 -- registers the tasks that services enqueue by name
         from cxops.home import reports_home_panel
         from cxops.panels import register_home_panel
         from cxops.roles import sync_group_permissions

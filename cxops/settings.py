@@ -354,7 +354,7 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "cxops.models.imports.ImportStatus",
         "AlertStatusEnum": "cxops.models.alerts.AlertStatus",
         "StrategyStatusEnum": "proposals.models.strategy.StrategyStatus",
-        "RuleStatusEnum": "rules_lifecycle.transitions.RuleStatus",
+        "RuleStatusEnum": "rules_lifecycle.models.RuleStatus",
         "NotificationKindEnum": "cxops.models.notifications.NotificationKind",
         "ImportKindEnum": "cxops.models.imports.ImportKind",
         "WebhookEventEnum": "cxops.models.webhooks.WebhookEvent",

@@ -11,6 +11,7 @@ class RulesLifecycleConfig(AppConfig):
         from cxops.panels import register_home_panel, register_issue_panel
         from proposals.panels import register_strategy_panel
 
+        from . import tasks  # noqa: F401 -- registers the tasks that services enqueue by name
         from .home import rules_home_panel
         from .panels import issue_rules_panel, strategy_rules_panel
 

@@ -16,8 +16,6 @@ Idempotent: a rule whose name exists is left alone.  At the end, the evaluation 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +26,7 @@ from django.utils import timezone
 
 from cxops.models import Channel, ExperienceIssue, Product, Region, Segment
 from proposals.models import Strategy, StrategyStatus
+from rules_lifecycle import demo_evaluation
 from rules_lifecycle.models import ExperienceRule
 from rules_lifecycle.services.rules import rule_create_from_strategy
 from rules_lifecycle.transitions import rule_transition
@@ -627,5 +626,4 @@ def load(*, users: dict[str, Any], log: Any) -> None:
     log(
         f"rules: {strategies} older strategies added, {created} rules created, {ExperienceRule.objects.count()} in all"
     )
-    if importlib.util.find_spec("rules_lifecycle.demo_evaluation") is not None:
-        importlib.import_module("rules_lifecycle.demo_evaluation").load(users=users, log=log)
+    demo_evaluation.load(users=users, log=log)

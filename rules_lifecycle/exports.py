@@ -15,6 +15,7 @@ from cxops.inputs import DayField, parse_id, query_text
 from cxops.models import ExperienceLayer
 from cxops.roles import Role
 from cxops.selectors.exports import CHUNK_ROWS, ExportDataset, english, labels, register_export
+from rules_lifecycle.models import RuleStatus
 
 from .models import (
     EvaluationVerdict,
@@ -25,7 +26,6 @@ from .models import (
     VerdictReason,
 )
 from .selectors.rules import rule_list
-from .transitions import RuleStatus
 
 
 def _choice(params: Any, name: str, choices: Any) -> str:

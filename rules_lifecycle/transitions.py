@@ -33,87 +33,53 @@ rule, because a keep decision is what the next review starts from.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
-from django.utils.translation import gettext_lazy as _
 
 from cxops.errors import ApplicationError
+from cxops.models import NotificationKind
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, has_role
-
-if TYPE_CHECKING:
-    from rules_lifecycle.models import ExperienceRule, RuleTransition
-
-
-class RuleStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    APPROVED = "approved", _("Approved")
-    IMPLEMENTING = "implementing", _("Implementing")
-    LIVE = "live", _("Live")
-    UNDER_REVIEW = "under_review", _("Under review")
-    KEPT = "kept", _("Kept")
-    RETIRED = "retired", _("Retired")
-    REJECTED = "rejected", _("Rejected")
-
-
-# Board order: the way a rule travels.
-STATUS_ORDER: tuple[RuleStatus, ...] = (
-    RuleStatus.PROPOSED,
-    RuleStatus.APPROVED,
-    RuleStatus.IMPLEMENTING,
-    RuleStatus.LIVE,
-    RuleStatus.UNDER_REVIEW,
-    RuleStatus.KEPT,
-    RuleStatus.RETIRED,
-    RuleStatus.REJECTED,
+from cxops.services.audit import AuditAction, audit_record
+from cxops.services.issue_clock import issues_rule_live_tell_reporters
+from cxops.services.notifications import label_param, notify_followers
+from rules_lifecycle.models import ExperienceRule, RuleTransition
+from rules_lifecycle.models.statuses import (
+    DESIGN_EDITABLE_STATUSES,
+    FINAL_STATUSES,
+    MOVES,
+    MOVES_BY_PAIR,
+    RUNNING_STATUSES,
+    STATUS_ORDER,
+    Move,
+    Mover,
+    RuleStatus,
 )
-# The rule runs in its system in these states (it has a go-live date).
-RUNNING_STATUSES = frozenset({RuleStatus.LIVE, RuleStatus.UNDER_REVIEW, RuleStatus.KEPT})
-# Nothing more happens to a rule in these states: no moves, no edits.
-FINAL_STATUSES = frozenset({RuleStatus.RETIRED, RuleStatus.REJECTED})
-# The evaluation design is fixed when a rule goes live (../shared/EVALUATION.md); it can be changed
-# only while the rule is not running.
-DESIGN_EDITABLE_STATUSES = frozenset({RuleStatus.PROPOSED, RuleStatus.APPROVED, RuleStatus.IMPLEMENTING})
+from rules_lifecycle.webhooks import rule_transitioned_emit
 
+# The statuses and the move table live beside the models (rules_lifecycle/models/statuses.py);
+# they are re-exported here, with the functions that apply them.
+__all__ = [
+    "DESIGN_EDITABLE_STATUSES",
+    "FINAL_STATUSES",
+    "MOVES",
+    "MOVES_BY_PAIR",
+    "REASON_MAX_LENGTH",
+    "RUNNING_STATUSES",
+    "STATUS_ORDER",
+    "Move",
+    "Mover",
+    "RuleStatus",
+    "available_moves",
+    "check_move",
+    "movers_for",
+    "moves_from",
+    "rule_transition",
+]
 
-class Mover(models.TextChoices):
-    """Who may make a move: the rule's own owner, or any manager."""
-
-    OWNER = "owner", _("Rule owner")
-    MANAGER = "manager", _("Manager")
-
-
-@dataclass(frozen=True)
-class Move:
-    source: RuleStatus
-    target: RuleStatus
-    movers: frozenset[Mover]
-    reason_required: bool
-    label: Any  # lazy translation: the button text
-    danger: bool = False  # shown as a red button (ends or undoes work)
-
-
-_BOTH = frozenset({Mover.OWNER, Mover.MANAGER})
-_MANAGER = frozenset({Mover.MANAGER})
-
-MOVES: tuple[Move, ...] = (
-    Move(RuleStatus.PROPOSED, RuleStatus.APPROVED, _MANAGER, False, _("Approve")),
-    Move(RuleStatus.PROPOSED, RuleStatus.REJECTED, _MANAGER, True, _("Reject"), danger=True),
-    Move(RuleStatus.APPROVED, RuleStatus.IMPLEMENTING, _BOTH, False, _("Start implementing")),
-    Move(RuleStatus.IMPLEMENTING, RuleStatus.LIVE, _BOTH, False, _("Go live")),
-    Move(RuleStatus.LIVE, RuleStatus.UNDER_REVIEW, _BOTH, False, _("Submit for review")),
-    Move(RuleStatus.LIVE, RuleStatus.RETIRED, _MANAGER, True, _("Retire now"), danger=True),
-    Move(RuleStatus.UNDER_REVIEW, RuleStatus.KEPT, _MANAGER, True, _("Keep")),
-    Move(RuleStatus.UNDER_REVIEW, RuleStatus.IMPLEMENTING, _MANAGER, True, _("Send back to improve")),
-    Move(RuleStatus.UNDER_REVIEW, RuleStatus.RETIRED, _MANAGER, True, _("Retire"), danger=True),
-    Move(RuleStatus.KEPT, RuleStatus.UNDER_REVIEW, _BOTH, False, _("Review again")),
-    Move(RuleStatus.KEPT, RuleStatus.RETIRED, _MANAGER, True, _("Retire"), danger=True),
-)
-MOVES_BY_PAIR: dict[tuple[str, str], Move] = {(m.source, m.target): m for m in MOVES}
 
 REASON_MAX_LENGTH = 2000
 
@@ -216,8 +182,6 @@ def rule_transition(
     Every move made now is one line of the audit log; `evaluation_decision` marks a move decided
     on the evaluation page (keep, improve, retire after a verdict).
     """
-    from rules_lifecycle.models import ExperienceRule, RuleTransition
-
     reason = mask_personal_numbers((reason or "").strip())
     at = occurred_at or timezone.now()
     if timezone.is_naive(at):
@@ -253,8 +217,6 @@ def rule_transition(
             created_at=at,
         )
         if occurred_at is None:
-            from cxops.services.audit import AuditAction, audit_record
-
             audit_record(
                 actor=actor,
                 action=(
@@ -264,12 +226,8 @@ def rule_transition(
                 summary=f"{from_status} → {to_status}" + (f": {reason}" if reason else ""),
             )
             _notify(rule=locked_rule, record=record, actor=actor)
-            from rules_lifecycle.webhooks import rule_transitioned_emit
-
             rule_transitioned_emit(rule=locked_rule, record=record)
             if to_status == RuleStatus.LIVE:
-                from cxops.services.issue_clock import issues_rule_live_tell_reporters
-
                 issues_rule_live_tell_reporters(
                     issue_ids=locked_rule.issues.values_list("pk", flat=True),
                     rule_name=locked_rule.name,
@@ -281,9 +239,6 @@ def rule_transition(
 
 
 def _notify(*, rule: ExperienceRule, record: RuleTransition, actor: Any) -> None:
-    from cxops.models import NotificationKind
-    from cxops.services.notifications import label_param, notify_followers
-
     message = gettext_noop("Rule “%(name)s”: %(from)s → %(to)s")
     title = gettext(message) % {
         "name": rule.name,

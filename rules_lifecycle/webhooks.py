@@ -14,6 +14,7 @@ from django.utils.translation import override
 from cxops.models import WebhookEvent
 from cxops.services.webhooks import webhook_emit
 from cxops.webhooks import Summary
+from rules_lifecycle.models import RuleStatus
 
 
 def _person(user: Any) -> str:
@@ -24,8 +25,6 @@ def _person(user: Any) -> str:
 
 def rule_transitioned_emit(*, rule: Any, record: Any) -> None:
     """Queue `rule.transitioned` for subscribers (caller holds the rule's row lock)."""
-    from rules_lifecycle.transitions import RuleStatus
-
     products = list(rule.products.order_by("code"))
     data = {
         "rule": {

@@ -1,27 +1,17 @@
-"""Lower floors never import higher ones: cxops → proposals → rules_lifecycle."""
+"""The import contracts hold: the floors (cxops <- proposals <- rules_lifecycle), the rooms inside
+each app, no cycles.  They are declared in pyproject.toml ([tool.importlinter]) and checked by
+import-linter; .ci/run runs `lint-imports` as a step too, this test puts it in every `pytest`."""
 
-import re
 from pathlib import Path
 
+from importlinter.application.use_cases import SUCCESS, lint_imports
+from importlinter.configuration import configure
+
 ROOT = Path(__file__).resolve().parent.parent
-# The project's wiring (settings, root URL conf) names every app by design.
-WIRING = {ROOT / "cxops" / "settings.py", ROOT / "cxops" / "urls.py"}
 
 
-def _imports(app: str, forbidden: tuple[str, ...]) -> list[str]:
-    offenders = []
-    pattern = re.compile(r"^\s*(from|import)\s+(" + "|".join(forbidden) + r")\b", re.MULTILINE)
-    for path in (ROOT / app).rglob("*.py"):
-        if path in WIRING:
-            continue
-        if pattern.search(path.read_text(encoding="utf-8")):
-            offenders.append(str(path.relative_to(ROOT)))
-    return offenders
-
-
-def test_ground_floor_imports_no_higher_app():
-    assert _imports("cxops", ("proposals", "rules_lifecycle")) == []
-
-
-def test_proposals_does_not_import_rules():
-    assert _imports("proposals", ("rules_lifecycle",)) == []
+def test_every_import_contract_is_kept(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    configure()  # what the `lint-imports` command does first
+    result = lint_imports(no_logo=True, cache_dir=None)
+    assert result == SUCCESS, capsys.readouterr().out

@@ -8,6 +8,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cxops.reference_seed import CITIES, PROVINCE
+
 from .choices import ProductPhase, choices_check
 
 
@@ -107,10 +109,34 @@ def default_region_id() -> int:
     code = getattr(settings, "CXOPS_DEFAULT_REGION", "guangdong")
     pk = Region.objects.filter(code=code).values_list("pk", flat=True).first()
     if pk is None:
-        from cxops.services.reference import regions_seed
-
-        regions_seed()
+        seed_regions()
         pk = Region.objects.filter(code=code).values_list("pk", flat=True).first()
         if pk is None:
             pk = Region.objects.get(level=RegionLevel.PROVINCE).pk
     return pk
+
+
+def seed_regions() -> dict[str, int]:
+    """Create the province and its 21 cities (idempotent; rows an admin edited are kept).  Here beside
+    the table rather than in services: a record written without a region needs them
+    (`default_region_id`), and models import no service."""
+
+    code, name_zh, name_en = PROVINCE
+    province, created = Region.objects.get_or_create(
+        code=code,
+        defaults={"name_zh": name_zh, "name_en": name_en, "level": RegionLevel.PROVINCE, "sort_order": 0},
+    )
+    count = int(created)
+    for order, (code, name_zh, name_en) in enumerate(CITIES, start=1):
+        _obj, created = Region.objects.get_or_create(
+            code=code,
+            defaults={
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "level": RegionLevel.CITY,
+                "parent": province,
+                "sort_order": order,
+            },
+        )
+        count += created
+    return {"regions": count}

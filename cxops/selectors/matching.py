@@ -335,7 +335,7 @@ def report_groups(*, user: Any, english: bool = False, min_size: int = 2) -> lis
     (cosine ≥ `GROUP_THRESHOLD`).  Largest groups first."""
     from cxops.matching.analysis import cosine, document_vector
     from cxops.models import ExperienceReport, ReportStatus
-    from cxops.selectors.reports import reports_visible_to
+    from cxops.selectors.visibility import reports_visible_to
 
     lexicon = current_lexicon()
     statistics = term_statistics()

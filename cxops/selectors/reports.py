@@ -1,8 +1,5 @@
-"""Reads of reports and issues: who may see what, filtered lists with keyset pages, similar issues.
-
-`reports_visible_to` and `issues_visible_to` are the one place where report and issue visibility
-is decided (role, reporter and home region); every page, API, search, export and suggestion reads
-through them, so a city member's scope is applied everywhere at once."""
+"""Reads of reports and issues: filtered lists with keyset pages, similar issues.  Who may see what
+is `cxops.selectors.visibility` (re-exported here)."""
 
 from __future__ import annotations
 
@@ -22,51 +19,21 @@ from cxops.models import (
     ReportStatus,
 )
 from cxops.regions import region_scope_id
-from cxops.roles import Role, has_role
+from cxops.selectors.visibility import (
+    can_see_all_reports,
+    import_jobs_visible_to,
+    issues_visible_to,
+    reports_visible_to,
+)
+
+__all__ = [
+    "can_see_all_reports",
+    "import_jobs_visible_to",
+    "issues_visible_to",
+    "reports_visible_to",
+]
 
 PAGE_SIZE = 50
-
-
-def can_see_all_reports(user: Any) -> bool:
-    return has_role(user, Role.ANALYST)
-
-
-def reports_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[ExperienceReport]:
-    """Analysts see every report of their region (a city member: that city; a province member:
-    every city); everyone else only the reports they filed there.  `queryset` (of reports) replaces
-    the default, which reads each report with its product, channel, region, issue and reporter."""
-    if queryset is None:
-        queryset = ExperienceReport.objects.select_related(
-            "product", "channel", "region", "issue", "reporter"
-        )
-    scope = region_scope_id(user)
-    if scope is not None:
-        queryset = queryset.filter(region_id=scope)
-    if can_see_all_reports(user):
-        return queryset
-    return queryset.filter(reporter=user)
-
-
-def issues_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[ExperienceIssue]:
-    """Every member reads issues; a city member only the issues of their city: an issue's regions
-    are the regions of its reports (and an issue they created themselves, before any report)."""
-    if queryset is None:
-        queryset = ExperienceIssue.objects.select_related("product")
-    scope = region_scope_id(user)
-    if scope is None:
-        return queryset
-    return queryset.filter(
-        Exists(ExperienceReport.objects.filter(issue_id=OuterRef("pk"), region_id=scope)) | Q(created_by=user)
-    )
-
-
-def import_jobs_visible_to(user: Any, queryset: QuerySet) -> QuerySet:
-    """Import jobs (analysts'): a city member's are their city's members' jobs (rejected rows hold
-    other cities' report text otherwise); a province member sees every job."""
-    scope = region_scope_id(user)
-    if scope is None:
-        return queryset
-    return queryset.filter(Q(created_by=user) | Q(created_by__home_region__region_id=scope))
 
 
 def issue_regions(issue_ids: list[int]) -> dict[int, list[str]]:

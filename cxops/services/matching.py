@@ -146,9 +146,8 @@ def match_concept_save(
     with transaction.atomic():
         concept.save()
         from cxops.services.outbox import enqueue_task
-        from cxops.tasks import rebuild_match_profiles
 
-        enqueue_task(rebuild_match_profiles)
+        enqueue_task("cxops.tasks.rebuild_match_profiles")
     forget_lexicon()
     return concept
 

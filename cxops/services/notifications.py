@@ -98,7 +98,6 @@ def notify(
         )
         if settings.CXOPS_EMAIL_NOTIFICATIONS:
             from cxops.services.outbox import enqueue_task
-            from cxops.tasks import send_notification_emails
 
             ids = [n.pk for n in created if n.pk is not None]
             if not ids:  # backends that do not return ids from bulk_create
@@ -107,7 +106,7 @@ def notify(
                         created_at=now, recipient_id__in=recipients, kind=kind
                     ).values_list("pk", flat=True)
                 )
-            enqueue_task(send_notification_emails, ids)
+            enqueue_task("cxops.tasks.send_notification_emails", ids)
 
     transaction.on_commit(create)
 

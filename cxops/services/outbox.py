@@ -1,7 +1,11 @@
 """Send Celery tasks after commit, without losing them when the broker is down.
 
     from cxops.services.outbox import enqueue_task
-    enqueue_task(run_import_job, job.pk)          # inside the service's transaction
+    enqueue_task("cxops.tasks.run_import_job", job.pk)   # inside the service's transaction
+
+Services name the task rather than import it: the tasks modules import the services (a task is an
+adapter that calls one), so an import the other way would be a cycle.  Each app's `ready()` imports
+its tasks module, so every name is registered in the web process too; an unknown name raises here.
 
 Embedded mode (no broker): the task runs inline after commit, as `delay_on_commit` would.
 With a broker: an `OutboxMessage` row is written in the caller's transaction; after commit we try
@@ -53,12 +57,20 @@ def _eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-def enqueue_task(task: Task, *args: Any, **kwargs: Any) -> None:
+def task_name_of(task: Task | str) -> str:
+    """The registered name of `task` (a task or its name); KeyError for a name no app registers."""
+    name = task if isinstance(task, str) else task.name
+    current_app.tasks[name]  # noqa: B018 -- raises KeyError for a misspelt name, in the caller
+    return name
+
+
+def enqueue_task(task: Task | str, *args: Any, **kwargs: Any) -> None:
     """Publish `task(*args, **kwargs)` once the current transaction commits.  Arguments must be JSON."""
+    name = task_name_of(task)
     if _eager():
-        transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+        transaction.on_commit(lambda: current_app.tasks[name].apply_async(args=args, kwargs=kwargs))
         return
-    message = OutboxMessage.objects.create(task_name=task.name, args=list(args), kwargs=kwargs)
+    message = OutboxMessage.objects.create(task_name=name, args=list(args), kwargs=kwargs)
     message_id = message.pk
     transaction.on_commit(lambda: _publish_after_commit(message_id))
 
@@ -144,9 +156,11 @@ def outbox_message_started(*, task_id: str | None) -> bool:
     )
 
 
-def outbox_has_unstarted(*, task: Task, args: list[Any]) -> bool:
+def outbox_has_unstarted(*, task: Task | str, args: list[Any]) -> bool:
     """True while a message for `task(*args)` waits to be started (the outbox will see to it)."""
-    return OutboxMessage.objects.filter(task_name=task.name, args=args, started_at__isnull=True).exists()
+    return OutboxMessage.objects.filter(
+        task_name=task_name_of(task), args=args, started_at__isnull=True
+    ).exists()
 
 
 def outbox_pending_count() -> int:

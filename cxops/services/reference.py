@@ -4,6 +4,7 @@ from typing import Any
 
 from cxops.errors import ApplicationError
 from cxops.models import Channel, Product, Segment
+from cxops.models.reference import seed_regions
 from cxops.reference_seed import CHANNELS, PRODUCTS, SEGMENTS
 
 
@@ -27,28 +28,7 @@ def reference_data_seed() -> dict[str, int]:
 
 def regions_seed() -> dict[str, int]:
     """Create the province and its 21 cities (idempotent; rows an admin edited are kept)."""
-    from cxops.models import Region, RegionLevel
-    from cxops.reference_seed import CITIES, PROVINCE
-
-    code, name_zh, name_en = PROVINCE
-    province, created = Region.objects.get_or_create(
-        code=code,
-        defaults={"name_zh": name_zh, "name_en": name_en, "level": RegionLevel.PROVINCE, "sort_order": 0},
-    )
-    count = int(created)
-    for order, (code, name_zh, name_en) in enumerate(CITIES, start=1):
-        _obj, created = Region.objects.get_or_create(
-            code=code,
-            defaults={
-                "name_zh": name_zh,
-                "name_en": name_en,
-                "level": RegionLevel.CITY,
-                "parent": province,
-                "sort_order": order,
-            },
-        )
-        count += created
-    return {"regions": count}
+    return seed_regions()
 
 
 def region_save(*, actor: Any, region: Any) -> Any:

@@ -49,6 +49,9 @@ from cxops.services.outbox import enqueue_task
 
 logger = logging.getLogger(__name__)
 
+# Named, not imported: cxops.tasks imports this module.
+DELIVER_WEBHOOK = "cxops.tasks.deliver_webhook"
+
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 SWEEP_BATCH = 200
@@ -192,10 +195,8 @@ def webhook_emit(
         )
         for subscription in subscriptions
     ]
-    from cxops.tasks import deliver_webhook
-
     for delivery in deliveries:
-        enqueue_task(deliver_webhook, delivery.pk)
+        enqueue_task(DELIVER_WEBHOOK, delivery.pk)
     return deliveries
 
 
@@ -229,10 +230,10 @@ def _schedule_retry(delivery_id: int, delay: timedelta) -> None:
     the broker loses it, and is the only retry path when tasks run inline (no broker)."""
     if current_app.conf.task_always_eager:
         return
-    from cxops.tasks import deliver_webhook
-
     try:
-        deliver_webhook.apply_async(args=[delivery_id], countdown=delay.total_seconds(), retry=False)
+        current_app.send_task(
+            DELIVER_WEBHOOK, args=[delivery_id], countdown=delay.total_seconds(), retry=False
+        )
     except Exception as error:  # broker down: the sweep sends it
         logger.warning("webhook delivery %s: retry left to the sweep: %s", delivery_id, error)
 
@@ -359,9 +360,7 @@ def webhook_redeliver(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelive
             payload=delivery.payload,
             redelivery_of=delivery.redelivery_of or delivery,
         )
-        from cxops.tasks import deliver_webhook
-
-        enqueue_task(deliver_webhook, again.pk)
+        enqueue_task(DELIVER_WEBHOOK, again.pk)
     return again
 
 

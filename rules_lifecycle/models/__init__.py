@@ -1,7 +1,5 @@
 """The rules app's tables.  Each sub-domain module is re-exported here (one import line each)."""
 
-from rules_lifecycle.transitions import RuleStatus
-
 from .evaluation import EvaluationRun, EvaluationVerdict, RuleEvaluation, RunTrigger, VerdictReason
 from .rules import (
     MEASURE_LABELS,
@@ -13,6 +11,7 @@ from .rules import (
     RuleTransition,
     Timing,
 )
+from .statuses import RuleStatus
 
 __all__ = [
     "EvaluationRun",

@@ -18,7 +18,8 @@ from simple_history.models import HistoricalRecords
 
 from cxops.models import Channel, ExperienceIssue, ExperienceLayer, Product, Region, Segment
 from cxops.models.choices import choices_check
-from rules_lifecycle.transitions import (
+
+from .statuses import (
     DESIGN_EDITABLE_STATUSES,
     FINAL_STATUSES,
     MOVES,

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.urls import reverse
 from django.utils.translation import gettext
 
 from cxops.models import MetricDaily, MetricScope
@@ -27,12 +26,10 @@ from rules_lifecycle.models import (
     EvaluationVerdict,
     ExperienceRule,
     RuleEvaluation,
-    VerdictReason,
+    RuleStatus,
 )
 from rules_lifecycle.scoring import DailySeries, Design, Measure, portfolio_fdr
 from rules_lifecycle.scoring.controls import log_rate, synthetic_weights, weighted_control
-from rules_lifecycle.selectors.timeline import TimelineEntry
-from rules_lifecycle.transitions import RuleStatus
 
 # Bump when the scoring changes what it computes: stored fingerprints then no longer match and
 # the next run re-scores every rule.
@@ -575,35 +572,14 @@ def evaluation_runs(*, limit: int = 30) -> QuerySet[EvaluationRun]:
 
 # --- the rule timeline (rules_lifecycle.selectors.timeline.OPTIONAL_SOURCES) -------------------
 
-_TONES = {"keep": "ok", "improve": "warn", "retire": "bad", "undecided": ""}
 
-
-def rule_timeline_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
-    """One entry per change of verdict (not per daily run: the timeline tells the story)."""
-    url = reverse("evaluation:rule", args=[rule.pk])
-    previous: tuple[str, str] | None = None
-    for ev in rule.evaluations.order_by("run_on", "id").only(
-        "run_on",
-        "created_at",
-        "verdict",
-        "reason",
-        "flagged_for_retirement",
-        "primary_lift",
-        "primary_measure",
-    ):
-        key = (ev.verdict, ev.reason)
-        if key == previous and not ev.flagged_for_retirement:
-            continue
-        previous = key
-        title = gettext("Evaluated: %(verdict)s") % {"verdict": EvaluationVerdict(ev.verdict).label}
-        detail = str(VerdictReason(ev.reason).label)
-        if ev.primary_lift is not None:
-            detail += " · " + gettext("%(measure)s %(lift)+.1f%%") % {
-                "measure": MEASURE_LABELS[ev.primary_measure],
-                "lift": ev.primary_lift * 100,
-            }
-        if ev.flagged_for_retirement:
-            detail += " · " + gettext("flagged for the manager: retire in consecutive runs")
-        yield TimelineEntry(
-            at=ev.created_at, kind="evaluation", title=title, detail=detail, url=url, tone=_TONES[ev.verdict]
-        )
+def evaluation_run_pending(*, run_id: int) -> list[int]:
+    """Planned rules of the run without a result that can still be evaluated (live once)."""
+    run = EvaluationRun.objects.only("planned_rule_ids").get(pk=run_id)
+    done = set(RuleEvaluation.objects.filter(run_id=run_id).values_list("rule_id", flat=True))
+    missing = [pk for pk in run.planned_rule_ids if pk not in done]
+    if not missing:
+        return []
+    return sorted(
+        ExperienceRule.objects.filter(pk__in=missing, go_live_on__isnull=False).values_list("pk", flat=True)
+    )

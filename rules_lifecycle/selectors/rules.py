@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from cxops.roles import Role
 from proposals.models import Strategy, StrategyStatus
 from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTransition
-from rules_lifecycle.transitions import STATUS_ORDER, RuleStatus
+from rules_lifecycle.models.statuses import STATUS_ORDER, RuleStatus
 
 # Every signed-in member may read rules (PRODUCT.md: 全员参与); writes are checked per rule.
 SCOPE_PREFETCH = (

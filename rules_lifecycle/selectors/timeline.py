@@ -2,25 +2,21 @@
 
 From the first experience reports, through the issue(s) they were merged into, the strategy's
 page, discussion, votes and official answer, to the rule's creation, every move and every
-backfilled go-live date — and, when the evaluation part is installed, each evaluation.
+backfilled go-live date, and each change of the evaluation's verdict.
 
 The timeline is built from *sources*: functions `source(rule) -> Iterable[TimelineEntry]`.
-`rule_timeline` calls the built-in ones below, then any added with `register_timeline_source`,
-then the optional ones named in `OPTIONAL_SOURCES` whose module exists (so a sub-domain such as
-`rules_lifecycle.selectors.evaluation` contributes entries by defining `rule_timeline_entries`,
-without this module importing it).  Entries are sorted by time; ties keep source order.
+`rule_timeline` calls the built-in ones below, then any added with `register_timeline_source`.
+Entries are sorted by time; ties keep source order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +24,13 @@ from django.utils.translation import gettext_lazy as _
 from cxops.models import ExperienceReport, ReportStatus, SourceType
 from cxops.selectors.reports import can_see_all_reports
 from proposals.models import StrategyStatus, VoteChoice
-from rules_lifecycle.models import ExperienceRule
-from rules_lifecycle.transitions import RuleStatus
+from rules_lifecycle.models import (
+    MEASURE_LABELS,
+    EvaluationVerdict,
+    ExperienceRule,
+    RuleStatus,
+    VerdictReason,
+)
 
 # How many of the earliest reports are shown one by one before the rest are summed up.
 FIRST_REPORTS = 5
@@ -240,6 +241,40 @@ def go_live_backfill_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
         )
 
 
+_TONES = {"keep": "ok", "improve": "warn", "retire": "bad", "undecided": ""}
+
+
+def evaluation_entries(rule: ExperienceRule) -> Iterable[TimelineEntry]:
+    """One entry per change of verdict (not per daily run: the timeline tells the story)."""
+    url = reverse("evaluation:rule", args=[rule.pk])
+    previous: tuple[str, str] | None = None
+    for ev in rule.evaluations.order_by("run_on", "id").only(
+        "run_on",
+        "created_at",
+        "verdict",
+        "reason",
+        "flagged_for_retirement",
+        "primary_lift",
+        "primary_measure",
+    ):
+        key = (ev.verdict, ev.reason)
+        if key == previous and not ev.flagged_for_retirement:
+            continue
+        previous = key
+        title = gettext("Evaluated: %(verdict)s") % {"verdict": EvaluationVerdict(ev.verdict).label}
+        detail = str(VerdictReason(ev.reason).label)
+        if ev.primary_lift is not None:
+            detail += " · " + gettext("%(measure)s %(lift)+.1f%%") % {
+                "measure": MEASURE_LABELS[ev.primary_measure],
+                "lift": ev.primary_lift * 100,
+            }
+        if ev.flagged_for_retirement:
+            detail += " · " + gettext("flagged for the manager: retire in consecutive runs")
+        yield TimelineEntry(
+            at=ev.created_at, kind="evaluation", title=title, detail=detail, url=url, tone=_TONES[ev.verdict]
+        )
+
+
 BUILT_IN_SOURCES: tuple[TimelineSource, ...] = (
     report_entries,
     issue_entries,
@@ -247,9 +282,8 @@ BUILT_IN_SOURCES: tuple[TimelineSource, ...] = (
     rule_entries,
     transition_entries,
     go_live_backfill_entries,
+    evaluation_entries,
 )
-# "module:function" sources used when their module is installed.
-OPTIONAL_SOURCES: tuple[str, ...] = ("rules_lifecycle.selectors.evaluation:rule_timeline_entries",)
 _registered: list[TimelineSource] = []
 
 
@@ -260,21 +294,8 @@ def register_timeline_source(source: TimelineSource) -> TimelineSource:
     return source
 
 
-def _optional_sources() -> list[TimelineSource]:
-    found = []
-    for dotted in OPTIONAL_SOURCES:
-        module_name, function_name = dotted.split(":")
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        function = getattr(importlib.import_module(module_name), function_name, None)
-        if function is not None:
-            found.append(function)
-    return found
-
-
 def timeline_sources() -> list[TimelineSource]:
-    sources = [*BUILT_IN_SOURCES, *_registered]
-    return sources + [source for source in _optional_sources() if source not in sources]
+    return [*BUILT_IN_SOURCES, *_registered]
 
 
 def rule_timeline(rule: ExperienceRule, *, viewer: Any = None) -> list[TimelineEntry]:

@@ -37,6 +37,7 @@ from rules_lifecycle.selectors.evaluation import (
     RuleInputs,
     evaluable_rule_ids,
     evaluation_inputs,
+    evaluation_run_pending,
     previous_retire_streaks,
 )
 
@@ -101,8 +102,6 @@ def evaluation_run_dispatch(
 ) -> int:
     """Queue one `evaluate_rules` task per batch, after commit (through the outbox, so a broker
     outage delays the run but loses nothing).  Returns the number of tasks."""
-    from rules_lifecycle.tasks import evaluate_rules
-
     batches = [list(rule_ids[i : i + batch_size]) for i in range(0, len(rule_ids), batch_size)]
     with transaction.atomic():
         locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
@@ -111,7 +110,7 @@ def evaluation_run_dispatch(
             planned_rule_ids=planned, heartbeat_at=timezone.now(), finished_at=None
         )
         for batch in batches:
-            enqueue_task(evaluate_rules, run.pk, batch)
+            enqueue_task("rules_lifecycle.tasks.evaluate_rules", run.pk, batch)
     return len(batches)
 
 
@@ -219,8 +218,6 @@ def rules_evaluate(*, run: EvaluationRun, rule_ids: Sequence[int]) -> int:
 
 def evaluation_run_progress(*, run: EvaluationRun) -> None:
     """A sign of life after each batch; the run is finished once every planned rule has a result."""
-    from rules_lifecycle.services.recovery import evaluation_run_pending
-
     now = timezone.now()
     EvaluationRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
     if not evaluation_run_pending(run_id=run.pk):

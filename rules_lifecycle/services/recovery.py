@@ -18,27 +18,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rules_lifecycle.models import EvaluationRun, ExperienceRule, RuleEvaluation
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.selectors.evaluation import evaluation_run_pending
+from rules_lifecycle.services.evaluation import evaluation_run_dispatch
 
 logger = logging.getLogger(__name__)
 
 
-def evaluation_run_pending(*, run_id: int) -> list[int]:
-    """Planned rules of the run without a result that can still be evaluated (live once)."""
-    run = EvaluationRun.objects.only("planned_rule_ids").get(pk=run_id)
-    done = set(RuleEvaluation.objects.filter(run_id=run_id).values_list("rule_id", flat=True))
-    missing = [pk for pk in run.planned_rule_ids if pk not in done]
-    if not missing:
-        return []
-    return sorted(
-        ExperienceRule.objects.filter(pk__in=missing, go_live_on__isnull=False).values_list("pk", flat=True)
-    )
-
-
 def evaluation_runs_recover() -> list[int]:
     """Send again the unevaluated rules of every stalled run; returns the runs' ids."""
-    from rules_lifecycle.services.evaluation import evaluation_run_dispatch
-
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.CXOPS_WORK_STALE_SECONDS)
     recovered = []

@@ -176,25 +176,6 @@ def test_a_registered_source_adds_its_entries():
     assert all(e.kind != "evaluation" or e.title != f"评估 {rule.pk}" for e in rule_timeline(rule))
 
 
-def test_optional_sources_are_used_when_their_module_exists(monkeypatch):
-    # a module that exists (this test module) with a function of the expected name
-    monkeypatch.setattr(
-        timeline_module, "OPTIONAL_SOURCES", ("tests.rules_lifecycle.test_timeline:rule_timeline_entries",)
-    )
-    rule = make_rule()
-    assert rule_timeline(rule)[-1].title == "from an optional source"
-    monkeypatch.setattr(
-        timeline_module, "OPTIONAL_SOURCES", ("tests.rules_lifecycle.no_such_module:anything",)
-    )
-    assert all(e.title != "from an optional source" for e in rule_timeline(rule))
-
-
-def rule_timeline_entries(rule):
-    yield TimelineEntry(
-        at=dt.datetime(2100, 1, 1, tzinfo=dt.UTC), kind="evaluation", title="from an optional source"
-    )
-
-
 def test_the_rule_page_shows_the_timeline(story, client_for):
     html = client_for(user_with_role(Role.ANALYST)).get(f"/rules/{story['rule'].pk}/").content.decode()
     for text in ("申请失败0", "飞信申请失败", "客户经常问这个问题", "值得做", "同意实施", "规则已上线运行"):

@@ -163,12 +163,9 @@ def handler_for(kind: str) -> ImportHandler:
     if not _loaded:
         from cxops.services.imports import HANDLER_MODULES
 
+        # Named, not imported: each handler module imports this one.  A missing one is an error.
         for module in HANDLER_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as error:  # a handler not written yet
-                if error.name != module:
-                    raise
+            importlib.import_module(module)
         _loaded = True
     try:
         return _handlers[kind]()
@@ -720,9 +717,8 @@ def import_job_start(*, actor: Any, job: ImportJob, enqueue: bool = True) -> Imp
         )
         if enqueue:
             from cxops.services.outbox import enqueue_task
-            from cxops.tasks import run_import_job
 
-            enqueue_task(run_import_job, job.pk)
+            enqueue_task("cxops.tasks.run_import_job", job.pk)
     return job
 
 

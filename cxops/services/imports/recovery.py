@@ -28,6 +28,9 @@ from cxops.services.outbox import enqueue_task, outbox_has_unstarted
 
 logger = logging.getLogger(__name__)
 
+# Named, not imported: cxops.tasks imports this module.
+RUN_IMPORT_JOB = "cxops.tasks.run_import_job"
+
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
@@ -37,14 +40,12 @@ def _stale_before(now: datetime) -> datetime:
 
 def _requeue(job: ImportJob, *, now: datetime) -> None:
     """Caller holds the job's row lock inside a transaction."""
-    from cxops.tasks import run_import_job
-
     job.status = ImportStatus.QUEUED
     job.error = ""
     job.heartbeat_at = now
     job.recoveries = F("recoveries") + 1
     job.save(update_fields=["status", "error", "heartbeat_at", "recoveries"])
-    enqueue_task(run_import_job, job.pk)
+    enqueue_task(RUN_IMPORT_JOB, job.pk)
 
 
 def import_jobs_recover() -> list[int]:
@@ -61,9 +62,7 @@ def import_jobs_recover() -> list[int]:
             last = job.heartbeat_at or job.created_at
             if job.status not in ACTIVE or last >= stale_before:
                 continue  # moved on since the query
-            from cxops.tasks import run_import_job
-
-            if job.status == ImportStatus.QUEUED and outbox_has_unstarted(task=run_import_job, args=[job.pk]):
+            if job.status == ImportStatus.QUEUED and outbox_has_unstarted(task=RUN_IMPORT_JOB, args=[job.pk]):
                 continue  # its message waits in the outbox, which sends it again itself
             logger.warning(
                 "import job %s: %s with no sign of life since %s; queued again", job.pk, job.status, last

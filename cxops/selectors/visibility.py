@@ -1,0 +1,58 @@
+"""Who may see which reports, issues and import jobs.
+
+`reports_visible_to` and `issues_visible_to` are the one place where report and issue visibility
+is decided (role, reporter and home region); every page, API, search, export and suggestion reads
+through them, so a city member's scope is applied everywhere at once.  A module of its own (no
+other selector imported) so that every selector can use it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from cxops.models import ExperienceIssue, ExperienceReport
+from cxops.regions import region_scope_id
+from cxops.roles import Role, has_role
+
+
+def can_see_all_reports(user: Any) -> bool:
+    return has_role(user, Role.ANALYST)
+
+
+def reports_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[ExperienceReport]:
+    """Analysts see every report of their region (a city member: that city; a province member:
+    every city); everyone else only the reports they filed there.  `queryset` (of reports) replaces
+    the default, which reads each report with its product, channel, region, issue and reporter."""
+    if queryset is None:
+        queryset = ExperienceReport.objects.select_related(
+            "product", "channel", "region", "issue", "reporter"
+        )
+    scope = region_scope_id(user)
+    if scope is not None:
+        queryset = queryset.filter(region_id=scope)
+    if can_see_all_reports(user):
+        return queryset
+    return queryset.filter(reporter=user)
+
+
+def issues_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[ExperienceIssue]:
+    """Every member reads issues; a city member only the issues of their city: an issue's regions
+    are the regions of its reports (and an issue they created themselves, before any report)."""
+    if queryset is None:
+        queryset = ExperienceIssue.objects.select_related("product")
+    scope = region_scope_id(user)
+    if scope is None:
+        return queryset
+    return queryset.filter(
+        Exists(ExperienceReport.objects.filter(issue_id=OuterRef("pk"), region_id=scope)) | Q(created_by=user)
+    )
+
+
+def import_jobs_visible_to(user: Any, queryset: QuerySet) -> QuerySet:
+    """Import jobs (analysts'): a city member's are their city's members' jobs (rejected rows hold
+    other cities' report text otherwise); a province member sees every job."""
+    scope = region_scope_id(user)
+    if scope is None:
+        return queryset
+    return queryset.filter(Q(created_by=user) | Q(created_by__home_region__region_id=scope))
