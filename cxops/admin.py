@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from cxops.admin_readonly import ReadOnlyAdmin, ReadOnlyAdminMixin
 from cxops.inputs import DayField
 from cxops.models import (
     Channel,
@@ -121,7 +122,7 @@ class ExperienceIssueAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ExperienceReport)
-class ExperienceReportAdmin(SimpleHistoryAdmin):
+class ExperienceReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Read-only: reports are filed through the filing page, the API and imports, and changed in the
     triage queue, which keep the rollups, the issues' counts and phone masking exact."""
 
@@ -131,28 +132,6 @@ class ExperienceReportAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["issue", "reporter", "triaged_by"]
     show_full_result_count = False  # no COUNT(*) over millions of rows
     exclude = ["customer_hash"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written only through the services (imports, detection, notifications); the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)
@@ -191,21 +170,12 @@ class ImportJobAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ImportMapping)
-class ImportMappingAdmin(SimpleHistoryAdmin):
+class ImportMappingAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Saved from the import pages (`import_mapping_save`); viewed here."""
 
     list_display = ["source_system", "kind", "updated_by", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["source_system"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MetricScope)

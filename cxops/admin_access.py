@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cxops.admin_readonly import ReadOnlyAdmin
 from cxops.client_address import client_address
 from cxops.errors import ApplicationError
 from cxops.models import AccessChange, HomeRegion, Region
@@ -192,7 +193,7 @@ class AccessGroupAdmin(DjangoGroupAdmin):
 
 
 @admin.register(AccessChange)
-class AccessChangeAdmin(admin.ModelAdmin):
+class AccessChangeAdmin(ReadOnlyAdmin):
     """Append-only: read here, written only by cxops.services.access."""
 
     list_display = [
@@ -207,12 +208,3 @@ class AccessChangeAdmin(admin.ModelAdmin):
     ]
     list_filter = ["what", "source"]
     search_fields = ["actor_name", "user_name", "group_name", "what"]
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False

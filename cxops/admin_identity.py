@@ -14,35 +14,25 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.db.models.signals import post_save
 
+from cxops.admin_readonly import ReadOnlyAdmin
 from cxops.models import AuditEvent, ServiceAccount, ServiceToken
 
 
-class _ViewOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ServiceAccount)
-class ServiceAccountAdmin(_ViewOnly):
+class ServiceAccountAdmin(ReadOnlyAdmin):
     list_display = ["name", "description", "is_active", "created_at"]
     search_fields = ["name", "description"]
 
 
 @admin.register(ServiceToken)
-class ServiceTokenAdmin(_ViewOnly):
+class ServiceTokenAdmin(ReadOnlyAdmin):
     list_display = ["account", "prefix", "scopes", "created_at", "expires_at", "revoked_at", "last_used_at"]
     list_filter = ["account"]
     exclude = ["digest"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(_ViewOnly):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = [
         "occurred_at",
         "actor_name",

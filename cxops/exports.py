@@ -30,29 +30,15 @@ from urllib.parse import quote
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-BOM = "\ufeff"
-
-
-def safe_cell(value: Any) -> Any:
-    """The value as it should be written: numbers unchanged, risky text neutralised."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float | Decimal):
-        return value
-    text = str(value)
-    if text.startswith(DANGEROUS_PREFIXES):
-        return "'" + text
-    return text
+# The formula guard and the BOM, shared with every other CSV writer.
+from cxops.spreadsheet import BOM, DANGEROUS_PREFIXES, LINE_END, safe_cell
 
 
 def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     """The CSV document (with BOM) as text."""
     buffer = io.StringIO()
     buffer.write(BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator=LINE_END)
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
@@ -95,7 +81,7 @@ STREAM_BATCH_ROWS = 500
 
 def csv_stream(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
     """The CSV document (BOM, formula-safe cells) as byte chunks of a few hundred rows."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    writer = csv.writer(_Echo(), lineterminator=LINE_END)
     yield (BOM + writer.writerow([safe_cell(h) for h in header])).encode("utf-8")
     batch: list[str] = []
     for row in rows:

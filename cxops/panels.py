@@ -27,47 +27,64 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 PanelResult = tuple[str, dict[str, Any]] | None
+Panel = Callable[..., PanelResult]
 IssuePanel = Callable[[HttpRequest, Any], PanelResult]
+HomePanel = Callable[[HttpRequest], PanelResult]
 
 
 @dataclass(frozen=True)
 class _Registered:
     order: int
     sequence: int
-    panel: IssuePanel
+    panel: Panel
 
 
-_issue_panels: list[_Registered] = []
+class PanelRegistry:
+    """The panels of one page, in `order` (then registration order).  `subject` names the record
+    the page shows ("issue", "strategy"): each panel is called with it and the template receives
+    it under that name; a page without one (home) calls `panel(request)`."""
+
+    def __init__(self, subject: str | None = None) -> None:
+        self.subject = subject
+        self._entries: list[_Registered] = []
+
+    def register(self, panel: Panel, *, order: int = 100) -> Panel:
+        """Idempotent: registering the same function twice keeps one."""
+        if not any(entry.panel is panel for entry in self._entries):
+            self._entries.append(_Registered(order=order, sequence=len(self._entries), panel=panel))
+            self._entries.sort(key=lambda entry: (entry.order, entry.sequence))
+        return panel
+
+    def unregister(self, panel: Panel) -> None:
+        """For tests and for apps that switch a panel off."""
+        self._entries[:] = [entry for entry in self._entries if entry.panel is not panel]
+
+    def panels(self) -> list[Panel]:
+        return [entry.panel for entry in self._entries]
+
+    def render(self, request: HttpRequest, record: Any = None) -> list[SafeString]:
+        """Every registered panel rendered to HTML, in order; panels answering None are skipped."""
+        rendered = []
+        for panel in self.panels():
+            result = panel(request) if self.subject is None else panel(request, record)
+            if result is None:
+                continue
+            template_name, context = result
+            if self.subject is not None:
+                context = {self.subject: record, **context}
+            html = render_to_string(template_name, context, request=request)
+            rendered.append(mark_safe(html))  # noqa: S308 — rendered by Django's auto-escaping templates
+        return rendered
 
 
-def register_issue_panel(panel: IssuePanel, *, order: int = 100) -> IssuePanel:
-    """Add a panel to the issue page.  Idempotent: registering the same function twice keeps one."""
-    if not any(entry.panel is panel for entry in _issue_panels):
-        _issue_panels.append(_Registered(order=order, sequence=len(_issue_panels), panel=panel))
-        _issue_panels.sort(key=lambda entry: (entry.order, entry.sequence))
-    return panel
-
-
-def unregister_issue_panel(panel: IssuePanel) -> None:
-    """For tests and for apps that switch a panel off."""
-    _issue_panels[:] = [entry for entry in _issue_panels if entry.panel is not panel]
-
-
-def issue_panels() -> list[IssuePanel]:
-    return [entry.panel for entry in _issue_panels]
+ISSUE_PANELS = PanelRegistry("issue")
+register_issue_panel = ISSUE_PANELS.register
+unregister_issue_panel = ISSUE_PANELS.unregister
+issue_panels = ISSUE_PANELS.panels
 
 
 def render_issue_panels(request: HttpRequest, issue: Any) -> list[SafeString]:
-    """Every registered panel rendered to HTML, in order; panels answering None are skipped."""
-    rendered = []
-    for panel in issue_panels():
-        result = panel(request, issue)
-        if result is None:
-            continue
-        template_name, context = result
-        html = render_to_string(template_name, {"issue": issue, **context}, request=request)
-        rendered.append(mark_safe(html))  # noqa: S308 — rendered by Django's auto-escaping templates
-    return rendered
+    return ISSUE_PANELS.render(request, issue)
 
 
 # --- Home page panels ---------------------------------------------------------------------
@@ -75,33 +92,9 @@ def render_issue_panels(request: HttpRequest, issue: Any) -> list[SafeString]:
 # so each floor shows the signed-in person what waits for them (reports to triage, strategies to
 # vote on, rules to decide) without the ground floor importing the floors above.
 
-HomePanel = Callable[[HttpRequest], PanelResult]
-
-
-@dataclass(frozen=True)
-class _RegisteredHome:
-    order: int
-    sequence: int
-    panel: HomePanel
-
-
-_home_panels: list[_RegisteredHome] = []
-
-
-def register_home_panel(panel: HomePanel, *, order: int = 100) -> HomePanel:
-    if not any(entry.panel is panel for entry in _home_panels):
-        _home_panels.append(_RegisteredHome(order=order, sequence=len(_home_panels), panel=panel))
-        _home_panels.sort(key=lambda entry: (entry.order, entry.sequence))
-    return panel
+HOME_PANELS = PanelRegistry()
+register_home_panel = HOME_PANELS.register
 
 
 def render_home_panels(request: HttpRequest) -> list[SafeString]:
-    rendered = []
-    for entry in _home_panels:
-        result = entry.panel(request)
-        if result is None:
-            continue
-        template_name, context = result
-        html = render_to_string(template_name, context, request=request)
-        rendered.append(mark_safe(html))  # noqa: S308 — rendered by Django's auto-escaping templates
-    return rendered
+    return HOME_PANELS.render(request)

@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
@@ -55,6 +57,23 @@ def user_roles(user: Any) -> frozenset[str]:
 def has_role(user: Any, *roles: str) -> bool:
     """True when the user holds any of `roles`."""
     return bool(user_roles(user) & set(roles))
+
+
+def groups_granting(*roles: str) -> list[str]:
+    """The groups whose members hold any of `roles` (roles nest: a manager holds the analyst's)."""
+    wanted = set(roles)
+    return sorted(group for group, granted in IMPLIED_ROLES.items() if granted & wanted)
+
+
+def users_holding(*roles: str) -> QuerySet[Any]:
+    """Active users holding any of `roles` as `has_role` counts them: through a group that grants
+    one, or as a superuser.  The one query for "who are the managers" (recipients, pickers)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=groups_granting(*roles)) | Q(is_superuser=True))
+        .distinct()
+    )
 
 
 def primary_role(user: Any) -> str | None:

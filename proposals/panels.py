@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from cxops.panels import PanelRegistry
 
 from .models import Strategy
 from .policies import can_create_strategy
@@ -24,28 +24,11 @@ def issue_strategies_panel(request: HttpRequest, issue: Any) -> tuple[str, dict[
 # --- Panels on the strategy page ------------------------------------------------------------
 # Floors above the pool (rules) show what became of a strategy — and what to do next — on its
 # page without the pool importing them: `panel(request, strategy) -> (template, context) | None`,
-# registered from the higher app's AppConfig.ready(), rendered in `order`.
+# registered from the higher app's AppConfig.ready(), rendered in `order` (cxops.panels.PanelRegistry).
 
-StrategyPanel = Callable[[HttpRequest, Any], "tuple[str, dict[str, Any]] | None"]
-_strategy_panels: list[tuple[int, int, StrategyPanel]] = []
-
-
-def register_strategy_panel(panel: StrategyPanel, *, order: int = 100) -> StrategyPanel:
-    """Add a panel to the strategy page.  Idempotent: registering the same function twice keeps one."""
-    if not any(entry[2] is panel for entry in _strategy_panels):
-        _strategy_panels.append((order, len(_strategy_panels), panel))
-        _strategy_panels.sort(key=lambda entry: (entry[0], entry[1]))
-    return panel
+STRATEGY_PANELS = PanelRegistry("strategy")
+register_strategy_panel = STRATEGY_PANELS.register
 
 
 def render_strategy_panels(request: HttpRequest, strategy: Any) -> list[SafeString]:
-    """Every registered panel rendered to HTML, in order; panels answering None are skipped."""
-    rendered = []
-    for _order, _sequence, panel in _strategy_panels:
-        result = panel(request, strategy)
-        if result is None:
-            continue
-        template_name, context = result
-        html = render_to_string(template_name, {"strategy": strategy, **context}, request=request)
-        rendered.append(mark_safe(html))  # noqa: S308 — rendered by Django's auto-escaping templates
-    return rendered
+    return STRATEGY_PANELS.render(request, strategy)

@@ -5,23 +5,11 @@ corrected only through `rule_backfill_go_live` (owner or manager, with a reason,
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cxops.admin_readonly import ReadOnlyAdminMixin
 from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTransition
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 class RuleTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cxops.models import ExperienceLayer, Product
 from rules_lifecycle.models import ExperienceRule, ImplementingSystem, RuleStatus, Timing
+from rules_lifecycle.models.rules import MEASUREMENT_FIELDS, SCOPE_FIELDS
 from rules_lifecycle.selectors.rules import rule_owner_choices, rule_owners_with_rules
-from rules_lifecycle.services.rules import DESIGN_FIELDS, SCOPE_FIELDS
+from rules_lifecycle.services.rules import DESIGN_FIELDS
 from rules_lifecycle.transitions import REASON_MAX_LENGTH
 
 
@@ -41,19 +41,8 @@ RULE_FIELDS = [
     "implementing_system",
     "timing",
     "layer",
-    "products",
-    "channels",
-    "segments",
-    "control_products",
-    "control_channels",
-    "control_segments",
-    "regions",
-    "control_regions",
-    "pre_window_days",
-    "burn_in_days",
-    "post_window_days",
-    "minimum_worthwhile_effect",
-    "guardrail_margin",
+    *SCOPE_FIELDS,
+    *MEASUREMENT_FIELDS,
     "review_after_days",
 ]
 
@@ -191,12 +180,3 @@ class BoardFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {key: value for key, value in self.cleaned_data.items() if value not in ("", None)}
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (or on the form when not a field)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

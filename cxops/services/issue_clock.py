@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +34,7 @@ from cxops.models import (
     WebhookEvent,
 )
 from cxops.models.choices import Severity
-from cxops.roles import Role, has_role, require_role
+from cxops.roles import Role, has_role, require_role, users_holding
 from cxops.services.notifications import follow_create, notify
 from cxops.services.webhooks import webhook_emit
 from cxops.webhooks import Summary
@@ -115,12 +114,7 @@ def issues_escalate_breached(*, now: datetime | None = None) -> list[int]:
         .order_by("due_at")
         .values_list("pk", flat=True)[:500]
     )
-    managers = list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=Role.MANAGER)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    managers = list(users_holding(Role.MANAGER).values_list("pk", flat=True))
     escalated = []
     for issue_id in due:
         with transaction.atomic():

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
-from cxops.exports import csv_response, csv_text, safe_cell
+from cxops.exports import csv_response, csv_text
+from cxops.form_errors import form_add_service_error
 from cxops.inputs import DayField, parse_id, query_text
 from cxops.models import AuditEvent, ServiceAccount, ServiceToken
 from cxops.roles import Role, role_required
@@ -35,6 +36,7 @@ from cxops.services.service_accounts import (
     service_token_issue,
     service_token_revoke,
 )
+from cxops.spreadsheet import LINE_END, safe_cell
 
 
 class ServiceAccountForm(forms.Form):
@@ -57,17 +59,6 @@ class TokenForm(forms.Form):
         ]
 
 
-def _form_errors(form: forms.Form, error: ValidationError | ApplicationError) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "message_dict"):
-        for field, field_messages in error.message_dict.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        form.add_error(
-            None, getattr(error, "message", None) or "; ".join(getattr(error, "messages", [str(error)]))
-        )
-
-
 @role_required(Role.ADMIN)
 def service_accounts(request: HttpRequest) -> HttpResponse:
     form = ServiceAccountForm(request.POST or None)
@@ -79,7 +70,7 @@ def service_accounts(request: HttpRequest) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except (ValidationError, ApplicationError) as error:
-            _form_errors(form, error)
+            form_add_service_error(form, error)
         else:
             messages.success(
                 request, _("Service account %(name)s created. Issue it a token.") % {"name": account.name}
@@ -111,7 +102,7 @@ def service_account_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, account=account, scopes=form.cleaned_data["scopes"], expires_at=expires_at
             )
         except (ValidationError, ApplicationError) as error:
-            _form_errors(form, error)
+            form_add_service_error(form, error)
         else:
             # Shown once, on this response only: never stored, never redirected through a URL.
             response = render(
@@ -207,7 +198,7 @@ def _audit_csv(request: HttpRequest, queryset) -> HttpResponse:
 
     def line(values) -> str:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerow([safe_cell(value) for value in values])
+        csv.writer(buffer, lineterminator=LINE_END).writerow([safe_cell(value) for value in values])
         return buffer.getvalue()
 
     def chunks():
@@ -268,7 +259,7 @@ def customer_data(request: HttpRequest) -> HttpResponse:
                 masked, reports = customer_reports_find(actor=request.user, phone=phone)
                 found = {"masked": masked, "reports": reports}
         except (ValidationError, ApplicationError) as error:
-            _form_errors(form, error)
+            form_add_service_error(form, error)
     response = render(request, "cxops/identity/customer_data.html", {"form": form, "found": found})
     response["Cache-Control"] = "no-store"
     return response

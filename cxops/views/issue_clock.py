@@ -6,8 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -17,20 +15,14 @@ from django.views.decorators.http import require_POST
 from cxops.errors import ApplicationError
 from cxops.models import ExperienceIssue
 from cxops.models.choices import Severity
-from cxops.roles import Role, has_role, role_required
+from cxops.roles import Role, has_role, role_required, users_holding
 from cxops.selectors.reports import issues_visible_to
 from cxops.services.issue_clock import issue_owner_set
 
 
 def owner_candidates() -> Any:
     """Active analysts, product owners and managers (who can act on an issue)."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(groups__name__in=[Role.ANALYST, Role.PRODUCT_OWNER, Role.MANAGER]) | Q(is_superuser=True))
-        .distinct()
-        .order_by("username")
-    )
+    return users_holding(Role.ANALYST, Role.PRODUCT_OWNER).order_by("username")
 
 
 class IssueOwnerForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cxops.errors import ApplicationError
+from cxops.form_errors import form_add_service_error
 from cxops.forms_reports import ReportFilterForm, ReportForm
 from cxops.inputs import parse_id, query_text
 from cxops.roles import Role, has_role
@@ -63,11 +64,8 @@ def file_report(request: HttpRequest) -> HttpResponse:
                     issue=data["issue"],
                     region=data["region"],
                 )
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except ApplicationError as error:
-                form.add_error(None, error.message)
+            except (ValidationError, ApplicationError) as error:
+                form_add_service_error(form, error)
             else:
                 # Product and channel are never pre-selected (a wrong default files a wrong
                 # report); the user's recent ones are offered first instead (offer_recent).

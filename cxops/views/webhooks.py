@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cxops.errors import ApplicationError
+from cxops.form_errors import form_add_service_error
 from cxops.models import (
     DeliveryStatus,
     Product,
@@ -93,11 +94,8 @@ def _save(request: HttpRequest, form: SubscriptionForm, subscription: WebhookSub
             products=data["products"],
             severities=data["severities"],
         )
-    except ValidationError as error:
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    except ApplicationError as error:
-        form.add_error(None, error.message)
+    except (ValidationError, ApplicationError) as error:
+        form_add_service_error(form, error)
     return None
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from cxops.errors import ApplicationError
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.roles import Role, has_role
+from cxops.roles import Role, has_role, users_holding
 from cxops.services.audit import AuditAction, audit_record
 from cxops.services.notifications import follow_create, follower_ids, notify, notify_followers
 
@@ -228,12 +228,7 @@ def _notify(strategy: Strategy, *, from_status: str, actor: Any, reason: str) ->
     extra: list[int] = []
     if strategy.status == S.VOTING:
         # Voting opens: every product owner is a voter, so tell them even if they do not follow.
-        User = get_user_model()
-        extra = list(
-            User.objects.filter(is_active=True, groups__name__in=[Role.PRODUCT_OWNER, Role.MANAGER])
-            .values_list("pk", flat=True)
-            .distinct()
-        )
+        extra = list(users_holding(Role.PRODUCT_OWNER).values_list("pk", flat=True))
         title = _("Voting is open on “%(title)s”") % {"title": strategy.title}
     elif from_status == S.VOTING:
         # Voting closes: voters hear how it ended.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
+from cxops.form_errors import form_add_service_error
 
 from ..forms import CommentForm, HideCommentForm, TransitionForm, VoteForm
 from ..markdown import render_markdown
@@ -29,7 +30,7 @@ from ..services.discussion import (
 )
 from ..services.transitions import ANSWER_STATUSES, MOVES, may_move, strategy_transition
 from ..services.votes import vote_cast, vote_retract
-from ._helpers import flash_error, form_error
+from ._helpers import flash_error
 
 
 def _comment_anchor(comment: Comment) -> str:
@@ -67,7 +68,7 @@ def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             comment_edit(comment=comment, actor=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
-            form_error(form, error)
+            form_add_service_error(form, error)
         except ApplicationError as error:
             flash_error(request, error)
             return redirect(_comment_anchor(comment))
@@ -92,7 +93,7 @@ def comment_hide_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             comment_hide(comment=comment, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            form_error(form, error)
+            form_add_service_error(form, error)
         except ApplicationError as error:
             flash_error(request, error)
             return redirect(_comment_anchor(comment))
@@ -170,7 +171,7 @@ def transition_view(request: HttpRequest, pk: int, to_status: str) -> HttpRespon
                 merged_into=form.cleaned_data.get("merged_into"),
             )
         except ValidationError as error:
-            form_error(form, error)
+            form_add_service_error(form, error)
         except ApplicationError as error:
             flash_error(request, error)
             return redirect(strategy)

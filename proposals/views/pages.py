@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
+from cxops.form_errors import form_add_service_error
 from cxops.inputs import parse_id
 from cxops.models import ExperienceLayer, Product
 from cxops.services.notifications import is_following
@@ -24,7 +25,7 @@ from ..policies import can_answer, can_create_strategy, can_moderate, can_vote
 from ..selectors import SORTS, comment_thread, flatten_thread, revision_diff, status_counts, strategy_list
 from ..services.strategies import strategy_create, strategy_restore, strategy_update
 from ..services.transitions import available_moves
-from ._helpers import flash_error, form_error
+from ._helpers import flash_error
 
 
 def _strategy(pk: int) -> Strategy:
@@ -83,7 +84,7 @@ def strategy_create_view(request: HttpRequest) -> HttpResponse:
                 actor=request.user, content=form.content(), summary=form.cleaned_data.get("summary", "")
             )
         except ValidationError as error:
-            form_error(form, error)
+            form_add_service_error(form, error)
         else:
             messages.success(request, _("Strategy created. Open it for discussion when it is ready."))
             return redirect(strategy)
@@ -150,7 +151,7 @@ def strategy_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             # e.g. the strategy was closed meanwhile: keep the text on screen, never drop it
             form.add_error(None, error.message)
         except ValidationError as error:
-            form_error(form, error)
+            form_add_service_error(form, error)
         else:
             if updated.current_revision == base:
                 messages.info(request, _("Nothing changed, so no new revision was saved."))

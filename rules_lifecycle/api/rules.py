@@ -31,6 +31,7 @@ from rules_lifecycle.models import (
     RuleTransition,
     Timing,
 )
+from rules_lifecycle.models.rules import MEASUREMENT_FIELDS, SCOPE_FIELDS
 from rules_lifecycle.selectors.rules import rule_list
 from rules_lifecycle.services.rules import rule_backfill_go_live, rule_create_from_strategy, rule_update
 from rules_lifecycle.transitions import REASON_MAX_LENGTH, available_moves, rule_transition
@@ -96,19 +97,8 @@ class RuleOutputSerializer(serializers.ModelSerializer):
             "timing",
             "layer",
             "primary_measure",
-            "products",
-            "channels",
-            "segments",
-            "control_products",
-            "control_channels",
-            "control_segments",
-            "regions",
-            "control_regions",
-            "pre_window_days",
-            "burn_in_days",
-            "post_window_days",
-            "minimum_worthwhile_effect",
-            "guardrail_margin",
+            *SCOPE_FIELDS,
+            *MEASUREMENT_FIELDS,
             "review_after_days",
             "owner",
             "go_live_on",

@@ -70,6 +70,27 @@ MEASURE_LABELS = {
 }
 
 # Evaluation design defaults (../shared/EVALUATION.md).
+# The rule's scope (treated and control groups): many-to-many fields, named once for the forms,
+# the API, the services and the selectors' prefetches.
+SCOPE_FIELDS = (
+    "products",
+    "channels",
+    "segments",
+    "control_products",
+    "control_channels",
+    "control_segments",
+    "regions",
+    "control_regions",
+)
+# How the evaluation measures the rule (with the scope: its design, fixed at go-live).
+MEASUREMENT_FIELDS = (
+    "pre_window_days",
+    "burn_in_days",
+    "post_window_days",
+    "minimum_worthwhile_effect",
+    "guardrail_margin",
+)
+
 DEFAULT_PRE_WINDOW_DAYS = 28
 DEFAULT_BURN_IN_DAYS = 7
 DEFAULT_POST_WINDOW_DAYS = 28

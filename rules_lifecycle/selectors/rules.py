@@ -8,22 +8,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, QuerySet
 
-from cxops.roles import Role
+from cxops.roles import Role, users_holding
 from proposals.models import Strategy, StrategyStatus
 from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTransition
+from rules_lifecycle.models.rules import SCOPE_FIELDS
 from rules_lifecycle.models.statuses import STATUS_ORDER, RuleStatus
 
 # Every signed-in member may read rules (PRODUCT.md: 全员参与); writes are checked per rule.
-SCOPE_PREFETCH = (
-    "products",
-    "channels",
-    "segments",
-    "control_products",
-    "control_channels",
-    "control_segments",
-    "regions",
-    "control_regions",
-)
+SCOPE_PREFETCH = SCOPE_FIELDS
 
 
 def rule_list(
@@ -93,12 +85,7 @@ def rule_detail(*, pk: int) -> ExperienceRule:
 
 def rule_owner_choices() -> QuerySet[Any]:
     """Active product owners (managers included, who hold the role too), for owner pickers."""
-    User = get_user_model()
-    return (
-        User.objects.filter(is_active=True, groups__name__in=[Role.PRODUCT_OWNER, Role.MANAGER])
-        .distinct()
-        .order_by("username")
-    )
+    return users_holding(Role.PRODUCT_OWNER).order_by("username")
 
 
 def rule_owners_with_rules() -> QuerySet[Any]:

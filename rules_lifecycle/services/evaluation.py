@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.utils.translation import gettext
 
 from cxops.errors import ApplicationError
 from cxops.models import NotificationKind
-from cxops.roles import Role, has_role
+from cxops.roles import Role, has_role, users_holding
 from cxops.services.notifications import notify
 from cxops.services.outbox import enqueue_task
 from rules_lifecycle.models import (
@@ -234,11 +233,7 @@ def _flag_for_retirement(*, rule_id: int, run: EvaluationRun) -> None:
     if evaluations.filter(flag_notified=True, run_on__gte=streak_start).exists():
         return
     RuleEvaluation.objects.filter(pk=current.pk).update(flag_notified=True)
-    managers = (
-        get_user_model()
-        .objects.filter(groups__name=Role.MANAGER, is_active=True)
-        .values_list("pk", flat=True)
-    )
+    managers = users_holding(Role.MANAGER).values_list("pk", flat=True)
     notify(
         recipient_ids=[*managers, rule.owner_id],
         kind=NotificationKind.EVALUATION,

@@ -39,21 +39,13 @@ from rules_lifecycle.models.rules import (
     DEFAULT_REVIEW_AFTER_DAYS,
     EARLIEST_GO_LIVE,
     MAX_BURN_IN_DAYS,
+    MEASUREMENT_FIELDS,
     MIN_POST_WINDOW_DAYS,
+    SCOPE_FIELDS,
 )
 from rules_lifecycle.services.evaluation import evaluation_run_dispatch, rule_evaluate_on_demand
 from rules_lifecycle.transitions import REASON_MAX_LENGTH, RUNNING_STATUSES, RuleStatus, movers_for
 
-SCOPE_FIELDS = (
-    "products",
-    "channels",
-    "segments",
-    "control_products",
-    "control_channels",
-    "control_segments",
-    "regions",
-    "control_regions",
-)
 # Editable while the rule is not running (the evaluation design is fixed at go-live).
 DESIGN_FIELDS = frozenset(
     {
@@ -63,11 +55,7 @@ DESIGN_FIELDS = frozenset(
         "implementing_system",
         "timing",
         "layer",
-        "pre_window_days",
-        "burn_in_days",
-        "post_window_days",
-        "minimum_worthwhile_effect",
-        "guardrail_margin",
+        *MEASUREMENT_FIELDS,
         *SCOPE_FIELDS,
     }
 )

@@ -52,7 +52,8 @@ from rules_lifecycle.services.evaluation import (
     rule_evaluate_on_demand,
 )
 from rules_lifecycle.services.rules import rule_update
-from rules_lifecycle.transitions import available_moves, rule_transition
+from rules_lifecycle.transitions import available_moves
+from rules_lifecycle.views.rules import rule_move_response
 
 # The decisions the evaluation page offers: keep, send back to implementing, retire (and, for a
 # live rule, submitting it for review first).
@@ -283,24 +284,14 @@ def evaluation_run_all_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def evaluation_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(ExperienceRule, pk=pk)
-    back = reverse("evaluation:rule", args=[rule.pk])
-    form = TransitionForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["to_status"] not in DECISION_TARGETS:
-        messages.error(request, _("Choose one of the decisions on this page."))
-        return redirect(back)
-    try:
-        record = rule_transition(
-            rule=rule,
-            to_status=form.cleaned_data["to_status"],
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-            evaluation_decision=True,
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return redirect(back)
-    messages.success(request, _("The rule is now “%(status)s”.") % {"status": record.to_label})
-    return redirect(back)
+    return rule_move_response(
+        request,
+        rule,
+        back=reverse("evaluation:rule", args=[rule.pk]),
+        refused=_("Choose one of the decisions on this page."),
+        targets=DECISION_TARGETS,
+        evaluation_decision=True,
+    )
 
 
 # --- presentation of stored results ------------------------------------------------------------

@@ -4,6 +4,7 @@ record the real go-live date of a rule that ran before cxops."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
+from cxops.form_errors import form_add_service_error
 from cxops.roles import Role, has_role
 from cxops.services.notifications import follow_create, follow_delete, is_following
 from proposals.models import Strategy, StrategyStatus
@@ -23,7 +25,6 @@ from rules_lifecycle.forms import (
     RuleEditForm,
     RuleForm,
     TransitionForm,
-    add_service_errors,
 )
 from rules_lifecycle.models import MEASURE_LABELS, ExperienceRule
 from rules_lifecycle.models.rules import DEFAULT_GUARDRAIL_MARGIN, DEFAULT_MINIMUM_WORTHWHILE_EFFECT
@@ -120,25 +121,43 @@ def rule_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-def rule_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
-    rule = get_object_or_404(ExperienceRule, pk=pk)
+def rule_move_response(
+    request: HttpRequest,
+    rule: ExperienceRule,
+    *,
+    back: str,
+    refused: str,
+    targets: Collection[str] | None = None,
+    evaluation_decision: bool = False,
+) -> HttpResponse:
+    """Make the move a `TransitionForm` posts (the rule page's buttons, the evaluation page's
+    decisions, limited to `targets`) and go `back` saying how it went; `refused` when the form
+    names no move this page offers."""
     form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a move from the rule's page."))
-        return redirect(rule)
+    if not form.is_valid() or (targets is not None and form.cleaned_data["to_status"] not in targets):
+        messages.error(request, refused)
+        return redirect(back)
     try:
         record = rule_transition(
             rule=rule,
             to_status=form.cleaned_data["to_status"],
             actor=request.user,
             reason=form.cleaned_data["reason"],
+            evaluation_decision=evaluation_decision,
         )
     except ApplicationError as error:
         messages.error(request, error.message)
-        return redirect(rule)
-    messages.success(request, _("The rule is now “%(status)s”.") % {"status": record.to_label})
-    return redirect(rule)
+    else:
+        messages.success(request, _("The rule is now “%(status)s”.") % {"status": record.to_label})
+    return redirect(back)
+
+
+@require_POST
+def rule_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(ExperienceRule, pk=pk)
+    return rule_move_response(
+        request, rule, back=rule.get_absolute_url(), refused=_("Choose a move from the rule's page.")
+    )
 
 
 def _strategy_initial(strategy: Strategy, user: Any) -> dict[str, Any]:
@@ -178,7 +197,7 @@ def rule_create_view(request: HttpRequest, strategy_pk: int) -> HttpResponse:
         try:
             rule = rule_create_from_strategy(strategy=strategy, actor=request.user, **values)
         except ValidationError as error:
-            add_service_errors(form, error)
+            form_add_service_error(form, error)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
@@ -211,7 +230,7 @@ def rule_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             rule_update(rule=rule, actor=request.user, expected_version=version, changes=changes)
         except ValidationError as error:
-            add_service_errors(form, error)
+            form_add_service_error(form, error)
         except ApplicationError as error:
             conflict = error.code == "conflict"
             form.add_error(None, error.message)
@@ -247,11 +266,7 @@ def rule_go_live_view(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ApplicationError as error:
-            fields = error.extra.get("fields") or {}
-            for field, field_messages in fields.items():
-                form.add_error(field if field in form.fields else None, field_messages)
-            if not fields:
-                form.add_error(None, error.message)
+            form_add_service_error(form, error)
         else:
             messages.success(
                 request,

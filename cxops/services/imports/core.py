@@ -34,6 +34,7 @@ from cxops.errors import ApplicationError
 from cxops.models import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, require_role
+from cxops.spreadsheet import BOM, LINE_END, safe_cell
 
 logger = logging.getLogger(__name__)
 
@@ -953,23 +954,16 @@ def _commit_chunk(
 def rejected_rows_csv(job: ImportJob) -> Iterator[str]:
     """The rejected rows as CSV lines (UTF-8 with BOM so Excel opens it), formula-injection safe."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    yield "\ufeff"
+    writer = csv.writer(buffer, lineterminator=LINE_END)
+    yield BOM
     writer.writerow([_("line"), _("reason"), _("row as read")])
     for row in job.rejected_rows.order_by("line").iterator(chunk_size=2000):
-        writer.writerow([row.line, spreadsheet_safe(row.reason), spreadsheet_safe(row.raw)])
+        writer.writerow([row.line, safe_cell(row.reason), safe_cell(row.raw)])
         if buffer.tell() > 65536:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Cells starting with = + - @ (or tab/CR) are formulas in Excel: prefix a quote."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
 
 
 __all__ = [
