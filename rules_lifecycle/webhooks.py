@@ -26,6 +26,8 @@ def _person(user: Any) -> str:
 def rule_transitioned_emit(*, rule: Any, record: Any) -> None:
     """Queue `rule.transitioned` for subscribers (caller holds the rule's row lock)."""
     products = list(rule.products.order_by("code"))
+    # the pilot's cities (none: the whole province), as the routing reads them
+    regions = list(rule.regions.order_by("sort_order", "code"))
     data = {
         "rule": {
             "id": rule.pk,
@@ -43,6 +45,10 @@ def rule_transitioned_emit(*, rule: Any, record: Any) -> None:
                 "products": [product.code for product in products],
                 "channels": sorted(rule.channels.values_list("code", flat=True)),
                 "segments": sorted(rule.segments.values_list("code", flat=True)),
+                "regions": [region.code for region in regions],
+                "control_regions": list(
+                    rule.control_regions.order_by("sort_order", "code").values_list("code", flat=True)
+                ),
             },
             "timing": rule.timing,
             "implementing_system": rule.implementing_system,
@@ -75,6 +81,7 @@ def rule_transitioned_emit(*, rule: Any, record: Any) -> None:
                 (_("implementing system"), rule.get_implementing_system_display()),
                 (_("timing"), rule.get_timing_display()),
                 (_("products"), "、".join(product.name_zh for product in products)),
+                (_("cities"), "、".join(region.name_zh for region in regions) or _("Province-wide")),
                 (_("by"), _person(record.actor)),
                 *([(_("reason"), record.reason)] if record.reason else []),
             ],
@@ -86,4 +93,5 @@ def rule_transitioned_emit(*, rule: Any, record: Any) -> None:
         data=data,
         summary=summary,
         product_ids=[product.pk for product in products],
+        region_ids=[region.pk for region in regions],
     )

@@ -26,6 +26,7 @@ from cxops.regions import user_region
 from cxops.roles import Role, roles_permission
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import Period
+from cxops.selectors.visibility import alerts_visible_to
 from cxops.services.hotspots import hot_spot_alert_acknowledge
 
 DashboardPermission = roles_permission(Role.ANALYST, safe_roles=[Role.ANALYST, Role.PRODUCT_OWNER])
@@ -84,6 +85,9 @@ def _alert_dict(alert: HotSpotAlert) -> dict[str, Any]:
         "issue": alert.issue_id,
         "issue_title": alert.issue.title if alert.issue_id else None,
         "product": alert.product.code if alert.product_id else None,
+        # the province's code for a province-wide alert, a city's for a city's
+        "region": alert.region.code,
+        "region_level": "city" if alert.region.parent_id is not None else "province",
         "day": alert.day.isoformat(),
         "observed": alert.observed,
         "expected": alert.expected,
@@ -124,7 +128,8 @@ class OverviewView(APIView):
                     "rising_issues": selectors.dashboard_rising_issues(end=period.end, region_id=region_id),
                     "products_by_consultations_per_user": selectors.dashboard_product_ranking(period=period),
                     "open_alerts": [
-                        _alert_dict(a) for a in selectors.dashboard_open_alerts(limit=50, user=request.user)
+                        _alert_dict(a)
+                        for a in selectors.dashboard_open_alerts(limit=50, user=request.user, region=region)
                     ],
                 }
             )
@@ -145,9 +150,10 @@ class ProductDashboardView(APIView):
         period: Period = serializer.validated_data["period"]
         event = serializer.validated_data.get("event") or product.launched_on
         region = user_region(request.user) or serializer.validated_data.get("region")
-        funnel = selectors.product_funnel(product=product, period=period)
+        source = selectors.product_metric_source(product=product, region=region)
+        funnel = selectors.product_funnel(product=product, period=period, source=source)
         analysis = funnel.analysis
-        curves = selectors.product_curves(product=product, end=period.end, event=event)
+        curves = selectors.product_curves(product=product, end=period.end, event=event, source=source)
         return Response(
             _plain(
                 {
@@ -157,6 +163,11 @@ class ProductDashboardView(APIView):
                         "lifecycle_phase": product.lifecycle_phase,
                     },
                     "period": {"start": period.start, "end": period.end},
+                    "region": region.code if region is not None else None,
+                    # whose touchpoint figures the funnel and curves are: the city's, or the
+                    # province's (null) — for a city when the product is not stored by city
+                    "metrics_region": source.region.code if source.region is not None else None,
+                    "metrics_province_fallback": source.province_fallback,
                     "funnel": {
                         "survey_start": funnel.survey_start,
                         "survey_end": funnel.survey_end,
@@ -192,14 +203,16 @@ class ProductDashboardView(APIView):
                         "consultations": curves.consultations,
                     },
                     "consultations_per_10k_users_weekly": selectors.product_consultations_per_user(
-                        product=product, period=period
+                        product=product, period=period, source=source
                     ),
                     "reports_by_layer_weekly": selectors.product_layer_volumes(
                         product=product, period=period, region_id=region.pk if region is not None else None
                     ),
                     "open_alerts": [
                         _alert_dict(a)
-                        for a in selectors.dashboard_open_alerts(product_id=product.pk, user=request.user)
+                        for a in selectors.dashboard_open_alerts(
+                            product_id=product.pk, user=request.user, region=region
+                        )
                     ],
                 }
             )
@@ -215,21 +228,42 @@ class AcknowledgeInputSerializer(StrictInputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
+class AlertFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[*AlertStatus.choices, ("all", "all")], required=False)
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        required=False,
+        help_text="A city's code: that city's alerts; the province's code: the province-wide alerts.",
+    )
+
+
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Hot-spot alerts, newest first; `?status=open|acknowledged`."""
+    """Hot-spot alerts the caller may read, newest first; `?status=open|acknowledged`,
+    `?region=<code>`.  A city member reads their city's and the province-wide alerts; another
+    city's alert answers 404 and filtering by another city gives an empty list."""
 
     permission_classes = [DashboardPermission]
     serializer_class = AlertOutputSerializer
     queryset = HotSpotAlert.objects.none()
 
     def get_queryset(self):
-        queryset = HotSpotAlert.objects.select_related("issue", "product", "acknowledged_by").order_by(
-            "-day", "-id"
-        )
-        status = self.request.query_params.get("status")
+        queryset = alerts_visible_to(self.request.user).order_by("-day", "-id")
+        if self.action != "list":
+            return queryset
+        filters = AlertFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        status = filters.validated_data.get("status")
         if status in AlertStatus.values:
             queryset = queryset.filter(status=status)
+        region = filters.validated_data.get("region")
+        if region is not None:
+            queryset = queryset.filter(region_id=region.pk)
         return queryset
+
+    @extend_schema(parameters=[AlertFilterSerializer])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=AcknowledgeInputSerializer, responses={200: AlertOutputSerializer})
     @action(detail=True, methods=["post"])

@@ -18,6 +18,7 @@ from cxops.api.inputs import StrictInputSerializer
 from cxops.models import (
     DeliveryStatus,
     Product,
+    Region,
     WebhookDelivery,
     WebhookEvent,
     WebhookFormat,
@@ -47,6 +48,22 @@ class SubscriptionInputSerializer(StrictInputSerializer):
     severities = serializers.ListField(
         child=serializers.ChoiceField(choices=Severity.choices), required=False, default=list, max_length=4
     )
+    regions = serializers.ListField(
+        child=serializers.SlugField(max_length=50),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="City codes: only those cities' events and the province-wide ones; empty: every region.",
+    )
+
+    def validate_regions(self, codes: list[str]) -> list[Region]:
+        found = {
+            region.code: region for region in Region.objects.filter(code__in=codes, parent__isnull=False)
+        }
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            raise serializers.ValidationError(f"unknown city: {', '.join(unknown)[:200]}")
+        return [found[code] for code in dict.fromkeys(codes)]
 
     def validate_products(self, codes: list[str]) -> list[Product]:
         found = {product.code: product for product in Product.objects.filter(code__in=codes)}
@@ -65,12 +82,18 @@ class SubscriptionOutputSerializer(serializers.Serializer):
     active = serializers.BooleanField()
     products = serializers.SerializerMethodField()
     severities = serializers.ListField(child=serializers.IntegerField())
+    regions = serializers.SerializerMethodField()
     has_secret = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
     def get_products(self, subscription: WebhookSubscription) -> list[str]:
         return sorted(product.code for product in subscription.products.all())
+
+    def get_regions(self, subscription: WebhookSubscription) -> list[str]:
+        return [
+            region.code for region in sorted(subscription.regions.all(), key=lambda r: (r.sort_order, r.code))
+        ]
 
     def get_has_secret(self, subscription: WebhookSubscription) -> bool:
         return bool(subscription.secret)
@@ -106,7 +129,7 @@ class WebhookViewSet(
     queryset = WebhookSubscription.objects.none()
 
     def get_queryset(self):
-        return WebhookSubscription.objects.prefetch_related("products").order_by("pk")
+        return WebhookSubscription.objects.prefetch_related("products", "regions").order_by("pk")
 
     def _save(self, request: Request, subscription: WebhookSubscription | None) -> WebhookSubscription:
         serializer = SubscriptionInputSerializer(data=request.data)
@@ -125,6 +148,7 @@ class WebhookViewSet(
             secret=secret,
             active=data["active"],
             products=data["products"],
+            regions=data["regions"],
             severities=[int(value) for value in data["severities"]],
         )
 

@@ -1,6 +1,11 @@
 """Hot-spot alerts (热点异动, seed 003): a day whose volume is a spike against the item's own baseline.
 
-One alert per (signal, subject, day): the periodic detection may run many times a day and only
+Each signal is checked for the province as a whole and for every city on its own (issue 17): a
+surge in one city raises that city's alert even when the province's total hardly moves.  `region` is
+the province for a province-wide alert, a city for a city's.  A city member reads only their city's
+and the province's alerts (`cxops.selectors.reports.alerts_visible_to`).
+
+One alert per (signal, subject, region, day): the periodic detection may run many times a day and only
 updates the figures of an existing alert (never notifies twice).  Who is notified is decided in
 `cxops.services.hotspots`: followers of the issue and of its product, plus users who opted in to
 every alert (`AlertOptIn`).
@@ -16,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
-from .reference import Product
+from .reference import Product, Region, province_region_id
 from .reports import ExperienceIssue
 
 
@@ -48,6 +53,14 @@ class HotSpotAlert(models.Model):
         null=True,
         blank=True,
         related_name="hot_spot_alerts",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        default=province_region_id,
+        related_name="+",
+        help_text=_("The province for a province-wide alert, a city for a city's."),
     )
     day = models.DateField(_("day"))
     observed = models.FloatField(_("observed"))
@@ -90,14 +103,18 @@ class HotSpotAlert(models.Model):
                 F("signal"),
                 Coalesce(F("issue"), Value(0)),
                 Coalesce(F("product"), Value(0)),
+                F("region"),
                 F("day"),
-                name="alert_unique_per_subject_day",
+                name="alert_unique_per_subject_region_day",
             ),
         ]
-        indexes = [models.Index(fields=["status", "day"], name="alert_status_day")]
+        indexes = [
+            models.Index(fields=["status", "day"], name="alert_status_day"),
+            models.Index(fields=["region", "status", "day"], name="alert_region_status_day"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_signal_display()} {self.subject} {self.day}"
+        return f"{self.get_signal_display()} {self.subject} {self.region} {self.day}"
 
     @property
     def subject(self) -> ExperienceIssue | Product | None:

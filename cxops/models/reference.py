@@ -140,3 +140,23 @@ def seed_regions() -> dict[str, int]:
         )
         count += created
     return {"regions": count}
+
+
+def province_region_id() -> int:
+    """The province's id (the region of province-wide records such as a province hot spot),
+    created from the seed if the table is empty (a flushed test database)."""
+    pk = (
+        Region.objects.filter(level=RegionLevel.PROVINCE)
+        .order_by("sort_order", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        seed_regions()
+        pk = (
+            Region.objects.filter(level=RegionLevel.PROVINCE)
+            .order_by("sort_order", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return pk

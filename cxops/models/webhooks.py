@@ -2,7 +2,8 @@
 
 A `WebhookSubscription` names a target URL, the events it wants, a secret and a delivery format:
 the generic signed JSON body, or the group-robot message of WeCom (企业微信), DingTalk (钉钉) or
-Feishu (飞书).  Routing narrows it to some products and report severities.  Every event that
+Feishu (飞书).  Routing narrows it to some products, cities and report severities (a city's
+group gets that city's events and the province-wide ones).  Every event that
 matches writes one `WebhookDelivery` per subscription in the transaction of the change (the
 payload, not the formatted body); the outbox sends it after commit (`cxops.services.webhooks`).
 """
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
-from .reference import Product
+from .reference import Product, Region
 
 
 class WebhookEvent(models.TextChoices):
@@ -70,6 +71,16 @@ class WebhookSubscription(models.Model):
     # strategy, a product's hot spot) passes a severity filter.
     products = models.ManyToManyField(Product, verbose_name=_("products"), blank=True, related_name="+")
     severities = models.JSONField(_("severities"), default=list, blank=True)
+    # Empty: every region.  Otherwise the events of these cities and the province-wide ones (an
+    # event with no region, or the province's: a province hot spot, a rule for the whole province).
+    regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("cities"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"parent__isnull": False},
+        help_text=_("Only events of these cities, and the province-wide ones; none ticked: every region."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

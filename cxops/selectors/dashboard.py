@@ -33,6 +33,7 @@ from cxops.models import (
     IssueDailyRollup,
     LifecycleStage,
     MetricDaily,
+    MetricScope,
     Product,
     Region,
     ReportDailyDimensionRollup,
@@ -43,7 +44,7 @@ from cxops.models import (
     SourceType,
 )
 from cxops.models.choices import LAYER_PRIORITY
-from cxops.selectors.metrics import metric_daily_series, metric_product_total_scopes
+from cxops.selectors.metrics import metric_daily_series
 
 PER_USERS = 10_000  # consultations per 10,000 users per day
 CURVE_DAYS_BEFORE = 28
@@ -306,17 +307,19 @@ def dashboard_city_ranking(*, period: Period, product_id: int | None = None) -> 
 
 
 def dashboard_open_alerts(
-    *, limit: int = 10, product_id: int | None = None, user: Any = None
+    *, limit: int = 10, product_id: int | None = None, user: Any = None, region: Region | None = None
 ) -> list[HotSpotAlert]:
-    """Open alerts; for a city member the product-wide ones and those of their city's issues."""
-    from cxops.selectors.reports import issues_visible_to
+    """Open alerts the user may read (`alerts_visible_to`), newest first.  `region` (a city's
+    dashboard): that city's alerts and the province-wide ones, as its members read them."""
+    from cxops.selectors.visibility import alerts_visible_to
 
-    queryset = HotSpotAlert.objects.filter(status=AlertStatus.OPEN).select_related("issue", "product")
+    queryset = HotSpotAlert.objects.filter(status=AlertStatus.OPEN).select_related(
+        "issue", "product", "region"
+    )
     if user is not None:
-        queryset = queryset.filter(
-            Q(issue__isnull=True)
-            | Q(issue__in=issues_visible_to(user, queryset=ExperienceIssue.objects.all()))
-        )
+        queryset = alerts_visible_to(user, queryset=queryset)
+    if region is not None and region.parent_id is not None:
+        queryset = queryset.filter(Q(region_id=region.pk) | Q(region__parent__isnull=True))
     if product_id is not None:
         queryset = queryset.filter(Q(product_id=product_id) | Q(issue__product_id=product_id))
     return list(queryset.order_by("-day", "-score")[:limit])
@@ -333,15 +336,54 @@ class FunnelView:
     in_period: bool  # False when the latest survey before the period was used
 
 
-def product_funnel(*, product: Product, period: Period) -> FunnelView:
-    """The funnel over the period's surveys, or the latest survey before it when the period has none."""
-    columns = [f"{stage}_{part}" for stage in FUNNEL_STAGES for part in ("respondents", "positive")]
-    base = MetricDaily.objects.filter(
-        scope__product=product,
-        scope__channel__isnull=True,
-        scope__segment__isnull=True,
-        awareness_respondents__isnull=False,
+@dataclass(frozen=True)
+class MetricSource:
+    """Which stored product-total scopes a product page's touchpoint charts read for a region.
+
+    A product's figures are stored for the province or by city, never both.  The province's are
+    its own scope, or the sum of its cities'.  A city's are its own scope; when the product is
+    stored for the province only, a city's page shows the province's figures and says so
+    (`province_fallback`) rather than an empty chart or the province's labelled as the city's."""
+
+    scope_ids: tuple[int, ...]
+    region: Region | None  # the city the figures are of; None: the province
+    province_fallback: bool = False
+
+
+def product_metric_source(*, product: Product, region: Region | None = None) -> MetricSource:
+    totals = list(
+        MetricScope.objects.filter(product=product, channel__isnull=True, segment__isnull=True).values_list(
+            "pk", "region_id"
+        )
     )
+    province = tuple(pk for pk, region_id in totals if region_id is None)
+    cities = {region_id: pk for pk, region_id in totals if region_id is not None}
+    if region is None or region.parent_id is None:
+        return MetricSource(province or tuple(sorted(cities.values())), None)
+    if region.pk in cities:
+        return MetricSource((cities[region.pk],), region)
+    if province:
+        return MetricSource(province, None, province_fallback=True)
+    return MetricSource((), region)  # stored by city, none for this one: no figures
+
+
+def _summed_series(source: MetricSource, start: dt.date, end: dt.date) -> dict[str, np.ndarray] | None:
+    """users and consultations per day summed over the source's scopes (a day no scope has: NaN)."""
+    if not source.scope_ids:
+        return None
+    series = metric_daily_series(scopes=list(source.scope_ids), start=start, end=end)
+    result = {}
+    for column in ("users", "consultations"):
+        stacked = np.vstack([series[pk].values[column] for pk in source.scope_ids])
+        result[column] = np.where(np.isfinite(stacked).any(axis=0), np.nansum(stacked, axis=0), np.nan)
+    return result
+
+
+def product_funnel(*, product: Product, period: Period, source: MetricSource | None = None) -> FunnelView:
+    """The funnel over the period's surveys, or the latest survey before it when the period has none."""
+    source = source or product_metric_source(product=product)
+    columns = [f"{stage}_{part}" for stage in FUNNEL_STAGES for part in ("respondents", "positive")]
+    base = MetricDaily.objects.filter(scope_id__in=source.scope_ids, awareness_respondents__isnull=False)
     in_period = base.filter(day__gte=period.start, day__lte=period.end)
     survey_days = list(in_period.values_list("day", flat=True))
     used_period = bool(survey_days)
@@ -383,19 +425,21 @@ class CurvesView:
     zones: list[dict[str, Any]]  # seed 001's zones A/B/C after the event
 
 
-def product_curves(*, product: Product, end: dt.date, event: dt.date | None) -> CurvesView:
+def product_curves(
+    *, product: Product, end: dt.date, event: dt.date | None, source: MetricSource | None = None
+) -> CurvesView:
     """Both curves from one metric query over the two years to `end` (and the event window)."""
+    source = source or product_metric_source(product=product)
     start = end - dt.timedelta(days=LIFECYCLE_DAYS - 1)
     if event is not None:
         start = min(start, event - dt.timedelta(days=CURVE_DAYS_BEFORE))
-    scope = metric_product_total_scopes(product_ids=[product.pk]).get(product.pk)
     days = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1)
-    if scope is None:
+    summed = _summed_series(source, start, end)
+    if summed is None:
         nan = np.full(len(days), np.nan)
         users, consultations = nan, nan
     else:
-        series = metric_daily_series(scopes=[scope], start=start, end=end)[scope.pk]
-        users, consultations = series.values["users"], series.values["consultations"]
+        users, consultations = summed["users"], summed["consultations"]
     lifecycle_slice = slice(max(len(days) - LIFECYCLE_DAYS, 0), len(days))
     lifecycle_users = users[lifecycle_slice]
     known = np.isfinite(lifecycle_users)
@@ -448,15 +492,18 @@ def _zones(curve: ConsultationCurve, users: np.ndarray, days: list[str]) -> list
     return zones
 
 
-def product_consultations_per_user(*, product: Product, period: Period) -> dict[str, Any]:
+def product_consultations_per_user(
+    *, product: Product, period: Period, source: MetricSource | None = None
+) -> dict[str, Any]:
     """Weekly consultations per 10,000 users per day (Monday-based weeks, whole data only)."""
-    scope = metric_product_total_scopes(product_ids=[product.pk]).get(product.pk)
-    if scope is None:
+    source = source or product_metric_source(product=product)
+    summed = _summed_series(source, period.start, period.end)
+    if summed is None:
         return {"weeks": [], "values": []}
-    series = metric_daily_series(scopes=[scope], start=period.start, end=period.end)[scope.pk]
+    days = np.arange(np.datetime64(period.start, "D"), np.datetime64(period.end, "D") + 1)
     weeks: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for day, consultations, users in zip(
-        series.days.astype(object), series.values["consultations"], series.values["users"], strict=True
+        days.astype(object), summed["consultations"], summed["users"], strict=True
     ):
         if np.isfinite(consultations) and np.isfinite(users) and users > 0:
             monday = (day - dt.timedelta(days=day.weekday())).isoformat()

@@ -20,6 +20,7 @@ from cxops.models import (
 )
 from cxops.regions import region_scope_id
 from cxops.selectors.visibility import (
+    alerts_visible_to,
     can_see_all_reports,
     import_jobs_visible_to,
     issues_visible_to,
@@ -27,6 +28,7 @@ from cxops.selectors.visibility import (
 )
 
 __all__ = [
+    "alerts_visible_to",
     "can_see_all_reports",
     "import_jobs_visible_to",
     "issues_visible_to",

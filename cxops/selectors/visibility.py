@@ -1,4 +1,4 @@
-"""Who may see which reports, issues and import jobs.
+"""Who may see which reports, issues, hot-spot alerts and import jobs.
 
 `reports_visible_to` and `issues_visible_to` are the one place where report and issue visibility
 is decided (role, reporter and home region); every page, API, search, export and suggestion reads
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from cxops.models import ExperienceIssue, ExperienceReport
+from cxops.models import ExperienceIssue, ExperienceReport, HotSpotAlert
 from cxops.regions import region_scope_id
 from cxops.roles import Role, has_role
 
@@ -46,6 +46,21 @@ def issues_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySe
         return queryset
     return queryset.filter(
         Exists(ExperienceReport.objects.filter(issue_id=OuterRef("pk"), region_id=scope)) | Q(created_by=user)
+    )
+
+
+def alerts_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[HotSpotAlert]:
+    """Hot-spot alerts: a province member reads every alert; a city member their city's alerts and
+    the province-wide ones, and an issue's alert only when the issue is theirs to see."""
+    if queryset is None:
+        queryset = HotSpotAlert.objects.select_related(
+            "issue__product", "product", "region", "acknowledged_by"
+        )
+    scope = region_scope_id(user)
+    if scope is None:
+        return queryset
+    return queryset.filter(Q(region_id=scope) | Q(region__parent__isnull=True)).filter(
+        Q(issue__isnull=True) | Q(issue__in=issues_visible_to(user, queryset=ExperienceIssue.objects.all()))
     )
 
 

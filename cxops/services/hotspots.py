@@ -9,13 +9,17 @@ Detection (`hot_spots_detect`, run by the beat task `cxops.tasks.detect_hot_spot
 - each candidate is compared with its own weekday-aware robust baseline
   (`cxops.analytics.hotspots.hot_spot_check`) on the 56 days before the checked day;
 - only candidates whose count reaches the minimum are examined, so the cost follows the number of
-  busy items, not all items ever seen.
+  busy items, not all items ever seen;
+- every signal is checked twice over (issue 17): on the province's totals (an alert whose region is
+  the province) and on each city's own series (the region rollups, the cities' metric scopes; an
+  alert whose region is the city), so a surge in one city is raised even when the province's
+  total hardly moves.  Each city has its own baseline; the minimum count applies to each.
 
 Subscribers (who is notified of a new alert, in the app): followers of the issue, followers of
 the product (of the issue's product for an issue alert), and every user who opted in to all
 alerts (`alert_opt_in_set`).  Only analysts and managers may opt in; anyone following an item
-gets its alerts.  An alert is raised once per (signal, subject, day); later runs update its figures
-without notifying again.
+gets its alerts; a city's alert skips members homed in another city.  An alert is raised once per
+(signal, subject, region, day); later runs update its figures without notifying again.
 """
 
 from __future__ import annotations
@@ -39,14 +43,18 @@ from cxops.models import (
     AlertSignal,
     AlertStatus,
     ExperienceIssue,
+    HomeRegion,
     HotSpotAlert,
+    IssueDailyRegionRollup,
     IssueDailyRollup,
     MetricDaily,
     NotificationKind,
     Product,
     ReportDailyDimensionRollup,
+    ReportDailyRegionRollup,
     RollupDimension,
 )
+from cxops.models.reference import province_region_id
 from cxops.roles import Role, require_role
 from cxops.services.notifications import follower_ids, notify
 from cxops.services.webhook_events import hot_spot_raised_emit
@@ -54,40 +62,71 @@ from cxops.services.webhook_events import hot_spot_raised_emit
 HISTORY_DAYS = WEEKS * 7
 
 
-def _issue_counts(days: list[dt.date], ids: list[int] | None) -> dict[int, dict[dt.date, float]]:
-    queryset = IssueDailyRollup.objects.filter(day__in=days)
-    if ids is not None:
-        queryset = queryset.filter(issue_id__in=ids)
-    result: dict[int, dict[dt.date, float]] = defaultdict(dict)
-    for issue_id, day, count in queryset.values_list("issue_id", "day", "count"):
-        result[issue_id][day] = count
+# Counters: {(subject id, region id): {day: count}} for the given days, the province's own totals
+# under the province's id and each city's under its own.  `subject_ids` narrows to busy subjects.
+Counts = dict[tuple[int, int], dict[dt.date, float]]
+
+
+def _issue_counts(days: list[dt.date], subject_ids: list[int] | None, *, province_id: int) -> Counts:
+    result: Counts = defaultdict(dict)
+    province = IssueDailyRollup.objects.filter(day__in=days)
+    cities = IssueDailyRegionRollup.objects.filter(day__in=days, region__parent__isnull=False)
+    if subject_ids is not None:
+        province = province.filter(issue_id__in=subject_ids)
+        cities = cities.filter(issue_id__in=subject_ids)
+    for issue_id, day, count in province.values_list("issue_id", "day", "count"):
+        result[(issue_id, province_id)][day] = count
+    for issue_id, region_id, day, count in cities.values_list("issue_id", "region_id", "day", "count"):
+        result[(issue_id, region_id)][day] = count
     return result
 
 
-def _product_report_counts(days: list[dt.date], ids: list[int] | None) -> dict[int, dict[dt.date, float]]:
+def _product_report_counts(days: list[dt.date], subject_ids: list[int] | None, *, province_id: int) -> Counts:
     # Every report counts once per dimension: summing one dimension gives the product's total.
-    queryset = ReportDailyDimensionRollup.objects.filter(dimension=RollupDimension.SOURCE_TYPE, day__in=days)
-    if ids is not None:
-        queryset = queryset.filter(product_id__in=ids)
-    result: dict[int, dict[dt.date, float]] = defaultdict(dict)
+    result: Counts = defaultdict(dict)
+    province = ReportDailyDimensionRollup.objects.filter(dimension=RollupDimension.SOURCE_TYPE, day__in=days)
+    cities = ReportDailyRegionRollup.objects.filter(
+        dimension=RollupDimension.SOURCE_TYPE, day__in=days, region__parent__isnull=False
+    )
+    if subject_ids is not None:
+        province = province.filter(product_id__in=subject_ids)
+        cities = cities.filter(product_id__in=subject_ids)
     for product_id, day, total in (
-        queryset.values("product_id", "day")
+        province.values("product_id", "day")
         .annotate(total=Sum("count"))
         .values_list("product_id", "day", "total")
     ):
-        result[product_id][day] = total
+        result[(product_id, province_id)][day] = total
+    for product_id, region_id, day, total in (
+        cities.values("product_id", "region_id", "day")
+        .annotate(total=Sum("count"))
+        .values_list("product_id", "region_id", "day", "total")
+    ):
+        result[(product_id, region_id)][day] = total
     return result
 
 
-def _product_complaint_counts(days: list[dt.date], ids: list[int] | None) -> dict[int, dict[dt.date, float]]:
+def _product_complaint_counts(
+    days: list[dt.date], subject_ids: list[int] | None, *, province_id: int
+) -> Counts:
+    # A product's figures are stored for the province or by city, never both: the province's
+    # complaints are the sum over its scopes, a city's are its own scope's.
     queryset = MetricDaily.objects.filter(
         day__in=days, scope__channel__isnull=True, scope__segment__isnull=True, complaints__isnull=False
     )
-    if ids is not None:
-        queryset = queryset.filter(scope__product_id__in=ids)
-    result: dict[int, dict[dt.date, float]] = defaultdict(dict)
-    for product_id, day, complaints in queryset.values_list("scope__product_id", "day", "complaints"):
-        result[product_id][day] = complaints
+    if subject_ids is not None:
+        queryset = queryset.filter(scope__product_id__in=subject_ids)
+    result: Counts = defaultdict(dict)
+    for product_id, day, total in (
+        queryset.values("scope__product_id", "day")
+        .annotate(total=Sum("complaints"))
+        .values_list("scope__product_id", "day", "total")
+    ):
+        result[(product_id, province_id)][day] = total
+    for product_id, region_id, day, complaints in queryset.filter(
+        scope__region__parent__isnull=False
+    ).values_list("scope__product_id", "scope__region_id", "day", "complaints"):
+        result[(product_id, region_id)][day] = complaints
     return result
 
 
@@ -99,9 +138,11 @@ COUNTERS = {
 
 
 def hot_spots_detect(*, today: dt.date | None = None) -> list[HotSpotAlert]:
-    """Check every busy item; returns the alerts raised or updated.  Safe to run any number of times."""
+    """Check every busy item, province-wide and in each city; returns the alerts raised or
+    updated.  Safe to run any number of times."""
     today = today or timezone.localdate()
     yesterday = today - dt.timedelta(days=1)
+    province_id = province_region_id()
     checks = [
         (AlertSignal.ISSUE_REPORTS, [today, yesterday]),
         (AlertSignal.PRODUCT_REPORTS, [today, yesterday]),
@@ -111,27 +152,35 @@ def hot_spots_detect(*, today: dt.date | None = None) -> list[HotSpotAlert]:
     for signal, days in checks:
         counter = COUNTERS[signal]
         for day in days:
-            current = counter([day], None)
-            busy = [subject_id for subject_id, by_day in current.items() if by_day.get(day, 0) >= MIN_COUNT]
+            current = counter([day], None, province_id=province_id)
+            busy = [key for key, by_day in current.items() if by_day.get(day, 0) >= MIN_COUNT]
             if not busy:
                 continue
             history_days = [day - dt.timedelta(days=n) for n in range(HISTORY_DAYS, 0, -1)]
-            history = counter(history_days, busy)
-            for subject_id in busy:
-                by_day = history.get(subject_id, {})
+            history = counter(
+                history_days, sorted({subject_id for subject_id, _region in busy}), province_id=province_id
+            )
+            for key in busy:
+                by_day = history.get(key, {})
                 # Days before the item's first count are missing (NaN), not zero.
                 first = min(by_day) if by_day else day
                 series = np.array(
                     [by_day.get(d, 0.0) if d >= first else np.nan for d in history_days], dtype=float
                 )
-                check = hot_spot_check(series, float(current[subject_id][day]))
+                check = hot_spot_check(series, float(current[key][day]))
                 if check.fired:
-                    alerts.append(_raise(signal=signal, subject_id=subject_id, day=day, check=check))
+                    subject_id, region_id = key
+                    alerts.append(
+                        _raise(
+                            signal=signal, subject_id=subject_id, region_id=region_id, day=day, check=check
+                        )
+                    )
     return alerts
 
 
-def _raise(*, signal: str, subject_id: int, day: dt.date, check: Any) -> HotSpotAlert:
+def _raise(*, signal: str, subject_id: int, region_id: int, day: dt.date, check: Any) -> HotSpotAlert:
     subject = {"issue_id": subject_id} if signal == AlertSignal.ISSUE_REPORTS else {"product_id": subject_id}
+    subject["region_id"] = region_id
     figures = {
         "observed": check.observed,
         "expected": check.expected,
@@ -157,6 +206,8 @@ def _raise(*, signal: str, subject_id: int, day: dt.date, check: Any) -> HotSpot
 
 
 def alert_subscriber_ids(alert: HotSpotAlert) -> set[int]:
+    """Followers and opted-in users; a city's alert skips members of the other cities (they
+    cannot read it)."""
     recipients = set(AlertOptIn.objects.values_list("user_id", flat=True))
     if alert.issue_id:
         issue = ExperienceIssue.objects.get(pk=alert.issue_id)
@@ -165,6 +216,12 @@ def alert_subscriber_ids(alert: HotSpotAlert) -> set[int]:
             recipients.update(follower_ids(target=Product.objects.get(pk=issue.product_id)))
     else:
         recipients.update(follower_ids(target=Product.objects.get(pk=alert.product_id)))
+    if alert.region.parent_id is not None:
+        recipients -= set(
+            HomeRegion.objects.filter(user_id__in=recipients, region__parent__isnull=False)
+            .exclude(region_id=alert.region_id)
+            .values_list("user_id", flat=True)
+        )
     return recipients
 
 
@@ -172,12 +229,20 @@ def _notify_subscribers(alert: HotSpotAlert) -> None:
     # Notifications are stored once for everyone; their text is in Chinese, the operator's language.
     with override("zh-hans"):
         subject = alert.issue.title if alert.issue_id else alert.product.name_zh
-        title = _("Hot spot: %(subject)s — %(observed)s on %(day)s, usually about %(expected)s") % {
+        figures = {
             "subject": subject,
+            "region": alert.region.name_zh,
             "observed": int(alert.observed),
             "day": alert.day.isoformat(),
             "expected": int(round(alert.expected)),
         }
+        if alert.region.parent_id is None:
+            title = _("Hot spot: %(subject)s — %(observed)s on %(day)s, usually about %(expected)s") % figures
+        else:
+            title = (
+                _("Hot spot in %(region)s: %(subject)s — %(observed)s on %(day)s, usually about %(expected)s")
+                % figures
+            )
         body = str(alert.get_signal_display())
     notify(
         recipient_ids=alert_subscriber_ids(alert),

@@ -142,6 +142,12 @@ def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
         url=url,
         target=issue,
     )
+    regions = list(
+        ExperienceReport.objects.filter(issue_id=issue.pk)
+        .order_by("region__sort_order", "region_id")
+        .values_list("region_id", "region__code")
+        .distinct()
+    )
     with override("zh-hans"):
         summary = Summary(
             title=_("Issue past its due time: %(title)s") % {"title": issue.title},
@@ -169,11 +175,13 @@ def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
                 "owner": issue.owner.get_username() if issue.owner_id else None,
                 "product": issue.product.code if issue.product_id else None,
                 "report_count": issue.report_count,
+                "regions": [code for _pk, code in regions],
             }
         },
         summary=summary,
         product_ids=[issue.product_id] if issue.product_id else [],
         severity=issue.severity,
+        region_ids=[pk for pk, _code in regions],  # an issue's regions are its reports'
     )
 
 

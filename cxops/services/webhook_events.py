@@ -20,6 +20,7 @@ def hot_spot_raised_emit(alert: HotSpotAlert) -> None:
     issue = alert.issue if alert.issue_id else None
     product = alert.product if alert.product_id else (issue.product if issue and issue.product_id else None)
     url = reverse("dashboard:alerts") + f"#alert-{alert.pk}"
+    region = alert.region
     data = {
         "alert": {
             "id": alert.pk,
@@ -35,12 +36,22 @@ def hot_spot_raised_emit(alert: HotSpotAlert) -> None:
         if issue
         else None,
         "product": {"code": product.code, "name": product.name_zh} if product else None,
+        # where the surge is: a city, or the province as a whole
+        "region": {
+            "code": region.code,
+            "name": region.name_zh,
+            "name_en": region.name_en,
+            "level": "city" if region.parent_id is not None else "province",
+        },
     }
     with override("zh-hans"):
         subject = issue.title if issue else (product.name_zh if product else "")
         summary = Summary(
-            title=_("Hot spot: %(subject)s") % {"subject": subject},
+            title=_("Hot spot: %(subject)s") % {"subject": subject}
+            if region.parent_id is None
+            else _("Hot spot in %(region)s: %(subject)s") % {"subject": subject, "region": region.name_zh},
             facts=[
+                (_("region"), region.name_zh if region.parent_id is not None else _("Province-wide")),
                 (_("signal"), str(alert.get_signal_display())),
                 (_("day"), alert.day.isoformat()),
                 (_("observed"), str(int(alert.observed))),
@@ -55,6 +66,7 @@ def hot_spot_raised_emit(alert: HotSpotAlert) -> None:
         data=data,
         summary=summary,
         product_ids=[product.pk] if product else [],
+        region_ids=[alert.region_id],
     )
 
 
@@ -75,6 +87,7 @@ def report_created_emit(report: ExperienceReport) -> None:
             "summary": report.summary,
             "occurred_at": report.occurred_at.isoformat() if report.occurred_at else None,
             "reporter": report.reporter.get_username() if report.reporter_id else None,
+            "region": report.region.code,
             "issue_id": report.issue_id,
         }
     }
@@ -95,4 +108,5 @@ def report_created_emit(report: ExperienceReport) -> None:
         summary=summary,
         product_ids=[report.product_id] if report.product_id else [],
         severity=report.severity,
+        region_ids=[report.region_id],
     )

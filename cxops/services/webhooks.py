@@ -1,7 +1,12 @@
 """Outbound webhooks: subscriptions, events, deliveries (see `cxops.models.webhooks`).
 
     webhook_emit(event=WebhookEvent.HOT_SPOT_RAISED, data={...}, summary=Summary(...),
-                 product_ids=[...])                       # inside the service's transaction
+                 product_ids=[...], region_ids=[...])     # inside the service's transaction
+
+Routing (issue 17): a subscription names products, cities and severities, each empty for "all".
+An event names the products, regions and severity it concerns; a subscription limited to some
+cities gets the events of those cities and the province-wide ones (no region named, or the
+province itself), so the Foshan group hears of Foshan and of the whole province, never of Guangzhou.
 
 The services that do the work emit (the rule transition, the strategy's official answer, the hot
 spot, a filed report); this ground floor only matches subscriptions and sends.  A matching
@@ -35,7 +40,7 @@ from django.utils.translation import gettext as _
 from cxops import webhooks as outbound
 from cxops.errors import ApplicationError
 from cxops.links import absolute_url
-from cxops.models import Product
+from cxops.models import Product, Region
 from cxops.models.choices import Severity
 from cxops.models.webhooks import (
     DeliveryStatus,
@@ -121,11 +126,17 @@ def webhook_subscription_save(
     active: bool = True,
     products: Iterable[Product] = (),
     severities: list[int] | None = None,
+    regions: Iterable[Region] = (),
 ) -> WebhookSubscription:
     """Create or change a subscription (administrators).  The target is resolved now and refused
     when it is private, loopback or link-local and not allow-listed; it is checked again at every
     send."""
     require_role(actor, Role.ADMIN)
+    regions = list(regions)
+    if any(region.parent_id is None for region in regions):
+        raise ValidationError(
+            {"regions": _("Choose cities; leave them all unticked for every region, the province included.")}
+        )
     clean = _validate(
         name=name,
         target_url=target_url,
@@ -144,6 +155,7 @@ def webhook_subscription_save(
         subscription.active = bool(active)
         subscription.save()
         subscription.products.set(list(products))
+        subscription.regions.set(regions)
     return subscription
 
 
@@ -156,11 +168,20 @@ def webhook_subscription_delete(*, actor: Any, subscription: WebhookSubscription
 
 
 def _matches(
-    subscription: WebhookSubscription, *, event: str, product_ids: set[int], severity: int | None
+    subscription: WebhookSubscription,
+    *,
+    event: str,
+    product_ids: set[int],
+    severity: int | None,
+    city_ids: set[int],
 ) -> bool:
+    """`city_ids`: the cities the event concerns; empty for a province-wide event."""
     if event not in subscription.events:
         return False
     if subscription.severities and severity is not None and severity not in subscription.severities:
+        return False
+    cities = {region.pk for region in subscription.regions.all()}
+    if cities and city_ids and not cities & city_ids:
         return False
     wanted = {product.pk for product in subscription.products.all()}
     return not wanted or bool(wanted & product_ids)
@@ -173,14 +194,23 @@ def webhook_emit(
     summary: outbound.Summary,
     product_ids: Iterable[int] = (),
     severity: int | None = None,
+    region_ids: Iterable[int] = (),
     event_id: uuid.UUID | None = None,
 ) -> list[WebhookDelivery]:
     """Queue `event` for every active subscription that wants it (call inside the transaction of
-    the change).  `summary` (Chinese, a relative link) is what robots show; `data` what systems read."""
+    the change).  `summary` (Chinese, a relative link) is what robots show; `data` what systems read.
+    `region_ids`: the regions the event concerns (none, or the province among them: province-wide)."""
+    region_ids = set(region_ids)
+    province_wide = not region_ids or Region.objects.filter(pk__in=region_ids, parent__isnull=True).exists()
+    city_ids = set() if province_wide else region_ids
     subscriptions = [
         subscription
-        for subscription in WebhookSubscription.objects.filter(active=True).prefetch_related("products")
-        if _matches(subscription, event=event, product_ids=set(product_ids), severity=severity)
+        for subscription in WebhookSubscription.objects.filter(active=True).prefetch_related(
+            "products", "regions"
+        )
+        if _matches(
+            subscription, event=event, product_ids=set(product_ids), severity=severity, city_ids=city_ids
+        )
     ]
     if not subscriptions:
         return []

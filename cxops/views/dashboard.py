@@ -29,11 +29,13 @@ from cxops.analytics.funnel import FUNNEL_STAGES
 from cxops.errors import ApplicationError
 from cxops.exports import csv_response
 from cxops.inputs import DayField
-from cxops.models import AlertOptIn, AlertStatus, HotSpotAlert, LifecycleStage, Product, RollupDimension
+from cxops.models import AlertOptIn, AlertStatus, LifecycleStage, Product, Region, RollupDimension
+from cxops.regions import regions_readable_by, user_region
 from cxops.roles import Role, has_role
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import Period
 from cxops.selectors.issue_clock import issue_clock_summary
+from cxops.selectors.visibility import alerts_visible_to
 from cxops.services.audit import AuditAction, audit_record
 from cxops.services.hotspots import alert_opt_in_set, hot_spot_alert_acknowledge
 from cxops.services.notifications import follow_create, follow_delete, is_following
@@ -380,7 +382,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "kpi_reports": reports_kpi(period, region, total, charts["daily"]),
             "top_issues": charts["top_issues"].extra["items"],
             "rising_issues": charts["rising_issues"].extra["items"],
-            "alerts": selectors.dashboard_open_alerts(user=request.user),
+            "alerts": selectors.dashboard_open_alerts(user=request.user, region=region),
             "issue_clock": issue_clock_summary(user=request.user),
             "products": Product.objects.filter(is_active=True),
             "period_query": _period_query(period, **region_query),
@@ -402,7 +404,9 @@ def product_charts(
     product: Product, period: Period, event: dt.date | None, region: Any = None
 ) -> dict[str, Chart]:
     charts: dict[str, Chart] = {}
-    funnel = selectors.product_funnel(product=product, period=period)
+    # the touchpoint figures of the region shown (the province's, said so, when not stored by city)
+    source = selectors.product_metric_source(product=product, region=region)
+    funnel = selectors.product_funnel(product=product, period=period, source=source)
     analysis = funnel.analysis
     rates = analysis.rates
     respondents = {s.stage: s for s in analysis.stages}
@@ -455,9 +459,10 @@ def product_charts(
             if analysis.gap and analysis.gap.before
             else _("Everyone (100%)"),
             "gap_after": str(FUNNEL_LABELS[analysis.gap.after]) if analysis.gap else "",
+            "source": source,
         },
     )
-    curves = selectors.product_curves(product=product, end=period.end, event=event)
+    curves = selectors.product_curves(product=product, end=period.end, event=event, source=source)
     consultation = curves.consultation
     consultations_label = _("Consultations per day")
     if consultation is not None:
@@ -520,7 +525,7 @@ def product_charts(
             "reason": CURVE_REASONS.get(curves.lifecycle.reason, ""),
         },
     )
-    ratio = selectors.product_consultations_per_user(product=product, period=period)
+    ratio = selectors.product_consultations_per_user(product=product, period=period, source=source)
     per_users = _("Consultations per 10,000 users per day")
     charts["per_user"] = Chart(
         name="per_user",
@@ -599,8 +604,11 @@ def product_detail(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "period": period,
             "event": event,
+            "region": region,
             "charts": charts,
-            "alerts": selectors.dashboard_open_alerts(product_id=product.pk, user=request.user),
+            "alerts": selectors.dashboard_open_alerts(
+                product_id=product.pk, user=request.user, region=region
+            ),
             "products": Product.objects.filter(is_active=True),
             "following": is_following(user=request.user, target=product),
             "can_write": has_role(request.user, *WRITE_ROLES),
@@ -658,11 +666,22 @@ def product_follow(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def alert_list(request: HttpRequest) -> HttpResponse:
+    """Alerts the member may read (`alerts_visible_to`); `?status=`, `?region=<code>` (a city's
+    alerts, or the province's code for the province-wide ones)."""
     _require_reader(request)
     status = request.GET.get("status", AlertStatus.OPEN)
-    queryset = HotSpotAlert.objects.select_related("issue", "product", "acknowledged_by")
+    queryset = alerts_visible_to(request.user)
     if status in AlertStatus.values:
         queryset = queryset.filter(status=status)
+    regions = regions_readable_by(request.user)
+    if user_region(request.user) is not None:  # their city and the province-wide alerts
+        regions = [*Region.objects.filter(parent__isnull=True, is_active=True), *regions]
+    code = (request.GET.get("region") or "")[:50]
+    region = next((r for r in regions if r.code == code), None)
+    if region is not None:
+        queryset = queryset.filter(region_id=region.pk)
+    elif code:  # another city's (or no such region): nothing, as the API answers
+        queryset = queryset.none()
     return render(
         request,
         "cxops/dashboard/alerts.html",
@@ -670,6 +689,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "alerts": queryset.order_by("-day", "-score", "-id")[:200],
             "status": status,
             "statuses": AlertStatus.choices,
+            "regions": regions,
+            "region": region,
             "can_write": has_role(request.user, *WRITE_ROLES),
             "opted_in": AlertOptIn.objects.filter(user=request.user).exists(),
             "products": Product.objects.filter(is_active=True),
@@ -680,7 +701,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     _require_writer(request)
-    alert = get_object_or_404(HotSpotAlert, pk=pk)
+    alert = get_object_or_404(alerts_visible_to(request.user), pk=pk)
     try:
         hot_spot_alert_acknowledge(actor=request.user, alert=alert, note=request.POST.get("note", ""))
         messages.success(request, _("Alert acknowledged."))

@@ -23,6 +23,7 @@ from cxops.form_errors import form_add_service_error
 from cxops.models import (
     DeliveryStatus,
     Product,
+    Region,
     WebhookDelivery,
     WebhookEvent,
     WebhookFormat,
@@ -65,6 +66,15 @@ class SubscriptionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Only events about these products; none ticked: every product."),
     )
+    regions = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("cities"),
+        queryset=Region.objects.filter(is_active=True, parent__isnull=False).order_by("sort_order", "code"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Only events of these cities, and the province-wide ones; none ticked: every region."
+        ),
+    )
     severities = forms.TypedMultipleChoiceField(
         label=gettext_lazy("severities"),
         choices=Severity.choices,
@@ -92,6 +102,7 @@ def _save(request: HttpRequest, form: SubscriptionForm, subscription: WebhookSub
             secret=secret,
             active=data["active"],
             products=data["products"],
+            regions=data["regions"],
             severities=data["severities"],
         )
     except (ValidationError, ApplicationError) as error:
@@ -112,7 +123,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
                 return redirect("integrations:webhook", pk=subscription.pk)
     else:
         form = SubscriptionForm(initial={"secret": new_secret(), "active": True})
-    subscriptions = list(WebhookSubscription.objects.prefetch_related("products"))
+    subscriptions = list(WebhookSubscription.objects.prefetch_related("products", "regions"))
     failing = set(
         WebhookDelivery.objects.filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.RETRYING])
         .values_list("subscription_id", flat=True)
@@ -143,6 +154,7 @@ def webhook(request: HttpRequest, pk: int) -> HttpResponse:
                 "format": subscription.format,
                 "events": subscription.events,
                 "products": list(subscription.products.all()),
+                "regions": list(subscription.regions.all()),
                 "severities": subscription.severities,
                 "active": subscription.active,
             }

@@ -112,3 +112,89 @@ def test_region_by_role_by_ownership(cities, role):
                         )
     assert cells == sum(len(WALKED[e.path]) for e in _object_routes()) * 4
     assert not failures, "\n".join(failures)
+
+
+# --- hot-spot alerts: a city's alert is its city's and the province's to read ----------------------
+
+
+@pytest.fixture
+def city_alerts(make_user, reference_data):
+    import datetime as dt
+
+    from cxops.models import HotSpotAlert
+
+    fetion = reference_data["products"]["fetion"]
+    alerts = {}
+    for code in ("foshan", "guangzhou", "guangdong"):
+        alerts[code] = HotSpotAlert.objects.create(
+            signal="product_reports",
+            product=fetion,
+            region=Region.objects.get(code=code),
+            day=dt.date(2026, 11, 20),
+            observed=90,
+            expected=20,
+            threshold=45,
+            score=9,
+        )
+    foshan_analyst = make_user(Role.ANALYST, username="alerts_foshan")
+    HomeRegion.objects.create(user=foshan_analyst, region=Region.objects.get(code="foshan"))
+    return alerts, foshan_analyst, make_user(Role.ANALYST, username="alerts_province")
+
+
+def _api_alert_ids(user, query: str = "") -> set[int]:
+    client = APIClient()
+    client.force_authenticate(user)
+    answer = client.get(f"/api/dashboard/alerts/{query}")
+    assert answer.status_code == 200, answer.content
+    return {row["id"] for row in answer.json()["results"]}
+
+
+def _page_alert_ids(user, query: str = "") -> set[int]:
+    import re
+
+    client = Client()
+    client.force_login(user)
+    answer = client.get(f"/dashboard/alerts/{query}")
+    assert answer.status_code == 200
+    return {int(pk) for pk in re.findall(r'id="alert-(\d+)"', answer.content.decode())}
+
+
+def test_a_city_member_reads_their_citys_and_the_province_wide_alerts_only(city_alerts):
+    alerts, foshan_analyst, province_analyst = city_alerts
+    ids = {code: alert.pk for code, alert in alerts.items()}
+    mine = {ids["foshan"], ids["guangdong"]}
+    # lists: page and API, unfiltered and filtered by region (another city's filter gives nothing)
+    for read in (_api_alert_ids, _page_alert_ids):
+        assert read(foshan_analyst, "?status=all") == mine
+        assert read(foshan_analyst, "?status=all&region=guangzhou") == set()
+        assert read(foshan_analyst, "?status=all&region=foshan") == {ids["foshan"]}
+        assert read(foshan_analyst, "?status=all&region=guangdong") == {ids["guangdong"]}
+        assert read(province_analyst, "?status=all") == set(ids.values())
+        assert read(province_analyst, "?status=all&region=guangzhou") == {ids["guangzhou"]}
+    # the dashboard's open alerts (overview API)
+    client = APIClient()
+    client.force_authenticate(foshan_analyst)
+    overview = client.get("/api/dashboard/overview/").json()
+    assert {row["id"] for row in overview["open_alerts"]} == mine
+    assert {row["region"] for row in overview["open_alerts"]} == {"foshan", "guangdong"}
+
+
+def test_another_citys_alert_answers_404_and_cannot_be_acknowledged(city_alerts):
+    from cxops.models import AlertStatus
+
+    alerts, foshan_analyst, _province = city_alerts
+    theirs = alerts["guangzhou"]
+    api = APIClient()
+    api.force_authenticate(foshan_analyst)
+    page = Client()
+    page.force_login(foshan_analyst)
+    assert api.get(f"/api/dashboard/alerts/{theirs.pk}/").status_code == 404
+    assert api.post(f"/api/dashboard/alerts/{theirs.pk}/acknowledge/", {"note": "x"}).status_code == 404
+    assert page.post(f"/dashboard/alerts/{theirs.pk}/acknowledge/", {"note": "x"}).status_code == 404
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.acknowledged_by_id, theirs.note) == (AlertStatus.OPEN, None, "")
+    # their own city's alert is theirs to acknowledge
+    own = alerts["foshan"]
+    assert api.post(f"/api/dashboard/alerts/{own.pk}/acknowledge/", {"note": "看过"}).status_code == 200
+    own.refresh_from_db()
+    assert own.status == AlertStatus.ACKNOWLEDGED
