@@ -9,11 +9,14 @@ words that carry meaning.  So 呼转, 呼叫转移 and 来电转到另一个号�
 once, a candidate (an issue's profile: title, description and the reports merged into it) counts
 a term with `1 + log(tf)`.  Concept terms weigh `CONCEPT_BOOST` times a plain word, as they carry
 the meaning that paraphrases share.  Document frequencies come from the platform's own corpus
-(`cxops.selectors.matching.term_statistics`), so 手机 or 客服 count for little and 携号转网 a lot.
+(`cxops.selectors.matching.term_statistics`), so 手机 or 客服 count for little and 携号转网 a lot;
+a plain word's weight is further scaled by how common it is in general Chinese (`general_weight`),
+so words like 没有 or 知道 do not count as telling just because no issue holds them yet.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -27,6 +30,7 @@ from .builtin_lexicon import SEGMENTER_WORDS, STOPWORDS
 
 CONCEPT_PREFIX = "c:"
 CONCEPT_BOOST = 2.0
+ANALYSIS_CACHE = 2_000
 GAP = "[^，。,.!?！？；;\\s]{0,6}?"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Words of two CJK characters or more, or Latin words; bare numbers (amounts, dates) say nothing.
@@ -95,10 +99,47 @@ def _base_tokenizer() -> Any:
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
             tokenizer.initialize()
+            tokenizer._cxops_original = {}
             for word in SEGMENTER_WORDS:
-                tokenizer.add_word(word, freq=20000)
+                _add_word(tokenizer, word)
             _jieba_base = tokenizer
         return _jieba_base
+
+
+def _add_word(tokenizer: Any, word: str) -> None:
+    """Add `word` to the segmenter (so it is kept whole), remembering how common it was in
+    jieba's own dictionary first: the segmenter needs a high count, `general_weight` the real one."""
+    tokenizer._cxops_original.setdefault(word, tokenizer.FREQ.get(word, 0))
+    tokenizer.add_word(word, freq=20000)
+    general_weight.cache_clear()
+
+
+# A plain word's weight is scaled by how rare it is in general Chinese (jieba's dictionary counts,
+# about 60 million words of everyday text): 没有, 知道, 一个, 时候 say little about any complaint,
+# whatever the platform's corpus holds.  This matters most when the corpus is small (a new
+# deployment, or a set of a few dozen issues): there, every word no issue holds looks maximally
+# rare to the corpus IDF and drowns the few telling ones.  A word whose general IDF
+# (ln(total / count)) is at or below GENERAL_LOW (没有, 一个) keeps GENERAL_FLOOR of its corpus
+# IDF; at or above GENERAL_HIGH (宽带, 话费, and words jieba does not know) all of it; linear
+# between.  Concept terms are not scaled.
+GENERAL_LOW = 6.0
+GENERAL_HIGH = 12.0
+GENERAL_FLOOR = 0.15
+
+
+@functools.lru_cache(maxsize=200_000)
+def general_weight(word: str) -> float:
+    if word.startswith(CONCEPT_PREFIX):
+        return 1.0
+    tokenizer = _base_tokenizer()
+    frequency = tokenizer._cxops_original.get(word)
+    if frequency is None:
+        frequency = tokenizer.FREQ.get(word, 0)
+    if not frequency:
+        return 1.0
+    rarity = math.log(tokenizer.total / (frequency + 1))
+    share = (rarity - GENERAL_LOW) / (GENERAL_HIGH - GENERAL_LOW)
+    return min(1.0, max(GENERAL_FLOOR, share))
 
 
 def _alias_pattern(alias: str) -> str:
@@ -147,6 +188,7 @@ class Lexicon:
                 f"(?P<a{index}>{_alias_pattern(alias)})" for index, (alias, _c) in enumerate(group)
             )
             self._patterns[first] = (re.compile(pattern), codes)
+        self._analyses: dict[str, Analysis] = {}
         self._words = sorted(
             {a for a, _c in entries if "*" not in a and not _LATIN.match(a) and 1 < len(a) <= 8}
         )
@@ -158,7 +200,7 @@ class Lexicon:
         with _jieba_lock:
             for word in self._words:
                 if word not in added:
-                    tokenizer.add_word(word, freq=20000)
+                    _add_word(tokenizer, word)
                     added.add(word)
             tokenizer._cxops_words = added
         return tokenizer
@@ -171,6 +213,21 @@ class Lexicon:
         return term
 
     def analyse(self, text: str) -> Analysis:
+        """The concepts and words of `text`.  The result is shared (the same text asked again
+        within `ANALYSIS_CACHE` recent texts gets the same object): callers must not change it.
+        A suggestion request analyses its text twice (to match, to highlight) and the same
+        titles come back often."""
+        cached = self._analyses.get(text)
+        if cached is not None:
+            return cached
+        analysis = self._analyse(text)
+        with _jieba_lock:
+            self._analyses[text] = analysis
+            while len(self._analyses) > ANALYSIS_CACHE:
+                self._analyses.pop(next(iter(self._analyses)))
+        return analysis
+
+    def _analyse(self, text: str) -> Analysis:
         folded = normalise(text)
         analysis = Analysis()
         rest: list[tuple[int, str]] = []
@@ -201,14 +258,20 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class TermStatistics:
-    """Document frequencies over the corpus (issue profiles and reports)."""
+    """Document frequencies over the corpus (issue profiles and reports).  A term's weight is
+    computed once per statistics object (ranking asks it for every term of every candidate)."""
 
     documents: int
     frequency: Mapping[str, int]
+    _weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def idf(self, term: str) -> float:
-        weight = math.log(1 + (self.documents + 1) / (self.frequency.get(term, 0) + 1))
-        return weight * (CONCEPT_BOOST if term.startswith(CONCEPT_PREFIX) else 1.0)
+        weight = self._weights.get(term)
+        if weight is None:
+            weight = math.log(1 + (self.documents + 1) / (self.frequency.get(term, 0) + 1))
+            weight *= CONCEPT_BOOST if term.startswith(CONCEPT_PREFIX) else general_weight(term)
+            self._weights[term] = weight
+        return weight
 
 
 @dataclass(frozen=True)

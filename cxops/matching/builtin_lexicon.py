@@ -1060,6 +1060,14 @@ SEGMENTER_WORDS = [
 
 
 # The broader domain lexicon (cxops/matching/domain_lexicon.py) is shipped as part of the built-in one.
-from .domain_lexicon import CONCEPT_PARENTS, DOMAIN_CONCEPTS  # noqa: E402, F401
+from .domain_lexicon import CONCEPT_PARENTS, DOMAIN_CONCEPTS  # noqa: E402
+from .telecom_lexicon import MORE_ALIASES, TELECOM_CONCEPTS, TELECOM_PARENTS  # noqa: E402
 
 BUILTIN_CONCEPTS.extend(DOMAIN_CONCEPTS)
+BUILTIN_CONCEPTS.extend(TELECOM_CONCEPTS)
+CONCEPT_PARENTS.update(TELECOM_PARENTS)
+# The third layer's further names for concepts of the first two (each alias once per concept).
+for _code, _zh, _en, _aliases in BUILTIN_CONCEPTS:
+    for _alias in (alias.strip() for alias in MORE_ALIASES.get(_code, "").split("|")):
+        if _alias and _alias not in _aliases:
+            _aliases.append(_alias)

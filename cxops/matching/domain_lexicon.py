@@ -145,7 +145,7 @@ _DOMAIN: list[tuple[str, str, str, str]] = [
         "broadband_cancel",
         "宽带拆机",
         "broadband cancellation",
-        "拆机 | 宽带拆机 | 宽带销户 | 宽带注销 | 注销宽带 | 宽带停了 | 把宽带停 | 宽带拆了 | 停宽带 | 退宽带 | 宽带退订 | 移机 | 搬家*宽带 | cancel broadband",
+        "拆机 | 宽带拆机 | 宽带销户 | 宽带注销 | 注销宽带 | 宽带停了 | 把宽带停 | 宽带拆了 | 停宽带 | 退宽带 | 宽带退订 | cancel broadband",
     ),
     (
         "broadband_renew",

@@ -21,6 +21,7 @@ from django.db import connection
 
 from cxops.matching.analysis import CONCEPT_PREFIX, Concept, Lexicon, TermStatistics, rank
 from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS, CONCEPT_PARENTS
+from cxops.matching.telecom_lexicon import STATE_CONCEPTS
 from cxops.models import IssueMatchProfile, IssueStatus, MatchConcept, MatchRejection
 
 # Analysts' lexicon changes reach every process within this many seconds (the save also clears
@@ -369,7 +370,8 @@ def report_groups(*, user: Any, english: bool = False, min_size: int = 2) -> lis
             continue
         held = Counter(term for bag in group["bags"] for term in set(bag))
         majority = [term for term, count in held.most_common() if count * 2 >= len(group["ids"])]
-        majority.sort(key=lambda term: (not term.startswith("c:"), -held[term]))
+        # subjects (concepts) first, then how it went wrong (state concepts), then plain words
+        majority.sort(key=lambda term: (not term.startswith("c:"), term[2:] in STATE_CONCEPTS, -held[term]))
         centre = document_vector(group["bag"], statistics)
         closest = max(
             range(len(group["ids"])),

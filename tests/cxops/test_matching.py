@@ -30,7 +30,34 @@ def terms_of(text: str) -> list[str]:
     ["呼叫转移设置失败", "呼转设置失败", "来电转到另一个号码设置失败", "CALL FORWARDING 设置失败"],
 )
 def test_the_many_names_of_call_forwarding_are_one_concept(text):
-    assert terms_of(text) == ["c:call_forwarding", "设置", "失败"]
+    assert terms_of(text) == ["c:call_forwarding", "c:operation_failed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("单位的V网短号打不通", ["c:vpmn", "c:group_business"] * 2 + ["c:call_fail"]),
+        ("号码被手机管家标记成推销", ["c:number_tagging"] * 2 + ["c:spam", "c:mis_selling"]),
+        ("魔百盒里的影视VIP包月", ["c:iptv_box", "c:tv_paid", "c:iptv_box", "c:value_added"]),
+        ("宽带测速只有50兆", ["c:broadband"] + ["c:broadband_speed", "c:broadband"] * 2),
+    ],
+)
+def test_the_third_layer_names_colloquial_and_abbreviated_forms(text, concepts):
+    # concept terms only (plain words left out): what the text is about, in the order said
+    assert [term for term in terms_of(text) if term.startswith("c:")] == concepts
+
+
+def test_common_words_weigh_little_whatever_the_corpus():
+    from cxops.matching.analysis import TermStatistics, general_weight
+
+    # given a corpus that holds none of these words (every one maximally rare to it)
+    statistics = TermStatistics(documents=40, frequency={})
+    # then a word of everyday Chinese counts for a fraction of a telling one
+    assert general_weight("没有") < 0.2
+    assert general_weight("光猫") == 1.0  # jieba does not know it: nothing says it is common
+    assert statistics.idf("没有") < 0.2 * statistics.idf("转圈")
+    # and concepts are not scaled
+    assert general_weight("c:broadband") == 1.0
 
 
 def test_a_hard_negative_shares_a_concept_but_not_the_meaning():
