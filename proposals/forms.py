@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxops.inputs import parse_ids
-from cxops.models import ExperienceIssue, ExperienceLayer, Product
+from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
+from cxops.selectors.visibility import issues_visible_to
 
 from .models import Strategy, StrategyStatus, VoteChoice
 from .services.strategies import StrategyContent, parse_tags
@@ -61,12 +62,33 @@ class StrategyForm(PoolForm):
         max_length=400,
         help_text=_("Separate tags with commas, e.g. 漫游, 新用户."),
     )
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Cities"),
+        queryset=Region.objects.filter(is_active=True, parent__isnull=False).order_by("sort_order", "code"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "pool-region-choice"}),
+        help_text=_(
+            "The cities this strategy concerns; none: the whole province. Everyone can still read, "
+            "discuss and vote on it."
+        ),
+    )
     summary = forms.CharField(
         label=_("Edit summary"),
         required=False,
         max_length=300,
         help_text=_("A few words on what you changed and why."),
     )
+
+    def __init__(self, *args, user=None, strategy: Strategy | None = None, **kwargs) -> None:
+        """`user`: the picker offers only the issues they may see (a city member: their city's);
+        `strategy`: its links to issues the user cannot see are kept on save, never dropped."""
+        super().__init__(*args, **kwargs)
+        self.kept_issues: list[ExperienceIssue] = []
+        if user is not None:
+            visible = issues_visible_to(user, queryset=self.fields["issues"].queryset)
+            self.fields["issues"].queryset = visible
+            if strategy is not None:
+                self.kept_issues = list(strategy.issues.exclude(pk__in=visible.values("pk")))
 
     def content(self) -> StrategyContent:
         data = self.cleaned_data
@@ -77,8 +99,9 @@ class StrategyForm(PoolForm):
             experience_event=data["experience_event"],
             strategy_text=data["strategy_text"],
             body=data.get("body", ""),
-            issues=list(data.get("issues") or []),
+            issues=[*(data.get("issues") or []), *self.kept_issues],
             tags=parse_tags(data.get("tags", "")),
+            regions=list(data.get("regions") or []),
         )
 
 
@@ -88,7 +111,8 @@ class StrategyEditForm(StrategyForm):
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     field_order = [
-        "title", "product", "layer", "experience_event", "issues", "strategy_text", "body", "tags", "summary",
+        "title", "product", "layer", "experience_event", "issues", "strategy_text", "body", "tags", "regions",
+        "summary",
     ]  # fmt: skip
 
 
@@ -126,6 +150,7 @@ def initial_for(strategy: Strategy) -> dict:
         "strategy_text": strategy.strategy_text,
         "body": strategy.body,
         "tags": ", ".join(strategy.tags.values_list("name", flat=True)),
+        "regions": list(strategy.regions.values_list("pk", flat=True)),
         "base_revision": strategy.current_revision,
     }
 

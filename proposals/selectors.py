@@ -10,8 +10,9 @@ from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from cxops.models import ExperienceIssue, ExperienceReport
+from cxops.models import ExperienceIssue, ExperienceReport, Region
 from cxops.search import all_terms_q
+from cxops.selectors.visibility import issues_visible_to
 from cxops.similarity import normalise, rank
 
 from .diff import DiffLine, combined_inline_diff, line_diff
@@ -40,11 +41,12 @@ def strategy_list(
     product: str = "",
     layer: str = "",
     tag: str = "",
+    region: str = "",
     issue: int | None = None,
     followed_by: Any = None,
     sort: str = "activity",
 ) -> QuerySet[Strategy]:
-    queryset = Strategy.objects.select_related("product", "created_by").prefetch_related("tags")
+    queryset = Strategy.objects.select_related("product", "created_by").prefetch_related("tags", "regions")
     for term in search_terms(query):
         # search_document is stored lower-cased, so a plain substring test matches any case.
         queryset = queryset.filter(search_document__contains=term)
@@ -56,6 +58,12 @@ def strategy_list(
         queryset = queryset.filter(layer=layer)
     if tag:
         queryset = queryset.filter(tags__name=tag)
+    if region:
+        # a city's code: strategies tagged with it; the province's: those tagged with no city
+        province = Region.objects.filter(code=region, parent__isnull=True).exists()
+        queryset = (
+            queryset.filter(regions__isnull=True) if province else queryset.filter(regions__code=region)
+        )
     if issue:
         queryset = queryset.filter(issues__pk=issue)
     if followed_by is not None:
@@ -136,6 +144,7 @@ FIELD_LABELS = [
     ("issues", "Experience issues"),
     ("strategy_text", "Strategy"),
     ("tags", "Tags"),
+    ("regions", "Cities"),
     ("body", "Body"),
 ]
 
@@ -147,24 +156,31 @@ class FieldDiff:
     lines: list[DiffLine] | None = None  # long fields: changed lines with context
 
 
-def _field_text(revision: Revision, name: str) -> str:
+def _field_text(revision: Revision, name: str, reader: Any = None) -> str:
     if name == "product":
         return revision.product.name
     if name == "layer":
         return revision.get_layer_display()
     if name == "issues":
-        titles = dict(ExperienceIssue.objects.filter(pk__in=revision.issue_ids).values_list("pk", "title"))
+        issues = ExperienceIssue.objects.filter(pk__in=revision.issue_ids)
+        if reader is not None:  # another city's issue: its number only, never its title
+            issues = issues_visible_to(reader, queryset=issues)
+        titles = dict(issues.values_list("pk", "title"))
         return "、".join(f"#{pk} {titles.get(pk, '')}".strip() for pk in revision.issue_ids)
     if name == "tags":
         return "、".join(revision.tag_names)
+    if name == "regions":
+        names = {region.code: region.name for region in Region.objects.filter(code__in=revision.region_codes)}
+        return "、".join(names.get(code, code) for code in revision.region_codes)
     return getattr(revision, name)
 
 
-def revision_diff(old: Revision, new: Revision) -> list[FieldDiff]:
-    """Only the fields that changed, in page order; multi-line fields as line diffs."""
+def revision_diff(old: Revision, new: Revision, *, reader: Any = None) -> list[FieldDiff]:
+    """Only the fields that changed, in page order; multi-line fields as line diffs.  `reader`: the
+    titles of linked issues they may not see are left out (their numbers stay)."""
     changed: list[FieldDiff] = []
     for name, _label in FIELD_LABELS:
-        before, after = _field_text(old, name), _field_text(new, name)
+        before, after = _field_text(old, name, reader), _field_text(new, name, reader)
         if before == after:
             continue
         if name in ("body", "experience_event", "strategy_text") and ("\n" in before or "\n" in after):

@@ -44,6 +44,7 @@ def _rules(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...
         layer=_choice(params, "layer", ExperienceLayer),
         strategy=parse_id(params.get("strategy")),
         query=query_text(params.get("q"), limit=100),
+        region=query_text(params.get("region"), limit=50),
     ).annotate(
         latest_verdict=Subquery(latest.values("verdict")[:1]),
         latest_verdict_on=Subquery(latest.values("run_on")[:1]),

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cxops.models import ExperienceLayer, Product
+from cxops.models import ExperienceLayer, Product, Region
 from rules_lifecycle.models import ExperienceRule, ImplementingSystem, RuleStatus, Timing
 from rules_lifecycle.models.rules import MEASUREMENT_FIELDS, SCOPE_FIELDS
 from rules_lifecycle.selectors.rules import rule_owner_choices, rule_owners_with_rules
@@ -166,11 +166,16 @@ class BoardFilterForm(forms.Form):
         required=False,
         choices=_blank(_("All layers")) + list(ExperienceLayer.choices),
     )
+    region = forms.ChoiceField(label=_("City"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = _blank(_("All products")) + [
             (product.code, product.name) for product in Product.objects.filter(is_active=True)
+        ]
+        self.fields["region"].choices = _blank(_("Any city")) + [
+            (region.code, region.name if region.parent_id else _("Whole province (no pilot city)"))
+            for region in Region.objects.filter(is_active=True).order_by("sort_order", "code")
         ]
         self.fields["owner"].choices = _blank(_("All owners")) + [
             (str(user.pk), user.get_full_name() or user.username) for user in rule_owners_with_rules()

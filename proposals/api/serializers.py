@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.models import ExperienceIssue, ExperienceLayer, Product
+from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
 
 from ..markdown import render_markdown
 from ..models import Comment, Revision, StatusChange, Strategy, StrategyStatus, Vote, VoteChoice
@@ -29,14 +29,23 @@ class StrategyListOutputSerializer(serializers.ModelSerializer):
     )
     created_by = UserSummarySerializer(read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    regions = serializers.SerializerMethodField(
+        help_text="City codes the strategy concerns; []: the whole province."
+    )
 
     class Meta:
         model = Strategy
         fields = [
-            "id", "title", "product", "layer", "experience_event", "strategy_text", "tags", "status",
+            "id", "title", "product", "layer", "experience_event", "strategy_text", "tags", "regions", "status",
             "current_revision", "support_count", "oppose_count", "comment_count", "created_by",
             "created_at", "last_activity_at", "merged_into", "url",
         ]  # fmt: skip
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_regions(self, strategy: Strategy) -> list[str]:
+        return [
+            region.code for region in sorted(strategy.regions.all(), key=lambda r: (r.sort_order, r.code))
+        ]
 
 
 class StrategyDetailOutputSerializer(StrategyListOutputSerializer):
@@ -68,6 +77,14 @@ class StrategyInputSerializer(StrictInputSerializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, default=list, max_length=MAX_TAGS
     )
+    regions = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.filter(parent__isnull=False),
+        many=True,
+        required=False,
+        default=list,
+        help_text="City codes the strategy concerns; none: the whole province.",
+    )
     summary = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
     def content(self) -> StrategyContent:
@@ -81,6 +98,7 @@ class StrategyInputSerializer(StrictInputSerializer):
             body=data.get("body", ""),
             issues=list(data.get("issues", [])),
             tags=list(data.get("tags", [])),
+            regions=list(data.get("regions", [])),
         )
 
 
@@ -100,7 +118,7 @@ class RevisionOutputSerializer(serializers.ModelSerializer):
         model = Revision
         fields = [
             "number", "title", "product", "layer", "experience_event", "issue_ids", "strategy_text", "body",
-            "tag_names", "summary", "restored_from", "author", "created_at",
+            "tag_names", "region_codes", "summary", "restored_from", "author", "created_at",
         ]  # fmt: skip
 
 

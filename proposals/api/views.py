@@ -129,6 +129,11 @@ class StrategyViewSet(viewsets.GenericViewSet):
             OpenApiParameter("product", str, description="Product code"),
             OpenApiParameter("layer", str),
             OpenApiParameter("tag", str),
+            OpenApiParameter(
+                "region",
+                str,
+                description="A city's code (tagged with it), or the province's (tagged with no city)",
+            ),
             OpenApiParameter("issue", int),
             OpenApiParameter("following", bool),
             OpenApiParameter("sort", str, enum=list(SORTS)),
@@ -143,6 +148,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
             product=params.get("product", ""),
             layer=params.get("layer", ""),
             tag=params.get("tag", ""),
+            region=params.get("region", "")[:50],
             issue=parse_id(params.get("issue")),
             followed_by=request.user if params.get("following") in ("1", "true") else None,
             sort=params.get("sort", "activity"),
@@ -227,7 +233,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
                 "inline": c.inline,
                 "lines": [vars(line) for line in c.lines] if c.lines is not None else None,
             }
-            for c in revision_diff(old, new)
+            for c in revision_diff(old, new, reader=request.user)
         ]
         return Response(
             s.DiffOutputSerializer(

@@ -72,6 +72,15 @@ class Strategy(models.Model):
         _("body"), blank=True, help_text=_("Markdown: details, evidence, open questions.")
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="strategies")
+    # The cities the strategy concerns (issue 17); none: the whole province.  A tag, not a scope:
+    # the pool stays open to every member (全员参与) whatever their home region.
+    regions = models.ManyToManyField(
+        "cxops.Region",
+        verbose_name=_("cities"),
+        blank=True,
+        related_name="strategies",
+        limit_choices_to={"parent__isnull": False},
+    )
 
     # Assigned only by proposals.services.transitions.strategy_transition.
     status = models.CharField(
@@ -187,6 +196,7 @@ class Revision(models.Model):
     strategy_text = models.TextField(_("strategy"))
     body = models.TextField(_("body"), blank=True)
     tag_names = models.JSONField(_("tags"), default=list, blank=True)
+    region_codes = models.JSONField(_("cities"), default=list, blank=True)
     summary = models.CharField(_("edit summary"), max_length=300, blank=True)
     restored_from = models.PositiveIntegerField(_("restored from revision"), null=True, blank=True)
     author = models.ForeignKey(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
-from cxops.models import ExperienceIssue, ExperienceLayer, Product
+from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.services.notifications import follow_create, notify_followers
 
@@ -33,7 +33,7 @@ _TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 @dataclass(frozen=True)
 class StrategyContent:
-    """What a revision holds: the scenario (P/C/E/S), the body and the tags."""
+    """What a revision holds: the scenario (P/C/E/S), the body, the tags and the cities it concerns."""
 
     title: str
     product: Product
@@ -43,6 +43,7 @@ class StrategyContent:
     body: str = ""
     issues: Sequence[ExperienceIssue] = ()
     tags: Sequence[str] = ()
+    regions: Sequence[Region] = ()  # cities; none: the whole province
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -54,6 +55,7 @@ class StrategyContent:
             "body": self.body,
             "issues": sorted(issue.pk for issue in self.issues),
             "tags": list(self.tags),
+            "regions": [region.code for region in self.regions],
         }
 
 
@@ -83,6 +85,8 @@ def _clean(content: StrategyContent) -> StrategyContent:
         errors["experience_event"] = _("Describe the experience event.")
     if not content.strategy_text.strip():
         errors["strategy_text"] = _("Describe the strategy.")
+    if any(region.parent_id is None for region in content.regions):
+        errors["regions"] = _("Choose cities; none chosen means the whole province.")
     for name, limit in TEXT_LIMITS.items():
         length = len(getattr(content, name) or "")
         if length > limit:
@@ -104,7 +108,12 @@ def _clean(content: StrategyContent) -> StrategyContent:
         body=mask_personal_numbers(content.body.replace("\r\n", "\n")),
         issues=list(dict.fromkeys(content.issues)),
         tags=sorted(parse_tags(content.tags)),
+        regions=_ordered_regions(content.regions),
     )
+
+
+def _ordered_regions(regions: Iterable[Region]) -> list[Region]:
+    return sorted(dict.fromkeys(regions), key=lambda region: (region.sort_order, region.code))
 
 
 def current_content(strategy: Strategy) -> StrategyContent:
@@ -117,6 +126,7 @@ def current_content(strategy: Strategy) -> StrategyContent:
         body=strategy.body,
         issues=list(strategy.issues.all()),
         tags=sorted(strategy.tags.values_list("name", flat=True)),
+        regions=_ordered_regions(strategy.regions.all()),
     )
 
 
@@ -130,6 +140,7 @@ def revision_content(revision: Revision) -> StrategyContent:
         body=revision.body,
         issues=list(ExperienceIssue.objects.filter(pk__in=revision.issue_ids)),
         tags=sorted(revision.tag_names),
+        regions=_ordered_regions(Region.objects.filter(code__in=revision.region_codes)),
     )
 
 
@@ -145,6 +156,7 @@ def _apply(strategy: Strategy, content: StrategyContent, *, now) -> None:
     strategy.last_activity_at = now
     strategy.issues.set(content.issues)
     strategy.tags.set([Tag.objects.get_or_create(name=name)[0] for name in content.tags])
+    strategy.regions.set(content.regions)
 
 
 def _write_revision(
@@ -164,6 +176,7 @@ def _write_revision(
                 strategy_text=content.strategy_text,
                 body=content.body,
                 tag_names=list(content.tags),
+                region_codes=[region.code for region in content.regions],
                 summary=mask_personal_numbers(summary.strip())[:300],
                 restored_from=restored_from,
                 author=actor,
@@ -209,6 +222,7 @@ def search_document_for(strategy: Strategy) -> str:
         strategy.strategy_text,
         strategy.body,
         " ".join(strategy.tags.values_list("name", flat=True)),
+        " ".join(name for pair in strategy.regions.values_list("name_zh", "name_en") for name in pair),
         *strategy.comments.filter(is_hidden=False).values_list("body", flat=True),
     ]
     return "\n".join(part for part in parts if part).lower()

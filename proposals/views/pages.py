@@ -15,6 +15,8 @@ from cxops.errors import ApplicationError
 from cxops.form_errors import form_add_service_error
 from cxops.inputs import parse_id
 from cxops.models import ExperienceLayer, Product
+from cxops.regions import active_regions
+from cxops.selectors.visibility import issues_visible_to
 from cxops.services.notifications import is_following
 
 from ..forms import RestoreForm, StrategyEditForm, StrategyForm, initial_for, initial_from_issues
@@ -43,6 +45,7 @@ def strategy_list_view(request: HttpRequest) -> HttpResponse:
         product=params.get("product", "")[:50],
         layer=params.get("layer", "") if params.get("layer") in ExperienceLayer.values else "",
         tag=params.get("tag", "")[:40],
+        region=params.get("region", "")[:50],
         issue=parse_id(params.get("issue")),
         followed_by=request.user if params.get("following") else None,
         sort=sort,
@@ -68,6 +71,7 @@ def strategy_list_view(request: HttpRequest) -> HttpResponse:
             "products": Product.objects.filter(is_active=True),
             "layers": ExperienceLayer.choices,
             "popular_tags": Tag.objects.all()[:30],
+            "regions": active_regions(),
             "query_without_page": query_without_page.urlencode(),
             "can_create": can_create_strategy(request.user),
         },
@@ -77,7 +81,9 @@ def strategy_list_view(request: HttpRequest) -> HttpResponse:
 def strategy_create_view(request: HttpRequest) -> HttpResponse:
     if not can_create_strategy(request.user):
         raise PermissionDenied
-    form = StrategyForm(request.POST or None, initial=initial_from_issues(request.GET.getlist("issue")))
+    form = StrategyForm(
+        request.POST or None, initial=initial_from_issues(request.GET.getlist("issue")), user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             strategy = strategy_create(
@@ -100,14 +106,18 @@ def strategy_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     votes = list(Vote.objects.filter(strategy=strategy).select_related("voter", "carried_from"))
     my_vote = next((vote for vote in votes if vote.voter_id == user.pk), None)
     timeline = list(strategy.status_changes.select_related("actor"))
+    visible_issues = list(issues_visible_to(user, queryset=strategy.issues.select_related("product")))
     return render(
         request,
         "proposals/detail.html",
         {
             "strategy": strategy,
             "body_html": render_markdown(strategy.body),
-            "issues": strategy.issues.select_related("product"),
+            # linked issues the reader may see (a city member: their city's); the others are counted
+            "issues": visible_issues,
+            "hidden_issue_count": strategy.issues.count() - len(visible_issues),
             "tags": strategy.tags.all(),
+            "regions": strategy.regions.order_by("sort_order", "code"),
             "thread": thread,
             "mention_names": mentions,
             "votes": votes,
@@ -132,9 +142,9 @@ def strategy_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         if not strategy.can_edit():
             messages.error(request, _("This strategy is closed; its page can no longer be edited."))
             return redirect(strategy)
-        form = StrategyEditForm(initial=initial_for(strategy))
+        form = StrategyEditForm(initial=initial_for(strategy), user=request.user, strategy=strategy)
         return render(request, "proposals/form.html", {"form": form, "strategy": strategy})
-    form = StrategyEditForm(request.POST)
+    form = StrategyEditForm(request.POST, user=request.user, strategy=strategy)
     if form.is_valid():
         base = form.cleaned_data["base_revision"]
         try:
@@ -189,10 +199,11 @@ def _conflict_page(
         strategy_text=content.strategy_text,
         body=content.body,
         tag_names=list(content.tags),
+        region_codes=[region.code for region in content.regions],
     )
     data = request.POST.copy()
     data["base_revision"] = str(current_number)  # saving this form again merges onto the current one
-    merged_form = StrategyEditForm(data)
+    merged_form = StrategyEditForm(data, user=request.user, strategy=strategy)
     merged_form.is_valid()
     return render(
         request,
@@ -203,8 +214,8 @@ def _conflict_page(
             "message": error.message,
             "base": base,
             "current": current,
-            "their_changes": revision_diff(base, current) if base and current else [],
-            "your_changes": revision_diff(current, yours) if current else [],
+            "their_changes": revision_diff(base, current, reader=request.user) if base and current else [],
+            "your_changes": revision_diff(current, yours, reader=request.user) if current else [],
         },
         status=409,
     )
@@ -239,7 +250,7 @@ def strategy_diff_view(request: HttpRequest, pk: int) -> HttpResponse:
             "strategy": strategy,
             "old": old,
             "new": new,
-            "changes": revision_diff(old, new),
+            "changes": revision_diff(old, new, reader=request.user),
             "numbers": list(range(1, newest + 1)),
         },
     )

@@ -35,8 +35,10 @@ class FitSerializer(serializers.Serializer):
 
 
 class CandidateSerializer(serializers.Serializer):
-    product = serializers.CharField(help_text="Product code.")
-    product_name = serializers.CharField()
+    product = serializers.CharField(allow_null=True, help_text="Product code (a product donor).")
+    product_name = serializers.CharField(allow_null=True)
+    region = serializers.CharField(allow_null=True, help_text="City code (a city donor of a pilot).")
+    region_name = serializers.CharField(allow_null=True)
     fit = FitSerializer()
     weight = serializers.FloatField(help_text="Synthetic-control weight (0: not in the suggestion).")
 
@@ -50,6 +52,10 @@ class ControlAdviceSerializer(serializers.Serializer):
     baseline_end = serializers.DateField(allow_null=True)
     measure = serializers.CharField()
     has_control = serializers.BooleanField()
+    donors = serializers.ChoiceField(
+        choices=["cities", "products"],
+        help_text="cities: a pilot's donor pool is the other cities; products: the other products.",
+    )
     current = FitSerializer(allow_null=True)
     synthetic = FitSerializer(allow_null=True)
     improves_on_current = serializers.BooleanField()
@@ -88,6 +94,7 @@ class ControlAdviceView(APIView):
                         "baseline_end": None,
                         "measure": rule.primary_measure,
                         "has_control": rule.has_control,
+                        "donors": "cities" if rule.regions.exists() else "products",
                         "current": None,
                         "synthetic": None,
                         "improves_on_current": False,
@@ -102,13 +109,16 @@ class ControlAdviceView(APIView):
             "baseline_end": advice.baseline_end,
             "measure": advice.measure.value,
             "has_control": advice.has_control,
+            "donors": advice.donors,
             "current": _fit(advice.current),
             "synthetic": _fit(advice.synthetic),
             "improves_on_current": advice.improves_on_current,
             "candidates": [
                 {
-                    "product": c.product.code,
-                    "product_name": c.product.name,
+                    "product": c.product.code if c.product is not None else None,
+                    "product_name": c.product.name if c.product is not None else None,
+                    "region": c.region.code if c.region is not None else None,
+                    "region_name": c.region.name if c.region is not None else None,
                     "fit": _fit(c.fit),
                     "weight": c.weight,
                 }

@@ -13,13 +13,20 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxops.api.inputs import StrictInputSerializer
+from cxops.inputs import query_text
 from cxops.models import Channel, Product, Region, Segment
 from cxops.roles import ALL_ROLES, Role, roles_permission
 from proposals.models import Strategy
@@ -259,7 +266,11 @@ class RuleViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ExperienceRule.objects.none()
-        return rule_list().prefetch_related(
+        # ?region=<code>: a city's pilots, or the province's code for the province-wide rules
+        region = (
+            query_text(self.request.query_params.get("region"), limit=50) if self.action == "list" else ""
+        )
+        return rule_list(region=region).prefetch_related(
             "issues",
             "channels",
             "segments",
@@ -269,6 +280,18 @@ class RuleViewSet(
             "regions",
             "control_regions",
         )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "region",
+                str,
+                description="A city's code: the rules piloted there; the province's: province-wide rules.",
+            )
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
     def _output(self, rule: ExperienceRule, *, status_code: int = status.HTTP_200_OK) -> Response:
         rule = self.get_queryset().get(pk=rule.pk)

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, QuerySet
 
+from cxops.models import Region
 from cxops.roles import Role, users_holding
 from proposals.models import Strategy, StrategyStatus
 from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTransition
@@ -28,11 +29,21 @@ def rule_list(
     layer: str = "",
     strategy: int | None = None,
     query: str = "",
+    region: str = "",
 ) -> QuerySet[ExperienceRule]:
-    """Rules matching the filters (product by code, owner by id), newest activity first."""
-    queryset = ExperienceRule.objects.select_related("owner", "strategy").prefetch_related("products")
+    """Rules matching the filters (product and region by code, owner by id), newest activity first.
+    `region`: a city's code, the rules piloted there; the province's, the rules for the whole
+    province (no pilot city)."""
+    queryset = ExperienceRule.objects.select_related("owner", "strategy").prefetch_related(
+        "products", "regions"
+    )
     if product:
         queryset = queryset.filter(products__code=product)
+    if region:
+        province = Region.objects.filter(code=region, parent__isnull=True).exists()
+        queryset = (
+            queryset.filter(regions__isnull=True) if province else queryset.filter(regions__code=region)
+        )
     if owner:
         queryset = queryset.filter(owner_id=owner)
     if system:

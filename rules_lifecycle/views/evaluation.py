@@ -35,7 +35,7 @@ from rules_lifecycle.models import (
 )
 from rules_lifecycle.presenters import decision_interval, look_sentence, verdict_sentence
 from rules_lifecycle.scoring import DIRECTION
-from rules_lifecycle.selectors.controls import ControlAdvice, control_advice
+from rules_lifecycle.selectors.controls import CITIES, ControlAdvice, control_advice
 from rules_lifecycle.selectors.evaluation import (
     EVALUATED_STATUSES,
     REVIEW_STATUSES,
@@ -234,10 +234,12 @@ def rule_controls_view(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 # A mangled version is a stale edit (a conflict), not a crash.
                 expected_version=-1 if version is None else version,
+                # a city pilot's donors are cities (the same products elsewhere); otherwise products
                 changes={
-                    "control_products": [c.product for c in advice.suggested],
+                    "control_products": [c.product for c in advice.suggested if c.product is not None],
                     "control_channels": [],
                     "control_segments": [],
+                    "control_regions": [c.region for c in advice.suggested if c.region is not None],
                 },
             )
         except ApplicationError as error:
@@ -245,7 +247,9 @@ def rule_controls_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The rule's control is now the suggested products, combined with the weights shown."),
+                _("The rule's control is now the suggested cities, combined with the weights shown.")
+                if advice.donors == CITIES
+                else _("The rule's control is now the suggested products, combined with the weights shown."),
             )
         return redirect("evaluation:controls", pk=rule.pk)
     return render(
@@ -458,8 +462,14 @@ def present_advice(advice: ControlAdvice | None) -> dict[str, Any] | None:
         "current": _fit(advice.current),
         "synthetic": _fit(advice.synthetic),
         "improves": advice.improves_on_current,
+        "donors": advice.donors,
         "candidates": [
-            {"product": c.product, "fit": _fit(c.fit), "weight": f"{c.weight * 100:.0f}%" if c.weight else ""}
+            {
+                "name": c.name,
+                "code": c.code,
+                "fit": _fit(c.fit),
+                "weight": f"{c.weight * 100:.0f}%" if c.weight else "",
+            }
             for c in advice.candidates
         ],
     }

@@ -21,6 +21,7 @@ def content(
     body: str = "## 背景\n\n往返粤港两地的客户对产品知晓率低。\n\n- 候车室海报\n- 现场办理",
     issues: list[ExperienceIssue] | None = None,
     tags: list[str] | None = None,
+    regions: list | None = None,
 ) -> StrategyContent:
     return StrategyContent(
         title=title,
@@ -31,6 +32,7 @@ def content(
         body=body,
         issues=issues or [],
         tags=tags if tags is not None else ["漫游", "宣传"],
+        regions=regions or [],
     )
 
 

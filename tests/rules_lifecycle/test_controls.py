@@ -109,14 +109,14 @@ def test_the_suggested_control_beats_a_poor_one_and_a_drifting_control_is_flagge
     assert advice["current"]["parallel"] is False
     assert "当前对照在上线前与规则范围走势不平行" in page.content.decode()
     # and the candidates are ranked parallel-first by fit: G, then P; D (drifting) last
-    names = [c["product"].pk for c in advice["candidates"]]
-    assert names[0] == products["G"].pk
-    assert names.index(products["G"].pk) < names.index(products["P"].pk) < names.index(products["D"].pk)
-    by_product = {c["product"].pk: c for c in advice["candidates"]}
+    names = [c["code"] for c in advice["candidates"]]
+    assert names[0] == products["G"].code
+    assert names.index(products["G"].code) < names.index(products["P"].code) < names.index(products["D"].code)
+    by_product = {c["code"]: c for c in advice["candidates"]}
     # and the suggestion leans on G, whose baseline fit beats the poor control P's
     assert (
-        by_product[products["G"].pk]["weight"] > by_product[products["P"].pk]["weight"]
-        or not by_product[products["P"].pk]["weight"]
+        by_product[products["G"].code]["weight"] > by_product[products["P"].code]["weight"]
+        or not by_product[products["P"].code]["weight"]
     )
     api = client_for(user_with_role(Role.ANALYST)).get(f"/api/rules/{rule.pk}/control-advice/")
     data = api.json()
@@ -125,6 +125,7 @@ def test_the_suggested_control_beats_a_poor_one_and_a_drifting_control_is_flagge
     assert data["synthetic"]["tracking_error"] < fits[products["P"].code]["tracking_error"]
     assert data["synthetic"]["parallel"] is True and data["current"]["parallel"] is False
     assert data["improves_on_current"] is True
+    assert data["donors"] == "products" and all(c["region"] is None for c in data["candidates"])
 
 
 @pytest.mark.django_db
@@ -138,9 +139,10 @@ def test_the_owner_adopts_the_suggestion_before_go_live_and_nobody_else_can(clie
     assert list(rule.control_products.all()) == [products["P"]]
     # the owner can: the control becomes the suggested products
     client = client_for(owner)
-    suggested = [c["product"].pk for c in client.get(url).context["advice"]["candidates"] if c["weight"]]
+    suggested = [c["code"] for c in client.get(url).context["advice"]["candidates"] if c["weight"]]
     response = client.post(url, {"version": rule.version})
     assert response.status_code == 302
     rule.refresh_from_db()
-    assert sorted(p.pk for p in rule.control_products.all()) == sorted(suggested)
-    assert products["G"].pk in suggested and products["D"].pk not in suggested
+    assert sorted(p.code for p in rule.control_products.all()) == sorted(suggested)
+    assert list(rule.control_regions.all()) == []
+    assert products["G"].code in suggested and products["D"].code not in suggested

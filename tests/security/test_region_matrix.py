@@ -198,3 +198,99 @@ def test_another_citys_alert_answers_404_and_cannot_be_acknowledged(city_alerts)
     assert api.post(f"/api/dashboard/alerts/{own.pk}/acknowledge/", {"note": "看过"}).status_code == 200
     own.refresh_from_db()
     assert own.status == AlertStatus.ACKNOWLEDGED
+
+
+# --- strategies: the pool is open to every city, another city's issues stay out of sight ------------
+
+
+@pytest.fixture
+def city_strategy(make_user, reference_data):
+    from proposals.services.strategies import strategy_create
+    from tests.proposals.factories import content
+
+    analyst = make_user(Role.ANALYST, username="strategy_province")
+    foshan, guangzhou = Region.objects.get(code="foshan"), Region.objects.get(code="guangzhou")
+    issues = {}
+    for city, title in ((foshan, "佛山营业厅排队久"), (guangzhou, "广州机密问题标题")):
+        report = file_report(analyst, region=city, summary=title)
+        issues[city.code] = reports_merge(actor=analyst, report_ids=[report.pk], new_issue_title=title)
+    strategy = strategy_create(
+        actor=analyst,
+        content=content(
+            title="广州试点策略", issues=[issues["foshan"], issues["guangzhou"]], regions=[guangzhou]
+        ),
+    )
+    member = make_user(Role.ANALYST, username="strategy_foshan")
+    HomeRegion.objects.create(user=member, region=foshan)
+    return strategy, issues, member
+
+
+def test_a_city_member_filters_the_pool_by_another_city_without_seeing_its_issues(city_strategy):
+    strategy, issues, member = city_strategy
+    client = Client()
+    client.force_login(member)
+    # the pool is open: filtering by Guangzhou lists the Guangzhou strategy, and it opens
+    listing = client.get("/pool/?region=guangzhou").content.decode()
+    assert "广州试点策略" in listing and "广州机密问题标题" not in listing
+    page = client.get(strategy.get_absolute_url()).content.decode()
+    assert "佛山营业厅排队久" in page and "广州机密问题标题" not in page
+    assert 'data-hidden-issues="1"' in page
+    # the edit form offers only their city's issues
+    form = client.get(f"/pool/{strategy.pk}/edit/").content.decode()
+    assert "佛山营业厅排队久" in form and "广州机密问题标题" not in form
+    # the API's list filtered by city answers the strategy, issue ids only
+    api = APIClient()
+    api.force_authenticate(member)
+    rows = api.get("/api/strategies/?region=guangzhou").json()["results"]
+    assert [row["id"] for row in rows] == [strategy.pk]
+    assert "广州机密问题标题" not in str(rows)
+
+
+def test_a_city_members_edit_keeps_another_citys_issue_linked_and_the_diff_hides_its_title(city_strategy):
+    strategy, issues, member = city_strategy
+    client = Client()
+    client.force_login(member)
+    answer = client.post(
+        f"/pool/{strategy.pk}/edit/",
+        {
+            "title": "广州试点策略（改）",
+            "product": strategy.product.code,
+            "layer": strategy.layer,
+            "experience_event": strategy.experience_event,
+            "strategy_text": strategy.strategy_text,
+            "body": strategy.body,
+            "issues": [issues["foshan"].pk],
+            "tags": "",
+            "regions": [Region.objects.get(code="guangzhou").pk],
+            "base_revision": strategy.current_revision,
+            "summary": "改标题",
+        },
+    )
+    assert answer.status_code == 302
+    strategy.refresh_from_db()
+    assert strategy.current_revision == 2
+    # the Guangzhou issue they could not see is still linked
+    assert sorted(strategy.issues.values_list("pk", flat=True)) == sorted(i.pk for i in issues.values())
+    # drop the Guangzhou issue as the province's analyst, then the Foshan member reads the diff
+    from proposals.services.strategies import current_content, strategy_update
+
+    province = get_user_model_by("strategy_province")
+    changed = current_content(strategy)
+    strategy_update(
+        strategy=strategy,
+        actor=province,
+        base_revision=2,
+        content=type(changed)(**{**changed.__dict__, "issues": [issues["foshan"]]}),
+    )
+    diff = client.get(f"/pool/{strategy.pk}/diff/?from=2&to=3").content.decode()
+    assert f"#{issues['guangzhou'].pk}" in diff and "广州机密问题标题" not in diff
+    api = APIClient()
+    api.force_authenticate(member)
+    body = api.get(f"/api/strategies/{strategy.pk}/diff/?from=2&to=3").json()
+    assert "广州机密问题标题" not in str(body) and body["changes"]
+
+
+def get_user_model_by(username: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
