@@ -145,7 +145,7 @@ def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
     regions = list(
         ExperienceReport.objects.filter(issue_id=issue.pk)
         .order_by("region__sort_order", "region_id")
-        .values_list("region_id", "region__code")
+        .values_list("region_id", "region__code", "region__name_zh")
         .distinct()
     )
     with override("zh-hans"):
@@ -157,6 +157,7 @@ def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
                 (_("owner"), _name(issue.owner) or _("nobody")),
                 (_("reports"), str(issue.report_count)),
                 *([(_("product"), issue.product.name_zh)] if issue.product_id else []),
+                *([(_("region"), "、".join(name for _pk, _code, name in regions))] if regions else []),
             ],
             url=url,
             link_text=_("Open the issue"),
@@ -175,13 +176,13 @@ def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
                 "owner": issue.owner.get_username() if issue.owner_id else None,
                 "product": issue.product.code if issue.product_id else None,
                 "report_count": issue.report_count,
-                "regions": [code for _pk, code in regions],
+                "regions": [code for _pk, code, _name in regions],
             }
         },
         summary=summary,
         product_ids=[issue.product_id] if issue.product_id else [],
         severity=issue.severity,
-        region_ids=[pk for pk, _code in regions],  # an issue's regions are its reports'
+        region_ids=[pk for pk, _code, _name in regions],  # an issue's regions are its reports'
     )
 
 

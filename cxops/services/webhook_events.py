@@ -96,6 +96,7 @@ def report_created_emit(report: ExperienceReport) -> None:
             title=_("New report: %(summary)s") % {"summary": report.summary[:60]},
             facts=[
                 (_("product"), report.product.name_zh if report.product_id else ""),
+                (_("region"), report.region.name_zh),
                 (_("source type"), str(report.get_source_type_display())),
                 (_("severity"), str(report.get_severity_display())),
             ],

@@ -64,6 +64,9 @@ def test_a_citys_group_gets_its_citys_and_the_province_wide_reports_only(
     regions = [verified(request)["data"]["report"]["region"] for request in receiver.requests]
     assert regions == ["foshan", "guangdong"]
     assert WebhookDelivery.objects.count() == 2
+    # and the robot's message names the city
+    facts = WebhookDelivery.objects.order_by("pk").first().payload["summary"]["facts"]
+    assert ["地区", "佛山市"] in facts
 
 
 def test_a_rule_piloted_in_other_cities_is_not_sent_to_the_foshan_group(
@@ -142,3 +145,28 @@ def test_the_page_saves_and_shows_the_cities(admin, receiver, reference_data, cl
     assert list(subscription.regions.values_list("code", flat=True)) == ["foshan"]
     listing = client.get("/integrations/webhooks/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "佛山市" in listing
+
+
+def test_an_issue_past_due_goes_to_the_groups_of_its_reports_cities(
+    receiver, admin, frontline, reference_data, django_capture_on_commit_callbacks
+):
+    from cxops.services.issue_clock import issue_owner_set, issues_escalate_breached
+    from cxops.services.triage import reports_merge
+    from tests.cxops.factories import file_report
+
+    foshan_group = subscribe(
+        admin, receiver.url, [WebhookEvent.ISSUE_SLA_BREACHED], regions=[region("foshan")]
+    )
+    shenzhen_group = subscribe(
+        admin, receiver.url, [WebhookEvent.ISSUE_SLA_BREACHED], regions=[region("shenzhen")]
+    )
+    analyst = user_with_role("analyst")
+    reports = [file_report(frontline, region=region(code)) for code in ("guangzhou", "foshan")]
+    issue = reports_merge(actor=analyst, report_ids=[r.pk for r in reports], new_issue_title="跨市问题")
+    issue = issue_owner_set(actor=analyst, issue=issue, owner=analyst, severity=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert issues_escalate_breached(now=issue.due_at) == [issue.pk]
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.subscription_id == foshan_group.pk != shenzhen_group.pk
+    assert delivery.payload["data"]["issue"]["regions"] == ["guangzhou", "foshan"]
+    assert ["地区", "广州市、佛山市"] in delivery.payload["summary"]["facts"]
