@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_save
 
 from cxops.admin_readonly import ReadOnlyAdmin
@@ -56,7 +57,10 @@ def admin_change_audited(sender: Any, instance: LogEntry, created: bool, **kwarg
     from cxops.services.audit import AuditAction, audit_record
 
     flag = {1: "added", 2: "changed", 3: "deleted"}.get(instance.action_flag, "changed")
-    model = instance.content_type.model_class() if instance.content_type_id else None
+    content_type = (
+        ContentType.objects.get_for_id(instance.content_type_id) if instance.content_type_id else None
+    )
+    model = content_type.model_class() if content_type is not None else None
     audit_record(
         actor=instance.user,
         action=AuditAction.ADMIN_CHANGE,

@@ -53,10 +53,12 @@ class RedisCacheClient(DjangoRedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]  # Django's private API
         client = self._clients.get(index)
         if client is None:
-            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+            client = self._clients[index] = self._client(  # type: ignore[attr-defined]
+                connection_pool=self._get_connection_pool(write)  # type: ignore[attr-defined]
+            )
         return client
 
     def get_many_and_count(self, keys: list[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]:
@@ -67,7 +69,8 @@ class RedisCacheClient(DjangoRedisCacheClient):
         pipe.incr(counter)
         *values, _created, count = pipe.execute()
         found = zip(keys, values[0], strict=True) if keys else ()
-        return {k: self._serializer.loads(v) for k, v in found if v is not None}, int(count)
+        loads = self._serializer.loads  # type: ignore[attr-defined]  # Django's private API
+        return {k: loads(v) for k, v in found if v is not None}, int(count)
 
 
 def _degrades_to(fallback: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -116,7 +119,7 @@ class RedisCache(DjangoRedisCache):
         if time.monotonic() < self._down_until:
             return False
         try:
-            self._cache.get_client(None, write=True).ping()
+            self._cache.get_client(None, write=True).ping()  # type: ignore[attr-defined]
         except UNAVAILABLE as error:
             self._went_away(error)
             return False
@@ -147,7 +150,7 @@ class RedisCache(DjangoRedisCache):
         one round trip: the API's sign-in and its rate limit, which every call needs.  The count
         is None while Redis cannot be reached."""
         key_map = {self.make_and_validate_key(key): key for key in keys}
-        found, count = self._cache.get_many_and_count(list(key_map), counter, timeout)
+        found, count = self._cache.get_many_and_count(list(key_map), counter, timeout)  # type: ignore[attr-defined]
         return {key_map[k]: v for k, v in found.items()}, count
 
     def count(self, counter: str, timeout: int) -> int | None:

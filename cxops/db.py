@@ -67,7 +67,7 @@ def _nearest(type_name: str, too_small: bool, tzinfo: Any) -> Any:
     return moment.replace(tzinfo=None)  # a timestamp without time zone
 
 
-def _lenient(loader: type, type_name: str) -> type:
+def _lenient(loader: Any, type_name: str) -> type:
     """A loader that asks `loader` and answers the nearest date when it cannot.  It wraps rather
     than subclasses: psycopg's C loaders are final."""
     import psycopg

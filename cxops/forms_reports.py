@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,9 @@ DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S
 
 
 class ReportForm(forms.Form):
+    # The user's recently used products and channels (offer_recent), shown first and as chips.
+    recent_products: list[Product]
+    recent_channels: list[Channel]
     summary = forms.CharField(
         label=_("What happened?"),
         max_length=200,
@@ -119,15 +124,16 @@ class ReportForm(forms.Form):
     def offer_recent(self, products: list[Product], channels: list[Channel]) -> None:
         """Put the user's recent products and channels first in their pickers (an optgroup) and keep
         them for the one-tap chips; nothing is selected for the user."""
-        self.recent_products, self.recent_channels = products, channels
+        self.recent_products = products
+        self.recent_channels = channels
         for name, recent, everything in (
             ("product", products, _("All products")),
             ("channel", channels, _("All channels")),
         ):
-            field = self.fields[name]
+            field = cast(forms.ModelChoiceField, self.fields[name])
             if not recent:
                 continue
-            all_choices = list(field.choices)
+            all_choices = list(cast(Iterable[Any], field.choices))
             blank, rest = all_choices[:1], all_choices[1:]
             recent_ids = {item.pk for item in recent}
             field.widget.choices = [
@@ -154,13 +160,13 @@ class ReportForm(forms.Form):
         from cxops.regions import user_home_region, user_region
 
         super().__init__(*args, **kwargs)
-        self.recent_products: list[Product] = []
-        self.recent_channels: list[Channel] = []
+        self.recent_products = []
+        self.recent_channels = []
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
         scoped = user_region(user) if user is not None else None
         if scoped is not None:  # a city member files for their city only
-            self.fields["region"].queryset = Region.objects.filter(pk=scoped.pk)
+            cast(forms.ModelChoiceField, self.fields["region"]).queryset = Region.objects.filter(pk=scoped.pk)
             self.initial["region"] = scoped.pk
         elif user is not None and not self.is_bound and "region" not in self.initial:
             home = user_home_region(user)
@@ -229,8 +235,9 @@ class TriageActionForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Any id is acceptable here; the service checks existence and locks the rows.
-        self.fields["reports"].choices = [
-            (v, v) for v in (self.data.getlist("reports") if self.is_bound else [])
+        posted = cast(QueryDict, self.data)  # a bound form's data is the request's POST
+        cast(forms.ChoiceField, self.fields["reports"]).choices = [
+            (v, v) for v in (posted.getlist("reports") if self.is_bound else [])
         ]
 
 
@@ -242,7 +249,7 @@ class IssueForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["description"].max_length = DESCRIPTION_MAX
+        cast(forms.CharField, self.fields["description"]).max_length = DESCRIPTION_MAX
         self.fields["description"].validators.append(MaxLengthValidator(DESCRIPTION_MAX))
 
 

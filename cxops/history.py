@@ -31,7 +31,7 @@ def history_descriptors_cached() -> int:
     for model in apps.get_models(include_auto_created=True):
         name = getattr(model._meta, "simple_history_manager_attribute", None)
         descriptor = model.__dict__.get(name) if name else None
-        if type(descriptor) is HistoryDescriptor:
+        if name and type(descriptor) is HistoryDescriptor:
             setattr(
                 model,
                 name,

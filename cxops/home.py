@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
+from cxops.http import SignedInRequest
 from cxops.models import ExperienceReport, ReportStatus
 from cxops.roles import Role, has_role
 from cxops.selectors.dashboard import dashboard_open_alerts
 from cxops.selectors.reports import bounded_count
 
 
-def reports_home_panel(request: HttpRequest) -> tuple[str, dict[str, Any]] | None:
+def reports_home_panel(request: SignedInRequest) -> tuple[str, dict[str, Any]] | None:
     user = request.user
     if not has_role(user, Role.FRONTLINE):
         return None  # an administrator files nothing: a card leading to a refusal is no help

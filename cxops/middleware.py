@@ -75,13 +75,13 @@ class QueryStringNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query_string = request.META.get("QUERY_STRING", "")
         if "%00" in query_string or "\x00" in query_string:
-            request.GET = _without_nul(request.GET)
+            request.GET = _without_nul(request.GET)  # type: ignore[assignment]  # an immutable copy, as Django's
         if (
             request.method == "POST"
             and request.content_type == "application/x-www-form-urlencoded"
             and b"%00" in request.body
         ):
-            request.POST = _without_nul(request.POST)
+            request.POST = _without_nul(request.POST)  # type: ignore[assignment]  # as above
         return self.get_response(request)
 
 

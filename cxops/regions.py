@@ -9,7 +9,7 @@ page, API, search, export and suggestion that reads through it inherits it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from cxops.models import HomeRegion, Region, RegionLevel
 
@@ -22,7 +22,7 @@ def user_region(user: Any) -> Region | None:
         return None
     cached = getattr(user, "_cxops_region", _UNSET)
     if cached is not _UNSET:
-        return cached
+        return cast("Region | None", cached)
     home = HomeRegion.objects.select_related("region").filter(user_id=user.pk).first()
     region = home.region if home is not None and home.region.level == RegionLevel.CITY else None
     user._cxops_region = region

@@ -128,7 +128,9 @@ def highlight(text: str, terms: Iterable[str], *, width: int = 60) -> SafeString
             for i in range(index, min(index + len(term), end)):
                 marks[i - start] = True
             index = folded.find(term, index + 1)
-    out, run, marking = [], [], False
+    out: list[str] = []
+    run: list[str] = []
+    marking = False
     for char, marked in zip(text[start:end], marks, strict=True):
         if marked != marking and run:
             chunk = escape("".join(run))
@@ -175,7 +177,8 @@ def _pinyin_forms(text: str) -> tuple[str, str]:
     """('caixin', 'cx') for 彩信; ASCII letters and digits kept as they are."""
     from pypinyin import Style, lazy_pinyin
 
-    syllables = [s.lower() for s in lazy_pinyin(text, errors=lambda chars: list(chars))]
+    # pypinyin accepts a callable answering a list (its stubs say str)
+    syllables = [s.lower() for s in lazy_pinyin(text, errors=lambda chars: list(chars))]  # type: ignore[arg-type,return-value]
     syllables = [s for s in syllables if s.strip()]
     full = "".join(syllables).replace(" ", "")
     initials = "".join(s[0] for s in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if s)

@@ -190,8 +190,8 @@ def build_request(
             timestamp_ms = int(now * 1000)
             separator = "&" if urlsplit(url).query else "?"
             url = f"{url}{separator}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
-        body = {"msgtype": "markdown", "markdown": {"title": plain(summary.title, 60), "text": text}}
-        return OutboundRequest(url, _json(body), headers)
+        markdown = {"msgtype": "markdown", "markdown": {"title": plain(summary.title, 60), "text": text}}
+        return OutboundRequest(url, _json(markdown), headers)
     if format == FEISHU:
         elements: list[dict[str, Any]] = [
             {
@@ -229,11 +229,11 @@ def build_request(
             },
             "elements": elements,
         }
-        body = {"msg_type": "interactive", "card": card}
+        message: dict[str, Any] = {"msg_type": "interactive", "card": card}
         if secret:
             timestamp_s = int(now)
-            body = {"timestamp": str(timestamp_s), "sign": feishu_sign(secret, timestamp_s), **body}
-        return OutboundRequest(url, _json(body), headers)
+            message = {"timestamp": str(timestamp_s), "sign": feishu_sign(secret, timestamp_s), **message}
+        return OutboundRequest(url, _json(message), headers)
     raise ValueError(f"unknown webhook format {format!r}")
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.http import HttpRequest
 
+from cxops.http import SignedInRequest
 from cxops.models import Follow
 from cxops.roles import Role, has_role
 
 from .models import Strategy, StrategyStatus, Vote
 
 
-def strategies_home_panel(request: HttpRequest) -> tuple[str, dict[str, Any]]:
+def strategies_home_panel(request: SignedInRequest) -> tuple[str, dict[str, Any]]:
     user = request.user
     context: dict[str, Any] = {"can_vote": has_role(user, Role.PRODUCT_OWNER)}
     if context["can_vote"]:

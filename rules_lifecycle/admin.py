@@ -14,15 +14,13 @@ from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTrans
 
 class RuleTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RuleTransition
-    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "reason")
     extra = 0
 
 
 class RuleGoLiveBackfillInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RuleGoLiveBackfill
-    fields = ["created_at", "previous_go_live_on", "go_live_on", "actor", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "previous_go_live_on", "go_live_on", "actor", "reason")
     extra = 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -85,15 +85,18 @@ class RuleForm(forms.ModelForm):
             if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
                 field.empty_label = CHOOSE
             elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
-                field.choices = [(value, CHOOSE if value == "" else label) for value, label in field.choices]
+                choices = cast(list[tuple[Any, Any]], field.choices)
+                field.choices = [(value, CHOOSE if value == "" else label) for value, label in choices]
         for name in PERCENT_FIELDS:
             share = self.initial.get(name)
             if isinstance(share, int | float):
                 percent = round(share * 100, 4)
                 self.initial[name] = int(percent) if percent.is_integer() else percent
-        self.fields["owner"].queryset = rule_owner_choices()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = rule_owner_choices()
         for name in SCOPE_FIELDS:
-            self.fields[name].queryset = self.fields[name].queryset.filter(is_active=True)
+            scope = cast(forms.ModelMultipleChoiceField, self.fields[name])
+            if scope.queryset is not None:  # a model form's field always has one
+                scope.queryset = scope.queryset.filter(is_active=True)
         if not owner_editable:
             self.fields["owner"].disabled = True
         if not design_editable:
@@ -170,14 +173,14 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = _blank(_("All products")) + [
+        cast(forms.ChoiceField, self.fields["product"]).choices = _blank(_("All products")) + [
             (product.code, product.name) for product in Product.objects.filter(is_active=True)
         ]
-        self.fields["region"].choices = _blank(_("Any city")) + [
+        cast(forms.ChoiceField, self.fields["region"]).choices = _blank(_("Any city")) + [
             (region.code, region.name if region.parent_id else _("Whole province (no pilot city)"))
             for region in Region.objects.filter(is_active=True).order_by("sort_order", "code")
         ]
-        self.fields["owner"].choices = _blank(_("All owners")) + [
+        cast(forms.ChoiceField, self.fields["owner"]).choices = _blank(_("All owners")) + [
             (str(user.pk), user.get_full_name() or user.username) for user in rule_owners_with_rules()
         ]
 

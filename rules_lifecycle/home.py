@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
+from cxops.http import SignedInRequest
 from cxops.roles import Role, has_role
 
 from .models import ExperienceRule, RuleEvaluation
@@ -13,7 +12,7 @@ from .models.rules import FINAL_STATUSES
 from .transitions import RuleStatus, available_moves
 
 
-def rules_home_panel(request: HttpRequest) -> tuple[str, dict[str, Any]] | None:
+def rules_home_panel(request: SignedInRequest) -> tuple[str, dict[str, Any]] | None:
     user = request.user
     is_manager = has_role(user, Role.MANAGER)
     if not (is_manager or has_role(user, Role.PRODUCT_OWNER)):

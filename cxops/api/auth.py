@@ -82,7 +82,7 @@ class CachedTokenAuthentication(TokenAuthentication):
             counter = FixedWindowUserRateThrottle.counter_for_token(entry_key.rpartition(":")[2])
         if counter is None:
             return cache.get_many(keys)
-        found, count = cache.get_many_and_count(keys, *counter)
+        found, count = cache.get_many_and_count(keys, *counter)  # type: ignore[attr-defined]  # cxops.cache
         if count is not None:
             setattr(self.request, COUNTED_ATTRIBUTE, (FixedWindowUserRateThrottle.scope, count))
         return found

@@ -83,8 +83,8 @@ def _alert_dict(alert: HotSpotAlert) -> dict[str, Any]:
         "id": alert.pk,
         "signal": alert.signal,
         "issue": alert.issue_id,
-        "issue_title": alert.issue.title if alert.issue_id else None,
-        "product": alert.product.code if alert.product_id else None,
+        "issue_title": alert.issue.title if alert.issue is not None else None,
+        "product": alert.product.code if alert.product is not None else None,
         # the province's code for a province-wide alert, a city's for a city's
         "region": alert.region.code,
         "region_level": "city" if alert.region.parent_id is not None else "province",
@@ -94,7 +94,7 @@ def _alert_dict(alert: HotSpotAlert) -> dict[str, Any]:
         "threshold": alert.threshold,
         "score": alert.score,
         "status": alert.status,
-        "acknowledged_by": alert.acknowledged_by.username if alert.acknowledged_by_id else None,
+        "acknowledged_by": alert.acknowledged_by.username if alert.acknowledged_by is not None else None,
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
         "note": alert.note,
     }

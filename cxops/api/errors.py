@@ -22,8 +22,7 @@ def _django_validation_detail(error: DjangoValidationError) -> Any:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        body = {"error": {"code": exc.code, "message": exc.message, **exc.extra}}
-        return Response(body, status=exc.status)
+        return Response({"error": {"code": exc.code, "message": exc.message, **exc.extra}}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, Http404):

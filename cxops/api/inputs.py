@@ -26,8 +26,9 @@ from rest_framework import serializers
 from cxops.inputs import check_day, check_moment
 
 
-def _field_copy(field: serializers.Field) -> serializers.Field:
-    """A shallow copy of an unbound field, with its own validator list (and child, for `many`)."""
+def _field_copy(field: Any) -> Any:
+    """A shallow copy of an unbound field, with its own validator list (and child, for `many`).
+    Any: it reaches DRF's private `_validators` and a relation's `child_relation`."""
     clone = copy.copy(field)
     if "_validators" in field.__dict__:
         clone._validators = list(field._validators)

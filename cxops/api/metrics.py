@@ -126,9 +126,7 @@ class MetricSeriesView(APIView):
             (data["start"] + dt.timedelta(days=i)).isoformat()
             for i in range((data["end"] - data["start"]).days + 1)
         ]
-        columns: dict[str, list[int | None]] = {
-            c: [None] * len(days) for c in (*SERIES_COLUMNS, "satisfaction")
-        }
+        columns: dict[str, list[Any]] = {c: [None] * len(days) for c in (*SERIES_COLUMNS, "satisfaction")}
         if scope is not None:
             series = metric_daily_series(scopes=[scope], start=data["start"], end=data["end"])[scope.pk]
             for column in SERIES_COLUMNS:

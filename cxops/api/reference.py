@@ -54,7 +54,10 @@ class SegmentViewSet(viewsets.ReadOnlyModelViewSet):
 
 class RegionOutputSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # DRF's metaclass takes declared fields off the class, so `parent` does not shadow Field.parent.
+    parent: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Region

@@ -60,7 +60,12 @@ class ReferenceCodeField(serializers.SlugRelatedField):
     (`cxops.selectors.reference`) instead of a query per request."""
 
     def to_internal_value(self, data: Any) -> Any:
-        row = reference_by_code(self.get_queryset().model, str(data)) if isinstance(data, str) else None
+        queryset = self.get_queryset()
+        row = (
+            reference_by_code(queryset.model, str(data))
+            if isinstance(data, str) and queryset is not None
+            else None
+        )
         if row is None:
             self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:100])
         return row
@@ -132,11 +137,21 @@ REPORT_OUTPUT_COLUMNS = (
 
 
 class ReportOutputSerializer(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    segments = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    product: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    channel: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    region: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    segments: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    reporter: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = ExperienceReport
@@ -235,7 +250,7 @@ def report_row_of(report: ExperienceReport, *, segments: list[Segment] | None = 
         "product": report.product.code,
         "channel": report.channel.code,
         "region": report.region.code,
-        "reporter": report.reporter.username if report.reporter_id else None,
+        "reporter": report.reporter.username if report.reporter is not None else None,
         "issue": report.issue_id,
     }
     row = {
@@ -255,9 +270,13 @@ def report_row_of(report: ExperienceReport, *, segments: list[Segment] | None = 
 
 
 class ReportFilterSerializer(serializers.Serializer):
-    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all(), required=False)
-    channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all(), required=False)
-    region = serializers.SlugRelatedField(
+    product: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", queryset=Product.objects.all(), required=False
+    )
+    channel: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", queryset=Channel.objects.all(), required=False
+    )
+    region: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Region.objects.all(),
         required=False,
@@ -284,7 +303,9 @@ def _report_kwargs(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "occurred_at": occurred_at, "severity": int(data["severity"])}
 
 
-FILTER_PARAMETERS = [OpenApiParameter(name, str, required=False) for name in ReportFilterSerializer().fields]
+FILTER_PARAMETERS = [
+    OpenApiParameter(str(name), str, required=False) for name in ReportFilterSerializer().fields
+]
 FILTER_NAMES = frozenset(parameter.name for parameter in FILTER_PARAMETERS)
 
 
@@ -396,7 +417,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 class IssueOutputSerializer(serializers.ModelSerializer):
     # An issue may have no product (one created in the API without it): null, not a string.
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    product: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     regions = serializers.SerializerMethodField(help_text="The region codes of the issue's reports.")
 
     def get_regions(self, issue: ExperienceIssue) -> list[str]:

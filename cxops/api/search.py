@@ -26,7 +26,7 @@ class GlobalSearchHitSerializer(serializers.Serializer):
 
 class GlobalSearchGroupSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     hits = GlobalSearchHitSerializer(many=True)
 
 

@@ -60,10 +60,11 @@ class ServiceTokenAuthentication(BaseAuthentication):
             )
         service_token_touch(token=token, address=client_address(request._request), now=now)
         user = token.account.user
-        user._cxops_roles = frozenset().union(
+        # The roles `has_role` reads (cxops.roles.user_roles caches them on the user the same way).
+        user._cxops_roles = frozenset().union(  # type: ignore[attr-defined]
             *(IMPLIED_ROLES[SCOPES[scope][1]] for scope in token.scopes if scope in SCOPES)
         )
-        user._cxops_service_account = token.account
+        user._cxops_service_account = token.account  # type: ignore[attr-defined]
         return user, token
 
     def authenticate_header(self, request: Any) -> str:

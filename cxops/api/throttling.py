@@ -27,6 +27,10 @@ COUNTED_ATTRIBUTE = "_cxops_throttle_count"
 
 
 class FixedWindowUserRateThrottle(UserRateThrottle):
+    # Set by SimpleRateThrottle.__init__ from the rate (DRF's stubs do not declare them).
+    num_requests: int
+    duration: int
+
     @classmethod
     def counter_for_token(cls, digest: str) -> tuple[str, int] | None:
         """The Redis key and expiry of the current window's counter for the token with this
@@ -54,7 +58,7 @@ class FixedWindowUserRateThrottle(UserRateThrottle):
         return _count(key, self.duration + 1, self.cache) <= self.num_requests
 
     def wait(self) -> float:
-        return max(1.0, getattr(self, "retry_after", self.duration))
+        return max(1.0, float(getattr(self, "retry_after", self.duration)))
 
     timer = staticmethod(time.time)
 

@@ -179,15 +179,14 @@ class Lexicon:
         # One alternation per first character, tried only where a text has that character: a
         # single alternation of every alias was tried at every position (~3 ms per summary).
         by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for alias, codes in entries:
-            by_first.setdefault(alias[0], []).append((alias, codes))
+        for alias, alias_codes in entries:
+            by_first.setdefault(alias[0], []).append((alias, alias_codes))
         self._patterns: dict[str, tuple[re.Pattern[str], list[tuple[str, ...]]]] = {}
         for first, group in by_first.items():
-            codes = [alias_codes for _alias, alias_codes in group]
             pattern = "|".join(
                 f"(?P<a{index}>{_alias_pattern(alias)})" for index, (alias, _c) in enumerate(group)
             )
-            self._patterns[first] = (re.compile(pattern), codes)
+            self._patterns[first] = (re.compile(pattern), [alias_codes for _alias, alias_codes in group])
         self._analyses: dict[str, Analysis] = {}
         self._words = sorted(
             {a for a, _c in entries if "*" not in a and not _LATIN.match(a) and 1 < len(a) <= 8}
@@ -196,7 +195,7 @@ class Lexicon:
     def _tokenizer(self) -> Any:
         tokenizer = _base_tokenizer()
         # Adding the same word again is cheap and idempotent; new aliases from analysts join in.
-        added = getattr(tokenizer, "_cxops_words", set())
+        added: set[str] = getattr(tokenizer, "_cxops_words", set())
         with _jieba_lock:
             for word in self._words:
                 if word not in added:

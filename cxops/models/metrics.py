@@ -38,10 +38,15 @@ file with only complaints never wipes users, and re-sending the same values chan
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 from .reference import Channel, Product, Segment
 
@@ -168,7 +173,7 @@ def _funnel_checks() -> list[models.CheckConstraint]:
     return checks
 
 
-def _count_field(verbose_name: str) -> models.PositiveBigIntegerField:
+def _count_field(verbose_name: str | _StrPromise) -> models.PositiveBigIntegerField:
     return models.PositiveBigIntegerField(verbose_name, null=True, blank=True)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from cxops.analytics.curves import (
     ConsultationCurve,
@@ -222,7 +222,7 @@ def dashboard_rising_issues(
         )
         .filter(recent__gte=min_count)
     )
-    candidates = {}
+    candidates: dict[int, dict[str, Any]] = {}
     for row in rows:
         recent = row["recent"] or 0
         expected = max((row["before"] or 0) * recent_days / baseline_days, 1.0)
@@ -292,7 +292,7 @@ def dashboard_city_ranking(*, period: Period, product_id: int | None = None) -> 
     """Reports per city over the period, most first (every city, zeros included): the breakdown of
     the province's figure, which it sums to (each report is counted once, by its stage)."""
     if product_id is None:
-        queryset = ReportDailyRegionTotal.objects.all()
+        queryset: QuerySet[Any] = ReportDailyRegionTotal.objects.all()
     else:
         queryset = ReportDailyRegionRollup.objects.filter(product_id=product_id)
     queryset = queryset.filter(dimension=RollupDimension.STAGE, day__gte=period.start, day__lte=period.end)
@@ -452,8 +452,8 @@ def product_curves(
         i = (event - start).days
         after = consultations[i : i + CURVE_DAYS_AFTER]
         before = consultations[max(i - CURVE_DAYS_BEFORE, 0) : i]
-        before = before if np.isfinite(before).sum() >= 7 else None
-        consultation = classify_consultation_curve(after, before=before)
+        baseline = before if np.isfinite(before).sum() >= 7 else None
+        consultation = classify_consultation_curve(after, before=baseline)
         consultation_days = [str(d) for d in days[i : i + CURVE_DAYS_AFTER]]
         consultation_values = _nan_to_none(after)
         zones = _zones(consultation, users[i : i + CURVE_DAYS_AFTER], consultation_days)

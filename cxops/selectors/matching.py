@@ -270,11 +270,11 @@ def _candidates(terms: Counter[str], statistics: TermStatistics, *, include_clos
         profiles = IssueMatchProfile.objects.all()
         if not include_closed:
             profiles = profiles.exclude(issue__status=IssueStatus.CLOSED)
-        wanted = set(terms)
+        wanted_terms = set(terms)
         rows = [
             (issue_id, text)
             for issue_id, text in profiles.values_list("issue_id", "terms").iterator(chunk_size=2000)
-            if wanted.intersection(text.split())
+            if wanted_terms.intersection(text.split())
         ]
     for issue_id, text in rows:
         yield issue_id, Counter(text.split())

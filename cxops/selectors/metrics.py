@@ -120,9 +120,13 @@ def metric_scope_find(
 ) -> MetricScope | None:
     """The scope with exactly this product / channel / segment (None = all) and city (None = the
     province as stored), if any data was ever stored."""
-    return MetricScope.objects.filter(
-        product_id=product_id, channel_id=channel_id, segment_id=segment_id, region_id=region_id
-    ).first()
+    exactly: dict[str, int | None] = {
+        "product_id": product_id,
+        "channel_id": channel_id,
+        "segment_id": segment_id,
+        "region_id": region_id,
+    }
+    return MetricScope.objects.filter(**exactly).first()  # None matches IS NULL
 
 
 def metric_product_total_scopes(*, product_ids: Iterable[int] | None = None) -> dict[int, MetricScope]:

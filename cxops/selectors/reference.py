@@ -29,7 +29,7 @@ def _table(model: type[Row], *, reload: bool = False) -> tuple[float, dict[str, 
     now = time.monotonic()
     entry = _tables.get(model)
     if reload or entry is None or now - entry[0] > REFERENCE_TTL_SECONDS:
-        rows = list(model.objects.all())
+        rows = list(model._default_manager.all())
         entry = (now, {row.code: row for row in rows}, {row.pk: row for row in rows})  # type: ignore[attr-defined]
         _tables[model] = entry
     return entry

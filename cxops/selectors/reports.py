@@ -210,7 +210,7 @@ def issues_similar_to(
     lexicon = current_lexicon()
     english = (get_language() or "").startswith("en")
     query = lexicon.analyse(text)
-    result = []
+    result: list[SimilarIssue] = []
     for match in matches:
         row = details.get(match.issue_id)
         if row is None:  # deleted meanwhile, or another city's

@@ -201,7 +201,8 @@ def user_region_set(
         after = region.code if region is not None else "-"
         if before != after:
             if region is None:
-                home.delete()
+                if home is not None:  # before != after: it is
+                    home.delete()
             elif home is None:
                 HomeRegion.objects.create(user=user, region=region)
             else:

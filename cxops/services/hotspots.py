@@ -214,7 +214,7 @@ def alert_subscriber_ids(alert: HotSpotAlert) -> set[int]:
         recipients.update(follower_ids(target=issue))
         if issue.product_id:
             recipients.update(follower_ids(target=Product.objects.get(pk=issue.product_id)))
-    else:
+    elif alert.product_id is not None:
         recipients.update(follower_ids(target=Product.objects.get(pk=alert.product_id)))
     if alert.region.parent_id is not None:
         recipients -= set(
@@ -228,7 +228,9 @@ def alert_subscriber_ids(alert: HotSpotAlert) -> set[int]:
 def _notify_subscribers(alert: HotSpotAlert) -> None:
     # Notifications are stored once for everyone; their text is in Chinese, the operator's language.
     with override("zh-hans"):
-        subject = alert.issue.title if alert.issue_id else alert.product.name_zh
+        subject = (
+            alert.issue.title if alert.issue is not None else alert.product.name_zh if alert.product else ""
+        )
         figures = {
             "subject": subject,
             "region": alert.region.name_zh,

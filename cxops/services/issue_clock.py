@@ -130,11 +130,14 @@ def issues_escalate_breached(*, now: datetime | None = None) -> list[int]:
 
 
 def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
+    due_at = issue.due_at
+    if due_at is None:  # only issues past a due time are escalated
+        return
     url = reverse("reports:issue", args=[issue.pk])
-    due = timezone.localtime(issue.due_at).strftime("%Y-%m-%d %H:%M")
+    due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
     params = {"title": issue.title, "due": due, "owner": _name(issue.owner) or {"msgid": NOBODY}}
     notify(
-        recipient_ids=[*manager_ids, issue.owner_id],
+        recipient_ids=[*manager_ids, *([issue.owner_id] if issue.owner_id is not None else [])],
         kind=NotificationKind.ALERT,
         title=_(BREACHED) % {**params, "owner": _name(issue.owner) or _(NOBODY)},
         message=BREACHED,
@@ -156,7 +159,7 @@ def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
                 (_("due"), due),
                 (_("owner"), _name(issue.owner) or _("nobody")),
                 (_("reports"), str(issue.report_count)),
-                *([(_("product"), issue.product.name_zh)] if issue.product_id else []),
+                *([(_("product"), issue.product.name_zh)] if issue.product is not None else []),
                 *([(_("region"), "、".join(name for _pk, _code, name in regions))] if regions else []),
             ],
             url=url,
@@ -171,10 +174,10 @@ def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
                 "url": url,
                 "status": issue.status,
                 "severity": issue.severity,
-                "due_at": issue.due_at.isoformat(),
+                "due_at": due_at.isoformat(),
                 "escalated_at": issue.escalated_at.isoformat() if issue.escalated_at else None,
-                "owner": issue.owner.get_username() if issue.owner_id else None,
-                "product": issue.product.code if issue.product_id else None,
+                "owner": issue.owner.get_username() if issue.owner is not None else None,
+                "product": issue.product.code if issue.product is not None else None,
                 "report_count": issue.report_count,
                 "regions": [code for _pk, code, _name in regions],
             }

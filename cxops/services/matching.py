@@ -172,8 +172,8 @@ def match_concept_aliases_add(*, actor: Any, code: str, aliases: Iterable[str]) 
         actor=actor,
         concept=concept,
         code=code,
-        label_zh=concept.label_zh if concept else builtin[0],
-        label_en=concept.label_en if concept else builtin[1],
+        label_zh=concept.label_zh if concept else builtin[0] if builtin else "",
+        label_en=concept.label_en if concept else builtin[1] if builtin else "",
         aliases="\n".join([*(concept.alias_list() if concept else []), *new]),
         is_active=concept.is_active if concept else True,
     )

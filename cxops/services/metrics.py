@@ -426,12 +426,12 @@ def metric_records_apply(*, actor: Any, records: list[MetricRecord]) -> ApplyRes
         for key, state in outcome.items():
             if state == "unchanged":
                 continue
-            columns = tuple(sorted(touched[key]))
-            writes.setdefault(columns, []).append(
-                MetricDaily(scope_id=key[0], day=key[1], **{c: merged[key][c] for c in columns})
+            written = tuple(sorted(touched[key]))
+            writes.setdefault(written, []).append(
+                MetricDaily(scope_id=key[0], day=key[1], **{c: merged[key][c] for c in written})
             )
         try:
-            for columns, objs in writes.items():
+            for written, objs in writes.items():
                 # Only the columns this batch carries are updated on conflict: concurrent imports of
                 # other metrics for the same day are never overwritten.
                 MetricDaily.objects.bulk_create(
@@ -439,7 +439,7 @@ def metric_records_apply(*, actor: Any, records: list[MetricRecord]) -> ApplyRes
                     batch_size=500,
                     update_conflicts=True,
                     unique_fields=["scope", "day"],
-                    update_fields=[*columns, "updated_at"],
+                    update_fields=[*written, "updated_at"],
                 )
         except IntegrityError as error:
             raise ApplicationError(

@@ -131,7 +131,9 @@ def outbox_drain(*, limit: int = 500) -> dict[str, int]:
         sent_at__isnull=False, started_at__isnull=True, sent_at__lte=now - stale
     ).order_by("sent_at")
     for message_id, sent_at, attempts in unstarted.values_list("pk", "sent_at", "attempts")[:limit]:
-        if now - sent_at < stale * 2 ** min(max(attempts - 1, 0), RESEND_BACKOFF_MAX_DOUBLINGS):
+        if sent_at is None or now - sent_at < stale * 2 ** min(
+            max(attempts - 1, 0), RESEND_BACKOFF_MAX_DOUBLINGS
+        ):
             continue
         logger.warning(
             "outbox message %s not started by a worker since %s: publishing again", message_id, sent_at

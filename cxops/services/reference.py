@@ -19,9 +19,9 @@ def reference_data_seed() -> dict[str, int]:
         created["products"] += was_created
     for model, rows, key in ((Channel, CHANNELS, "channels"), (Segment, SEGMENTS, "segments")):
         for order, (code, name_zh, name_en) in enumerate(rows):
-            _obj, was_created = model.objects.get_or_create(
+            was_created = model.objects.get_or_create(
                 code=code, defaults={"name_zh": name_zh, "name_en": name_en, "sort_order": order}
-            )
+            )[1]
             created[key] += was_created
     return created
 

@@ -286,7 +286,7 @@ def _upsert_values(
 def _column_type(model: type[models.Model], column: str) -> str:
     """The PostgreSQL type of a column, without its length (varchar(20) → varchar)."""
     field = next(field for field in model._meta.concrete_fields if field.column == column)
-    return field.db_type(connection).split("(")[0]
+    return (field.db_type(connection) or "").split("(")[0]
 
 
 def _raw_dimension_sql() -> tuple[str, list]:
@@ -323,7 +323,7 @@ def _raw_dimension_cells() -> dict[tuple, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    day_field = models.DateField()
+    day_field: models.DateField = models.DateField()
     return {
         (day_field.to_python(day), product_id, dimension, value): int(n)
         for day, product_id, dimension, value, n in rows
@@ -336,7 +336,7 @@ def _raw_region_cells() -> dict[tuple, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    day_field = models.DateField()
+    day_field: models.DateField = models.DateField()
     return {
         (day_field.to_python(day), region_id, product_id, dimension, value): int(n)
         for day, region_id, product_id, dimension, value, n in rows

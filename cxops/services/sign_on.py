@@ -78,7 +78,8 @@ def _region_apply(user: Any, region_code: str | None) -> list[tuple[str, str, st
     if before == after:
         return []
     if region is None:
-        home.delete()
+        if home is not None:  # before != after: it is
+            home.delete()
     elif home is None:
         HomeRegion.objects.create(user=user, region=region)
     else:

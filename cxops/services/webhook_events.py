@@ -86,7 +86,7 @@ def report_created_emit(report: ExperienceReport) -> None:
             "severity": report.severity,
             "summary": report.summary,
             "occurred_at": report.occurred_at.isoformat() if report.occurred_at else None,
-            "reporter": report.reporter.get_username() if report.reporter_id else None,
+            "reporter": report.reporter.get_username() if report.reporter is not None else None,
             "region": report.region.code,
             "issue_id": report.issue_id,
         }

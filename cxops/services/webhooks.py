@@ -333,19 +333,19 @@ def webhook_delivery_send(*, delivery_id: int, now: datetime | None = None) -> s
     outcome = outbound.send(request, address=address, timeout=settings.CXOPS_WEBHOOK_TIMEOUT_SECONDS)
     update.update(response_code=outcome.status_code, duration_ms=outcome.duration_ms)
     if outcome.status_code is None or outcome.status_code >= 500 or outcome.status_code == 429:
-        error = outcome.error or f"HTTP {outcome.status_code}"
+        failure = outcome.error or f"HTTP {outcome.status_code}"
         if give_up:
-            return finish(status=DeliveryStatus.FAILED, last_error=error[:500])
-        return finish(**retry_later, last_error=error[:500])
+            return finish(status=DeliveryStatus.FAILED, last_error=failure[:500])
+        return finish(**retry_later, last_error=failure[:500])
     if not 200 <= outcome.status_code < 300:
         return finish(status=DeliveryStatus.FAILED, last_error=f"HTTP {outcome.status_code}")
     robot_error = outbound.robot_error(subscription.format, outcome.body)
     if robot_error is not None:
         code, message = robot_error
-        error = f"{code} {message}".strip()[:500]
+        failure = f"{code} {message}".strip()[:500]
         if code in outbound.RATE_LIMITED_CODES.get(subscription.format, set()) and not give_up:
-            return finish(**retry_later, last_error=error)
-        return finish(status=DeliveryStatus.FAILED, last_error=error)
+            return finish(**retry_later, last_error=failure)
+        return finish(status=DeliveryStatus.FAILED, last_error=failure)
     return finish(
         status=DeliveryStatus.SUCCEEDED, delivered_at=timezone.now(), last_error="", next_attempt_at=None
     )

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cxops.http import SignedInRequest
 from cxops.inputs import parse_ids
 from cxops.models import Notification
 from cxops.panels import render_home_panels
@@ -20,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "cxops/home.html", {"panels": render_home_panels(request)})
 
 
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: SignedInRequest) -> HttpResponse:
     queryset = Notification.objects.filter(recipient=request.user).select_related("actor")
     if request.GET.get("unread"):
         queryset = queryset.filter(read_at__isnull=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -124,13 +124,14 @@ class PeriodForm(forms.Form):
         if user is not None and user_region(user) is not None:
             del self.fields["region"]  # a city member's dashboard is their city's
         else:
-            self.fields["region"].choices = [
+            cast(forms.ChoiceField, self.fields["region"]).choices = [
                 ("", _("Whole province")),
                 *((city.code, city.name) for city in active_cities()),
             ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - dt.timedelta(days=self.default_days - 1)
         if start > end:
@@ -391,6 +392,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
+
+
 def _funnel_focus_text(stages: tuple[str, ...]) -> str:
     names = [str(FUNNEL_IN_SENTENCE[s]) for s in stages]
     if not names:
@@ -423,7 +428,7 @@ def product_charts(
                     "name": percent,
                     "data": [
                         100.0,
-                        *[round(rates[s] * 100, 1) if rates[s] is not None else None for s in FUNNEL_STAGES],
+                        *[_percent(rates[s]) for s in FUNNEL_STAGES],
                     ],
                 }
             ],
@@ -445,7 +450,7 @@ def product_charts(
                 str(FUNNEL_HELP[d.after]),
                 respondents[d.after].respondents,
                 respondents[d.after].positive,
-                round(rates[d.after] * 100, 1),
+                _percent(rates[d.after]),
                 round(d.size * 100, 1),
             ]
             for d in analysis.drops
@@ -465,7 +470,7 @@ def product_charts(
     curves = selectors.product_curves(product=product, end=period.end, event=event, source=source)
     consultation = curves.consultation
     consultations_label = _("Consultations per day")
-    if consultation is not None:
+    if consultation is not None and curves.event is not None:
         charts["consultation"] = Chart(
             name="consultation",
             title=_("Consultation cycle curve after %(day)s") % {"day": curves.event.isoformat()},
@@ -692,7 +697,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "regions": regions,
             "region": region,
             "can_write": has_role(request.user, *WRITE_ROLES),
-            "opted_in": AlertOptIn.objects.filter(user=request.user).exists(),
+            "opted_in": AlertOptIn.objects.filter(user_id=request.user.pk or 0).exists(),
             "products": Product.objects.filter(is_active=True),
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -54,7 +55,7 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["scopes"]).choices = [
             (scope, f"{scope} — {label}") for scope, (label, _role) in SCOPES.items()
         ]
 
@@ -140,7 +141,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("Any"))] + list(AuditAction.choices)
+        cast(forms.ChoiceField, self.fields["action"]).choices = [("", _("Any"))] + list(AuditAction.choices)
 
 
 def _audit_rows(form: AuditFilterForm):
@@ -172,7 +173,7 @@ def _audit_rows(form: AuditFilterForm):
 
 
 @role_required(Role.ADMIN)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditFilterForm(request.GET or None)
     queryset = _audit_rows(form) if request.GET else AuditEvent.objects.all()
     if request.GET.get("format") == "csv":
@@ -187,7 +188,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _audit_csv(request: HttpRequest, queryset) -> HttpResponse:
+def _audit_csv(request: HttpRequest, queryset) -> StreamingHttpResponse:
     audit_record(
         actor=request.user,
         action=AuditAction.EXPORTED,

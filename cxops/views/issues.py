@@ -126,7 +126,7 @@ def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("reports:issue", pk=issue.pk)
     data = form.cleaned_data
     try:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from cxops.errors import ApplicationError
 from cxops.inputs import query_text
+from cxops.model_meta import verbose_name
 from cxops.models import MatchConcept
 from cxops.roles import Role, has_role, role_required
 
@@ -222,7 +223,7 @@ def _history(concept: MatchConcept) -> list[dict[str, Any]]:
             {
                 "record": record,
                 "first": previous is None,
-                "fields": [str(MatchConcept._meta.get_field(name).verbose_name) for name in changed],
+                "fields": [str(verbose_name(MatchConcept, name)) for name in changed],
                 "added": added,
                 "removed": removed,
             }

@@ -73,7 +73,7 @@ def file_report(request: HttpRequest) -> HttpResponse:
                     "source_type": data["source_type"],
                     "region": data["region"].pk,
                 }
-                if report.issue_id:
+                if report.issue is not None:
                     messages.success(
                         request,
                         _("Report filed and attached to “%(issue)s”. Thank you!")
@@ -86,7 +86,7 @@ def file_report(request: HttpRequest) -> HttpResponse:
         initial = {key: value for key, value in defaults.items() if key not in ("product", "channel")}
         form = ReportForm(initial=initial, user=request.user)
     form.offer_recent(*recent_filing_choices(request.user))
-    recent = list(reports_visible_to(request.user).filter(reporter=request.user).order_by("-id")[:5])
+    recent = list(reports_visible_to(request.user).filter(reporter_id=request.user.pk).order_by("-id")[:5])
     return render(
         request,
         "cxops/reports/file.html",

@@ -90,7 +90,7 @@ def triage_act(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(target or "reports:triage")
     data = form.cleaned_data
     ids = data["reports"]
@@ -175,12 +175,12 @@ def triage_not_same(request: HttpRequest) -> JsonResponse:
 
     report = (
         reports_visible_to(request.user, queryset=ExperienceReport.objects.all())
-        .filter(pk=parse_id(request.POST.get("report")))
+        .filter(pk=parse_id(request.POST.get("report")) or 0)
         .first()
     )
     issue = (
         issues_visible_to(request.user, queryset=ExperienceIssue.objects.all())
-        .filter(pk=parse_id(request.POST.get("issue")))
+        .filter(pk=parse_id(request.POST.get("issue")) or 0)
         .first()
     )
     if report is None or issue is None:

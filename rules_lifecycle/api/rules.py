@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -27,7 +28,7 @@ from rest_framework.response import Response
 
 from cxops.api.inputs import StrictInputSerializer
 from cxops.inputs import query_text
-from cxops.models import Channel, Product, Region, Segment
+from cxops.models import Channel, ExperienceLayer, Product, Region, Segment
 from cxops.roles import ALL_ROLES, Role, roles_permission
 from proposals.models import Strategy
 from rules_lifecycle.models import (
@@ -67,21 +68,41 @@ ERROR = OpenApiResponse(
 )
 
 
-def _codes(model: type, **kwargs: Any) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), many=True, **kwargs)
+def _codes(model: type[models.Model], **kwargs: Any) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code", queryset=model._default_manager.all(), many=True, **kwargs
+    )
 
 
 class RuleOutputSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    channels = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    segments = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    control_products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    control_channels = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    control_segments = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    control_regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    owner: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    products: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    channels: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    segments: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    control_products: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    control_channels: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    control_segments: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    regions: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    control_regions: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     primary_measure = serializers.CharField(read_only=True)
     allowed_moves = serializers.SerializerMethodField(
         help_text="The states the requesting user may move this rule to now."
@@ -141,7 +162,7 @@ class _RefusesStateMixin:
 
 class RuleDesignFields(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
-    owner = serializers.SlugRelatedField(
+    owner: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
     )
     trigger_event = serializers.CharField(max_length=300)
@@ -150,7 +171,7 @@ class RuleDesignFields(StrictInputSerializer):
     trigger_notes = serializers.CharField(allow_blank=True)
     implementing_system = serializers.ChoiceField(choices=ImplementingSystem.choices)
     timing = serializers.ChoiceField(choices=Timing.choices)
-    layer = serializers.ChoiceField(choices=ExperienceRule._meta.get_field("layer").choices)
+    layer = serializers.ChoiceField(choices=ExperienceLayer.choices)
     products = _codes(Product)
     channels = _codes(Channel)
     segments = _codes(Segment)
@@ -204,7 +225,9 @@ class RuleTransitionInputSerializer(StrictInputSerializer):
 
 
 class RuleTransitionOutputSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = RuleTransition
@@ -223,7 +246,9 @@ class RuleGoLiveBackfillInputSerializer(StrictInputSerializer):
 
 
 class RuleGoLiveBackfillOutputSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     review_due_on = serializers.DateField(
         source="rule.review_due_on", read_only=True, help_text="The rule's review date, moved with it."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import reduce
 from operator import or_
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -124,6 +125,12 @@ class ExperienceRule(models.Model):
       (= go_live_on + `review_after_days`, default 90), `retired_on`.
     - `status`: a `RuleStatus`; changed only by `rules_lifecycle.transitions.rule_transition`.
     """
+
+    # Read by simple-history when the row is saved: who changed it, why and when.  Services set
+    # them before each save (the request middleware does not reach tasks and commands).
+    _history_user: Any
+    _change_reason: str
+    _history_date: dt.datetime
 
     strategy = models.ForeignKey(
         "proposals.Strategy", verbose_name=_("strategy"), on_delete=models.PROTECT, related_name="rules"
@@ -286,12 +293,14 @@ class ExperienceRule(models.Model):
                 name="rule_timing_matches_system",
             ),
             models.CheckConstraint(
-                condition=Q(pre_window_days__gte=7) & Exact(Mod("pre_window_days", 7), 0),
+                # Q & lookup is a Q at run time; django-stubs types it as Combinable.
+                condition=cast(Q, Q(pre_window_days__gte=7) & Exact(Mod("pre_window_days", 7), 0)),
                 name="rule_pre_window_whole_weeks",
             ),
             models.CheckConstraint(
-                condition=Q(post_window_days__gte=MIN_POST_WINDOW_DAYS)
-                & Exact(Mod("post_window_days", 7), 0),
+                condition=cast(
+                    Q, Q(post_window_days__gte=MIN_POST_WINDOW_DAYS) & Exact(Mod("post_window_days", 7), 0)
+                ),
                 name="rule_post_window_whole_weeks",
             ),
             models.CheckConstraint(

@@ -449,6 +449,9 @@ def rule_backfill_go_live(
             code="invalid",
         )
 
+    previous = locked.go_live_on
+    if previous is None:  # a running rule went live, so it has one; a row edited by hand may not
+        raise ApplicationError(gettext("The rule has no go-live date to correct."), code="invalid")
     errors: dict[str, list[str]] = {}
     live_moves = list(
         RuleTransition.objects.filter(rule=locked, to_status=RuleStatus.LIVE)
@@ -456,7 +459,7 @@ def rule_backfill_go_live(
         .values_list("created_at", flat=True)
     )
     # The day cxops itself saw the rule go live (the row's own date if no move is recorded).
-    recorded_on = timezone.localdate(live_moves[0]) if live_moves else locked.go_live_on
+    recorded_on = timezone.localdate(live_moves[0]) if live_moves else previous
     sent_back = None
     if len(live_moves) > 1:
         sent_back_at = (
@@ -491,10 +494,8 @@ def rule_backfill_go_live(
             )
             % {"day": _day(sent_back)}
         ]
-    elif go_live_on == locked.go_live_on:
-        errors["go_live_on"] = [
-            gettext("The go-live date is already %(day)s.") % {"day": _day(locked.go_live_on)}
-        ]
+    elif go_live_on == previous:
+        errors["go_live_on"] = [gettext("The go-live date is already %(day)s.") % {"day": _day(previous)}]
     if not reason:
         errors["reason"] = [
             gettext("Say why: where the real go-live date comes from (a release note, a change ticket …).")
@@ -510,7 +511,6 @@ def rule_backfill_go_live(
             extra={"fields": errors},
         )
 
-    previous = locked.go_live_on
     now = timezone.now()
     locked.go_live_on = go_live_on
     locked.review_due_on = go_live_on + dt.timedelta(days=locked.review_after_days)

@@ -75,8 +75,9 @@ def rule_kanban_view(request: HttpRequest) -> HttpResponse:
     for column in columns:
         for rule in column.rules:
             moves = available_moves(rule=rule, actor=request.user)
-            rule.kanban_moves = moves
-            rule.kanban_moves_json = json.dumps(
+            # the card's presentation, read by the template
+            rule.kanban_moves = moves  # type: ignore[attr-defined]
+            rule.kanban_moves_json = json.dumps(  # type: ignore[attr-defined]
                 [{"to": move.target.value, "reason": move.reason_required} for move in moves]
             )
     return render(

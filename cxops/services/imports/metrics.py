@@ -18,7 +18,7 @@ conflict and the job can be run again; nothing is half-applied.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,13 +162,13 @@ class MetricImportHandler(ImportHandler):
             )
         }
         # (scope, day) → {"users": n, "active_users": n} as accepted so far in this run.
-        self.seen: dict[tuple[ScopeKey, Any], dict[str, int]] = {}
+        self.seen: dict[tuple[ScopeKey, Any], dict[str, int | None]] = {}
 
     def value_targets(self, field_name: str) -> list[tuple[str, str]]:
         from cxops.models import Region
 
         model = {"product": Product, "channel": Channel, "segment": Segment, "region": Region}[field_name]
-        return [(item.code, item.name) for item in model.objects.filter(is_active=True)]
+        return [(item.code, item.name) for item in model._default_manager.filter(is_active=True)]
 
     def resolves(self, field_name: str, value: str) -> bool:
         return value.casefold() in self.names.get(field_name, {})
@@ -196,7 +196,7 @@ class MetricImportHandler(ImportHandler):
         known = self.seen.setdefault(key, {})
         if len(carried) == 1 and len(known) < 2:
             scope_id = self.scope_ids.get(record.scope)
-            stored = (
+            stored: Mapping[str, Any] | None = (
                 MetricDaily.objects.filter(scope_id=scope_id, day=record.day)
                 .values("users", "active_users")
                 .first()

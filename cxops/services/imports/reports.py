@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxops.errors import ApplicationError
+from cxops.model_meta import verbose_name
 from cxops.models import (
     Channel,
     ExperienceLayer,
@@ -299,7 +300,7 @@ class ReportImportHandler(ImportHandler):
             return [(item.code, item.name) for item in Region.objects.filter(is_active=True)]
         if field_name in ("product", "channel", "segments"):
             model = {"product": Product, "channel": Channel, "segments": Segment}[field_name]
-            return [(item.code, item.name) for item in model.objects.filter(is_active=True)]
+            return [(item.code, item.name) for item in model._default_manager.filter(is_active=True)]
         choices = {
             "source_type": SourceType,
             "layer": ExperienceLayer,
@@ -496,9 +497,8 @@ def _referenced_model(column: str) -> Any:
 
 
 def _refusal(column: str, value: int) -> str:
-    field = ExperienceReport._meta.get_field(column.removesuffix("_id"))
     return _("The %(field)s this row refers to (id %(id)s) no longer exists.") % {
-        "field": field.verbose_name,
+        "field": verbose_name(ExperienceReport, column.removesuffix("_id")),
         "id": value,
     }
 
@@ -662,7 +662,7 @@ def _without_missing_references(
 
     missing: dict[str, set[int]] = {}
     for column in IMPORT_REFERENCES:
-        wanted = {value(r, column) for r in records} - {None}
+        wanted = {pk for r in records if (pk := value(r, column)) is not None}
         present = set(
             _referenced_model(column)._base_manager.filter(pk__in=wanted).values_list("pk", flat=True)
         )
@@ -672,11 +672,13 @@ def _without_missing_references(
         return records
     kept = []
     for record in records:
-        bad = next((column for column in missing if value(record, column) in missing[column]), None)
+        bad = next(
+            ((column, pk) for column in missing if (pk := value(record, column)) in missing[column]), None
+        )
         if bad is None:
             kept.append(record)
         else:
-            refused.append((record.line, _refusal(bad, value(record, bad))))
+            refused.append((record.line, _refusal(*bad)))
     return kept
 
 
