@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cxops.inputs import parse_id, query_text
 from cxops.models import ExperienceLayer
 from cxops.roles import Role
-from cxops.selectors.exports import CHUNK_ROWS, ExportDataset, english, labels, register_export
+from cxops.selectors.exports import ExportDataset, english, export_table, labels, register_export
 
 from .models import StrategyStatus
 from .selectors import strategy_list
@@ -47,14 +47,7 @@ def _strategies(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any
         ("last_activity_at", _("last activity")),
     ]
     mapped = {"status": labels(StrategyStatus), "layer": labels(ExperienceLayer)}
-    fields = [field for field, _label in columns]
-
-    def rows() -> Iterator[tuple[Any, ...]]:
-        for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
-            values = dict(zip(fields, row, strict=True))
-            yield tuple(mapped[f].get(v, v) if f in mapped else v for f, v in values.items())
-
-    return [str(label) for _field, label in columns], rows(), queryset
+    return export_table(queryset, columns, mapped)
 
 
 def register() -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cxops.inputs import DayField, parse_id, query_text
 from cxops.models import ExperienceLayer
 from cxops.roles import Role
-from cxops.selectors.exports import CHUNK_ROWS, ExportDataset, english, labels, register_export
+from cxops.selectors.exports import CHUNK_ROWS, ExportDataset, english, export_table, labels, register_export
 from rules_lifecycle.models import RuleStatus
 
 from .models import (
@@ -127,14 +127,7 @@ def _evaluations(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[An
         ("flagged_for_retirement", _("flagged for retirement")),
     ]
     mapped = {"verdict": labels(EvaluationVerdict), "reason": labels(VerdictReason)}
-    fields = [field for field, _label in columns]
-
-    def rows() -> Iterator[tuple[Any, ...]]:
-        for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
-            values = dict(zip(fields, row, strict=True))
-            yield tuple(mapped[f].get(v, v) if f in mapped else v for f, v in values.items())
-
-    return [str(label) for _field, label in columns], rows(), queryset
+    return export_table(queryset, columns, mapped)
 
 
 def register() -> None:

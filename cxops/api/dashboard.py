@@ -10,8 +10,8 @@ import datetime as dt
 import math
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -30,7 +30,6 @@ from cxops.selectors.visibility import alerts_visible_to
 from cxops.services.hotspots import hot_spot_alert_acknowledge
 
 DashboardPermission = roles_permission(Role.ANALYST, safe_roles=[Role.ANALYST, Role.PRODUCT_OWNER])
-MAX_PERIOD_DAYS = 3 * 366
 
 
 class PeriodInputSerializer(serializers.Serializer):
@@ -46,13 +45,12 @@ class PeriodInputSerializer(serializers.Serializer):
     default_days = 28
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        end = attrs.get("end") or timezone.localdate()
-        start = attrs.get("start") or end - dt.timedelta(days=self.default_days - 1)
-        if start > end:
-            raise serializers.ValidationError({"start": "The start is after the end."})
-        if (end - start).days + 1 > MAX_PERIOD_DAYS:
-            raise serializers.ValidationError({"start": "Choose a period of at most three years."})
-        attrs["period"] = Period(start, end)
+        try:
+            attrs["period"] = Period.asked(
+                start=attrs.get("start"), end=attrs.get("end"), default_days=self.default_days
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"start": error.messages}) from None
         return attrs
 
 

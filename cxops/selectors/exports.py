@@ -73,6 +73,21 @@ def labels(choices: Any) -> dict[Any, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
+def export_table(
+    queryset: QuerySet, columns: list[tuple[str, Any]], mapped: dict[str, dict[Any, str]]
+) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
+    """A dataset's table: the header (the columns' labels), its rows read in chunks (a coded value
+    shown by its label where `mapped` names the column), and the queryset (for the row count)."""
+    fields = [field for field, _label in columns]
+    maps = [mapped.get(field) for field in fields]
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
+            yield tuple(m.get(v, v) if m is not None else v for m, v in zip(maps, row, strict=True))
+
+    return [str(label) for _field, label in columns], rows(), queryset
+
+
 def _by_id_or_code(model: Any, raw: str | None, field: str) -> Any:
     """A product/channel/region named by its id (the pages' filters) or its code (the API's)."""
     raw = query_text(raw, limit=50)
@@ -153,14 +168,7 @@ def _reports(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, .
         "severity": labels(Severity),
         "status": labels(ReportStatus),
     }
-    fields = [field for field, _label in columns]
-    maps = [mapped.get(field) for field in fields]
-
-    def rows() -> Iterator[tuple[Any, ...]]:
-        for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
-            yield tuple(m.get(v, v) if m is not None else v for m, v in zip(maps, row, strict=True))
-
-    return [str(label) for _field, label in columns], rows(), queryset
+    return export_table(queryset, columns, mapped)
 
 
 def _issues(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:

@@ -42,7 +42,6 @@ from cxops.services.notifications import follow_create, follow_delete, is_follow
 
 READ_ROLES = (Role.ANALYST, Role.PRODUCT_OWNER)  # managers hold both
 WRITE_ROLES = (Role.ANALYST,)
-MAX_PERIOD_DAYS = 3 * 366
 
 FUNNEL_LABELS = {
     "awareness": gettext_lazy("Awareness rate"),
@@ -132,13 +131,9 @@ class PeriodForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        end = data.get("end") or timezone.localdate()
-        start = data.get("start") or end - dt.timedelta(days=self.default_days - 1)
-        if start > end:
-            raise forms.ValidationError(_("The start is after the end."))
-        if (end - start).days + 1 > MAX_PERIOD_DAYS:
-            raise forms.ValidationError(_("Choose a period of at most three years."))
-        data["period"] = Period(start, end)
+        data["period"] = Period.asked(
+            start=data.get("start"), end=data.get("end"), default_days=self.default_days
+        )
         return data
 
 

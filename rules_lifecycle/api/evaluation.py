@@ -24,6 +24,7 @@ from cxops.errors import ApplicationError
 from cxops.inputs import parse_id
 from cxops.roles import ALL_ROLES, Role, has_role, roles_permission
 from rules_lifecycle.models import EvaluationRun, ExperienceRule, RuleEvaluation, RunTrigger
+from rules_lifecycle.models.evaluation import RESULT_FIELDS
 from rules_lifecycle.presenters import look_sentence, verdict_sentence
 from rules_lifecycle.selectors.evaluation import evaluation_portfolio
 from rules_lifecycle.services.evaluation import evaluation_run_all, rule_evaluate_on_demand
@@ -64,26 +65,7 @@ class EvaluationOutputSerializer(serializers.ModelSerializer):
             "id",
             "rule",
             "run",
-            "run_on",
-            "verdict",
-            "reason",
-            "primary_measure",
-            "has_control",
-            "go_live_on",
-            "pre_start",
-            "post_start",
-            "post_days",
-            "primary_lift",
-            "primary_ci_low",
-            "primary_ci_high",
-            "primary_p_adjusted",
-            "primary_mde",
-            "sufficient_by",
-            "no_measurable_effect",
-            "placebo_suspect",
-            "retire_streak",
-            "flagged_for_retirement",
-            "fingerprint",
+            *RESULT_FIELDS,
             "measures",
             "placebo",
             "look",

@@ -84,6 +84,32 @@ class EvaluationRun(models.Model):
         return f"{self.run_on} ({self.get_trigger_display()})"
 
 
+# One rule's result of one run, as the scoring writes it (the evaluation service upserts exactly
+# these; the API answers them).
+RESULT_FIELDS = (
+    "run_on",
+    "verdict",
+    "reason",
+    "primary_measure",
+    "has_control",
+    "go_live_on",
+    "pre_start",
+    "post_start",
+    "post_days",
+    "primary_lift",
+    "primary_ci_low",
+    "primary_ci_high",
+    "primary_p_adjusted",
+    "primary_mde",
+    "sufficient_by",
+    "no_measurable_effect",
+    "placebo_suspect",
+    "retire_streak",
+    "flagged_for_retirement",
+    "fingerprint",
+)
+
+
 class RuleEvaluation(models.Model):
     rule = models.ForeignKey(
         ExperienceRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="evaluations"

@@ -30,6 +30,7 @@ from rules_lifecycle.models import (
     RuleEvaluation,
     RunTrigger,
 )
+from rules_lifecycle.models.evaluation import RESULT_FIELDS
 from rules_lifecycle.scoring import RuleScore, score_rule
 from rules_lifecycle.selectors.evaluation import (
     EVALUATED_STATUSES,
@@ -51,30 +52,7 @@ RETIRE_FLAG_AFTER_RUNS = 2
 # the broker round trip and the series query from dominating (bench/evaluate.py measures both).
 DEFAULT_BATCH_SIZE = 50
 
-UPDATED_FIELDS = [
-    "run_on",
-    "verdict",
-    "reason",
-    "primary_measure",
-    "has_control",
-    "go_live_on",
-    "pre_start",
-    "post_start",
-    "post_days",
-    "primary_lift",
-    "primary_ci_low",
-    "primary_ci_high",
-    "primary_p_adjusted",
-    "primary_mde",
-    "sufficient_by",
-    "no_measurable_effect",
-    "placebo_suspect",
-    "retire_streak",
-    "flagged_for_retirement",
-    "fingerprint",
-    "results",
-    "updated_at",
-]
+UPDATED_FIELDS = [*RESULT_FIELDS, "results", "updated_at"]
 
 
 def evaluation_run_start(
