@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -85,8 +87,9 @@ class StrategyForm(PoolForm):
         super().__init__(*args, **kwargs)
         self.kept_issues: list[ExperienceIssue] = []
         if user is not None:
-            visible = issues_visible_to(user, queryset=self.fields["issues"].queryset)
-            self.fields["issues"].queryset = visible
+            issues_field = cast(forms.ModelMultipleChoiceField, self.fields["issues"])
+            visible = issues_visible_to(user, queryset=issues_field.queryset)
+            issues_field.queryset = visible
             if strategy is not None:
                 self.kept_issues = list(strategy.issues.exclude(pk__in=visible.values("pk")))
 

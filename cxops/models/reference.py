@@ -159,4 +159,6 @@ def province_region_id() -> int:
             .values_list("pk", flat=True)
             .first()
         )
+        if pk is None:  # the seed always has the province
+            raise Region.DoesNotExist("no province region")
     return pk

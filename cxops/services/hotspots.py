@@ -219,7 +219,7 @@ def alert_subscriber_ids(alert: HotSpotAlert) -> set[int]:
     if alert.region.parent_id is not None:
         recipients -= set(
             HomeRegion.objects.filter(user_id__in=recipients, region__parent__isnull=False)
-            .exclude(region_id=alert.region_id)
+            .exclude(region_id=alert.region.pk)
             .values_list("user_id", flat=True)
         )
     return recipients

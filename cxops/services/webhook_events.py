@@ -66,7 +66,7 @@ def hot_spot_raised_emit(alert: HotSpotAlert) -> None:
         data=data,
         summary=summary,
         product_ids=[product.pk] if product else [],
-        region_ids=[alert.region_id],
+        region_ids=[alert.region_id] if alert.region_id is not None else [],
     )
 
 
@@ -109,5 +109,5 @@ def report_created_emit(report: ExperienceReport) -> None:
         summary=summary,
         product_ids=[report.product_id] if report.product_id else [],
         severity=report.severity,
-        region_ids=[report.region_id],
+        region_ids=[report.region_id] if report.region_id is not None else [],
     )

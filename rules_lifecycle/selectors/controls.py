@@ -97,7 +97,7 @@ def _donor_pool(
         families = sorted({key[:3] for key in treated_keys}, key=str)
         pool: dict[Any, list[Key]] = {}
         for city in Region.objects.filter(parent__isnull=False, is_active=True).exclude(pk__in=pilot_cities):
-            keys = [(*family, city.pk) for family in families]
+            keys: list[Key] = [(*family, city.pk) for family in families]
             if all(key in scopes for key in keys):
                 pool[city] = keys
         return CITIES, pool
