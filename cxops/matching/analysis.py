@@ -146,7 +146,10 @@ def _alias_pattern(alias: str) -> str:
     parts = [re.escape(part) for part in normalise(alias).strip().split("*")]
     pattern = GAP.join(parts)
     if _LATIN.match(alias.replace("*", "").lower()):
-        # Latin aliases match whole words only (sa in usa is not 5G SA).
+        # Latin aliases match whole words only (sa in usa is not 5G SA), with English inflections
+        # of the last word (charge: charges, charged, charging; port: ported, porting).
+        if alias[-1:].isalpha():
+            pattern += "(?:s|es|d|ed|ing)?"
         pattern = rf"(?<![a-z0-9]){pattern}(?![a-z0-9])"
     return pattern
 
@@ -158,6 +161,7 @@ class Lexicon:
         self.concepts = {concept.code: concept for concept in concepts}
         # A narrower concept also names its broader one (携出 is porting out, and porting), so a
         # text that says the one and an issue that says the other still share something.
+        # `implied[code]`: the concept and every broader one.
         implied: dict[str, list[str]] = {}
         for code in self.concepts:
             chain, seen = [code], {code}
@@ -167,6 +171,7 @@ class Lexicon:
                 chain.append(parent)
                 seen.add(parent)
             implied[code] = chain
+        self.implied = implied
         # An alias several concepts share names all of them.
         codes_of: dict[str, list[str]] = {}
         for concept in concepts:

@@ -31,7 +31,11 @@ LEXICON_CHECK_SECONDS = 30
 # they are recomputed after every profile change (cheap at that size, and exact in tests).
 STATISTICS_SECONDS = 300
 STATISTICS_EXACT_BELOW = 2_000
-CANDIDATES = 300
+CANDIDATES = 150
+# The rarest concept of a text retrieves alone only while at most one profile in this many holds it.
+CONCEPT_ALONE_SHARE = 100
+# A pair of terms retrieves only while expected in at most one profile in this many.
+PAIR_SHARE = 200
 # Any two of the rarest PAIR_TERMS query terms retrieve an issue: 4 terms make 6 pairs (6 made 15,
 # and at 100,000 issues the index then handed over thousands of rows to rank).
 PAIR_TERMS = 4
@@ -191,12 +195,25 @@ def _quote(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def retrieval_query(terms: Iterable[str], statistics: TermStatistics) -> str:
-    """A tsquery: any rare term alone, the rarest concept alone, or any two of the four rarest
+def _expected_together(a: str, b: str, statistics: TermStatistics, implied: dict[str, list[str]]) -> float:
+    """How many profiles are expected to hold both terms: as if independent, except a narrower
+    concept and its broader one (every profile holding 副卡 holds 家庭套餐 too)."""
+    code_a, code_b = a[len(CONCEPT_PREFIX) :], b[len(CONCEPT_PREFIX) :]
+    if code_b in implied.get(code_a, ()) or code_a in implied.get(code_b, ()):
+        return min(statistics.frequency[a], statistics.frequency[b])
+    return statistics.frequency[a] * statistics.frequency[b] / max(statistics.documents, 1)
+
+
+def retrieval_query(
+    terms: Iterable[str], statistics: TermStatistics, implied: dict[str, list[str]] | None = None
+) -> str:
+    """A tsquery: any rare term alone, the rarest concept alone (unless common), or any two of the four rarest
     terms together (a text's true issue shares at least two of its telling terms, one rare one, or
     its most specific concept).  Terms no profile holds are left out (they find nothing, and they
     used to take the places of the telling ones among the four).  Common terms alone (客服, 手机)
-    would bring half the corpus to be ranked."""
+    would bring half the corpus to be ranked, and so would pairs of common terms.  `implied`: the
+    lexicon's broader concepts per concept (`Lexicon.implied`)."""
+    implied = implied if implied is not None else current_lexicon().implied
     held = [term for term in set(terms) if statistics.frequency.get(term, 0) > 0]
     ordered = sorted(held, key=lambda term: (statistics.frequency.get(term, 0), term))
     if not ordered:
@@ -206,10 +223,21 @@ def retrieval_query(terms: Iterable[str], statistics: TermStatistics) -> str:
     rare_limit = max(50, statistics.documents // 1000)
     alone = [term for term in ordered if statistics.frequency.get(term, 0) <= rare_limit]
     concept = next((term for term in ordered if term.startswith(CONCEPT_PREFIX)), None)
-    if concept is not None and concept not in alone:
+    # the rarest concept alone, unless it is common too (c:plan in one profile of ten: alone it
+    # handed every such profile to ranking, 8,000 rows at 100,000 issues); then its pairs find it
+    concept_limit = max(rare_limit, statistics.documents // CONCEPT_ALONE_SHARE)
+    if concept is not None and concept not in alone and statistics.frequency.get(concept, 0) <= concept_limit:
         alone.append(concept)
     parts = [_quote(term) for term in alone]
-    parts += [f"({_quote(a)} & {_quote(b)})" for a, b in itertools.combinations(ordered[:PAIR_TERMS], 2)]
+    # a pair of two common terms (扣费 & 宽带) is held by thousands of profiles together and tells
+    # little: pairs expected (as if independent) in more than `pair_limit` profiles are left out,
+    # unless nothing else would retrieve anything
+    pair_limit = max(rare_limit, statistics.documents // PAIR_SHARE)
+    pairs = list(itertools.combinations(ordered[:PAIR_TERMS], 2))
+    kept = [(a, b) for a, b in pairs if _expected_together(a, b, statistics, implied) <= pair_limit]
+    if not kept and not parts:
+        kept = pairs[:1]
+    parts += [f"({_quote(a)} & {_quote(b)})" for a, b in kept]
     return " | ".join(parts)
 
 
@@ -252,7 +280,14 @@ def _candidates(terms: Counter[str], statistics: TermStatistics, *, include_clos
         query = retrieval_query(terms, statistics)
         if not query:
             return
-        rank_sql, rank_params = _ranking_sql(terms, statistics)
+        held = [term for term in terms if statistics.frequency.get(term, 0) > 0]
+        if len(held) == 1 and statistics.frequency[held[0]] > max(50, statistics.documents // PAIR_SHARE):
+            # one common term is all the text says (手机流量被偷跑了: c:data, in one profile of
+            # seven): every holder scores alike but for its length, and ranking them all cost more
+            # than the rest of the request; the most recent holders are asked instead
+            rank_sql, rank_params = "p.issue_id", []
+        else:
+            rank_sql, rank_params = _ranking_sql(terms, statistics)
         sql = _CANDIDATES.format(rank=rank_sql)
         wanted = CANDIDATES if include_closed else CANDIDATES * OVERFETCH
         with connection.cursor() as cursor:
