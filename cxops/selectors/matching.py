@@ -285,7 +285,7 @@ def _candidates(terms: Counter[str], statistics: TermStatistics, *, include_clos
             # one common term is all the text says (手机流量被偷跑了: c:data, in one profile of
             # seven): every holder scores alike but for its length, and ranking them all cost more
             # than the rest of the request; the most recent holders are asked instead
-            rank_sql, rank_params = "p.issue_id", []
+            rank_sql, rank_params = "p.issue_id", list[Any]()
         else:
             rank_sql, rank_params = _ranking_sql(terms, statistics)
         sql = _CANDIDATES.format(rank=rank_sql)
