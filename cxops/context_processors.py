@@ -26,6 +26,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "user_primary_role": (role := primary_role(user)),
         "user_primary_role_label": Role(role).label if role else "",
         "unread_notification_count": Notification.objects.filter(
-            recipient=user, read_at__isnull=True
+            recipient=user, in_app=True, read_at__isnull=True
         ).count(),
     }

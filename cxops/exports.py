@@ -55,7 +55,7 @@ def csv_response(filename: str, header: Sequence[Any], rows: Iterable[Sequence[A
     return response
 
 
-def _disposition(filename: str, fallback: str) -> str:
+def attachment_disposition(filename: str, fallback: str) -> str:
     ascii_name = filename.encode("ascii", "ignore").decode() or fallback
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
@@ -97,7 +97,7 @@ def csv_streaming_response(
     filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]
 ) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_stream(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = _disposition(filename, "export.csv")
+    response["Content-Disposition"] = attachment_disposition(filename, "export.csv")
     return response
 
 
@@ -140,5 +140,5 @@ def xlsx_response(
     filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]], **kwargs: Any
 ) -> FileResponse:
     response = FileResponse(xlsx_file(header, rows, **kwargs), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = _disposition(filename, "export.xlsx")
+    response["Content-Disposition"] = attachment_disposition(filename, "export.xlsx")
     return response

@@ -280,6 +280,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "cxops@localhos
 CXOPS_EMAIL_NOTIFICATIONS = bool(os.environ.get("DJANGO_EMAIL_HOST")) or env_bool(
     "CXOPS_EMAIL_NOTIFICATIONS", False
 )
+# Notification preferences (issue 19): how long an e-mail's one-click unsubscribe link works, and
+# the local hour the daily digest goes out.
+CXOPS_UNSUBSCRIBE_MAX_AGE_DAYS = int(os.environ.get("CXOPS_UNSUBSCRIBE_MAX_AGE_DAYS", "90"))
+CXOPS_DIGEST_HOUR = int(os.environ.get("CXOPS_DIGEST_HOUR", "8"))
 
 # --- Outbound webhooks and IM robots (issue 19) -------------------------------------------
 # The address people open cxops at: links in robot messages and e-mails are absolute.
@@ -290,9 +294,12 @@ CXOPS_WEBHOOK_ALLOWED_HOSTS = [host.lower() for host in env_list("CXOPS_WEBHOOK_
 CXOPS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CXOPS_WEBHOOK_TIMEOUT_SECONDS", "10"))
 # Attempts before a delivery is given up (retries wait 30 s, 1, 2, 4 … minutes, at most an hour).
 CXOPS_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CXOPS_WEBHOOK_MAX_ATTEMPTS", "8"))
-# Exports (issue 19): XLSX files are written whole before they are sent; above this many rows the
-# answer asks for narrower filters or the CSV, which is streamed at any size.
-CXOPS_EXPORT_XLSX_MAX_ROWS = int(os.environ.get("CXOPS_EXPORT_XLSX_MAX_ROWS", "100000"))
+# Exports (issue 19).  XLSX holds at most 1,048,576 rows a sheet (the header is one); more is refused (take the CSV).
+CXOPS_EXPORT_XLSX_MAX_ROWS = int(os.environ.get("CXOPS_EXPORT_XLSX_MAX_ROWS", "1048575"))
+# Above this many rows an export runs in the background (a file in storage, a progress page, a
+# notification when ready); below, it streams as the response.  Its file is deleted after N days.
+CXOPS_EXPORT_BACKGROUND_ROWS = int(os.environ.get("CXOPS_EXPORT_BACKGROUND_ROWS", "100000"))
+CXOPS_EXPORT_JOB_KEEP_DAYS = int(os.environ.get("CXOPS_EXPORT_JOB_KEEP_DAYS", "7"))
 # Hours an issue may stay open, by severity (4 critical 紧急, 3 high, 2 medium, 1 low); a breach is
 # escalated to the managers and sent as the issue.sla_breached event.
 from cxops.issue_clock import parse_sla_hours as _parse_sla_hours  # noqa: E402 (pure, no Django settings)
@@ -440,6 +447,14 @@ CELERY_BEAT_SCHEDULE = {
     "evaluate-live-rules": {
         "task": "rules_lifecycle.tasks.evaluate_all_rules",
         "schedule": crontab(hour="3", minute="15"),
+    },
+    "purge-export-jobs": {
+        "task": "cxops.tasks.purge_export_jobs",
+        "schedule": crontab(hour="2", minute="50"),
+    },
+    "send-notification-digests": {
+        "task": "cxops.tasks.send_notification_digests",
+        "schedule": crontab(hour=str(CXOPS_DIGEST_HOUR), minute="0"),
     },
 }
 

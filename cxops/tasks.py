@@ -96,3 +96,30 @@ def purge_expired_data() -> dict[str, int]:
     from cxops.services.retention import retention_purge
 
     return retention_purge()
+
+
+@shared_task(acks_late=True)
+@once_per_slot("send-notification-digests", minutes=24 * 60)
+def send_notification_digests() -> int:
+    """Each user who chose the daily digest gets one e-mail with what waited for it (beat, daily;
+    a second run the same day sends nothing)."""
+    from cxops.services.notifications import notification_digests_send
+
+    return notification_digests_send()
+
+
+@shared_task(acks_late=True)
+def run_export_job(job_id: int) -> str:
+    """Write a large export's file (queued by `export_job_start`); a second delivery does nothing."""
+    from cxops.services.export_jobs import export_job_run
+
+    job = export_job_run(job_id=job_id)
+    return job.status if job is not None else "gone"
+
+
+@shared_task(acks_late=True)
+def purge_export_jobs() -> int:
+    """Delete background exports older than CXOPS_EXPORT_JOB_KEEP_DAYS with their files (beat, daily)."""
+    from cxops.services.export_jobs import export_jobs_purge
+
+    return export_jobs_purge()

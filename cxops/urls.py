@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cxops.views import core, search, sign_on
+from cxops.views import notifications as notification_views
 
 admin.site.site_header = "cxops"
 admin.site.site_title = "cxops"
@@ -24,6 +25,13 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("notifications/", core.notification_list, name="notifications"),
     path("notifications/read/", core.notification_mark_read_view, name="notifications-read"),
+    path("notifications/settings/", notification_views.preferences, name="notification-settings"),
+    # Public: a signed token, opened from an e-mail (issue 19's one-click unsubscribe).
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notification_views.unsubscribe,
+        name="notification-unsubscribe",
+    ),
     path("sense/", include("cxops.urls_reports")),
     path("dashboard/", include("cxops.urls_dashboard")),
     path("identity/", include("cxops.urls_identity")),

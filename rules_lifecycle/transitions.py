@@ -225,17 +225,24 @@ def rule_transition(
                 target=locked_rule,
                 summary=f"{from_status} → {to_status}" + (f": {reason}" if reason else ""),
             )
-            _notify(rule=locked_rule, record=record, actor=actor)
-            rule_transitioned_emit(rule=locked_rule, record=record)
+            # One move, one bell item per reader: the reporters (told first, in their own words)
+            # and the rule's followers share the move's event key.
             if to_status == RuleStatus.LIVE:
                 issues_rule_live_tell_reporters(
                     issue_ids=locked_rule.issues.values_list("pk", flat=True),
                     rule_name=locked_rule.name,
                     rule_url=locked_rule.get_absolute_url(),
                     actor=actor,
+                    event_key=_event_key(record),
                 )
+            _notify(rule=locked_rule, record=record, actor=actor)
+            rule_transitioned_emit(rule=locked_rule, record=record)
     rule.refresh_from_db()
     return record
+
+
+def _event_key(record: RuleTransition) -> str:
+    return f"rule-transition:{record.pk}"
 
 
 def _notify(*, rule: ExperienceRule, record: RuleTransition, actor: Any) -> None:
@@ -259,4 +266,5 @@ def _notify(*, rule: ExperienceRule, record: RuleTransition, actor: Any) -> None
         url=rule.get_absolute_url(),
         actor=actor,
         extra_recipient_ids=[rule.owner_id],
+        event_key=_event_key(record),
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -7,13 +8,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.models import Notification
-from cxops.services.notifications import notification_mark_read
+from cxops.models import Notification, NotificationKind, NotificationSettings
+from cxops.services.notifications import (
+    Channels,
+    notification_mark_read,
+    notification_preferences,
+    notification_preferences_set,
+)
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):
     # In the caller's language (Accept-Language) when the notification stores its event.
     title = serializers.CharField(source="rendered_title", read_only=True)
+    body = serializers.CharField(source="rendered_body", read_only=True)
 
     class Meta:
         model = Notification
@@ -27,8 +34,54 @@ class MarkReadInputSerializer(StrictInputSerializer):
     )
 
 
+class ChannelsSerializer(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
+    in_app = serializers.BooleanField()
+    email = serializers.BooleanField()
+    digest = serializers.BooleanField()
+
+
+class PreferencesInputSerializer(StrictInputSerializer):
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    preferences = serializers.ListField(
+        child=ChannelsSerializer(), required=False, max_length=len(NotificationKind.values)
+    )
+
+    def validate_preferences(self, value: list[dict]) -> list[dict]:
+        kinds = [item["kind"] for item in value]
+        if len(kinds) != len(set(kinds)):
+            raise serializers.ValidationError("Each kind at most once.")
+        return value
+
+
+class PreferenceOutputSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    in_app = serializers.BooleanField()
+    email = serializers.BooleanField()
+    digest = serializers.BooleanField()
+
+
+class PreferencesOutputSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    preferences = PreferenceOutputSerializer(many=True)
+
+
+def _preferences_body(user) -> dict:
+    stored = NotificationSettings.objects.filter(user=user).first()
+    labels = dict(NotificationKind.choices)
+    return {
+        "language": stored.language if stored else settings.LANGUAGE_CODE,
+        "preferences": [
+            {"kind": kind, "kind_label": str(labels[kind]), **vars(channels)}
+            for kind, channels in notification_preferences(user=user).items()
+        ],
+    }
+
+
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The signed-in user's own notifications."""
+    """The signed-in user's own notifications (those they chose to see in the bell), and their own
+    notification preferences."""
 
     serializer_class = NotificationOutputSerializer
     queryset = Notification.objects.none()
@@ -37,7 +90,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return Notification.objects.filter(recipient=self.request.user)
+        return Notification.objects.filter(recipient=self.request.user, in_app=True)
 
     @extend_schema(
         request=MarkReadInputSerializer,
@@ -51,3 +104,26 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             user=request.user, notification_ids=serializer.validated_data.get("ids")
         )
         return Response({"marked": marked})
+
+    @extend_schema(
+        request=PreferencesInputSerializer,
+        responses={200: PreferencesOutputSerializer},
+        description="Your channels for each kind of notification (in the bell, an e-mail each, the "
+        "daily digest) and the language of your e-mails.  PUT changes the kinds it lists; the others "
+        "keep theirs.",
+    )
+    @action(detail=False, methods=["get", "put"], url_path="preferences", filterset_fields=None)
+    def preferences(self, request: Request) -> Response:
+        if request.method == "PUT":
+            serializer = PreferencesInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            notification_preferences_set(
+                user=request.user,
+                preferences={
+                    item["kind"]: Channels(in_app=item["in_app"], email=item["email"], digest=item["digest"])
+                    for item in data.get("preferences", [])
+                },
+                language=data.get("language"),
+            )
+        return Response(PreferencesOutputSerializer(_preferences_body(request.user)).data)

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from cxops.views.exports import ExportView
+from cxops.views.exports import ExportJobDownloadView, ExportJobView, ExportView
 
 from . import dashboard, matching, metrics, notifications, reference, reports, search, webhooks
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("issues/similar/", matching.IssueSimilarView.as_view(), name="issue-similar"),
     path("metrics/batch/", metrics.MetricBatchView.as_view(), name="metrics-batch"),
     re_path(r"^exports/(?P<dataset>[a-z_]+)\.(?P<ext>csv|xlsx)$", ExportView.as_view(), name="export"),
+    path("exports/jobs/<int:pk>/", ExportJobView.as_view(), name="api-export-job"),
+    path("exports/jobs/<int:pk>/download/", ExportJobDownloadView.as_view(), name="api-export-job-download"),
     path("search/", search.SearchView.as_view(), name="api-search"),
     path("metrics/series/", metrics.MetricSeriesView.as_view(), name="metrics-series"),
     *router.urls,

@@ -1,11 +1,19 @@
 from .access import AccessChange, HomeRegion
 from .alerts import AlertOptIn, AlertSignal, AlertStatus, HotSpotAlert
 from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
+from .exports import ExportFormat, ExportJob, ExportJobStatus
 from .identity import AuditEvent, ServiceAccount, ServiceToken
 from .imports import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
 from .matching import IssueMatchProfile, MatchConcept, MatchRejection
 from .metrics import MetricDaily, MetricScope
-from .notifications import Follow, Notification, NotificationKind
+from .notifications import (
+    Follow,
+    Notification,
+    NotificationDigest,
+    NotificationKind,
+    NotificationPreference,
+    NotificationSettings,
+)
 from .ops import OutboxMessage, PeriodicRun, WorkerHeartbeat
 from .reference import Channel, Product, Region, RegionLevel, Segment, default_region_id
 from .reports import (
@@ -27,6 +35,9 @@ from .rollups import (
 from .webhooks import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookFormat, WebhookSubscription
 
 __all__ = [
+    "ExportFormat",
+    "ExportJob",
+    "ExportJobStatus",
     "AuditEvent",
     "ServiceAccount",
     "ServiceToken",
@@ -60,6 +71,9 @@ __all__ = [
     "MetricDaily",
     "MetricScope",
     "Notification",
+    "NotificationDigest",
+    "NotificationPreference",
+    "NotificationSettings",
     "OutboxMessage",
     "PeriodicRun",
     "NotificationKind",

@@ -34,7 +34,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
 from cxops.analytics.hotspots import MIN_COUNT, WEEKS, hot_spot_check
 from cxops.errors import ApplicationError
@@ -54,9 +54,10 @@ from cxops.models import (
     ReportDailyRegionRollup,
     RollupDimension,
 )
+from cxops.models.notifications import render_message
 from cxops.models.reference import province_region_id
 from cxops.roles import Role, require_role
-from cxops.services.notifications import follower_ids, notify
+from cxops.services.notifications import follower_ids, label_param, notify
 from cxops.services.webhook_events import hot_spot_raised_emit
 
 HISTORY_DAYS = WEEKS * 7
@@ -225,34 +226,44 @@ def alert_subscriber_ids(alert: HotSpotAlert) -> set[int]:
     return recipients
 
 
+HOT_SPOT = gettext_noop("Hot spot: %(subject)s — %(observed)s on %(day)s, usually about %(expected)s")
+HOT_SPOT_IN_REGION = gettext_noop(
+    "Hot spot in %(region)s: %(subject)s — %(observed)s on %(day)s, usually about %(expected)s"
+)
+
+
 def _notify_subscribers(alert: HotSpotAlert) -> None:
-    # Notifications are stored once for everyone; their text is in Chinese, the operator's language.
+    # The event, not the sentence: each reader reads it in their language (a product by its name
+    # in that language).  `title` is the Chinese sentence, the operators' language.
+    subject: Any = ""
+    if alert.issue is not None:
+        subject = alert.issue.title
+    elif alert.product is not None:
+        subject = {"zh-hans": alert.product.name_zh, "en": alert.product.name_en or alert.product.name_zh}
+    params = {
+        "subject": subject,
+        "region": {"zh-hans": alert.region.name_zh, "en": alert.region.name_en or alert.region.name_zh},
+        "observed": int(alert.observed),
+        "day": alert.day.isoformat(),
+        "expected": int(round(alert.expected)),
+    }
+    # A city's alert names its city; the province's does not.
+    message = HOT_SPOT if alert.region.parent_id is None else HOT_SPOT_IN_REGION
+    signal = label_param(AlertSignal(alert.signal).label)["msgid"]
     with override("zh-hans"):
-        subject = (
-            alert.issue.title if alert.issue is not None else alert.product.name_zh if alert.product else ""
-        )
-        figures = {
-            "subject": subject,
-            "region": alert.region.name_zh,
-            "observed": int(alert.observed),
-            "day": alert.day.isoformat(),
-            "expected": int(round(alert.expected)),
-        }
-        if alert.region.parent_id is None:
-            title = _("Hot spot: %(subject)s — %(observed)s on %(day)s, usually about %(expected)s") % figures
-        else:
-            title = (
-                _("Hot spot in %(region)s: %(subject)s — %(observed)s on %(day)s, usually about %(expected)s")
-                % figures
-            )
-        body = str(alert.get_signal_display())
+        title = render_message(message, params)
+        body = _(signal)
     notify(
         recipient_ids=alert_subscriber_ids(alert),
         kind=NotificationKind.ALERT,
         title=title,
+        message=message,
+        params=params,
         body=body,
+        body_message=signal,
         url=reverse("dashboard:alerts") + f"#alert-{alert.pk}",
         target=alert,
+        event_key=f"hot-spot:{alert.pk}",
     )
 
 

@@ -197,7 +197,7 @@ def _reporter_ids(issue_ids: Iterable[int]) -> set[int]:
     )
 
 
-def issue_reporters_tell(*, issue: ExperienceIssue, actor: Any) -> None:
+def issue_reporters_tell(*, issue: ExperienceIssue, actor: Any, event_key: str = "") -> None:
     """After a status change: the reporters hear that their issue was resolved or closed."""
     if issue.status == IssueStatus.RESOLVED:
         message = RESOLVED
@@ -214,13 +214,15 @@ def issue_reporters_tell(*, issue: ExperienceIssue, actor: Any) -> None:
         url=reverse("reports:issue", args=[issue.pk]),
         actor=actor,
         target=issue,
+        event_key=event_key,
     )
 
 
 def issues_rule_live_tell_reporters(
-    *, issue_ids: Iterable[int], rule_name: str, rule_url: str, actor: Any
+    *, issue_ids: Iterable[int], rule_name: str, rule_url: str, actor: Any, event_key: str = ""
 ) -> None:
-    """A rule made from these issues went live: every reporter of their linked reports hears it."""
+    """A rule made from these issues went live: every reporter of their linked reports hears it,
+    once however many of the issues they reported (`event_key`: the rule's move)."""
     issue_ids = list(issue_ids)
     for issue in ExperienceIssue.objects.filter(pk__in=issue_ids).only("pk", "title"):
         params = {"title": issue.title, "rule": rule_name}
@@ -233,4 +235,5 @@ def issues_rule_live_tell_reporters(
             url=rule_url,
             actor=actor,
             target=issue,
+            event_key=event_key,
         )

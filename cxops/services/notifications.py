@@ -7,15 +7,32 @@ nobody) and e-mailed by a Celery task when e-mail is configured.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from cxops.models import Follow, Notification
+from cxops.models import (
+    Follow,
+    Notification,
+    NotificationDigest,
+    NotificationKind,
+    NotificationPreference,
+    NotificationSettings,
+)
+from cxops.models.notifications import render_message
 
 User = get_user_model()
 
@@ -53,22 +70,161 @@ def follower_ids(*, target: models.Model) -> list[int]:
     )
 
 
+@dataclass(frozen=True)
+class Channels:
+    """Where one kind of notification reaches a user: the bell, an e-mail each, the daily digest."""
+
+    in_app: bool
+    email: bool
+    digest: bool
+
+    @property
+    def any(self) -> bool:
+        return self.in_app or self.email or self.digest
+
+
+# Sensible defaults (no preference row): everything in the bell; an e-mail for what concerns the
+# reader directly; page edits and "other" news (merges) are frequent, so they wait for the digest.
+DEFAULT_CHANNELS: dict[str, Channels] = {
+    kind: Channels(in_app=True, email=kind not in ("edit", "other"), digest=kind in ("edit", "other"))
+    for kind in NotificationKind.values
+}
+
+UNSUBSCRIBE_SALT = "cxops.notifications.unsubscribe"
+DIGEST = "digest"  # the unsubscribe token's "kind" for the digest e-mail itself
+
+
+def notification_channels(*, user_ids: Iterable[int], kind: str) -> dict[int, Channels]:
+    """Each user's channels for `kind` (their preference, else the default), in one query."""
+    default = DEFAULT_CHANNELS[kind]
+    channels = dict.fromkeys(user_ids, default)
+    for preference in NotificationPreference.objects.filter(user_id__in=list(channels), kind=kind):
+        channels[preference.user_id] = Channels(
+            in_app=preference.in_app, email=preference.email, digest=preference.digest
+        )
+    return channels
+
+
+def notification_preferences(*, user: Any) -> dict[str, Channels]:
+    """The user's channels for every kind, in the kinds' order."""
+    stored = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    return {
+        kind: (
+            Channels(in_app=stored[kind].in_app, email=stored[kind].email, digest=stored[kind].digest)
+            if kind in stored
+            else DEFAULT_CHANNELS[kind]
+        )
+        for kind in NotificationKind.values
+    }
+
+
+def email_language(*, user: Any) -> str:
+    settings_row = NotificationSettings.objects.filter(user=user).only("language").first()
+    return settings_row.language if settings_row else settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def notification_preferences_set(
+    *, user: Any, preferences: dict[str, Channels], language: str | None = None
+) -> dict[str, Channels]:
+    """Store the user's channels for the kinds given (others keep theirs) and, if given, the
+    language of their e-mails.  Only for oneself: callers pass the signed-in user."""
+    unknown = set(preferences) - set(NotificationKind.values)
+    if unknown:
+        raise ValidationError(
+            _("Unknown kind of notification: %(kinds)s") % {"kinds": ", ".join(sorted(unknown))}
+        )
+    if language is not None and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the site's languages.")})
+    now = timezone.now()
+    for kind, channels in preferences.items():
+        NotificationPreference.objects.update_or_create(
+            user=user,
+            kind=kind,
+            defaults={
+                "in_app": channels.in_app,
+                "email": channels.email,
+                "digest": channels.digest,
+                "updated_at": now,
+            },
+        )
+    if language is not None:
+        NotificationSettings.objects.update_or_create(user=user, defaults={"language": language})
+    return notification_preferences(user=user)
+
+
+def notification_unsubscribe(*, user: Any, kind: str) -> None:
+    """One-click unsubscribe: no more e-mail of this kind (the bell is kept); `DIGEST`: no more
+    daily digest, for every kind.  Idempotent."""
+    current = notification_preferences(user=user)
+    if kind == DIGEST:
+        changed = {k: replace(c, digest=False) for k, c in current.items() if c.digest}
+    elif kind in current:
+        changed = {kind: replace(current[kind], email=False)} if current[kind].email else {}
+    else:
+        raise ValidationError(_("Unknown kind of notification: %(kinds)s") % {"kinds": kind})
+    if changed:
+        notification_preferences_set(user=user, preferences=changed)
+
+
+def unsubscribe_token(*, user_id: int, kind: str) -> str:
+    """A signed token naming the user and the kind: the link works without signing in."""
+    return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_token_read(token: str) -> tuple[Any, str]:
+    """The user and kind a token names; ValidationError if it was tampered with, has expired or
+    names nobody."""
+    max_age = settings.CXOPS_UNSUBSCRIBE_MAX_AGE_DAYS * 24 * 3600
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise ValidationError(
+            _("This unsubscribe link has expired. Sign in and change your notification settings."),
+            code="expired",
+        ) from error
+    except signing.BadSignature as error:
+        raise ValidationError(_("This unsubscribe link is not valid."), code="invalid") from error
+    kind = data.get("k") if isinstance(data, dict) else None
+    user_id = data.get("u") if isinstance(data, dict) else None
+    user = User.objects.filter(pk=user_id, is_active=True).first() if isinstance(user_id, int) else None
+    if user is None or kind not in (*NotificationKind.values, DIGEST):
+        raise ValidationError(_("This unsubscribe link is not valid."), code="invalid")
+    return user, kind
+
+
+def unsubscribe_url(*, user_id: int, kind: str) -> str:
+    from cxops.links import absolute_url
+
+    return absolute_url(
+        reverse("notification-unsubscribe", args=[unsubscribe_token(user_id=user_id, kind=kind)])
+    )
+
+
 def notify(
     *,
     recipient_ids: Iterable[int],
     kind: str,
-    title: str,
+    title: str = "",
     url: str = "",
     body: str = "",
     actor: Any = None,
     target: models.Model | None = None,
     message: str = "",
     params: dict[str, Any] | None = None,
+    body_message: str = "",
+    event_key: str = "",
 ) -> None:
-    """Queue notifications for after commit.  The actor is never notified of their own action.
+    """The one place every notification goes through.  After commit, each recipient gets it on the
+    channels they chose for `kind` (bell, e-mail, daily digest); nobody who chose none gets a row.
+    The actor is never notified of their own action.
 
     `message` + `params` (see `Notification.message`) let each reader read it in their language;
-    `title` is kept as written."""
+    `title` is kept as written.  `event_key` names the event: a reader who already has a
+    notification of it (told by another path) gets no second one.  Without a `title`, it is
+    `message` rendered in the active language (the actor's)."""
+    if not title:
+        title = render_message(message, params)
     actor_id = getattr(actor, "pk", None)
     recipients = sorted({int(r) for r in recipient_ids if r is not None and r != actor_id})
     if not recipients:
@@ -78,35 +234,50 @@ def notify(
 
     def create() -> None:
         now = timezone.now()
-        created = Notification.objects.bulk_create(
-            [
-                Notification(
-                    recipient_id=recipient_id,
-                    actor_id=actor_id,
-                    kind=kind,
-                    title=title[:300],
-                    message=message,
-                    params=params or {},
-                    body=body,
-                    url=url,
-                    target_type_id=target_type_id,
-                    target_id=target_id,
-                    created_at=now,
+        channels = notification_channels(user_ids=recipients, kind=kind)
+        wanted = [r for r in recipients if channels[r].any]
+        if event_key:
+            told = set(
+                Notification.objects.filter(recipient_id__in=wanted, event_key=event_key).values_list(
+                    "recipient_id", flat=True
                 )
-                for recipient_id in recipients
-            ]
-        )
-        if settings.CXOPS_EMAIL_NOTIFICATIONS:
+            )
+            wanted = [r for r in wanted if r not in told]
+        if not wanted:
+            return
+        rows = [
+            Notification(
+                recipient_id=recipient_id,
+                actor_id=actor_id,
+                kind=kind,
+                title=title[:300],
+                message=message,
+                params=params or {},
+                body=body,
+                body_message=body_message,
+                url=url,
+                target_type_id=target_type_id,
+                target_id=target_id,
+                created_at=now,
+                in_app=channels[recipient_id].in_app,
+                in_digest=channels[recipient_id].digest,
+                event_key=event_key[:120],
+            )
+            for recipient_id in wanted
+        ]
+        # A concurrent path telling of the same event may win the unique constraint; its row stays.
+        Notification.objects.bulk_create(rows, ignore_conflicts=bool(event_key))
+        emailed = [r for r in wanted if channels[r].email]
+        if settings.CXOPS_EMAIL_NOTIFICATIONS and emailed:
             from cxops.services.outbox import enqueue_task
 
-            ids = [n.pk for n in created if n.pk is not None]
-            if not ids:  # backends that do not return ids from bulk_create
-                ids = list(
-                    Notification.objects.filter(
-                        created_at=now, recipient_id__in=recipients, kind=kind
-                    ).values_list("pk", flat=True)
-                )
-            enqueue_task("cxops.tasks.send_notification_emails", ids)
+            ids = list(
+                Notification.objects.filter(
+                    created_at=now, recipient_id__in=emailed, kind=kind, event_key=event_key[:120]
+                ).values_list("pk", flat=True)
+            )
+            if ids:
+                enqueue_task("cxops.tasks.send_notification_emails", ids)
 
     transaction.on_commit(create)
 
@@ -115,13 +286,15 @@ def notify_followers(
     *,
     target: models.Model,
     kind: str,
-    title: str,
+    title: str = "",
     url: str = "",
     body: str = "",
     actor: Any = None,
     extra_recipient_ids: Iterable[int] = (),
     message: str = "",
     params: dict[str, Any] | None = None,
+    body_message: str = "",
+    event_key: str = "",
 ) -> None:
     notify(
         recipient_ids=[*follower_ids(target=target), *extra_recipient_ids],
@@ -133,6 +306,8 @@ def notify_followers(
         target=target,
         message=message,
         params=params,
+        body_message=body_message,
+        event_key=event_key,
     )
 
 
@@ -145,26 +320,48 @@ def label_param(label: Any) -> dict[str, str]:
 
 
 def notification_mark_read(*, user: Any, notification_ids: Iterable[int] | None = None) -> int:
-    """Mark the user's notifications read (all unread ones when no ids are given)."""
-    queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    """Mark the user's bell notifications read (all unread ones when no ids are given)."""
+    queryset = Notification.objects.filter(recipient=user, in_app=True, read_at__isnull=True)
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=list(notification_ids))
     return queryset.update(read_at=timezone.now())
 
 
-def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
-    """Send each not-yet-emailed notification once; safe to run twice.  Each mail has a text and an
-    HTML part and an absolute link (settings.SITE_URL) to the object, so it opens from a mail client."""
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
+def _mail(
+    *, to: str, subject: str, template: str, context: dict[str, Any], unsubscribe: str
+) -> EmailMultiAlternatives:
+    """A text + HTML mail with the RFC 8058 one-click unsubscribe headers (the link is also in the
+    footer of both parts)."""
+    context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
 
+
+def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
+    """Send each not-yet-emailed notification once; safe to run twice.  Each mail is in the
+    recipient's language, has a text and an HTML part, an absolute link (settings.SITE_URL) to the
+    object, and a one-click unsubscribe for its kind.  A recipient who turned e-mail off for the kind
+    since it was queued gets none."""
     from cxops.links import absolute_url
 
     sent = 0
     for notification in Notification.objects.filter(
         pk__in=list(notification_ids), emailed_at__isnull=True
     ).select_related("recipient"):
-        if not notification.recipient.email:
+        recipient = notification.recipient
+        if not recipient.email or not recipient.is_active:
+            continue
+        if not notification_channels(user_ids=[recipient.pk], kind=notification.kind)[recipient.pk].email:
             continue
         # Claim the row first so a concurrent retry does not send it again.
         claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
@@ -172,18 +369,103 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
         )
         if not claimed:
             continue
-        context = {
-            "notification": notification,
-            "link": absolute_url(notification.url),
-            "site_url": settings.SITE_URL,
-        }
-        message = EmailMultiAlternatives(
-            subject=f"[cxops] {notification.title}",
-            body=render_to_string("cxops/email/notification.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[notification.recipient.email],
-        )
-        message.attach_alternative(render_to_string("cxops/email/notification.html", context), "text/html")
+        with translation.override(email_language(user=recipient)):
+            title = notification.rendered_title
+            message = _mail(
+                to=recipient.email,
+                subject=f"[cxops] {title}",
+                template="cxops/email/notification",
+                context={
+                    "notification": notification,
+                    "title": title,
+                    "body": notification.rendered_body,
+                    "kind_label": notification.get_kind_display(),
+                    "link": absolute_url(notification.url),
+                    "preferences_url": absolute_url(reverse("notification-settings")),
+                },
+                unsubscribe=unsubscribe_url(user_id=recipient.pk, kind=notification.kind),
+            )
         message.send()
         sent += 1
     return sent
+
+
+def notification_digests_send(*, today: date | None = None) -> int:
+    """Send every user who has digest items waiting one e-mail for `today` (local date) with them,
+    grouped by kind, in their language.  A user already sent today's digest gets no second one (a
+    unique row per user and day), so running twice a day sends once; an item goes in one digest.
+    Returns the number of e-mails sent."""
+    if not settings.CXOPS_EMAIL_NOTIFICATIONS:
+        return 0
+    today = today or timezone.localdate()
+    waiting = Notification.objects.filter(in_digest=True, digested_at__isnull=True)
+    user_ids = list(waiting.values_list("recipient_id", flat=True).distinct().order_by("recipient_id"))
+    sent = 0
+    for user in User.objects.filter(pk__in=user_ids, is_active=True).exclude(email="").order_by("pk"):
+        if _digest_send(user=user, day=today):
+            sent += 1
+    return sent
+
+
+def _digest_send(*, user: Any, day: date) -> bool:
+    from cxops.links import absolute_url
+
+    # The claim, the items' marks and the send are one transaction: a failed send claims nothing.
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                digest = NotificationDigest.objects.create(user=user, day=day)
+        except IntegrityError:
+            return False  # today's digest went out already
+        items = list(
+            Notification.objects.select_for_update()
+            .filter(recipient=user, in_digest=True, digested_at__isnull=True)
+            .order_by("kind", "created_at", "pk")
+        )
+        if not items:
+            transaction.set_rollback(True)
+            return False
+        Notification.objects.filter(pk__in=[n.pk for n in items]).update(digested_at=timezone.now())
+        NotificationDigest.objects.filter(pk=digest.pk).update(item_count=len(items))
+        with translation.override(email_language(user=user)):
+            labels = dict(NotificationKind.choices)
+            groups = [
+                {
+                    "label": labels[kind],
+                    "items": [
+                        {
+                            "title": n.rendered_title,
+                            "body": n.rendered_body,
+                            "link": absolute_url(n.url),
+                            "created_at": n.created_at,
+                        }
+                        for n in items
+                        if n.kind == kind
+                    ],
+                }
+                for kind in NotificationKind.values
+                if any(n.kind == kind for n in items)
+            ]
+            subject = ngettext(
+                "[cxops] Your daily digest for %(day)s: %(count)d notification",
+                "[cxops] Your daily digest for %(day)s: %(count)d notifications",
+                len(items),
+            ) % {
+                "day": day.isoformat(),
+                "count": len(items),
+            }
+            message = _mail(
+                to=user.email,
+                subject=subject,
+                template="cxops/email/digest",
+                context={
+                    "groups": groups,
+                    "day": day,
+                    "count": len(items),
+                    "inbox_url": absolute_url(reverse("notifications")),
+                    "preferences_url": absolute_url(reverse("notification-settings")),
+                },
+                unsubscribe=unsubscribe_url(user_id=user.pk, kind=DIGEST),
+            )
+        message.send()
+    return True

@@ -17,6 +17,7 @@ from django.db.models import F, Max, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.models import (
@@ -34,7 +35,7 @@ from cxops.models import (
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, require_role
 from cxops.services.matching import issue_profile_refresh
-from cxops.services.notifications import notify_followers
+from cxops.services.notifications import label_param, notify_followers
 from cxops.services.rollups import ReportFacts, rollups_apply_delta
 
 TRIAGE_MAX = 1000
@@ -235,12 +236,15 @@ def issue_update(
         if old_status != status:
             from cxops.services.issue_clock import issue_reporters_tell
 
-            issue_reporters_tell(issue=issue, actor=actor)
+            # One change, one bell item for a reporter who also follows the issue.
+            event_key = f"issue-status:{issue.pk}:{issue.updated_at.timestamp()}"
+            issue_reporters_tell(issue=issue, actor=actor, event_key=event_key)
             notify_followers(
                 target=issue,
                 kind=NotificationKind.STATUS,
-                title=_("Issue “%(title)s” is now %(status)s")
-                % {"title": issue.title, "status": IssueStatus(status).label},
+                message=gettext_noop("Issue “%(title)s” is now %(status)s"),
+                params={"title": issue.title, "status": label_param(IssueStatus(status).label)},
+                event_key=event_key,
                 url=reverse("reports:issue", args=[issue.pk]),
                 actor=actor,
             )
@@ -312,8 +316,8 @@ def reports_merge(
             notify_followers(
                 target=issue,
                 kind=NotificationKind.OTHER,
-                title=_("%(count)d report(s) merged into “%(title)s”")
-                % {"count": len(moving), "title": issue.title},
+                message=gettext_noop("%(count)d report(s) merged into “%(title)s”"),
+                params={"count": len(moving), "title": issue.title},
                 url=reverse("reports:issue", args=[issue.pk]),
                 actor=actor,
             )

@@ -22,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def notification_list(request: SignedInRequest) -> HttpResponse:
-    queryset = Notification.objects.filter(recipient=request.user).select_related("actor")
+    queryset = Notification.objects.filter(recipient=request.user, in_app=True).select_related("actor")
     if request.GET.get("unread"):
         queryset = queryset.filter(read_at__isnull=True)
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))

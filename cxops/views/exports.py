@@ -1,9 +1,12 @@
 """Exports of the main records (pages and API alike): `/exports/<dataset>.<csv|xlsx>` and
 `/api/exports/<dataset>.<csv|xlsx>`, with the list's filters in the query string.
 
-CSV is streamed row by row, any size.  XLSX is written to a temporary file first and is refused
-above settings.CXOPS_EXPORT_XLSX_MAX_ROWS (the answer says to narrow the filters or take the
-CSV).  Every export is one line in the audit log.
+Up to settings.CXOPS_EXPORT_BACKGROUND_ROWS rows the file is the response: CSV streamed row by
+row, XLSX written to a temporary file first.  Above it the export becomes a background job
+(`cxops.services.export_jobs`): the page redirects to the job's progress page, the API answers 202
+with the job; the creator is notified when the file is ready and alone may download it.  XLSX above
+settings.CXOPS_EXPORT_XLSX_MAX_ROWS (a sheet's limit) is refused: the answer says to narrow the
+filters or take the CSV.  Every export is one line in the audit log.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,12 +25,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxops.exports import csv_streaming_response, xlsx_response
+from cxops.exports import XLSX_CONTENT_TYPE, attachment_disposition, csv_streaming_response, xlsx_response
+from cxops.models import ExportJob, ExportJobStatus
 from cxops.roles import has_role
 from cxops.selectors.exports import export_dataset, export_datasets
 from cxops.selectors.reports import bounded_count
+from cxops.services.export_jobs import export_job_start
 
 EXTENSIONS = ("csv", "xlsx")
 
@@ -34,9 +42,16 @@ class ExportRefused(Exception):
     pass
 
 
+def _plain(params: Any) -> dict[str, str]:
+    """The query string as one value per key (what the datasets read), for storing with a job."""
+    items = params.dict() if hasattr(params, "dict") else dict(params)
+    return {str(key)[:40]: str(value)[:200] for key, value in sorted(items.items())[:30] if value}
+
+
 def export_response(*, user: Any, dataset_name: str, ext: str, params: Any) -> Any:
-    """The file for `dataset_name` as `user` may see it.  Raises Http404 (no such dataset or
-    format), PermissionDenied (role), ValidationError (a filter) or ExportRefused (too big)."""
+    """The file for `dataset_name` as `user` may see it, or (large) an `ExportJob` queued for it.
+    Raises Http404 (no such dataset or format), PermissionDenied (role), ValidationError (a
+    filter) or ExportRefused (too big for XLSX)."""
     from cxops.services.audit import AuditAction, audit_record
 
     dataset = export_dataset(dataset_name)
@@ -54,6 +69,16 @@ def export_response(*, user: Any, dataset_name: str, ext: str, params: Any) -> A
                 % {"limit": limit}
             )
     filters = "&".join(f"{key}={value}" for key, value in sorted(params.items()) if value)[:400]
+    threshold = settings.CXOPS_EXPORT_BACKGROUND_ROWS
+    _count, large = bounded_count(queryset, limit=threshold)
+    if large:
+        job = export_job_start(user=user, dataset_name=dataset_name, file_format=ext, params=_plain(params))
+        audit_record(
+            actor=user,
+            action=AuditAction.EXPORTED,
+            summary=f"{dataset_name}.{ext} {filters} (background job #{job.pk})".strip(),
+        )
+        return job
     audit_record(actor=user, action=AuditAction.EXPORTED, summary=f"{dataset_name}.{ext} {filters}".strip())
     filename = f"{dataset.title}-{timezone.localdate():%Y%m%d}.{ext}"
     if ext == "csv":
@@ -64,7 +89,10 @@ def export_response(*, user: Any, dataset_name: str, ext: str, params: Any) -> A
 @require_http_methods(["GET", "HEAD"])
 def export(request: HttpRequest, dataset: str, ext: str) -> HttpResponse:
     try:
-        return export_response(user=request.user, dataset_name=dataset, ext=ext, params=request.GET)
+        answer = export_response(user=request.user, dataset_name=dataset, ext=ext, params=request.GET)
+        if isinstance(answer, ExportJob):
+            return redirect("exports:job", pk=answer.pk)
+        return answer
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain; charset=utf-8")
     except ExportRefused as error:
@@ -100,8 +128,90 @@ class ExportView(APIView):
     )
     def get(self, request: Request, dataset: str, ext: str) -> Any:
         try:
-            return export_response(
+            answer = export_response(
                 user=request.user, dataset_name=dataset, ext=ext, params=request.query_params
             )
         except ExportRefused as error:
             raise exceptions.ValidationError({"detail": str(error)}) from error
+        if isinstance(answer, ExportJob):
+            url = reverse("api-export-job", args=[answer.pk])
+            return Response(job_body(answer, request=request), status=202, headers={"Location": url})
+        return answer
+
+
+def _job_for(user: Any, pk: int) -> ExportJob:
+    """The job if `user` created it; anyone else's (or none) is a 404 (their existence is not told)."""
+    job = ExportJob.objects.filter(pk=pk, created_by=user).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def job_body(job: ExportJob, *, request: Any = None) -> dict[str, Any]:
+    done = job.status == ExportJobStatus.DONE and bool(job.file)
+    return {
+        "id": job.pk,
+        "dataset": job.dataset,
+        "format": job.file_format,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "total_rows": job.total_rows,
+        "rows_written": job.rows_written,
+        "percent": job.percent,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "error": job.error if job.status == ExportJobStatus.FAILED else "",
+        "download_url": reverse("exports:job-download", args=[job.pk]) if done else None,
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+def job_page(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request.user, pk)
+    if request.GET.get("format") == "json":
+        return JsonResponse(job_body(job))
+    dataset = export_dataset(job.dataset)
+    return render(
+        request,
+        "cxops/export_job.html",
+        {
+            "job": job,
+            "body": job_body(job),
+            "dataset_title": dataset.title if dataset else job.dataset,
+            "keep_days": settings.CXOPS_EXPORT_JOB_KEEP_DAYS,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The file, to its creator only; 404 before it is ready and after it was purged."""
+    job = _job_for(request.user, pk)
+    if job.status != ExportJobStatus.DONE or not job.file:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    content_type = "text/csv; charset=utf-8" if job.file_format == "csv" else XLSX_CONTENT_TYPE
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = attachment_disposition(
+        job.filename or job.file.name, f"export.{job.file_format}"
+    )
+    return response
+
+
+class ExportJobView(APIView):
+    """A background export's progress (yours only); `download_url` once it is ready."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(job_body(_job_for(request.user, pk), request=request))
+
+
+class ExportJobDownloadView(APIView):
+    """A background export's file (yours only)."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})
+    def get(self, request: Request, pk: int) -> Any:
+        return job_download(request._request, pk)

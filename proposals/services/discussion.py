@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.personal_numbers import mask_personal_numbers
@@ -23,6 +24,8 @@ from ..policies import can_moderate, is_member, require
 from .strategies import strategy_reindex
 
 MAX_COMMENT_LENGTH = 10_000
+# Notifications store the message and its values: each reader reads it in their language.
+MENTIONED = gettext_noop("%(user)s mentioned you on “%(title)s”")
 
 
 def _clean_body(body: str) -> str:
@@ -71,7 +74,8 @@ def comment_create(*, strategy: Strategy, actor: Any, body: str, parent: Comment
         notify(
             recipient_ids=mentioned,
             kind="mention",
-            title=_("%(user)s mentioned you on “%(title)s”") % {"user": author_name, "title": locked.title},
+            message=MENTIONED,
+            params={"user": author_name, "title": locked.title},
             url=_comment_url(comment),
             body=markdown_plain_text(body),  # a preview: the words, not the Markdown marks
             actor=actor,
@@ -84,12 +88,12 @@ def comment_create(*, strategy: Strategy, actor: Any, body: str, parent: Comment
     notify(
         recipient_ids=others,
         kind="comment",
-        title=(
-            _("%(user)s replied on “%(title)s”")
+        message=(
+            gettext_noop("%(user)s replied on “%(title)s”")
             if parent is not None
-            else _("%(user)s commented on “%(title)s”")
-        )
-        % {"user": author_name, "title": locked.title},
+            else gettext_noop("%(user)s commented on “%(title)s”")
+        ),
+        params={"user": author_name, "title": locked.title},
         url=_comment_url(comment),
         body=markdown_plain_text(body),
         actor=actor,
@@ -121,8 +125,8 @@ def comment_edit(*, comment: Comment, actor: Any, body: str) -> Comment:
         notify(
             recipient_ids=newly_mentioned,
             kind="mention",
-            title=_("%(user)s mentioned you on “%(title)s”")
-            % {"user": actor.get_full_name() or actor.get_username(), "title": strategy.title},
+            message=MENTIONED,
+            params={"user": actor.get_full_name() or actor.get_username(), "title": strategy.title},
             url=_comment_url(locked),
             body=markdown_plain_text(body),  # a preview: the words, not the Markdown marks
             actor=actor,
@@ -152,7 +156,8 @@ def comment_hide(*, comment: Comment, actor: Any, reason: str) -> Comment:
     notify(
         recipient_ids=[locked.author_id],
         kind="comment",
-        title=_("A moderator hid your comment on “%(title)s”") % {"title": strategy.title},
+        message=gettext_noop("A moderator hid your comment on “%(title)s”"),
+        params={"title": strategy.title},
         url=_comment_url(locked),
         body=reason,
         actor=actor,

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
@@ -259,8 +260,8 @@ def strategy_create(*, actor: Any, content: StrategyContent, summary: str = "") 
         notify_followers(
             target=issue,
             kind="edit",
-            title=_("New strategy for issue “%(issue)s”: %(title)s")
-            % {"issue": issue.title, "title": strategy.title},
+            message=gettext_noop("New strategy for issue “%(issue)s”: %(title)s"),
+            params={"issue": issue.title, "title": strategy.title},
             url=strategy.get_absolute_url(),
             body=content.strategy_text,
             actor=actor,
@@ -306,8 +307,8 @@ def strategy_update(
     notify_followers(
         target=locked,
         kind="edit",
-        title=_("%(user)s edited “%(title)s” (revision %(number)s)")
-        % {"user": _display(actor), "title": locked.title, "number": number},
+        message=gettext_noop("%(user)s edited “%(title)s” (revision %(number)s)"),
+        params={"user": _display(actor), "title": locked.title, "number": number},
         url=reverse("proposals:diff", args=[locked.pk]) + f"?from={base_revision}&to={number}",
         body=summary,
         actor=actor,

@@ -16,13 +16,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, has_role, users_holding
 from cxops.services.audit import AuditAction, audit_record
-from cxops.services.notifications import follow_create, follower_ids, notify, notify_followers
+from cxops.services.notifications import follow_create, follower_ids, label_param, notify, notify_followers
 
 from ..models import StatusChange, Strategy, StrategyStatus, Vote
 from ..models.strategy import CLOSED_STATUSES
@@ -191,7 +191,7 @@ def strategy_transition(
             target=locked,
             summary=f"{from_status} → {to_status}: {reason}",
         )
-    StatusChange.objects.create(
+    change = StatusChange.objects.create(
         strategy=locked,
         from_status=from_status,
         to_status=to_status,
@@ -199,7 +199,9 @@ def strategy_transition(
         reason=reason,
         created_at=now,
     )
-    _notify(locked, from_status=from_status, actor=actor, reason=reason)
+    _notify(
+        locked, from_status=from_status, actor=actor, reason=reason, event_key=f"strategy-move:{change.pk}"
+    )
     if to_status in ANSWER_STATUSES:
         from proposals.webhooks import strategy_answered_emit
 
@@ -210,8 +212,10 @@ def strategy_transition(
         notify_followers(
             target=target,
             kind="status",
-            title=_("“%(source)s” was merged into “%(title)s” as a duplicate (%(count)s votes carried over)")
-            % {"source": locked.title, "title": target.title, "count": carried},
+            message=gettext_noop(
+                "“%(source)s” was merged into “%(title)s” as a duplicate (%(count)s votes carried over)"
+            ),
+            params={"source": locked.title, "title": target.title, "count": carried},
             url=target.get_absolute_url(),
             actor=actor,
         )
@@ -219,40 +223,45 @@ def strategy_transition(
     return locked
 
 
-def _notify(strategy: Strategy, *, from_status: str, actor: Any, reason: str) -> None:
-    title = _("“%(title)s”: %(from)s → %(to)s") % {
+def _notify(strategy: Strategy, *, from_status: str, actor: Any, reason: str, event_key: str) -> None:
+    """The strategy's followers, the voters concerned and the followers of its issues hear of the
+    move once each (`event_key`: one bell item for someone who follows both)."""
+    message = gettext_noop("“%(title)s”: %(from)s → %(to)s")
+    params: dict[str, Any] = {
         "title": strategy.title,
-        "from": S(from_status).label,
-        "to": strategy.get_status_display(),
+        "from": label_param(S(from_status).label),
+        "to": label_param(S(strategy.status).label),
     }
     extra: list[int] = []
     if strategy.status == S.VOTING:
         # Voting opens: every product owner is a voter, so tell them even if they do not follow.
         extra = list(users_holding(Role.PRODUCT_OWNER).values_list("pk", flat=True))
-        title = _("Voting is open on “%(title)s”") % {"title": strategy.title}
+        message, params = gettext_noop("Voting is open on “%(title)s”"), {"title": strategy.title}
     elif from_status == S.VOTING:
         # Voting closes: voters hear how it ended.
         extra = list(Vote.objects.filter(strategy=strategy).values_list("voter_id", flat=True))
-        title = _("Voting closed on “%(title)s”: %(to)s") % {
-            "title": strategy.title,
-            "to": strategy.get_status_display(),
-        }
+        message = gettext_noop("Voting closed on “%(title)s”: %(to)s")
+        params = {"title": strategy.title, "to": label_param(S(strategy.status).label)}
     notify_followers(
         target=strategy,
         kind="vote" if S.VOTING in (strategy.status, from_status) else "status",
-        title=title,
+        message=message,
+        params=params,
         url=strategy.get_absolute_url(),
         body=reason,
         actor=actor,
         extra_recipient_ids=extra,
+        event_key=event_key,
     )
     for issue in strategy.issues.all():
         notify(
             recipient_ids=follower_ids(target=issue),
             kind="status",
-            title=title,
+            message=message,
+            params=params,
             url=strategy.get_absolute_url(),
             body=reason,
             actor=actor,
             target=issue,
+            event_key=event_key,
         )

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.models import NotificationKind
@@ -215,9 +215,12 @@ def _flag_for_retirement(*, rule_id: int, run: EvaluationRun) -> None:
     notify(
         recipient_ids=[*managers, rule.owner_id],
         kind=NotificationKind.EVALUATION,
-        title=gettext("Rule “%(name)s”: “retire” at %(count)d consecutive weekly looks")
-        % {"name": rule.name, "count": current.retire_streak},
+        message=gettext_noop("Rule “%(name)s”: “retire” at %(count)d consecutive weekly looks"),
+        params={"name": rule.name, "count": current.retire_streak},
         body=gettext("The evaluation suggests retiring this rule. Only a manager can decide; review it."),
+        body_message=gettext_noop(
+            "The evaluation suggests retiring this rule. Only a manager can decide; review it."
+        ),
         url=reverse("evaluation:rule", args=[rule.pk]),
         target=rule,
     )

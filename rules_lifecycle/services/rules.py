@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.models import Channel, ExperienceLayer, NotificationKind, Product, Segment
@@ -294,7 +294,8 @@ def rule_create_from_strategy(
         notify(
             recipient_ids=[owner.pk],
             kind=NotificationKind.RULE,
-            title=gettext("You own the new rule “%(name)s”") % {"name": rule.name},
+            message=gettext_noop("You own the new rule “%(name)s”"),
+            params={"name": rule.name},
             url=rule.get_absolute_url(),
             actor=actor,
             target=rule,
@@ -398,7 +399,8 @@ def rule_update(
         notify(
             recipient_ids=[locked.owner_id],
             kind=NotificationKind.RULE,
-            title=gettext("You now own the rule “%(name)s”") % {"name": locked.name},
+            message=gettext_noop("You now own the rule “%(name)s”"),
+            params={"name": locked.name},
             url=locked.get_absolute_url(),
             actor=actor,
             target=locked,

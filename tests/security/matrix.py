@@ -287,6 +287,21 @@ PAGES: list[Endpoint] = [
         bodies={"POST": lambda c: {"id": c.obj(NOTIFICATION).pk}},
         watch=(NOTIFICATION,),
     ),
+    page(
+        "/notifications/settings/",
+        get=allow(MEMBERS),
+        post=allow(MEMBERS),
+        bodies={"POST": lambda c: {"language": "en"}},
+        note="one's own notification preferences only: nothing names another user",
+    ),
+    page(
+        "/notifications/unsubscribe/{token}/",
+        get=public(),
+        post=public(),
+        public=True,
+        params={"token": "unsubscribe_token"},
+        note="a signed token is the proof (opened from an e-mail, signed out); a bad one is a 400 page",
+    ),
     # Sense
     page("/sense/", get=allow(FILERS), post=allow(FILERS), bodies={"POST": _report_form}),
     page("/sense/mine/", get=allow(FILERS), any_method=True),
@@ -421,6 +436,15 @@ PAGES: list[Endpoint] = [
         get=allow(FILERS),
         params={"dataset": "export_dataset", "ext": "export_format"},
         note="the rows are the reader's visible ones: tests/cxops/test_record_exports.py",
+    ),
+    # a large export's background job: its creator's alone (someone else's is a 404)
+    page("/exports/jobs/{pk}/", get=own_only(MEMBERS), params={"pk": "export_job"}),
+    page(
+        "/exports/jobs/{pk}/download/",
+        get=lambda role, ownership: HIDDEN,
+        params={"pk": "export_job"},
+        note="the world's jobs are still queued: no file yet, a 404 even for the creator; "
+        "tests/cxops/test_export_jobs.py downloads a ready one",
     ),
     # Integrations: webhooks and IM robots are the administrators' (issue 19)
     page("/integrations/webhooks/", get=allow(ADMINS), post=allow(ADMINS), bodies={"POST": _webhook_form}),
@@ -598,6 +622,13 @@ APIS: list[Endpoint] = [
         bodies={"POST": lambda c: {"ids": [c.obj(NOTIFICATION).pk]}},
         watch=(NOTIFICATION,),
     ),
+    api(
+        "/api/notifications/preferences/",
+        get=allow(MEMBERS),
+        put=allow(MEMBERS),
+        bodies={"PUT": lambda c: {"language": "en"}},
+        note="one's own preferences only: the strict input refuses a user key",
+    ),
     api("/api/reports/", get=allow(FILERS), post=allow(FILERS), bodies={"POST": _report_api}),
     api(
         "/api/reports/batch/",
@@ -638,6 +669,13 @@ APIS: list[Endpoint] = [
         "/api/exports/{dataset}.{ext}",
         get=allow(FILERS),
         params={"dataset": "export_dataset", "ext": "export_format"},
+    ),
+    api("/api/exports/jobs/{pk}/", get=own_only(MEMBERS), params={"pk": "export_job"}),
+    api(
+        "/api/exports/jobs/{pk}/download/",
+        get=lambda role, ownership: HIDDEN,
+        params={"pk": "export_job"},
+        note="queued: no file yet (see the page above)",
     ),
     # webhooks and IM robots (issue 19): administrators only; the secret is write-only
     api(
@@ -793,7 +831,7 @@ APIS: list[Endpoint] = [
 
 ENDPOINTS: list[Endpoint] = PAGES + APIS
 ADMIN_PREFIX = "/admin/"
-OWNED_KINDS = frozenset({REPORT, COMMENT, HIDDEN_COMMENT, RULE, NOTIFICATION, "rule_live"})
+OWNED_KINDS = frozenset({REPORT, COMMENT, HIDDEN_COMMENT, RULE, NOTIFICATION, "rule_live", "export_job"})
 
 
 # --- enumeration -------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ LITERALS = {
     "strategy_move": "discussion",
     "chart:overview": "by_source",
     "chart:product": "layers",
+    "unsubscribe_token": "not-a-signed-token",
 }
 # An id no row has (within PostgreSQL's integer range): it must answer like someone else's hidden one.
 MISSING_ID = 999_999
@@ -139,6 +140,7 @@ def default_object(world: World, kind: str) -> Any:
         m.RULE: "rule",
         "rule_live": "rule",
         m.NOTIFICATION: None,
+        "export_job": None,
         m.HIDDEN_COMMENT: None,
     }
     if kind in fallback and fallback[kind] is None:

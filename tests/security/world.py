@@ -218,7 +218,7 @@ def add_matrix_objects(world: World) -> World:
     analyst, manager = world.users[Role.ANALYST], world.users[Role.MANAGER]
     everyone = [*world.users.values(), *world.others.values()]
     owned = world.owned
-    owned.update({"report": {}, "comment": {}, "comment_hidden": {}, "notification": {}})
+    owned.update({"report": {}, "comment": {}, "comment_hidden": {}, "notification": {}, "export_job": {}})
     world.tokens = {user.pk: Token.objects.get_or_create(user=user)[0].key for user in everyone}
 
     owned["report"][world.users[Role.FRONTLINE].pk] = world.objects["report_own"]
@@ -238,6 +238,12 @@ def add_matrix_objects(world: World) -> World:
             )
         owned["notification"][user.pk] = Notification.objects.create(
             recipient=user, kind="mention", title=f"给 {user.username} 的通知"
+        )
+        # a background export still queued (no file yet): its page is its creator's alone
+        from cxops.models import ExportJob
+
+        owned["export_job"][user.pk] = ExportJob.objects.create(
+            created_by=user, dataset="reports", file_format="csv"
         )
 
     voting = strategy_create(
