@@ -338,6 +338,30 @@ def test_untriaged_reports_are_grouped_by_meaning(analyst, frontline, reference_
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "heading", "shared", "button"),
+    [
+        ("zh-hans", "建议新建的问题", "携号转网", "新建问题并合并"),
+        ("en", "Suggested new issues", "number porting", "Create issue and merge"),
+    ],
+)
+def test_the_suggested_groups_page_works_in_both_languages(
+    client_for, analyst, frontline, reference_data, language, heading, shared, button
+):
+    # given two untriaged reports that mean the same thing in other words
+    for text in ("携号转网办不了", "想转网到联通被拒"):
+        file_report(frontline, summary=text)
+    # when an analyst opens the suggested groups in either language
+    page = client_for(analyst).get(reverse("reports:triage-groups"), HTTP_ACCEPT_LANGUAGE=language)
+    body = page.content.decode()
+    # then the page, its one-click button and the shared concept are in that language
+    assert page.status_code == 200
+    assert heading in body and button in body
+    assert page.context["groups"][0].shared[0] == shared
+    assert f'<span class="tag">{shared}</span>' in body
+
+
+@pytest.mark.django_db
 def test_a_suggested_group_becomes_an_issue_in_one_click(client_for, analyst, frontline, reference_data):
     ids = [file_report(frontline, summary=text).pk for text in ("携号转网办不了", "想转网到联通被拒")]
     page = client_for(analyst).get(reverse("reports:triage-groups"))
