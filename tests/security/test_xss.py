@@ -305,8 +305,8 @@ def test_dashboard_exports_neutralise_formulas(reference_data, client_for):
 
 
 def test_import_rejections_csv_neutralises_formulas():
-    from cxops.services.imports.core import spreadsheet_safe
+    from cxops.spreadsheet import safe_cell
 
     for formula in FORMULAS:
-        assert spreadsheet_safe(formula) == "'" + formula
-    assert spreadsheet_safe("客户=1") == "客户=1"
+        assert safe_cell(formula) == "'" + formula
+    assert safe_cell("客户=1") == "客户=1"
