@@ -35,10 +35,12 @@ def drain_outbox() -> dict[str, int]:
 
 @shared_task
 def recover_stalled_work() -> dict[str, list[int]]:
-    """Queue again import jobs that lost their worker or their broker message (beat, every minute)."""
+    """Queue again import and export jobs that lost their worker or their broker message (beat,
+    every minute)."""
+    from cxops.services.export_jobs import export_jobs_recover
     from cxops.services.imports.recovery import import_jobs_recover
 
-    return {"import_jobs": import_jobs_recover()}
+    return {"import_jobs": import_jobs_recover(), "export_jobs": export_jobs_recover()}
 
 
 @shared_task(acks_late=True)

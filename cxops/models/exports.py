@@ -45,6 +45,10 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Moves when the job is queued, taken and every few thousand rows; a job queued or running
+    # with an old heartbeat lost its worker and is queued again (`export_jobs_recover`).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    recoveries = models.PositiveSmallIntegerField(_("times queued again"), default=0)
 
     class Meta:
         verbose_name = _("export job")

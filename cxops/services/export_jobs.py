@@ -8,6 +8,13 @@ exports), counts progress every few thousand rows, saves the file to the default
 the creator (a notification that opens the job's page).  Only the creator can see the job or
 download its file.  `export_jobs_purge` deletes jobs and files older than
 settings.CXOPS_EXPORT_JOB_KEEP_DAYS (beat, daily).
+
+A job's `heartbeat_at` moves when it is queued, taken and every PROGRESS_EVERY_ROWS rows.  One queued
+or running with a heartbeat older than settings.CXOPS_WORK_STALE_SECONDS lost its worker (killed) or
+its broker message: `export_jobs_recover` (beat, every minute, with the import jobs) queues it again
+and the file is written from the start; after MAX_RECOVERIES it is marked failed and its creator told.
+Each run owns the job through the `started_at` it claimed, so a worker that was only slow cannot
+overwrite the newer run's result (its file is deleted).
 """
 
 from __future__ import annotations
@@ -16,12 +23,14 @@ import logging
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -30,10 +39,14 @@ from cxops.exports import csv_stream, xlsx_file
 from cxops.models import ExportJob, ExportJobStatus, NotificationKind
 from cxops.selectors.exports import export_dataset
 from cxops.services.notifications import notify
+from cxops.services.outbox import enqueue_task, outbox_has_unstarted
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY_ROWS = 5000
+MAX_RECOVERIES = 3
+RUN_EXPORT_JOB = "cxops.tasks.run_export_job"
+ACTIVE = (ExportJobStatus.QUEUED, ExportJobStatus.RUNNING)
 READY = gettext_noop("Your export “%(name)s” is ready: %(rows)s rows")
 FAILED = gettext_noop("Your export “%(name)s” failed")
 
@@ -66,32 +79,34 @@ def export_job_start(
             params=params,
             language=language,
             total_rows=total_rows,
+            heartbeat_at=timezone.now(),
         )
-        from cxops.services.outbox import enqueue_task
-
-        enqueue_task("cxops.tasks.run_export_job", job.pk)
+        enqueue_task(RUN_EXPORT_JOB, job.pk)
     return job
 
 
-def _counted(rows: Iterable[tuple[Any, ...]], job_id: int) -> Iterator[tuple[Any, ...]]:
+def _counted(rows: Iterable[tuple[Any, ...]], run: Any) -> Iterator[tuple[Any, ...]]:
+    """`run`: the job's rows of this run (filtered by the `started_at` it claimed)."""
     written = 0
     for row in rows:
         yield row
         written += 1
         if written % PROGRESS_EVERY_ROWS == 0:
-            ExportJob.objects.filter(pk=job_id).update(rows_written=written)
-    ExportJob.objects.filter(pk=job_id).update(rows_written=written)
+            run.update(rows_written=written, heartbeat_at=timezone.now())
+    run.update(rows_written=written, heartbeat_at=timezone.now())
 
 
 def export_job_run(*, job_id: int) -> ExportJob:
     """Write the job's file; a job already running, finished or gone is left alone (a second
     delivery of the task does nothing)."""
+    claimed_at = timezone.now()
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportJobStatus.QUEUED).update(
-        status=ExportJobStatus.RUNNING, started_at=timezone.now()
+        status=ExportJobStatus.RUNNING, started_at=claimed_at, heartbeat_at=claimed_at
     )
     job = ExportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if not claimed or job is None:
         return job  # type: ignore[return-value]
+    run = ExportJob.objects.filter(pk=job_id, started_at=claimed_at, status=ExportJobStatus.RUNNING)
     dataset = export_dataset(job.dataset)
     try:
         if dataset is None:
@@ -99,10 +114,10 @@ def export_job_run(*, job_id: int) -> ExportJob:
         with translation.override(job.language):
             header, rows, queryset = dataset.build(job.created_by, job.params)
             total = queryset.order_by().count()
-            ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
+            run.update(total_rows=total, heartbeat_at=timezone.now())
             title = str(dataset.title)
             filename = f"{title}-{timezone.localdate():%Y%m%d}.{job.file_format}"
-            counted = _counted(rows, job.pk)
+            counted = _counted(rows, run)
             if job.file_format == "xlsx":
                 document = xlsx_file(header, counted, sheet_title=title)
             else:
@@ -114,15 +129,18 @@ def export_job_run(*, job_id: int) -> ExportJob:
             job.file.save(f"{job.pk}-{job.dataset}.{job.file_format}", File(document), save=False)
     except Exception as error:  # noqa: BLE001 — any failure is the job's state, shown on its page
         logger.exception("export job %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJobStatus.FAILED, error=str(error)[:500], finished_at=timezone.now()
-        )
-        _tell(job, message=FAILED, params={"name": {"msgid": _msgid(dataset)}})
+        if run.update(status=ExportJobStatus.FAILED, error=str(error)[:500], finished_at=timezone.now()):
+            _tell(job, message=FAILED, params={"name": {"msgid": _msgid(dataset)}})
         job.refresh_from_db()
         return job
-    ExportJob.objects.filter(pk=job.pk).update(
+    if not run.update(
         status=ExportJobStatus.DONE, file=job.file.name, filename=filename, finished_at=timezone.now()
-    )
+    ):
+        # queued again while this worker was silent: the newer run owns the job
+        logger.warning("export job %s: finished after it was queued again; file discarded", job.pk)
+        job.file.delete(save=False)
+        job.refresh_from_db()
+        return job
     job.refresh_from_db()
     _tell(job, message=READY, params={"name": {"msgid": _msgid(dataset)}, "rows": job.rows_written})
     return job
@@ -145,6 +163,53 @@ def _tell(job: ExportJob, *, message: str, params: dict[str, Any]) -> None:
             url=reverse("exports:job", args=[job.pk]),
             event_key=f"export-job:{job.pk}",
         )
+
+
+def export_jobs_recover(*, now: datetime | None = None) -> list[int]:
+    """Queue again every job queued or running without a sign of life for
+    settings.CXOPS_WORK_STALE_SECONDS (its worker was killed or its message lost); one recovered
+    MAX_RECOVERIES times already is marked failed instead, and its creator told.  Returns the ids."""
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.CXOPS_WORK_STALE_SECONDS)
+    candidates = ExportJob.objects.filter(status__in=ACTIVE).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+    )
+    handled = []
+    for job_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            job = ExportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+            last = job.heartbeat_at or job.created_at
+            if job.status not in ACTIVE or last >= stale_before:
+                continue  # moved on since the query
+            if job.status == ExportJobStatus.QUEUED and outbox_has_unstarted(
+                task=RUN_EXPORT_JOB, args=[job.pk]
+            ):
+                continue  # its message waits in the outbox, which sends it again itself
+            if job.recoveries >= MAX_RECOVERIES:
+                logger.error(
+                    "export job %s: no sign of life after %s recoveries; failed", job.pk, job.recoveries
+                )
+                job.status = ExportJobStatus.FAILED
+                job.error = "the worker stopped without finishing"
+                job.finished_at = now
+                job.save(update_fields=["status", "error", "finished_at"])
+                transaction.on_commit(partial(_tell_failed, job))
+            else:
+                logger.warning(
+                    "export job %s: %s with no sign of life since %s; queued again", job.pk, job.status, last
+                )
+                job.status = ExportJobStatus.QUEUED
+                job.rows_written = 0
+                job.heartbeat_at = now
+                job.recoveries = F("recoveries") + 1
+                job.save(update_fields=["status", "rows_written", "heartbeat_at", "recoveries"])
+                enqueue_task(RUN_EXPORT_JOB, job.pk)
+            handled.append(job_id)
+    return handled
+
+
+def _tell_failed(job: ExportJob) -> None:
+    _tell(job, message=FAILED, params={"name": {"msgid": _msgid(export_dataset(job.dataset))}})
 
 
 def export_jobs_purge(*, now: datetime | None = None) -> int:

@@ -227,3 +227,88 @@ def test_the_job_writes_in_constant_memory(make_user, background):
     # would be over 20 MB
     assert large < 8 * 1024 * 1024  # a few chunks in memory, not 20,000 rows
     assert large < small * 2  # flat, not proportional
+
+
+def _stalled_job(analyst, *, status, minutes_silent, recoveries=0):
+    silent_since = timezone.now() - dt.timedelta(minutes=minutes_silent)
+    return ExportJob.objects.create(
+        created_by=analyst,
+        dataset="reports",
+        file_format="csv",
+        params={},
+        language="en",
+        status=status,
+        started_at=silent_since if status == ExportJobStatus.RUNNING else None,
+        heartbeat_at=silent_since,
+        rows_written=5000 if status == ExportJobStatus.RUNNING else 0,
+        recoveries=recoveries,
+    )
+
+
+def test_a_job_whose_worker_died_is_queued_again_and_finishes(
+    make_user, background, django_capture_on_commit_callbacks
+):
+    from cxops.tasks import recover_stalled_work
+
+    analyst = make_user("analyst")
+    ReportFactory.create_batch(3)
+    # given a job left running by a killed worker (no sign of life for an hour) and one still alive
+    dead = _stalled_job(analyst, status=ExportJobStatus.RUNNING, minutes_silent=60)
+    alive = _stalled_job(analyst, status=ExportJobStatus.RUNNING, minutes_silent=0)
+    # when the recovery beat runs
+    with django_capture_on_commit_callbacks(execute=True):
+        recovered = recover_stalled_work()
+    # then only the dead one was queued again, and (eager tasks here) it ran to the end from row 0
+    assert recovered["export_jobs"] == [dead.pk]
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.status, dead.recoveries, dead.rows_written, dead.total_rows) == (
+        ExportJobStatus.DONE,
+        1,
+        3,
+        3,
+    )
+    assert dead.file and default_storage.exists(dead.file.name)
+    assert alive.status == ExportJobStatus.RUNNING and alive.recoveries == 0
+
+
+def test_a_job_that_keeps_losing_its_worker_fails_and_its_creator_is_told(
+    make_user, background, django_capture_on_commit_callbacks
+):
+    from cxops.services.export_jobs import MAX_RECOVERIES, export_jobs_recover
+
+    analyst = make_user("analyst")
+    job = _stalled_job(analyst, status=ExportJobStatus.RUNNING, minutes_silent=60, recoveries=MAX_RECOVERIES)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert export_jobs_recover() == [job.pk]
+    job.refresh_from_db()
+    assert job.status == ExportJobStatus.FAILED and job.finished_at is not None and job.error
+    told = Notification.objects.get(recipient=analyst, kind="export")
+    assert told.title == "Your export “Experience reports” failed"
+    # and a second pass leaves it alone
+    assert export_jobs_recover() == []
+
+
+def test_a_slow_worker_finishing_after_its_job_was_queued_again_does_not_overwrite_it(
+    make_user, background, monkeypatch
+):
+    from cxops.services import export_jobs
+
+    analyst = make_user("analyst")
+    ReportFactory.create_batch(3)
+    job = _stalled_job(analyst, status=ExportJobStatus.QUEUED, minutes_silent=0)
+    newer_claim = timezone.now() + dt.timedelta(minutes=10)
+    real_counted = export_jobs._counted
+
+    def counted_then_superseded(rows, run):
+        yield from real_counted(rows, run)
+        # meanwhile the recovery queued the job again and another worker took it
+        ExportJob.objects.filter(pk=job.pk).update(started_at=newer_claim, rows_written=1)
+
+    monkeypatch.setattr(export_jobs, "_counted", counted_then_superseded)
+    export_jobs.export_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    # the slow run did not mark the newer run's job done, and its own file is gone
+    assert job.status == ExportJobStatus.RUNNING and job.started_at == newer_claim and job.rows_written == 1
+    assert not job.file and not [path for path in background.MEDIA_ROOT.rglob("*") if path.is_file()]
+    assert not Notification.objects.filter(recipient=analyst, kind="export").exists()
