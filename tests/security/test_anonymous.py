@@ -18,6 +18,8 @@ PUBLIC = {
     "/accounts/login/",
     "/i18n/setlang/",  # only stores the language choice
     "/admin/login/",  # the admin's own sign-in page
+    # one-click unsubscribe from an e-mail: only a signed token acts (test below)
+    "/notifications/unsubscribe/1/",
 }
 
 
@@ -87,3 +89,10 @@ def test_login_page_is_public_and_in_chinese_by_default(client):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     assert "登录" in response.content.decode()
+
+
+def test_anonymous_unsubscribe_needs_a_signed_token(client):
+    # the one public route that acts: without a valid signature it refuses, on GET and POST
+    for method in ("get", "post"):
+        response = getattr(client, method)("/notifications/unsubscribe/1/")
+        assert response.status_code == 400, (method, response.status_code)
