@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -64,6 +66,16 @@ class StrategyDetailOutputSerializer(StrategyListOutputSerializer):
         return str(render_markdown(strategy.body))
 
 
+class CityCodeField(serializers.SlugRelatedField):
+    """A city by code; a value no code can be (not text, too long, a NUL) is refused before the
+    lookup (PostgreSQL refuses a NUL in a query parameter with an error, not a miss)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or len(data) > 40 or "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:40].replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class StrategyInputSerializer(StrictInputSerializer):
     title = serializers.CharField(max_length=200)
     product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.filter(is_active=True))
@@ -77,7 +89,7 @@ class StrategyInputSerializer(StrictInputSerializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, default=list, max_length=MAX_TAGS
     )
-    regions = serializers.SlugRelatedField(
+    regions = CityCodeField(
         slug_field="code",
         queryset=Region.objects.filter(parent__isnull=False),
         many=True,
