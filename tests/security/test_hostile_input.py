@@ -394,6 +394,38 @@ def test_nul_in_form_and_api_text_is_refused_and_nothing_is_written(world):
     assert ExperienceReport.objects.count() == before
 
 
+# A NUL inside a code or id a relation looks up: PostgreSQL answers it with an error, not a miss
+# (a strategy's `regions` answered 500 there).  Every writable relation field of every body.
+NUL_RELATION_BODIES = [
+    ("/api/reports/", Role.FRONTLINE, "product", "fetion\x00"),
+    ("/api/reports/", Role.FRONTLINE, "channel", "\x00"),
+    ("/api/reports/", Role.FRONTLINE, "region", "guangzhou\x00"),
+    ("/api/reports/", Role.FRONTLINE, "segments", ["a\x00b"]),
+    ("/api/issues/", Role.ANALYST, "product", "a\x00b"),
+    ("/api/strategies/", Role.ANALYST, "product", "a\x00b"),
+    ("/api/strategies/", Role.ANALYST, "regions", ["foshan", "gz\x00"]),
+    ("/api/rules/", Role.PRODUCT_OWNER, "regions", ["\x00"]),
+    ("/api/rules/", Role.PRODUCT_OWNER, "channels", ["a\x00b"]),
+    ("/api/rules/", Role.PRODUCT_OWNER, "control_regions", ["zhuhai\x00"]),
+]
+
+
+@pytest.mark.parametrize(("url", "role", "field", "value"), NUL_RELATION_BODIES)
+def test_nul_in_a_code_a_relation_looks_up_is_a_400_naming_the_field(world, url, role, field, value):
+    from proposals.models import Strategy
+    from rules_lifecycle.models import ExperienceRule
+
+    counts = (ExperienceReport.objects.count(), Strategy.objects.count(), ExperienceRule.objects.count())
+    response = _api(world.users[role]).post(url, {field: value}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["error"]["fields"][field] == ["Null characters are not allowed."]
+    assert (
+        ExperienceReport.objects.count(),
+        Strategy.objects.count(),
+        ExperienceRule.objects.count(),
+    ) == counts
+
+
 # --- 4. nesting ----------------------------------------------------------------------------------
 
 NESTED_ROUTES = [
