@@ -25,10 +25,36 @@ with the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
 UNCLASSIFIED = "unclassified"
+
+
+class CurveReason(StrEnum):
+    """Why a curve got its class (or none).  The value is what the API reports; pages look the
+    reason up by member (`cxops.presenters.dashboard.CURVE_REASON_TEXT`), never by its wording."""
+
+    # consultation cycle curve
+    TOO_FEW_DAYS_AFTER_LAUNCH = "too few days after the launch (need six weeks)"
+    NO_CLEAR_PEAK = "no clear peak above the usual level"
+    NEW_LEVEL = "rose fast but did not come down: a new level, not a cycle"
+    SLOW_RISE_SLOW_FALL = "slow rise, slow fall, stays high"
+    NOT_HALF_DOWN = "has not come down to half its peak yet"
+    PART_WAY_DOWN = "came down only part of the way"
+    FAST_RISE_FAST_FALL = "fast rise, fast fall"
+    GRADUAL_RISE_GRADUAL_FALL = "gradual rise to a peak, gradual fall"
+    MIXED = "mixed: one side fast, the other slow"
+    # product lifecycle curve
+    TOO_FEW_DAYS = "too few days (need six months)"
+    STABLE_THEN_RISING = "stable for a while, then rising again"
+    STILL_RISING = "still rising"
+    FALLING_AFTER_PEAK = "falling after its peak"
+    ROSE_THEN_STABLE = "rose to its peak, then stable"
+    STABLE_THROUGHOUT = "stable at its peak level throughout the window"
+    NO_CONSISTENT_TREND = "no consistent trend"
+
 
 # Consultation curve thresholds (days).  Launch campaigns are short-lived: a peak within a week
 # and a halving within two weeks of it are "fast"; stays high = the last two weeks hold at
@@ -61,7 +87,7 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
 @dataclass(frozen=True, slots=True)
 class ConsultationCurve:
     kind: str  # "A", "B", "C" or "unclassified"
-    reason: str
+    reason: CurveReason | None  # None only while `classify_consultation_curve` measures it
     baseline: float
     peak_day: int | None  # days after the launch
     peak_height: float  # above the baseline
@@ -84,9 +110,9 @@ def classify_consultation_curve(after: np.ndarray, *, before: np.ndarray | None 
         noise = float(1.4826 * np.nanmedian(np.abs(before - baseline)))
     else:  # a new product: nobody asked about it before the launch
         baseline, noise = 0.0, 0.0
-    empty = ConsultationCurve(UNCLASSIFIED, "", baseline, None, 0.0, 0, None, None, 0.0, 0.0, 0.0, tuple())
+    empty = ConsultationCurve(UNCLASSIFIED, None, baseline, None, 0.0, 0, None, None, 0.0, 0.0, 0.0, tuple())
     if len(after) < 42 or np.isnan(smoothed).all():
-        return _with(empty, reason="too few days after the launch (need six weeks)", smoothed=smoothed)
+        return _with(empty, reason=CurveReason.TOO_FEW_DAYS_AFTER_LAUNCH, smoothed=smoothed)
     peak_day = int(np.nanargmax(smoothed))
     height = float(smoothed[peak_day] - baseline)
     minimum_height = max(3 * noise, 0.2 * abs(baseline), 3 * np.sqrt(max(baseline, 1.0)))
@@ -105,7 +131,7 @@ def classify_consultation_curve(after: np.ndarray, *, before: np.ndarray | None 
     tail = float(np.nanmean(smoothed[-14:]) - baseline) / height if height > 0 else 0.0
     figures = ConsultationCurve(
         kind=UNCLASSIFIED,
-        reason="",
+        reason=None,
         baseline=round(baseline, 2),
         peak_day=peak_day,
         peak_height=round(height, 2),
@@ -118,22 +144,22 @@ def classify_consultation_curve(after: np.ndarray, *, before: np.ndarray | None 
         smoothed=tuple(round(float(v), 2) for v in smoothed),
     )
     if height <= minimum_height:
-        return _with(figures, reason="no clear peak above the usual level")
+        return _with(figures, reason=CurveReason.NO_CLEAR_PEAK)
     fast_rise = rise_days <= FAST_RISE_DAYS
     if tail >= STAYS_HIGH_SHARE:
         if fast_rise:
-            return _with(figures, reason="rose fast but did not come down: a new level, not a cycle")
-        return _with(figures, kind="C", reason="slow rise, slow fall, stays high")
+            return _with(figures, reason=CurveReason.NEW_LEVEL)
+        return _with(figures, kind="C", reason=CurveReason.SLOW_RISE_SLOW_FALL)
     if fall_days is None:
-        return _with(figures, reason="has not come down to half its peak yet")
+        return _with(figures, reason=CurveReason.NOT_HALF_DOWN)
     fast_fall = fall_days <= FAST_FALL_DAYS
     if tail > BACK_DOWN_SHARE:
-        return _with(figures, reason="came down only part of the way")
+        return _with(figures, reason=CurveReason.PART_WAY_DOWN)
     if fast_rise and fast_fall:
-        return _with(figures, kind="B", reason="fast rise, fast fall")
+        return _with(figures, kind="B", reason=CurveReason.FAST_RISE_FAST_FALL)
     if not fast_rise and not fast_fall:
-        return _with(figures, kind="A", reason="gradual rise to a peak, gradual fall")
-    return _with(figures, reason="mixed: one side fast, the other slow")
+        return _with(figures, kind="A", reason=CurveReason.GRADUAL_RISE_GRADUAL_FALL)
+    return _with(figures, reason=CurveReason.MIXED)
 
 
 def _with(curve: ConsultationCurve, **changes) -> ConsultationCurve:
@@ -147,7 +173,7 @@ def _with(curve: ConsultationCurve, **changes) -> ConsultationCurve:
 @dataclass(frozen=True, slots=True)
 class LifecycleCurve:
     kind: str  # "A", "B", "C", "D" or "unclassified"
-    reason: str
+    reason: CurveReason
     peak_day: int | None
     peak_level: float
     latest_level: float
@@ -161,7 +187,7 @@ def classify_lifecycle_curve(users: np.ndarray) -> LifecycleCurve:
     smoothed = moving_average(users, 28)
     finite = smoothed[np.isfinite(smoothed)]
     if len(finite) < 2 * RECENT_DAYS or finite.max() <= 0:
-        return LifecycleCurve(UNCLASSIFIED, "too few days (need six months)", None, 0.0, 0.0, 0.0, tuple())
+        return LifecycleCurve(UNCLASSIFIED, CurveReason.TOO_FEW_DAYS, None, 0.0, 0.0, 0.0, tuple())
     # Drop the shrinking edges of the moving average: they lean on fewer days.
     y = finite[14:-14] if len(finite) > 2 * RECENT_DAYS + 28 else finite
     peak = float(y.max())
@@ -170,7 +196,7 @@ def classify_lifecycle_curve(users: np.ndarray) -> LifecycleCurve:
     recent_change = float(y[-1] - y[-RECENT_DAYS]) / peak
     rounded = tuple(round(float(v), 1) for v in y)
 
-    def result(kind: str, reason: str) -> LifecycleCurve:
+    def result(kind: str, reason: CurveReason) -> LifecycleCurve:
         return LifecycleCurve(
             kind, reason, peak_day, round(peak, 1), round(latest, 1), round(recent_change, 4), rounded
         )
@@ -185,16 +211,16 @@ def classify_lifecycle_curve(users: np.ndarray) -> LifecycleCurve:
         and recent_change >= GROWTH_MIN
         and latest >= (1 - STABLE_BAND) * peak
     ):
-        return result("D", "stable for a while, then rising again")
+        return result("D", CurveReason.STABLE_THEN_RISING)
     if latest >= (1 - STABLE_BAND / 2) * peak and recent_change >= GROWTH_MIN:
-        return result("B", "still rising")
+        return result("B", CurveReason.STILL_RISING)
     if latest < DECLINE_BELOW_PEAK * peak and peak_day < len(y) - RECENT_DAYS // 2 and recent_change < 0:
-        return result("C", "falling after its peak")
+        return result("C", CurveReason.FALLING_AFTER_PEAK)
     if abs(recent_change) <= STABLE_BAND and latest >= DECLINE_BELOW_PEAK * peak:
         if rose_before:
-            return result("A", "rose to its peak, then stable")
-        return result("A", "stable at its peak level throughout the window")
-    return result(UNCLASSIFIED, "no consistent trend")
+            return result("A", CurveReason.ROSE_THEN_STABLE)
+        return result("A", CurveReason.STABLE_THROUGHOUT)
+    return result(UNCLASSIFIED, CurveReason.NO_CONSISTENT_TREND)
 
 
 def _last_plateau_end(y: np.ndarray) -> int | None:

@@ -5,9 +5,6 @@ Read: analysts, managers and product owners.  Acknowledge: analysts and managers
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import math
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,6 +19,13 @@ from rest_framework.views import APIView
 
 from cxops.api.inputs import DayField, StrictInputSerializer
 from cxops.models import AlertStatus, HotSpotAlert, Product, Region
+from cxops.presenters.dashboard import (
+    alert_data,
+    overview_data,
+    overview_figures,
+    product_data,
+    product_figures,
+)
 from cxops.regions import user_region
 from cxops.roles import Role, roles_permission
 from cxops.selectors import dashboard as selectors
@@ -61,43 +65,6 @@ class ProductInputSerializer(PeriodInputSerializer):
     default_days = 365
 
 
-def _plain(value: Any) -> Any:
-    """Dataclasses, tuples and dates as JSON-friendly values; NaN as null."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _alert_dict(alert: HotSpotAlert) -> dict[str, Any]:
-    return {
-        "id": alert.pk,
-        "signal": alert.signal,
-        "issue": alert.issue_id,
-        "issue_title": alert.issue.title if alert.issue is not None else None,
-        "product": alert.product.code if alert.product is not None else None,
-        # the province's code for a province-wide alert, a city's for a city's
-        "region": alert.region.code,
-        "region_level": "city" if alert.region.parent_id is not None else "province",
-        "day": alert.day.isoformat(),
-        "observed": alert.observed,
-        "expected": alert.expected,
-        "threshold": alert.threshold,
-        "score": alert.score,
-        "status": alert.status,
-        "acknowledged_by": alert.acknowledged_by.username if alert.acknowledged_by is not None else None,
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-        "note": alert.note,
-    }
-
-
 class OverviewView(APIView):
     """Volumes by source type / layer / stage / channel, daily volumes, top and rising issues,
     products ranked by consultations per 10,000 users per day, open alerts."""
@@ -110,28 +77,9 @@ class OverviewView(APIView):
         serializer.is_valid(raise_exception=True)
         period: Period = serializer.validated_data["period"]
         region = user_region(request.user) or serializer.validated_data.get("region")
-        region_id = region.pk if region is not None else None
-        return Response(
-            _plain(
-                {
-                    "period": {"start": period.start, "end": period.end},
-                    "region": region.code if region is not None else None,
-                    "volumes": selectors.dashboard_volumes(period=period, region_id=region_id),
-                    "daily_by_source_type": selectors.dashboard_daily_volumes(
-                        period=period, region_id=region_id
-                    ),
-                    # the province's reports by city (sums to the province's total); a city's view: []
-                    "by_city": selectors.dashboard_city_ranking(period=period) if region is None else [],
-                    "top_issues": selectors.dashboard_top_issues(period=period, region_id=region_id),
-                    "rising_issues": selectors.dashboard_rising_issues(end=period.end, region_id=region_id),
-                    "products_by_consultations_per_user": selectors.dashboard_product_ranking(period=period),
-                    "open_alerts": [
-                        _alert_dict(a)
-                        for a in selectors.dashboard_open_alerts(limit=50, user=request.user, region=region)
-                    ],
-                }
-            )
-        )
+        figures = overview_figures(period, region)
+        alerts = selectors.dashboard_open_alerts(limit=50, user=request.user, region=region)
+        return Response(overview_data(figures, alerts))
 
 
 class ProductDashboardView(APIView):
@@ -148,78 +96,14 @@ class ProductDashboardView(APIView):
         period: Period = serializer.validated_data["period"]
         event = serializer.validated_data.get("event") or product.launched_on
         region = user_region(request.user) or serializer.validated_data.get("region")
-        source = selectors.product_metric_source(product=product, region=region)
-        funnel = selectors.product_funnel(product=product, period=period, source=source)
-        analysis = funnel.analysis
-        curves = selectors.product_curves(product=product, end=period.end, event=event, source=source)
-        return Response(
-            _plain(
-                {
-                    "product": {
-                        "code": product.code,
-                        "name": product.name,
-                        "lifecycle_phase": product.lifecycle_phase,
-                    },
-                    "period": {"start": period.start, "end": period.end},
-                    "region": region.code if region is not None else None,
-                    # whose touchpoint figures the funnel and curves are: the city's, or the
-                    # province's (null) — for a city when the product is not stored by city
-                    "metrics_region": source.region.code if source.region is not None else None,
-                    "metrics_province_fallback": source.province_fallback,
-                    "funnel": {
-                        "survey_start": funnel.survey_start,
-                        "survey_end": funnel.survey_end,
-                        "in_period": funnel.in_period,
-                        "stages": [
-                            {
-                                "stage": s.stage,
-                                "respondents": s.respondents,
-                                "positive": s.positive,
-                                "rate": s.rate,
-                            }
-                            for s in analysis.stages
-                        ],
-                        "drops": analysis.drops,
-                        "gap": analysis.gap,
-                        "gap_focus": analysis.gap_focus,
-                        "phase_focus": analysis.phase_focus,
-                    },
-                    "consultation_cycle": {
-                        "event": curves.event,
-                        "curve": dataclasses.replace(curves.consultation, smoothed=())
-                        if curves.consultation
-                        else None,
-                        "days": curves.consultation_days,
-                        "consultations": curves.consultation_values,
-                        "smoothed": curves.consultation.smoothed if curves.consultation else [],
-                        "zones": curves.zones,
-                    },
-                    "lifecycle": {
-                        "curve": dataclasses.replace(curves.lifecycle, smoothed=()),
-                        "days": curves.lifecycle_days,
-                        "users": curves.users,
-                        "consultations": curves.consultations,
-                    },
-                    "consultations_per_10k_users_weekly": selectors.product_consultations_per_user(
-                        product=product, period=period, source=source
-                    ),
-                    "reports_by_layer_weekly": selectors.product_layer_volumes(
-                        product=product, period=period, region_id=region.pk if region is not None else None
-                    ),
-                    "open_alerts": [
-                        _alert_dict(a)
-                        for a in selectors.dashboard_open_alerts(
-                            product_id=product.pk, user=request.user, region=region
-                        )
-                    ],
-                }
-            )
-        )
+        figures = product_figures(product, period, event, region)
+        alerts = selectors.dashboard_open_alerts(product_id=product.pk, user=request.user, region=region)
+        return Response(product_data(figures, alerts))
 
 
 class AlertOutputSerializer(serializers.Serializer):
     def to_representation(self, instance: HotSpotAlert) -> dict[str, Any]:
-        return _alert_dict(instance)
+        return alert_data(instance)
 
 
 class AcknowledgeInputSerializer(StrictInputSerializer):
@@ -271,4 +155,4 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alert = hot_spot_alert_acknowledge(
             actor=request.user, alert=self.get_object(), note=serializer.validated_data.get("note", "")
         )
-        return Response(_alert_dict(alert))
+        return Response(alert_data(alert))

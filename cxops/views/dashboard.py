@@ -1,16 +1,13 @@
 """Dashboard pages: the overview, a product's analytic views, hot-spot alerts, CSV exports.
 
 Analysts and managers use them; product owners read them (they may follow a product, which only
-subscribes them to its alerts).  Every chart is a `Chart`: the numbers, the ECharts spec built
-from them (drawn by static/dashboard/charts.js) and the accessible table of the same numbers,
-which is also what the CSV export writes.
+subscribes them to its alerts).  The charts, and their CSV exports, are built by
+`cxops.presenters.dashboard` (which the dashboard API answers from too).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django import forms
@@ -25,11 +22,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cxops.analytics.funnel import FUNNEL_STAGES
 from cxops.errors import ApplicationError
 from cxops.exports import csv_response
 from cxops.inputs import DayField
-from cxops.models import AlertOptIn, AlertStatus, LifecycleStage, Product, Region, RollupDimension
+from cxops.models import AlertOptIn, AlertStatus, Product, Region
+from cxops.presenters.dashboard import (
+    overview_charts,
+    overview_figures,
+    product_charts,
+    product_figures,
+    reports_kpi,
+)
 from cxops.regions import regions_readable_by, user_region
 from cxops.roles import Role, has_role
 from cxops.selectors import dashboard as selectors
@@ -42,53 +45,6 @@ from cxops.services.notifications import follow_create, follow_delete, is_follow
 
 READ_ROLES = (Role.ANALYST, Role.PRODUCT_OWNER)  # managers hold both
 WRITE_ROLES = (Role.ANALYST,)
-
-FUNNEL_LABELS = {
-    "awareness": gettext_lazy("Awareness rate"),
-    "cognition": gettext_lazy("Cognition rate"),
-    "identification": gettext_lazy("Identification rate"),
-    "approval": gettext_lazy("Approval rate"),
-}
-# The same rates inside a sentence ("Raise the cognition rate and the identification rate").
-FUNNEL_IN_SENTENCE = {
-    "awareness": gettext_lazy("awareness rate"),
-    "cognition": gettext_lazy("cognition rate"),
-    "identification": gettext_lazy("identification rate"),
-    "approval": gettext_lazy("approval rate"),
-}
-FUNNEL_HELP = {
-    "awareness": gettext_lazy("has heard of it"),
-    "cognition": gettext_lazy("knows what it is"),
-    "identification": gettext_lazy("uses it"),
-    "approval": gettext_lazy("will keep using it"),
-}
-CONSULTATION_KINDS = {
-    "A": gettext_lazy("Type A: rises gradually to a peak, then falls gradually"),
-    "B": gettext_lazy("Type B: rises fast and falls fast — a warm market response"),
-    "C": gettext_lazy("Type C: rises slowly, falls slowly and stays high"),
-    "unclassified": gettext_lazy("Unclassified: fits none of the types"),
-}
-LIFECYCLE_KINDS = {
-    "A": gettext_lazy("Type A, mature: peaked, then stable"),
-    "B": gettext_lazy("Type B, growth: keeps rising"),
-    "C": gettext_lazy("Type C, decline: falling after its peak"),
-    "D": gettext_lazy("Type D, renewed: stable, then rising again"),
-    "unclassified": gettext_lazy("Unclassified: no consistent trend"),
-}
-CURVE_REASONS = {
-    "too few days after the launch (need six weeks)": gettext_lazy(
-        "Too few days after the launch (six weeks are needed)."
-    ),
-    "no clear peak above the usual level": gettext_lazy("No clear peak above the usual level."),
-    "rose fast but did not come down: a new level, not a cycle": gettext_lazy(
-        "Rose fast but did not come down: a new level, not a cycle."
-    ),
-    "has not come down to half its peak yet": gettext_lazy("Has not come down to half its peak yet."),
-    "came down only part of the way": gettext_lazy("Came down only part of the way."),
-    "mixed: one side fast, the other slow": gettext_lazy("Mixed: one side fast, the other slow."),
-    "too few days (need six months)": gettext_lazy("Too few days (six months are needed)."),
-    "no consistent trend": gettext_lazy("No consistent trend."),
-}
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -164,190 +120,8 @@ def period_from(request: HttpRequest, *, default_days: int) -> tuple[PeriodForm,
     return form, Period(end - dt.timedelta(days=default_days - 1), end)
 
 
-@dataclass
-class Chart:
-    """One chart: its ECharts spec and the table of the same numbers (also the CSV export)."""
-
-    name: str
-    title: str
-    spec: dict[str, Any]
-    header: list[str]
-    rows: list[list[Any]]
-    description: str = ""
-    export_url: str = ""
-    height: int = 320
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def clean_spec(self) -> dict[str, Any]:
-        """The spec with NaN replaced by None (JSON has no NaN; ECharts shows a gap)."""
-        return _finite(self.spec)
-
-    @property
-    def has_data(self) -> bool:
-        """False when every number in the table is zero or missing (nothing worth drawing)."""
-        return any(isinstance(v, int | float) and v for row in self.rows for v in row[1:])
-
-    @property
-    def clean_rows(self) -> list[list[Any]]:
-        return _finite(self.rows)
-
-    @property
-    def element_id(self) -> str:
-        return f"chart-{self.name}"
-
-    @property
-    def data_id(self) -> str:
-        return f"chart-data-{self.name}"
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _bar(
-    name: str, title: str, items: list[dict[str, Any]], *, value_label: str, horizontal: bool = False
-) -> Chart:
-    return Chart(
-        name=name,
-        title=title,
-        spec={
-            "kind": "bar",
-            "horizontal": horizontal,
-            "x": [item["label"] for item in items],
-            "series": [{"name": value_label, "data": [item["count"] for item in items]}],
-        },
-        header=[_("Item"), value_label],
-        rows=[[item["label"], item["count"]] for item in items],
-        extra={"items": items},
-    )
-
-
-def overview_charts(period: Period, region: Any = None) -> dict[str, Chart]:
-    region_id = region.pk if region is not None else None
-    volumes = selectors.dashboard_volumes(period=period, region_id=region_id)
-    reports = _("Reports")
-    charts = {
-        "by_source": _bar(
-            "by_source", _("By source type"), volumes[RollupDimension.SOURCE_TYPE], value_label=reports
-        ),
-        "by_layer": _bar(
-            "by_layer",
-            _("By experience layer (priority order)"),
-            volumes[RollupDimension.LAYER],
-            value_label=reports,
-        ),
-        "by_stage": _bar(
-            "by_stage", _("By lifecycle stage"), volumes[RollupDimension.STAGE], value_label=reports
-        ),
-        "by_channel": _bar(
-            "by_channel",
-            _("By channel"),
-            volumes[RollupDimension.CHANNEL],
-            value_label=reports,
-            horizontal=True,
-        ),
-    }
-    daily = selectors.dashboard_daily_volumes(
-        period=period, dimension=RollupDimension.SOURCE_TYPE, region_id=region_id
-    )
-    charts["daily"] = Chart(
-        name="daily",
-        title=_("Reports per day by source type"),
-        spec={
-            "kind": "line",
-            "stack": True,
-            "x": daily["days"],
-            "series": [{"name": s["label"], "data": s["data"]} for s in daily["series"]],
-        },
-        header=[_("Day"), *[s["label"] for s in daily["series"]]],
-        rows=[[day, *[s["data"][i] for s in daily["series"]]] for i, day in enumerate(daily["days"])],
-    )
-    ranking = selectors.dashboard_product_ranking(period=period)
-    per_users = _("Consultations per 10,000 users per day")
-    charts["ranking"] = Chart(
-        name="ranking",
-        title=_("Products by consultations per user"),
-        description=_(
-            "Lower and falling is better; the products at the top are the design problems to fix. "
-            "From touchpoint data: consultations ÷ users, per day, compared with the previous period."
-        ),
-        spec={
-            "kind": "bar",
-            "horizontal": True,
-            "x": [r["product"] for r in ranking],
-            "series": [{"name": per_users, "data": [r["per_10k_users"] for r in ranking]}],
-        },
-        header=[
-            _("Product"),
-            per_users,
-            _("Previous period"),
-            _("Change"),
-            _("Consultations"),
-            _("Average users"),
-        ],
-        rows=[
-            [
-                r["product"],
-                r["per_10k_users"],
-                r["previous_per_10k_users"],
-                f"{r['change']:+.1%}" if r["change"] is not None else "",
-                r["consultations"],
-                r["average_users"],
-            ]
-            for r in ranking
-        ],
-        extra={"ranking": ranking},
-    )
-    if region is None:  # the province: its figure broken down by city, ranked
-        cities = selectors.dashboard_city_ranking(period=period)
-        charts["cities"] = _bar("cities", _("Reports by city"), cities, value_label=reports, horizontal=True)
-    top = selectors.dashboard_top_issues(period=period, region_id=region_id)
-    charts["top_issues"] = Chart(
-        name="top_issues",
-        title=_("Top issues"),
-        spec={},
-        header=[_("Issue"), _("Product"), _("Layer"), _("Reports")],
-        rows=[[r["title"], r["product"], r["layer_label"], r["count"]] for r in top],
-        extra={"items": top},
-    )
-    rising = selectors.dashboard_rising_issues(end=period.end, region_id=region_id)
-    charts["rising_issues"] = Chart(
-        name="rising_issues",
-        title=_("Rising issues (last 7 days against the 28 before)"),
-        spec={},
-        header=[_("Issue"), _("Product"), _("Last 7 days"), _("Expected"), _("Ratio")],
-        rows=[[r["title"], r["product"], r["count"], r["expected"], r["ratio"]] for r in rising],
-        extra={"items": rising},
-    )
-    return charts
-
-
 def _period_query(period: Period, **extra: Any) -> str:
     return urlencode({"start": period.start.isoformat(), "end": period.end.isoformat(), **extra})
-
-
-def reports_kpi(period: Period, region: Any, total: int, daily: Chart) -> dict[str, Any]:
-    """The reports KPI: the total, the same-length period before it and the change, and the daily
-    totals for its sparkline (from the daily chart's rows: no further query for them)."""
-    region_id = region.pk if region is not None else None
-    before = selectors.dashboard_volumes(period=period.previous(), region_id=region_id)
-    previous = sum(item["count"] for item in before[RollupDimension.SOURCE_TYPE])
-    change = None if previous == 0 else round(100 * (total - previous) / previous)
-    return {
-        "total": total,
-        "previous": previous,
-        "change": change,
-        "magnitude": None if change is None else abs(change),
-        "direction": "up" if total > previous else "down" if total < previous else "flat",
-        "daily": [sum(value or 0 for value in row[1:]) for row in daily.rows],
-    }
 
 
 def overview(request: HttpRequest) -> HttpResponse:
@@ -358,7 +132,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     form, period = period_from(request, default_days=28)
     region = dashboard_region(request)
     region_query = {"region": region.code} if region is not None else {}
-    charts = overview_charts(period, region)
+    charts = overview_charts(overview_figures(period, region))
     for chart in charts.values():
         chart.export_url = (
             reverse("dashboard:export-overview", args=[chart.name])
@@ -385,174 +159,6 @@ def overview(request: HttpRequest) -> HttpResponse:
             "region": region,
         },
     )
-
-
-def _percent(rate: float | None) -> float | None:
-    return None if rate is None else round(rate * 100, 1)
-
-
-def _funnel_focus_text(stages: tuple[str, ...]) -> str:
-    names = [str(FUNNEL_IN_SENTENCE[s]) for s in stages]
-    if not names:
-        return ""
-    if len(names) == 1:
-        return _("Raise the %(rate)s") % {"rate": names[0]}
-    return _("Raise the %(first)s and the %(second)s") % {"first": names[0], "second": names[1]}
-
-
-def product_charts(
-    product: Product, period: Period, event: dt.date | None, region: Any = None
-) -> dict[str, Chart]:
-    charts: dict[str, Chart] = {}
-    # the touchpoint figures of the region shown (the province's, said so, when not stored by city)
-    source = selectors.product_metric_source(product=product, region=region)
-    funnel = selectors.product_funnel(product=product, period=period, source=source)
-    analysis = funnel.analysis
-    rates = analysis.rates
-    respondents = {s.stage: s for s in analysis.stages}
-    percent = _("Share of respondents (%)")
-    charts["funnel"] = Chart(
-        name="funnel",
-        title=_("Experience funnel and gap"),
-        spec={
-            "kind": "bar",
-            "percent": True,
-            "x": [str(_("Everyone")), *[str(FUNNEL_LABELS[s]) for s in FUNNEL_STAGES]],
-            "series": [
-                {
-                    "name": percent,
-                    "data": [
-                        100.0,
-                        *[_percent(rates[s]) for s in FUNNEL_STAGES],
-                    ],
-                }
-            ],
-            "highlight": [
-                i + 1 for i, s in enumerate(FUNNEL_STAGES) if analysis.gap and s == analysis.gap.after
-            ],
-        },
-        header=[
-            _("Rate"),
-            _("Meaning"),
-            _("Respondents"),
-            _("Positive"),
-            percent,
-            _("Drop from the previous rate"),
-        ],
-        rows=[
-            [
-                str(FUNNEL_LABELS[d.after]),
-                str(FUNNEL_HELP[d.after]),
-                respondents[d.after].respondents,
-                respondents[d.after].positive,
-                _percent(rates[d.after]),
-                round(d.size * 100, 1),
-            ]
-            for d in analysis.drops
-        ],
-        extra={
-            "view": funnel,
-            "gap_focus": _funnel_focus_text(analysis.gap_focus),
-            "phase_focus": " · ".join(str(LifecycleStage(s).label) for s in analysis.phase_focus),
-            "gap": analysis.gap,
-            "gap_before": str(FUNNEL_LABELS[analysis.gap.before])
-            if analysis.gap and analysis.gap.before
-            else _("Everyone (100%)"),
-            "gap_after": str(FUNNEL_LABELS[analysis.gap.after]) if analysis.gap else "",
-            "source": source,
-        },
-    )
-    curves = selectors.product_curves(product=product, end=period.end, event=event, source=source)
-    consultation = curves.consultation
-    consultations_label = _("Consultations per day")
-    if consultation is not None and curves.event is not None:
-        charts["consultation"] = Chart(
-            name="consultation",
-            title=_("Consultation cycle curve after %(day)s") % {"day": curves.event.isoformat()},
-            spec={
-                "kind": "line",
-                "x": curves.consultation_days,
-                "series": [
-                    {"name": consultations_label, "data": curves.consultation_values, "faint": True},
-                    {
-                        "name": _("7-day average"),
-                        "data": list(consultation.smoothed)[: len(curves.consultation_days)],
-                    },
-                ],
-                "mark_areas": [
-                    {"name": _("Zone %(zone)s") % {"zone": z["zone"]}, "start": z["start"], "end": z["end"]}
-                    for z in curves.zones
-                ],
-            },
-            header=[_("Day"), consultations_label, _("7-day average")],
-            rows=[
-                [day, value, consultation.smoothed[i] if i < len(consultation.smoothed) else None]
-                for i, (day, value) in enumerate(
-                    zip(curves.consultation_days, curves.consultation_values, strict=True)
-                )
-            ],
-            extra={
-                "curve": consultation,
-                "kind_text": CONSULTATION_KINDS[consultation.kind],
-                "reason": CURVE_REASONS.get(consultation.reason, ""),
-                "zones": curves.zones,
-            },
-        )
-    users_label = _("Users")
-    charts["lifecycle"] = Chart(
-        name="lifecycle",
-        title=_("Product lifecycle curve with the consultation curve"),
-        spec={
-            "kind": "line",
-            "x": curves.lifecycle_days,
-            "series": [
-                {"name": users_label, "data": curves.users},
-                {"name": consultations_label, "data": curves.consultations, "axis": 1, "faint": True},
-            ],
-            "axes": [users_label, _("Consultations")],
-            "mark_lines": [{"name": _("Event"), "x": curves.event.isoformat()}] if curves.event else [],
-        },
-        header=[_("Day"), users_label, consultations_label],
-        rows=[
-            [day, users, consults]
-            for day, users, consults in zip(
-                curves.lifecycle_days, curves.users, curves.consultations, strict=True
-            )
-        ],
-        extra={
-            "curve": curves.lifecycle,
-            "kind_text": LIFECYCLE_KINDS[curves.lifecycle.kind],
-            "reason": CURVE_REASONS.get(curves.lifecycle.reason, ""),
-        },
-    )
-    ratio = selectors.product_consultations_per_user(product=product, period=period, source=source)
-    per_users = _("Consultations per 10,000 users per day")
-    charts["per_user"] = Chart(
-        name="per_user",
-        title=_("Consultations per user over time (weekly)"),
-        description=_("Lower and falling is better."),
-        spec={"kind": "line", "x": ratio["weeks"], "series": [{"name": per_users, "data": ratio["values"]}]},
-        header=[_("Week of"), per_users],
-        rows=[[w, v] for w, v in zip(ratio["weeks"], ratio["values"], strict=True)],
-    )
-    layers = selectors.product_layer_volumes(
-        product=product, period=period, region_id=region.pk if region is not None else None
-    )
-    charts["layers"] = Chart(
-        name="layers",
-        title=_("Reports by experience layer (weekly, in priority order)"),
-        description=_("Functional problems first, then convenience, then emotional."),
-        spec={
-            "kind": "bar",
-            "stack": True,
-            "x": layers["weeks"],
-            "series": [{"name": s["label"], "data": s["data"], "code": s["code"]} for s in layers["series"]],
-        },
-        header=[_("Week of"), *[s["label"] for s in layers["series"]]],
-        rows=[[w, *[s["data"][i] for s in layers["series"]]] for i, w in enumerate(layers["weeks"])],
-        extra={"totals": [(s["label"], s["code"], s["total"]) for s in layers["series"]]},
-    )
-    return charts
 
 
 class ProductPageForm(PeriodForm):
@@ -588,7 +194,7 @@ def product_detail(request: HttpRequest, code: str) -> HttpResponse:
     product = get_object_or_404(Product, code=code)
     form, period, event = _product_inputs(request, product)
     region = dashboard_region(request)
-    charts = product_charts(product, period, event, region)
+    charts = product_charts(product_figures(product, period, event, region))
     query = _period_query(
         period,
         **({"event": event.isoformat()} if event else {}),
@@ -619,7 +225,7 @@ def product_detail(request: HttpRequest, code: str) -> HttpResponse:
 def export_overview(request: HttpRequest, name: str) -> HttpResponse:
     _require_reader(request)
     _form, period = period_from(request, default_days=28)
-    charts = overview_charts(period, dashboard_region(request))
+    charts = overview_charts(overview_figures(period, dashboard_region(request)))
     if name not in charts:
         raise Http404
     chart = charts[name]
@@ -635,7 +241,7 @@ def export_product(request: HttpRequest, code: str, name: str) -> HttpResponse:
     _require_reader(request)
     product = get_object_or_404(Product, code=code)
     _form, period, event = _product_inputs(request, product)
-    charts = product_charts(product, period, event, dashboard_region(request))
+    charts = product_charts(product_figures(product, period, event, dashboard_region(request)))
     if name not in charts:
         raise Http404
     chart = charts[name]
