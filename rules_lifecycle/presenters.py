@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rules_lifecycle.models import MEASURE_LABELS
 from rules_lifecycle.scoring import DIRECTION  # keyed by Measure, a StrEnum: stored codes look it up
@@ -190,3 +191,40 @@ def look_sentence(results: dict[str, Any]) -> str:
         )
         % values
     )
+
+
+# --- the evaluation page's charts ----------------------------------------------------------------
+
+CHART_UNITS = {
+    "activity": gettext_lazy("Active users per 100 users"),
+    "complaint_rate": gettext_lazy("Complaints per 10,000 users"),
+    "satisfaction": gettext_lazy("Mean satisfaction score"),
+}
+
+
+def evaluation_chart_data(charts: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`rule_evaluation_charts`' figures with the words the page's charts show (JSON-ready)."""
+    if charts is None:
+        return None
+    return {
+        **{key: value for key, value in charts.items() if key != "measures"},
+        "labels": {
+            "treated": _("Rule's scope"),
+            "control": _("Control scope"),
+            "pre": _("Baseline"),
+            "burn_in": _("Burn-in"),
+            "post": _("Compared"),
+            "go_live": _("Go-live"),
+        },
+        "measures": [
+            {
+                "code": m["code"],
+                "name": str(MEASURE_LABELS[m["code"]]),
+                "unit": str(CHART_UNITS[m["code"]]),
+                "primary": m["primary"],
+                "treated": m["treated"],
+                "control": m["control"],
+            }
+            for m in charts["measures"]
+        ],
+    }

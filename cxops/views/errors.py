@@ -23,51 +23,37 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
 
 
+def _api_error(code: str, message: str, status: int) -> JsonResponse:
+    """The API's documented error shape."""
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
 def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
     if _is_api(request):
-        return JsonResponse(
-            {"error": {"code": "server_error", "message": _("A server error occurred; it has been logged.")}},
-            status=500,
-        )
+        return _api_error("server_error", _("A server error occurred; it has been logged."), 500)
     return defaults.server_error(request, template_name)
 
 
 def page_not_found(request: HttpRequest, exception: Exception, template_name: str = "404.html") -> Any:
     if _is_api(request):
-        return JsonResponse({"error": {"code": "not_found", "message": _("Not found.")}}, status=404)
+        return _api_error("not_found", _("Not found."), 404)
     return defaults.page_not_found(request, exception, template_name)
 
 
 def permission_denied(request: HttpRequest, exception: Exception, template_name: str = "403.html") -> Any:
     if _is_api(request):
-        return JsonResponse(
-            {
-                "error": {
-                    "code": "forbidden",
-                    "message": _("You do not have permission to perform this action."),
-                }
-            },
-            status=403,
-        )
+        return _api_error("forbidden", _("You do not have permission to perform this action."), 403)
     return defaults.permission_denied(request, exception, template_name)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: an expired form (a page left open, a sign-in in another tab) explained."""
     if _is_api(request):
-        return JsonResponse(
-            {
-                "error": {
-                    "code": "csrf_failed",
-                    "message": _("The form expired; reload the page and try again."),
-                }
-            },
-            status=403,
-        )
+        return _api_error("csrf_failed", _("The form expired; reload the page and try again."), 403)
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
 
 
 def bad_request(request: HttpRequest, exception: Exception, template_name: str = "400.html") -> Any:
     if _is_api(request):
-        return JsonResponse({"error": {"code": "bad_request", "message": _("Bad request.")}}, status=400)
+        return _api_error("bad_request", _("Bad request."), 400)
     return defaults.bad_request(request, exception, template_name)

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils.translation import gettext
 
 from cxops.models import MetricDaily, MetricScope
 from rules_lifecycle.models import (
-    MEASURE_LABELS,
     EvaluationRun,
     EvaluationVerdict,
     ExperienceRule,
@@ -502,8 +500,9 @@ def rule_evaluation_history(*, rule: ExperienceRule, limit: int = 60) -> list[Ru
 
 
 def rule_evaluation_charts(*, rule: ExperienceRule, as_of: dt.date) -> dict[str, Any] | None:
-    """Daily treated and control figures per measure around go-live, with the windows, for the
-    page's charts (JSON-ready).  None before go-live."""
+    """Daily treated and control figures per measure around go-live, with the windows (plain,
+    JSON-ready data; `rules_lifecycle.presenters.evaluation_chart_data` labels it for the page).
+    None before go-live."""
     if rule.go_live_on is None:
         return None
     inputs = evaluation_inputs(rule_ids=[rule.pk], as_of=as_of)
@@ -523,13 +522,10 @@ def rule_evaluation_charts(*, rule: ExperienceRule, as_of: dt.date) -> dict[str,
         total = (series.satisfaction * np.asarray(series.levels)).sum(axis=1)
         return rate(total, np.where(n > 0, n, np.nan), 1.0)
 
-    measures = {
-        "activity": (lambda s: rate(s.active_users, s.users, 100.0), gettext("Active users per 100 users")),
-        "complaint_rate": (
-            lambda s: rate(s.complaints, s.users, 10000.0),
-            gettext("Complaints per 10,000 users"),
-        ),
-        "satisfaction": (mean_score, gettext("Mean satisfaction score")),
+    measures: dict[str, Callable[[DailySeries], list[float | None]]] = {
+        "activity": lambda s: rate(s.active_users, s.users, 100.0),  # per 100 users
+        "complaint_rate": lambda s: rate(s.complaints, s.users, 10000.0),  # per 10,000 users
+        "satisfaction": mean_score,
     }
     post_end = design.post_start + dt.timedelta(days=max(design.post_days_available, 0))
     return {
@@ -542,24 +538,14 @@ def rule_evaluation_charts(*, rule: ExperienceRule, as_of: dt.date) -> dict[str,
             if design.post_days_available
             else None,
         },
-        "labels": {
-            "treated": gettext("Rule's scope"),
-            "control": gettext("Control scope"),
-            "pre": gettext("Baseline"),
-            "burn_in": gettext("Burn-in"),
-            "post": gettext("Compared"),
-            "go_live": gettext("Go-live"),
-        },
         "measures": [
             {
                 "code": code,
-                "name": str(MEASURE_LABELS[code]),
-                "unit": unit,
                 "primary": code == rule.primary_measure,
                 "treated": series_of(treated),
                 "control": series_of(control) if control is not None else None,
             }
-            for code, (series_of, unit) in measures.items()
+            for code, series_of in measures.items()
         ],
     }
 

@@ -33,7 +33,12 @@ from rules_lifecycle.models import (
     RuleStatus,
     RunTrigger,
 )
-from rules_lifecycle.presenters import decision_interval, look_sentence, verdict_sentence
+from rules_lifecycle.presenters import (
+    decision_interval,
+    evaluation_chart_data,
+    look_sentence,
+    verdict_sentence,
+)
 from rules_lifecycle.scoring import DIRECTION
 from rules_lifecycle.selectors.controls import CITIES, ControlAdvice, control_advice
 from rules_lifecycle.selectors.evaluation import (
@@ -179,7 +184,7 @@ def evaluation_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
                 }
                 for ev in history
             ],
-            "charts": rule_evaluation_charts(rule=rule, as_of=timezone.localdate()),
+            "charts": evaluation_chart_data(rule_evaluation_charts(rule=rule, as_of=timezone.localdate())),
             "moves": moves,
             "transition_form": TransitionForm(),
             "may_run": may_run,
