@@ -31,6 +31,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
+from cxops.library_patches import patched
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5.0
@@ -53,6 +55,8 @@ class RedisCacheClient(DjangoRedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        if not patched("cache_client"):
+            return super().get_client(key, write=write)
         index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]  # Django's private API
         client = self._clients.get(index)
         if client is None:

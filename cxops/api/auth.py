@@ -31,6 +31,7 @@ from rest_framework.authtoken.models import Token
 
 from cxops.api.throttling import COUNTED_ATTRIBUTE, FixedWindowUserRateThrottle
 from cxops.cache import on_recovery
+from cxops.library_patches import patched
 from cxops.regions import user_region
 from cxops.roles import user_roles
 
@@ -78,7 +79,11 @@ class CachedTokenAuthentication(TokenAuthentication):
         """The cache entries; on Redis with the call counted against the token's rate limit in the
         same round trip (the count is left on the request for the throttle)."""
         counter = None
-        if hasattr(cache, "get_many_and_count") and getattr(self, "request", None) is not None:
+        if (
+            patched("signin_count")
+            and hasattr(cache, "get_many_and_count")
+            and getattr(self, "request", None) is not None
+        ):
             counter = FixedWindowUserRateThrottle.counter_for_token(entry_key.rpartition(":")[2])
         if counter is None:
             return cache.get_many(keys)
