@@ -49,7 +49,8 @@ class ReportDailyDimensionRollup(models.Model):
     """Reports per day × product × one dimension's value (a code, or the channel id as text)."""
 
     day = models.DateField(_("day"))
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # not indexed alone: `report_dim_rollup_product` leads with it (issue 22)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
     dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
     value = models.CharField(max_length=20)
     count = models.IntegerField(default=0)
@@ -110,7 +111,8 @@ class ReportDailyRegionRollup(models.Model):
     against the raw reports): the province's figures are the sum of its cities'."""
 
     day = models.DateField(_("day"))
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    # not indexed alone: `report_region_rollup_city` leads with it (issue 22)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
     value = models.CharField(max_length=20)
@@ -145,7 +147,8 @@ class ReportDailyRegionTotal(models.Model):
     products, written by the same call)."""
 
     day = models.DateField(_("day"))
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    # not indexed alone: `report_region_total_city` leads with it (issue 22)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
     dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
     value = models.CharField(max_length=20)
     count = models.IntegerField(default=0)

@@ -274,6 +274,9 @@ class ReportImportHandler(ImportHandler):
         self.home = user_region(creator) if creator is not None else None
         default = self.home or reference_by_code(Region, settings.CXOPS_DEFAULT_REGION)
         self.default_region_id = default.pk if default is not None else None
+        # the writer's own fallback, looked up here: `stage` runs on the parsing thread, which must
+        # not use the connection while the writer thread holds it (it would wait for the chunk)
+        self.fallback_region_id = default_region_id()
         for name, choices in (
             ("source_type", SourceType),
             ("layer", ExperienceLayer),
@@ -438,7 +441,11 @@ class ReportImportHandler(ImportHandler):
         return record.external_id
 
     def stage(self, records: list[ReportRecord]) -> StagedReports:
-        payload = reports_copy_payload(records) if connection.vendor == "postgresql" else None
+        payload = (
+            reports_copy_payload(records, default_region=self.fallback_region_id)
+            if connection.vendor == "postgresql"
+            else None
+        )
         return StagedReports(records, payload)
 
     def write(self, records: StagedReports, *, job: ImportJob) -> Written:
@@ -536,9 +543,10 @@ def reports_bulk_insert(
     return inserted
 
 
-def reports_copy_payload(records: list[ReportRecord]) -> str:
-    """The records as COPY text for the staging table (`REPORT_COLUMNS` + segment_ids)."""
-    default = default_region_id()
+def reports_copy_payload(records: list[ReportRecord], *, default_region: int | None = None) -> str:
+    """The records as COPY text for the staging table (`REPORT_COLUMNS` + segment_ids); a record
+    without a region gets `default_region` (looked up when not given)."""
+    default = default_region if default_region is not None else default_region_id()
     return copy_payload(
         (*_column_values(r, r.occurred_at.isoformat(), default), r.segment_ids, r.line) for r in records
     )
