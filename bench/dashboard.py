@@ -58,6 +58,9 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_database, timed  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
 
 CHUNK = 100_000
@@ -99,29 +102,12 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.db import connection
 
-    is_postgres = connection.vendor == "postgresql"
-    if is_postgres:
-        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_dashboard_bench"
-    else:
-        connection.settings_dict["TEST"]["NAME"] = "/tmp/cxops_dashboard_bench.sqlite3"
-    old_name = connection.creation.create_test_db(
-        verbosity=0, autoclobber=not args.keepdb, keepdb=args.keepdb
-    )
     try:
-        return run(rows, import_rows, is_postgres, quick=args.quick)
+        with bench_database("dashboard_bench", keepdb=args.keepdb) as is_postgres:
+            return run(rows, import_rows, is_postgres, quick=args.quick)
     finally:
         stop_import_beside()
-        if not args.keepdb:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-
-
-def timed(label: str, fn):  # noqa: ANN001, ANN201
-    started = time.perf_counter()
-    result = fn()
-    print(f"# {label}: {time.perf_counter() - started:.1f} s", flush=True)
-    return result
 
 
 def _records(rng: random.Random, n: int, first: int, context: dict) -> list:

@@ -45,6 +45,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_database, timed  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
 
 DAYS = 730
@@ -71,31 +74,12 @@ def main() -> int:
 
     django.setup()
     from django.conf import settings
-    from django.db import connection
 
     # As production runs (DJANGO_DEBUG=0): no per-query SQL logging, which cost a tenth of a run.
     settings.DEBUG = False
 
-    is_postgres = connection.vendor == "postgresql"
-    if is_postgres:
-        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_evaluate_bench"
-    else:
-        connection.settings_dict["TEST"]["NAME"] = "/tmp/cxops_evaluate_bench.sqlite3"
-    old_name = connection.creation.create_test_db(
-        verbosity=0, autoclobber=not args.keepdb, keepdb=args.keepdb
-    )
-    try:
+    with bench_database("evaluate_bench", keepdb=args.keepdb) as is_postgres:
         return run(rules, scopes, args.naive_sample, args.batch_size, is_postgres)
-    finally:
-        if not args.keepdb:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-
-
-def timed(label: str, fn):  # noqa: ANN001, ANN201
-    started = time.perf_counter()
-    result = fn()
-    print(f"# {label}: {time.perf_counter() - started:.1f} s", flush=True)
-    return result
 
 
 # --- loading ---------------------------------------------------------------------------------

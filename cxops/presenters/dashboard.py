@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,24 +24,32 @@ from cxops.models import HotSpotAlert, LifecycleStage, Product, Region, RollupDi
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import CurvesView, FunnelView, MetricSource, Period
 
-FUNNEL_LABELS = {
-    "awareness": gettext_lazy("Awareness rate"),
-    "cognition": gettext_lazy("Cognition rate"),
-    "identification": gettext_lazy("Identification rate"),
-    "approval": gettext_lazy("Approval rate"),
-}
-# The same rates inside a sentence ("Raise the cognition rate and the identification rate").
-FUNNEL_IN_SENTENCE = {
-    "awareness": gettext_lazy("awareness rate"),
-    "cognition": gettext_lazy("cognition rate"),
-    "identification": gettext_lazy("identification rate"),
-    "approval": gettext_lazy("approval rate"),
-}
-FUNNEL_HELP = {
-    "awareness": gettext_lazy("has heard of it"),
-    "cognition": gettext_lazy("knows what it is"),
-    "identification": gettext_lazy("uses it"),
-    "approval": gettext_lazy("will keep using it"),
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+@dataclass(frozen=True)
+class FunnelRateWords:
+    """How the pages name one rate of the experience funnel."""
+
+    label: StrOrPromise  # "Awareness rate"
+    in_sentence: StrOrPromise  # the same inside a sentence ("Raise the cognition rate and the ...")
+    meaning: StrOrPromise  # what a positive answer means ("has heard of it")
+
+
+FUNNEL_WORDS = {
+    "awareness": FunnelRateWords(
+        gettext_lazy("Awareness rate"), gettext_lazy("awareness rate"), gettext_lazy("has heard of it")
+    ),
+    "cognition": FunnelRateWords(
+        gettext_lazy("Cognition rate"), gettext_lazy("cognition rate"), gettext_lazy("knows what it is")
+    ),
+    "identification": FunnelRateWords(
+        gettext_lazy("Identification rate"), gettext_lazy("identification rate"), gettext_lazy("uses it")
+    ),
+    "approval": FunnelRateWords(
+        gettext_lazy("Approval rate"), gettext_lazy("approval rate"), gettext_lazy("will keep using it")
+    ),
 }
 CONSULTATION_KINDS = {
     "A": gettext_lazy("Type A: rises gradually to a peak, then falls gradually"),
@@ -314,7 +322,7 @@ def _percent(rate: float | None) -> float | None:
 
 
 def _funnel_focus_text(stages: tuple[str, ...]) -> str:
-    names = [str(FUNNEL_IN_SENTENCE[s]) for s in stages]
+    names = [str(FUNNEL_WORDS[s].in_sentence) for s in stages]
     if not names:
         return ""
     if len(names) == 1:
@@ -366,7 +374,7 @@ def product_charts(figures: ProductFigures) -> dict[str, Chart]:
         spec={
             "kind": "bar",
             "percent": True,
-            "x": [str(_("Everyone")), *[str(FUNNEL_LABELS[s]) for s in FUNNEL_STAGES]],
+            "x": [str(_("Everyone")), *[str(FUNNEL_WORDS[s].label) for s in FUNNEL_STAGES]],
             "series": [
                 {
                     "name": percent,
@@ -390,8 +398,8 @@ def product_charts(figures: ProductFigures) -> dict[str, Chart]:
         ],
         rows=[
             [
-                str(FUNNEL_LABELS[d.after]),
-                str(FUNNEL_HELP[d.after]),
+                str(FUNNEL_WORDS[d.after].label),
+                str(FUNNEL_WORDS[d.after].meaning),
                 respondents[d.after].respondents,
                 respondents[d.after].positive,
                 _percent(rates[d.after]),
@@ -404,10 +412,10 @@ def product_charts(figures: ProductFigures) -> dict[str, Chart]:
             "gap_focus": _funnel_focus_text(analysis.gap_focus),
             "phase_focus": " · ".join(str(LifecycleStage(s).label) for s in analysis.phase_focus),
             "gap": analysis.gap,
-            "gap_before": str(FUNNEL_LABELS[analysis.gap.before])
+            "gap_before": str(FUNNEL_WORDS[analysis.gap.before].label)
             if analysis.gap and analysis.gap.before
             else _("Everyone (100%)"),
-            "gap_after": str(FUNNEL_LABELS[analysis.gap.after]) if analysis.gap else "",
+            "gap_after": str(FUNNEL_WORDS[analysis.gap.after].label) if analysis.gap else "",
             "source": source,
         },
     )

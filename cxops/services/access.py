@@ -196,18 +196,8 @@ def user_region_set(
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().get(pk=user.pk)
         user_region_check(actor=actor, user=user, region=region)
-        home = HomeRegion.objects.select_related("region").filter(user_id=user.pk).first()
-        before = home.region.code if home is not None else "-"
-        after = region.code if region is not None else "-"
+        before, after = home_region_move(user, region)
         if before != after:
-            if region is None:
-                if home is not None:  # before != after: it is
-                    home.delete()
-            elif home is None:
-                HomeRegion.objects.create(user=user, region=region)
-            else:
-                home.region = region
-                home.save(update_fields=["region"])
             _record(
                 actor=actor,
                 changes=[("region", before, after)],
@@ -218,6 +208,24 @@ def user_region_set(
     if hasattr(user, "_cxops_region"):
         del user._cxops_region
     return user
+
+
+def home_region_move(user: Any, region: Region | None) -> tuple[str, str]:
+    """Make `region` (None: none) the user's home region; (code before, code after), "-" for none.
+    Unchecked and unrecorded: the callers check who may move whom and record the change."""
+    home = HomeRegion.objects.select_related("region").filter(user_id=user.pk).first()
+    before = home.region.code if home is not None else "-"
+    after = region.code if region is not None else "-"
+    if before != after:
+        if region is None:
+            if home is not None:  # before != after: it is
+                home.delete()
+        elif home is None:
+            HomeRegion.objects.create(user=user, region=region)
+        else:
+            home.region = region
+            home.save(update_fields=["region"])
+    return before, after
 
 
 def _record(

@@ -43,32 +43,24 @@ def _reports(number: str) -> QuerySet[ExperienceReport]:
     )
 
 
-def customer_reports_find(*, actor: Any, phone: str) -> tuple[str, list[ExperienceReport]]:
-    """(masked number, the reports linked to it); recorded."""
+def _reports_recorded(*, actor: Any, phone: str, action: str) -> tuple[str, list[ExperienceReport]]:
+    """(masked number, the reports linked to it), the reading recorded in the audit log as `action`."""
     _require_admin(actor)
     number = _number(phone)
     with transaction.atomic():
         reports = list(_reports(number))
-        audit_record(
-            actor=actor,
-            action=AuditAction.CUSTOMER_DATA_FOUND,
-            summary=f"{phone_mask(number)}: {len(reports)}",
-        )
+        audit_record(actor=actor, action=action, summary=f"{phone_mask(number)}: {len(reports)}")
     return phone_mask(number), reports
+
+
+def customer_reports_find(*, actor: Any, phone: str) -> tuple[str, list[ExperienceReport]]:
+    """(masked number, the reports linked to it); recorded."""
+    return _reports_recorded(actor=actor, phone=phone, action=AuditAction.CUSTOMER_DATA_FOUND)
 
 
 def customer_reports_export(*, actor: Any, phone: str) -> tuple[str, list[ExperienceReport]]:
     """The same reports, for the customer's copy; recorded as an export."""
-    _require_admin(actor)
-    number = _number(phone)
-    with transaction.atomic():
-        reports = list(_reports(number))
-        audit_record(
-            actor=actor,
-            action=AuditAction.CUSTOMER_DATA_EXPORTED,
-            summary=f"{phone_mask(number)}: {len(reports)}",
-        )
-    return phone_mask(number), reports
+    return _reports_recorded(actor=actor, phone=phone, action=AuditAction.CUSTOMER_DATA_EXPORTED)
 
 
 def customer_data_erase(*, actor: Any, phone: str) -> int:

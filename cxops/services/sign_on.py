@@ -67,25 +67,12 @@ def sign_on_access_apply(
 
 
 def _region_apply(user: Any, region_code: str | None) -> list[tuple[str, str, str]]:
-    try:
-        from cxops.models import HomeRegion, Region
-    except ImportError:  # a version without regions
-        return []
+    from cxops.models import Region
+    from cxops.services.access import home_region_move
+
     region = Region.objects.filter(code=region_code, is_active=True).first() if region_code else None
-    home = HomeRegion.objects.select_related("region").filter(user_id=user.pk).first()
-    before = home.region.code if home is not None else "-"
-    after = region.code if region is not None else "-"
-    if before == after:
-        return []
-    if region is None:
-        if home is not None:  # before != after: it is
-            home.delete()
-    elif home is None:
-        HomeRegion.objects.create(user=user, region=region)
-    else:
-        home.region = region
-        home.save(update_fields=["region"])
-    return [("region", before, after)]
+    before, after = home_region_move(user, region)
+    return [] if before == after else [("region", before, after)]
 
 
 __all__ = ["region_from_groups", "roles_from_groups", "sign_on_access_apply"]

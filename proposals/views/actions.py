@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import ModelChoiceField
+from django.forms import Form, ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -59,22 +60,38 @@ def comment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_comment_anchor(comment))
 
 
+def _comment_change(
+    request: HttpRequest, form: Form, comment: Comment, change: Callable[[], object], done: str
+) -> HttpResponse | None:
+    """Make a change to a comment from a valid form: back to the comment with `done`, or with the
+    refusal; None (the form shown again) when the service found the input wrong."""
+    try:
+        change()
+    except ValidationError as error:
+        form_add_service_error(form, error)
+        return None
+    except ApplicationError as error:
+        flash_error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(_comment_anchor(comment))
+
+
 def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("strategy", "author"), pk=pk)
     if not can_edit_comment(request.user, comment):
         raise PermissionDenied
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
-        try:
-            comment_edit(comment=comment, actor=request.user, body=form.cleaned_data["body"])
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        except ApplicationError as error:
-            flash_error(request, error)
-            return redirect(_comment_anchor(comment))
-        else:
-            messages.success(request, _("Comment updated; the earlier text is kept in its history."))
-            return redirect(_comment_anchor(comment))
+        answer = _comment_change(
+            request,
+            form,
+            comment,
+            lambda: comment_edit(comment=comment, actor=request.user, body=form.cleaned_data["body"]),
+            _("Comment updated; the earlier text is kept in its history."),
+        )
+        if answer is not None:
+            return answer
     return render(request, "proposals/comment_form.html", {"form": form, "comment": comment})
 
 
@@ -90,16 +107,15 @@ def comment_hide_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_comment_anchor(comment))
     form = HideCommentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            comment_hide(comment=comment, actor=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form_add_service_error(form, error)
-        except ApplicationError as error:
-            flash_error(request, error)
-            return redirect(_comment_anchor(comment))
-        else:
-            messages.success(request, _("Comment hidden."))
-            return redirect(_comment_anchor(comment))
+        answer = _comment_change(
+            request,
+            form,
+            comment,
+            lambda: comment_hide(comment=comment, actor=request.user, reason=form.cleaned_data["reason"]),
+            _("Comment hidden."),
+        )
+        if answer is not None:
+            return answer
     return render(
         request,
         "proposals/comment_hide.html",

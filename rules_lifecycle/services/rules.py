@@ -291,16 +291,21 @@ def rule_create_from_strategy(
     follow_create(user=owner, target=rule)
     follow_create(user=actor, target=rule)
     if created_at is None:
-        notify(
-            recipient_ids=[owner.pk],
-            kind=NotificationKind.RULE,
-            message=gettext_noop("You own the new rule “%(name)s”"),
-            params={"name": rule.name},
-            url=rule.get_absolute_url(),
-            actor=actor,
-            target=rule,
-        )
+        _tell_owner(rule, actor=actor, message=gettext_noop("You own the new rule “%(name)s”"))
     return rule
+
+
+def _tell_owner(rule: ExperienceRule, *, actor: Any, message: str) -> None:
+    """Notify the rule's owner (`message` has the rule's name as %(name)s)."""
+    notify(
+        recipient_ids=[rule.owner_id],
+        kind=NotificationKind.RULE,
+        message=message,
+        params={"name": rule.name},
+        url=rule.get_absolute_url(),
+        actor=actor,
+        target=rule,
+    )
 
 
 def _current_values(rule: ExperienceRule) -> dict[str, Any]:
@@ -396,15 +401,7 @@ def rule_update(
     locked.save(update_fields=[*fields, "version", "updated_at"])
     if "owner" in changed:
         follow_create(user=locked.owner, target=locked)
-        notify(
-            recipient_ids=[locked.owner_id],
-            kind=NotificationKind.RULE,
-            message=gettext_noop("You now own the rule “%(name)s”"),
-            params={"name": locked.name},
-            url=locked.get_absolute_url(),
-            actor=actor,
-            target=locked,
-        )
+        _tell_owner(locked, actor=actor, message=gettext_noop("You now own the rule “%(name)s”"))
     return locked
 
 
