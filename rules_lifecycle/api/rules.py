@@ -74,35 +74,24 @@ def _codes(model: type[models.Model], **kwargs: Any) -> serializers.SlugRelatedF
     )
 
 
+def _codes_shown() -> serializers.SlugRelatedField[Any]:
+    """A many-to-many scope field shown as its codes (products, channels, segments, cities)."""
+    return serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+
 class RuleOutputSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(read_only=True)
     owner: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
-    products: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
-    channels: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
-    segments: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
-    control_products: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
-    control_channels: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
-    control_segments: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
-    regions: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
-    control_regions: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
+    products = _codes_shown()
+    channels = _codes_shown()
+    segments = _codes_shown()
+    control_products = _codes_shown()
+    control_channels = _codes_shown()
+    control_segments = _codes_shown()
+    regions = _codes_shown()
+    control_regions = _codes_shown()
     primary_measure = serializers.CharField(read_only=True)
     allowed_moves = serializers.SerializerMethodField(
         help_text="The states the requesting user may move this rule to now."
