@@ -557,109 +557,52 @@ def run(rows: int, import_rows: int, is_postgres: bool, *, quick: bool) -> int:
         stop = end - dt.timedelta(days=(i * 11) % 60)
         return Period(stop - dt.timedelta(days=days - 1), stop)
 
-    results: dict[str, tuple[float, float]] = {}
-    measure(
-        "overview_volumes_28d", lambda i: selectors.dashboard_volumes(period=period(28, i)), REPEAT, results
-    )
-    measure(
-        "overview_volumes_365d", lambda i: selectors.dashboard_volumes(period=period(365, i)), REPEAT, results
-    )
-    measure(
-        "daily_by_source_28d",
-        lambda i: selectors.dashboard_daily_volumes(period=period(28, i)),
-        REPEAT,
-        results,
-    )
-    measure(
-        "daily_by_source_365d",
-        lambda i: selectors.dashboard_daily_volumes(period=period(365, i)),
-        REPEAT,
-        results,
-    )
-    measure("top_issues_28d", lambda i: selectors.dashboard_top_issues(period=period(28, i)), REPEAT, results)
-    measure(
-        "rising_issues", lambda i: selectors.dashboard_rising_issues(end=period(1, i).end), REPEAT, results
-    )
-    measure(
-        "product_layers_365d",
-        lambda i: selectors.product_layer_volumes(product=products[i % len(products)], period=period(365, i)),
-        REPEAT,
-        results,
-    )
     # Regions (issue 17): a city's overview and issues, and the province broken down by city.
     from cxops.models import Region
 
     cities = list(Region.objects.filter(parent__isnull=False).values_list("pk", flat=True))
-    measure(
-        "city_volumes_28d",
-        lambda i: selectors.dashboard_volumes(period=period(28, i), region_id=cities[i % len(cities)]),
-        REPEAT,
-        results,
-    )
-    measure(
-        "city_volumes_365d",
-        lambda i: selectors.dashboard_volumes(period=period(365, i), region_id=cities[i % len(cities)]),
-        REPEAT,
-        results,
-    )
-    measure(
-        "city_daily_by_source_365d",
-        lambda i: selectors.dashboard_daily_volumes(period=period(365, i), region_id=cities[i % len(cities)]),
-        REPEAT,
-        results,
-    )
-    measure(
-        "city_top_issues_28d",
-        lambda i: selectors.dashboard_top_issues(period=period(28, i), region_id=cities[i % len(cities)]),
-        REPEAT,
-        results,
-    )
-    measure(
-        "city_rising_issues",
-        lambda i: selectors.dashboard_rising_issues(end=period(1, i).end, region_id=cities[i % len(cities)]),
-        REPEAT,
-        results,
-    )
-    measure(
-        "city_product_layers_365d",
-        lambda i: selectors.product_layer_volumes(
-            product=products[i % len(products)], period=period(365, i), region_id=cities[i % len(cities)]
+
+    def city(i: int) -> int:
+        return cities[i % len(cities)]
+
+    def product(i: int):  # noqa: ANN202
+        return products[i % len(products)]
+
+    cases = {
+        "overview_volumes_28d": lambda i: selectors.dashboard_volumes(period=period(28, i)),
+        "overview_volumes_365d": lambda i: selectors.dashboard_volumes(period=period(365, i)),
+        "daily_by_source_28d": lambda i: selectors.dashboard_daily_volumes(period=period(28, i)),
+        "daily_by_source_365d": lambda i: selectors.dashboard_daily_volumes(period=period(365, i)),
+        "top_issues_28d": lambda i: selectors.dashboard_top_issues(period=period(28, i)),
+        "rising_issues": lambda i: selectors.dashboard_rising_issues(end=period(1, i).end),
+        "product_layers_365d": lambda i: selectors.product_layer_volumes(
+            product=product(i), period=period(365, i)
         ),
-        REPEAT,
-        results,
-    )
-    measure(
-        "city_breakdown_28d",
-        lambda i: selectors.dashboard_city_ranking(period=period(28, i)),
-        REPEAT,
-        results,
-    )
-    measure(
-        "city_breakdown_365d",
-        lambda i: selectors.dashboard_city_ranking(period=period(365, i)),
-        REPEAT,
-        results,
-    )
-    measure(
-        "product_ranking_28d",
-        lambda i: selectors.dashboard_product_ranking(period=period(28, i)),
-        REPEAT,
-        results,
-    )
-    measure(
-        "product_funnel",
-        lambda i: selectors.product_funnel(product=products[i % len(products)], period=period(365, i)),
-        REPEAT,
-        results,
-    )
-    measure(
-        "product_curves",
-        lambda i: selectors.product_curves(
-            product=products[i % len(products)], end=end, event=end - dt.timedelta(days=rng.randint(60, 600))
+        "city_volumes_28d": lambda i: selectors.dashboard_volumes(period=period(28, i), region_id=city(i)),
+        "city_volumes_365d": lambda i: selectors.dashboard_volumes(period=period(365, i), region_id=city(i)),
+        "city_daily_by_source_365d": lambda i: selectors.dashboard_daily_volumes(
+            period=period(365, i), region_id=city(i)
         ),
-        REPEAT,
-        results,
-    )
+        "city_top_issues_28d": lambda i: selectors.dashboard_top_issues(
+            period=period(28, i), region_id=city(i)
+        ),
+        "city_rising_issues": lambda i: selectors.dashboard_rising_issues(
+            end=period(1, i).end, region_id=city(i)
+        ),
+        "city_product_layers_365d": lambda i: selectors.product_layer_volumes(
+            product=product(i), period=period(365, i), region_id=city(i)
+        ),
+        "city_breakdown_28d": lambda i: selectors.dashboard_city_ranking(period=period(28, i)),
+        "city_breakdown_365d": lambda i: selectors.dashboard_city_ranking(period=period(365, i)),
+        "product_ranking_28d": lambda i: selectors.dashboard_product_ranking(period=period(28, i)),
+        "product_funnel": lambda i: selectors.product_funnel(product=product(i), period=period(365, i)),
+        "product_curves": lambda i: selectors.product_curves(
+            product=product(i), end=end, event=end - dt.timedelta(days=rng.randint(60, 600))
+        ),
+    }
+    results: dict[str, tuple[float, float]] = {}
+    for name, fn in cases.items():
+        measure(name, fn, REPEAT, results)
     if is_postgres:
         timed("analyst indexes for the raw queries", analyst_indexes)
     volumes, daily, top_issues, rising, product_layers, city_breakdown = raw_queries(end)

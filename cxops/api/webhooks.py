@@ -135,21 +135,10 @@ class WebhookViewSet(
         serializer = SubscriptionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = serializer.validated_data
-        secret = data.get("secret")
-        if secret is None or (subscription is not None and secret == ""):
-            secret = subscription.secret if subscription is not None else ""
         return webhook_subscription_save(
             actor=request.user,
             subscription=subscription,
-            name=data["name"],
-            target_url=data["target_url"],
-            format=data["format"],
-            events=data["events"],
-            secret=secret,
-            active=data["active"],
-            products=data["products"],
-            regions=data["regions"],
-            severities=[int(value) for value in data["severities"]],
+            **{**data, "severities": [int(value) for value in data["severities"]]},
         )
 
     @extend_schema(request=SubscriptionInputSerializer, responses={201: SubscriptionOutputSerializer})

@@ -184,29 +184,35 @@ def overview_figures(period: Period, region: Region | None = None) -> OverviewFi
     )
 
 
+@dataclass(frozen=True)
+class VolumeChart:
+    """One of the overview's report-volume bar charts: reports by one dimension."""
+
+    name: str
+    title: StrOrPromise
+    dimension: str
+    horizontal: bool = False
+
+
+VOLUME_CHARTS = (
+    VolumeChart("by_source", gettext_lazy("By source type"), RollupDimension.SOURCE_TYPE),
+    VolumeChart("by_layer", gettext_lazy("By experience layer (priority order)"), RollupDimension.LAYER),
+    VolumeChart("by_stage", gettext_lazy("By lifecycle stage"), RollupDimension.STAGE),
+    VolumeChart("by_channel", gettext_lazy("By channel"), RollupDimension.CHANNEL, horizontal=True),
+)
+
+
 def overview_charts(figures: OverviewFigures) -> dict[str, Chart]:
-    volumes = figures.volumes
     reports = _("Reports")
     charts = {
-        "by_source": _bar(
-            "by_source", _("By source type"), volumes[RollupDimension.SOURCE_TYPE], value_label=reports
-        ),
-        "by_layer": _bar(
-            "by_layer",
-            _("By experience layer (priority order)"),
-            volumes[RollupDimension.LAYER],
+        volume.name: _bar(
+            volume.name,
+            str(volume.title),
+            figures.volumes[volume.dimension],
             value_label=reports,
-        ),
-        "by_stage": _bar(
-            "by_stage", _("By lifecycle stage"), volumes[RollupDimension.STAGE], value_label=reports
-        ),
-        "by_channel": _bar(
-            "by_channel",
-            _("By channel"),
-            volumes[RollupDimension.CHANNEL],
-            value_label=reports,
-            horizontal=True,
-        ),
+            horizontal=volume.horizontal,
+        )
+        for volume in VOLUME_CHARTS
     }
     daily = figures.daily
     charts["daily"] = Chart(

@@ -122,7 +122,7 @@ def webhook_subscription_save(
     target_url: str,
     format: str = WebhookFormat.GENERIC,
     events: list[str],
-    secret: str,
+    secret: str | None = None,
     active: bool = True,
     products: Iterable[Product] = (),
     severities: list[int] | None = None,
@@ -130,8 +130,10 @@ def webhook_subscription_save(
 ) -> WebhookSubscription:
     """Create or change a subscription (administrators).  The target is resolved now and refused
     when it is private, loopback or link-local and not allow-listed; it is checked again at every
-    send."""
+    send.  A blank `secret` keeps the subscription's current one (a new subscription: none)."""
     require_role(actor, Role.ADMIN)
+    if not secret:
+        secret = subscription.secret if subscription is not None else ""
     regions = list(regions)
     if any(region.parent_id is None for region in regions):
         raise ValidationError(

@@ -27,6 +27,7 @@ from cxops.exports import csv_response
 from cxops.inputs import DayField
 from cxops.models import AlertOptIn, AlertStatus, Product, Region
 from cxops.presenters.dashboard import (
+    VOLUME_CHARTS,
     Chart,
     overview_charts,
     overview_figures,
@@ -148,7 +149,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "form": form,
             "period": period,
             "charts": charts,
-            "volume_charts": [charts[n] for n in ("by_source", "by_layer", "by_stage", "by_channel")],
+            "volume_charts": [charts[volume.name] for volume in VOLUME_CHARTS],
             "total_reports": total,
             "kpi_reports": reports_kpi(period, region, total, charts["daily"]),
             "top_issues": charts["top_issues"].extra["items"],

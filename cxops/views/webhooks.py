@@ -89,22 +89,8 @@ class SubscriptionForm(forms.Form):
 
 
 def _save(request: HttpRequest, form: SubscriptionForm, subscription: WebhookSubscription | None) -> Any:
-    data = form.cleaned_data
-    secret = data["secret"] or (subscription.secret if subscription else "")
     try:
-        return webhook_subscription_save(
-            actor=request.user,
-            subscription=subscription,
-            name=data["name"],
-            target_url=data["target_url"],
-            format=data["format"],
-            events=data["events"],
-            secret=secret,
-            active=data["active"],
-            products=data["products"],
-            regions=data["regions"],
-            severities=data["severities"],
-        )
+        return webhook_subscription_save(actor=request.user, subscription=subscription, **form.cleaned_data)
     except (ValidationError, ApplicationError) as error:
         form_add_service_error(form, error)
     return None
