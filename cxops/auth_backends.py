@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from cxops.services.sign_on import region_from_groups, roles_from_groups, sign_on_access_apply
+from cxops.services.sign_on import sign_on_groups_apply
 
 
 def _directory_backend_base() -> type:
@@ -33,16 +33,12 @@ class DirectoryBackend(_directory_backend_base()):  # type: ignore[misc]
         user = super().authenticate_ldap_user(ldap_user, password)
         if user is None:
             return None
-        groups = ldap_user.group_dns  # lower-cased DNs of the person's groups
-        role_map = settings.CXOPS_LDAP_ROLE_GROUPS
-        region_map = settings.CXOPS_LDAP_REGION_GROUPS
-        sign_on_access_apply(
+        sign_on_groups_apply(
             user=user,
-            managed_roles=role_map.keys(),
-            roles=roles_from_groups(groups, role_map),
+            groups=ldap_user.group_dns,  # lower-cased DNs of the person's groups
+            role_groups=settings.CXOPS_LDAP_ROLE_GROUPS,
+            region_groups=settings.CXOPS_LDAP_REGION_GROUPS,
             source="ldap",
-            region_code=region_from_groups(groups, region_map),
-            manage_region=bool(region_map),
         )
         if user.has_usable_password():
             user.set_unusable_password()  # the directory holds the password, not cxops
@@ -88,13 +84,10 @@ class IdentityProviderBackend(_oidc_backend_base()):  # type: ignore[misc]
     def _apply(self, user: Any, claims: dict[str, Any]) -> Any:
         value = claims.get(settings.CXOPS_OIDC_ROLES_CLAIM) or []
         groups = [value] if isinstance(value, str) else [str(item) for item in value]
-        role_map = settings.CXOPS_OIDC_ROLE_GROUPS
-        region_map = settings.CXOPS_OIDC_REGION_GROUPS
-        return sign_on_access_apply(
+        return sign_on_groups_apply(
             user=user,
-            managed_roles=role_map.keys(),
-            roles=roles_from_groups(groups, role_map),
+            groups=groups,
+            role_groups=settings.CXOPS_OIDC_ROLE_GROUPS,
+            region_groups=settings.CXOPS_OIDC_REGION_GROUPS,
             source="oidc",
-            region_code=region_from_groups(groups, region_map),
-            manage_region=bool(region_map),
         )

@@ -66,6 +66,28 @@ def sign_on_access_apply(
     return user
 
 
+def sign_on_groups_apply(
+    *,
+    user: Any,
+    groups: Iterable[str],
+    role_groups: Mapping[str, str],
+    region_groups: Mapping[str, str],
+    source: str,
+) -> Any:
+    """Make `user`'s roles and home region what their groups at the identity source say, through the
+    mappings the settings give (role -> group, region code -> group); the region is managed only
+    when a region mapping is set."""
+    groups = list(groups)
+    return sign_on_access_apply(
+        user=user,
+        managed_roles=role_groups.keys(),
+        roles=roles_from_groups(groups, role_groups),
+        source=source,
+        region_code=region_from_groups(groups, region_groups),
+        manage_region=bool(region_groups),
+    )
+
+
 def _region_apply(user: Any, region_code: str | None) -> list[tuple[str, str, str]]:
     from cxops.models import Region
     from cxops.services.access import home_region_move
@@ -75,4 +97,4 @@ def _region_apply(user: Any, region_code: str | None) -> list[tuple[str, str, st
     return [] if before == after else [("region", before, after)]
 
 
-__all__ = ["region_from_groups", "roles_from_groups", "sign_on_access_apply"]
+__all__ = ["region_from_groups", "roles_from_groups", "sign_on_access_apply", "sign_on_groups_apply"]

@@ -192,13 +192,14 @@ class MeasureResult:
     after: float | None  # treated, post-period
     control_baseline: float | None
     control_after: float | None
-    lift: float | None  # relative change (RRR − 1 for rates; Δ / baseline for satisfaction)
-    ci_95: Interval | None  # fixed-sample 95 % interval of `lift` (valid under serial correlation)
-    ci_adjusted: Interval | None  # repeated interval at α/m across the rule's measures (retire claims)
-    p_value: float | None
-    p_adjusted: float | None
-    mde: float | None  # relative minimum detectable effect at 80 % power
-    sufficient_by: date | None  # for insufficient data: when the minimum would be met
+    # The test's figures: None until the test runs (and when the data is insufficient).
+    lift: float | None = None  # relative change (RRR − 1 for rates; Δ / baseline for satisfaction)
+    ci_95: Interval | None = None  # fixed-sample 95 % interval of `lift` (valid under serial correlation)
+    ci_adjusted: Interval | None = None  # repeated interval at α/m across the rule's measures (retire claims)
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    mde: float | None = None  # relative minimum detectable effect at 80 % power
+    sufficient_by: date | None = None  # for insufficient data: when the minimum would be met
     # satisfaction only: absolute point change and the top-2-box share difference
     absolute_change: float | None = None
     absolute_ci: Interval | None = None
