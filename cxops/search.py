@@ -128,6 +128,12 @@ def highlight(text: str, terms: Iterable[str], *, width: int = 60) -> SafeString
             for i in range(index, min(index + len(term), end)):
                 marks[i - start] = True
             index = folded.find(term, index + 1)
+    return marked_html(text, start, end, marks)
+
+
+def marked_html(text: str, start: int, end: int, marks: list[bool]) -> SafeString:
+    """`text[start:end]` HTML-escaped, each run of marked characters (`marks`, one per character)
+    in <mark>, with "…" where the piece cuts the text."""
     out: list[str] = []
     run: list[str] = []
     marking = False

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from cxops.models import ExperienceIssue, ExperienceReport, Region
-from cxops.search import all_terms_q
+from cxops.search import all_terms_q, marked_html
 from cxops.selectors.visibility import issues_visible_to
 from cxops.similarity import normalise, rank
 
@@ -209,22 +208,7 @@ def snippet(text: str, terms: list[str], *, width: int = 60) -> SafeString:
             for i in range(index, min(index + len(term), len(piece))):
                 marks[i] = True
             index = piece_folded.find(term, index + 1)
-    html: list[str] = []
-    run: list[str] = []
-    marking = False
-    for char, marked in zip(piece, marks, strict=True):
-        if marked != marking:
-            if run:
-                chunk = escape("".join(run))
-                html.append(f"<mark>{chunk}</mark>" if marking else chunk)
-            run, marking = [], marked
-        run.append(char)
-    if run:
-        chunk = escape("".join(run))
-        html.append(f"<mark>{chunk}</mark>" if marking else chunk)
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    return mark_safe(prefix + "".join(html) + suffix)  # noqa: S308 — every chunk escaped above
+    return marked_html(text, start, end, marks)
 
 
 @dataclass
