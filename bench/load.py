@@ -40,8 +40,14 @@ database (INSERT ... SELECT FROM generate_series; rollups rebuilt after); strate
 through the service.  Ports are picked free on 127.0.0.1.
 The machine is shared (other engineers' tests run on the same 2 cores): absolute figures are from
 a loaded machine.
+Application CPU per request: the CPU time gunicorn's processes used during a step, divided by its
+requests (`_app_cpu_ms_per_req`; per endpoint the median over its steps).  Latency on a shared
+machine moves with the neighbours' work; CPU per request hardly does, so it is the yardstick for a
+change to the application's own path.  `--patches-off all` runs the server without cxops's patches
+of library internals (cxops/library_patches.py): the same run with and without says what each pays.
 Ends with key=value lines: per endpoint and offered rate `<endpoint>_<rate>_p50_ms`, `_p99_ms`,
-`_errors`, `_samples`; per endpoint `<endpoint>_max_rate_p99_under_100ms`; `reports=`; `total_errors=`.
+`_errors`, `_samples`, `_app_cpu_ms_per_req`; per endpoint `<endpoint>_max_rate_p99_under_100ms`,
+`<endpoint>_app_cpu_ms_per_req`; `reports=`; `total_errors=`.
 """
 
 from __future__ import annotations
@@ -75,6 +81,27 @@ RATES_FULL = (1, 2, 5, 10, 25, 50, 100, 150, 200, 300, 400, 600, 800)
 WARM_UP = 4  # rounds of unmeasured requests per endpoint, one per gunicorn worker at once
 RATES_QUICK = (2, 5, 15, 30)
 MIN_SAMPLES = 20  # a step lasts at least this many requests
+
+
+def group_cpu_seconds(group: int) -> float | None:
+    """User + system CPU used so far by the live processes of a process group (gunicorn's master
+    and workers: the application's own work, apart from PostgreSQL, Redis and the generator), or
+    None where /proc cannot be read.  Read before and after a step it gives the application's CPU
+    per request, which, unlike latency, the other work on a shared machine hardly moves."""
+    if not os.path.isdir("/proc"):
+        return None
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # after the name: state, ppid, pgrp, ..., utime (11), stime (12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -447,6 +474,11 @@ def main() -> int:
         default="nginx" if NGINX else "none",
         help="what the generator talks to: nginx in front of gunicorn (default when installed) or gunicorn",
     )
+    parser.add_argument(
+        "--patches-off",
+        default="",
+        help="library patches the server runs without (cxops/library_patches.py: names, or all)",
+    )
     args = parser.parse_args()
     reports = args.reports or (50_000 if args.quick else 1_000_000)
     seconds = args.seconds or (3.0 if args.quick else 15.0)
@@ -466,6 +498,7 @@ def main() -> int:
         CXOPS_API_USER_RATE="100000000/hour",
         PYTHONPATH=str(ROOT),
     )
+    env["CXOPS_LIBRARY_PATCHES_OFF"] = args.patches_off
     env.pop("CELERY_BROKER_URL", None)  # filing runs its after-commit work inline, as embedded
     server = proxy = None
     scratch = tempfile.TemporaryDirectory(prefix="cxops-load-")
@@ -523,7 +556,11 @@ def main() -> int:
             asyncio.run(warm_up(port, endpoint, data, args.workers))
             results[endpoint] = {}
             for step, rate in enumerate(rates):
+                cpu_before = group_cpu_seconds(server.pid)
                 r = asyncio.run(offer(port, endpoint, rate, seconds, data, seed=step + 1))
+                cpu_after = group_cpu_seconds(server.pid)
+                if cpu_before is not None and cpu_after is not None:
+                    r["app_cpu_ms"] = (cpu_after - cpu_before) * 1000 / r["samples"]
                 results[endpoint][rate] = r
                 print(
                     f"{endpoint:<9} offered {rate:5.0f} req/s  p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  "
@@ -548,6 +585,7 @@ def main() -> int:
     print(f"workers={args.workers}")
     print(f"reports={data['reports']}")
     print(f"seconds_per_rate={seconds:g}")
+    print(f"library_patches_off={args.patches_off or 'none'}")
     print("generator=open_loop_constant_rate_latency_from_intended_send_time")
     total_errors = 0
     best: dict[str, float] = {}
@@ -558,10 +596,15 @@ def main() -> int:
             print(f"{label}_p99_ms={r['p99_ms']:.1f}")
             print(f"{label}_errors={r['errors']}")
             print(f"{label}_samples={r['samples']}")
+            if "app_cpu_ms" in r:
+                print(f"{label}_app_cpu_ms_per_req={r['app_cpu_ms']:.2f}")
             total_errors += r["errors"]
         passing = [rate for rate, r in by_rate.items() if r["p99_ms"] < 100 and r["errors"] == 0]
         best[endpoint] = max(passing, default=0.0)
         print(f"{endpoint}_max_rate_p99_under_100ms={best[endpoint]:g}")
+        cpu = sorted(r["app_cpu_ms"] for r in by_rate.values() if "app_cpu_ms" in r)
+        if cpu:
+            print(f"{endpoint}_app_cpu_ms_per_req={cpu[len(cpu) // 2]:.2f}")
     if best.get("bare"):
         for endpoint in results:
             if endpoint != "bare":
