@@ -43,8 +43,7 @@ a loaded machine.
 Application CPU per request: the CPU time gunicorn's processes used during a step, divided by its
 requests (`_app_cpu_ms_per_req`; per endpoint the median over its steps).  Latency on a shared
 machine moves with the neighbours' work; CPU per request hardly does, so it is the yardstick for a
-change to the application's own path.  `--patches-off all` runs the server without cxops's patches
-of library internals (cxops/library_patches.py): the same run with and without says what each pays.
+change to the application's own path.
 Ends with key=value lines: per endpoint and offered rate `<endpoint>_<rate>_p50_ms`, `_p99_ms`,
 `_errors`, `_samples`, `_app_cpu_ms_per_req`; per endpoint `<endpoint>_max_rate_p99_under_100ms`,
 `<endpoint>_app_cpu_ms_per_req`; `reports=`; `total_errors=`.
@@ -474,11 +473,6 @@ def main() -> int:
         default="nginx" if NGINX else "none",
         help="what the generator talks to: nginx in front of gunicorn (default when installed) or gunicorn",
     )
-    parser.add_argument(
-        "--patches-off",
-        default="",
-        help="library patches the server runs without (cxops/library_patches.py: names, or all)",
-    )
     args = parser.parse_args()
     reports = args.reports or (50_000 if args.quick else 1_000_000)
     seconds = args.seconds or (3.0 if args.quick else 15.0)
@@ -498,7 +492,6 @@ def main() -> int:
         CXOPS_API_USER_RATE="100000000/hour",
         PYTHONPATH=str(ROOT),
     )
-    env["CXOPS_LIBRARY_PATCHES_OFF"] = args.patches_off
     env.pop("CELERY_BROKER_URL", None)  # filing runs its after-commit work inline, as embedded
     server = proxy = None
     scratch = tempfile.TemporaryDirectory(prefix="cxops-load-")
@@ -585,7 +578,6 @@ def main() -> int:
     print(f"workers={args.workers}")
     print(f"reports={data['reports']}")
     print(f"seconds_per_rate={seconds:g}")
-    print(f"library_patches_off={args.patches_off or 'none'}")
     print("generator=open_loop_constant_rate_latency_from_intended_send_time")
     total_errors = 0
     best: dict[str, float] = {}

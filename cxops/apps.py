@@ -37,12 +37,6 @@ class CxopsConfig(AppConfig):
 
         reference.connect_signals()  # kept reference rows are dropped when one changes
 
-        from cxops.history import history_descriptors_cached
-        from cxops.library_patches import patched
-
-        if patched("history"):
-            history_descriptors_cached()  # every app's models are loaded before any ready() runs
-
         from django.db.backends.signals import connection_created
 
         from cxops.db import register_lenient_date_loaders

@@ -1,11 +1,4 @@
-"""Django's Redis cache, made cheaper per call and safe to lose.
-
-Cheaper: `django.core.cache.backends.redis.RedisCacheClient.get_client` makes a `redis.Redis`
-around the (reused) connection pool for each cache operation; with redis-py 8 that object costs
-more to set up than the round trip to Redis itself (callbacks, retry and observability hooks).  A
-client is thread-safe and holds no connection of its own, so one per pool is kept and reused.
-Measured by bench/load.py: the signed-in API calls each make one or two cache calls.
-`get_many_and_count` reads entries and counts a call in the same round trip.
+"""Django's Redis cache, safe to lose.
 
 Safe to lose: everything cxops keeps in the cache can be worked out again (API sign-ins are read
 from the database, rate counters start again), so when Redis cannot be reached the cache answers
@@ -25,13 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
-
-from cxops.library_patches import patched
 
 logger = logging.getLogger(__name__)
 
@@ -47,34 +37,6 @@ def on_recovery(callback: Callable[[], None]) -> None:
     """Run `callback` whenever a cache that could not reach Redis reaches it again."""
     if callback not in _recovery_callbacks:
         _recovery_callbacks.append(callback)
-
-
-class RedisCacheClient(DjangoRedisCacheClient):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
-
-    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        if not patched("cache_client"):
-            return super().get_client(key, write=write)
-        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]  # Django's private API
-        client = self._clients.get(index)
-        if client is None:
-            client = self._clients[index] = self._client(  # type: ignore[attr-defined]
-                connection_pool=self._get_connection_pool(write)  # type: ignore[attr-defined]
-            )
-        return client
-
-    def get_many_and_count(self, keys: list[str], counter: str, timeout: int) -> tuple[dict[str, Any], int]:
-        pipe = self.get_client(None, write=True).pipeline(transaction=False)
-        if keys:
-            pipe.mget(keys)
-        pipe.set(counter, 0, ex=timeout, nx=True)  # a new counter, with its expiry
-        pipe.incr(counter)
-        *values, _created, count = pipe.execute()
-        found = zip(keys, values[0], strict=True) if keys else ()
-        loads = self._serializer.loads  # type: ignore[attr-defined]  # Django's private API
-        return {k: loads(v) for k, v in found if v is not None}, int(count)
 
 
 def _degrades_to(fallback: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -109,7 +71,6 @@ class RedisCache(DjangoRedisCache):
         options = params.get("OPTIONS", {})
         params = {**params, "OPTIONS": {**DEFAULT_POOL_OPTIONS, **options}}
         super().__init__(server, params)
-        self._class = RedisCacheClient
         self._down_until = 0.0
 
     def _went_away(self, error: BaseException) -> None:
@@ -144,20 +105,3 @@ class RedisCache(DjangoRedisCache):
     delete_many = _degrades_to(lambda *a, **k: None)(DjangoRedisCache.delete_many)
     incr = _degrades_to(_missing)(DjangoRedisCache.incr)
     clear = _degrades_to(lambda *a, **k: False)(DjangoRedisCache.clear)
-
-    @_degrades_to(lambda *a, **k: ({}, None))
-    def get_many_and_count(
-        self, keys: list[str], counter: str, timeout: int
-    ) -> tuple[dict[str, Any], int | None]:
-        """`get_many(keys)`, and `counter` (a raw key, outside the cache's key space and
-        serialisation, expiring `timeout` seconds after it is made) incremented and returned, in
-        one round trip: the API's sign-in and its rate limit, which every call needs.  The count
-        is None while Redis cannot be reached."""
-        key_map = {self.make_and_validate_key(key): key for key in keys}
-        found, count = self._cache.get_many_and_count(list(key_map), counter, timeout)  # type: ignore[attr-defined]
-        return {key_map[k]: v for k, v in found.items()}, count
-
-    def count(self, counter: str, timeout: int) -> int | None:
-        """`counter` incremented (made, expiring in `timeout` seconds, if new) in one round trip;
-        None while Redis cannot be reached."""
-        return self.get_many_and_count([], counter, timeout)[1]

@@ -9,8 +9,7 @@ Safety: entries are keyed by a digest of the token (the cache never holds a usab
 carry the *auth generation* they were made in, a number kept in the same cache; any save or delete of a user, group or token, and
 any change of a user's groups, moves the generation on, so a deactivated user, a revoked token or
 a changed role takes effect on the next request in every process (an entry of another generation
-is not used).  One cache round trip per request reads the generation and the entry together, and
-on Redis also counts the call against the client's rate limit (cxops.api.throttling).  Only a
+is not used).  One cache round trip per request reads the generation and the entry together.  Only a
 cache shared by all processes (Redis) can make that promise: with a per-process cache nothing is
 cached.
 """
@@ -29,9 +28,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from cxops.api.throttling import COUNTED_ATTRIBUTE, FixedWindowUserRateThrottle
 from cxops.cache import on_recovery
-from cxops.library_patches import patched
 from cxops.regions import user_region
 from cxops.roles import user_roles
 
@@ -49,15 +46,11 @@ def _entry_key(token_key: str) -> str:
 
 
 class CachedTokenAuthentication(TokenAuthentication):
-    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
-        self.request = request  # one instance per request (DRF's get_authenticators)
-        return super().authenticate(request)
-
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         if not cache_is_shared():
             return super().authenticate_credentials(key)
         entry_key = _entry_key(key)
-        found = self._read([GENERATION_KEY, entry_key], entry_key)  # one round trip
+        found = cache.get_many([GENERATION_KEY, entry_key])  # one round trip
         generation = found.get(GENERATION_KEY)
         if generation is None:
             cache.add(GENERATION_KEY, 1, timeout=None)
@@ -74,23 +67,6 @@ class CachedTokenAuthentication(TokenAuthentication):
         user_region(cached)
         cache.set(entry_key, (generation, cached), timeout=TTL_SECONDS)
         return user, token
-
-    def _read(self, keys: list[str], entry_key: str) -> dict[str, Any]:
-        """The cache entries; on Redis with the call counted against the token's rate limit in the
-        same round trip (the count is left on the request for the throttle)."""
-        counter = None
-        if (
-            patched("signin_count")
-            and hasattr(cache, "get_many_and_count")
-            and getattr(self, "request", None) is not None
-        ):
-            counter = FixedWindowUserRateThrottle.counter_for_token(entry_key.rpartition(":")[2])
-        if counter is None:
-            return cache.get_many(keys)
-        found, count = cache.get_many_and_count(keys, *counter)  # type: ignore[attr-defined]  # cxops.cache
-        if count is not None:
-            setattr(self.request, COUNTED_ATTRIBUTE, (FixedWindowUserRateThrottle.scope, count))
-        return found
 
 
 def auth_changed(**kwargs: Any) -> None:

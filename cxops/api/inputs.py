@@ -11,7 +11,11 @@ They are also cheaper to make: DRF deep-copies every declared field for each ser
 (each field's `__init__` runs again on deep-copied arguments: choices, querysets, lazy texts),
 which cost more than validating a report.  Here the declared fields are deep-copied once per
 class, never bound, and each serializer gets shallow copies of those that `bind` gives their own
-name and parent; nothing a copy changes is shared with the others.
+name and parent; nothing a copy changes is shared with the others.  `get_fields` is DRF's own
+extension point; `_field_copy` reaches into its private `_validators`.  Measured: the report input
+serializer's fields in 0.19 ms instead of 0.88 ms (in-process, best of five), and filing a report
+through the API at 17.75 ms of application CPU per request without the copies against 15.7 ms
+(mean of two runs) with them and `cxops.history` (`bench/load.py`, 2026-12-06, PostgreSQL).
 
 A NUL in a value read by a relation (a product, city or channel code; an issue id) is refused here,
 before the field looks it up: PostgreSQL answers a NUL in a query parameter with an error, not a
@@ -29,7 +33,6 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from cxops.inputs import check_day, check_moment
-from cxops.library_patches import patched
 
 
 def _field_copy(field: Any) -> Any:
@@ -56,8 +59,6 @@ def _holds_nul(value: Any) -> bool:
 
 class StrictInputSerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
-        if not patched("fields"):
-            return super().get_fields()
         cls = type(self)
         prototypes = cls.__dict__.get("_field_prototypes")
         if prototypes is None:

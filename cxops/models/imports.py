@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from cxops.history import TrackedHistory
 
 from .choices import choices_check
 
@@ -48,7 +49,7 @@ class ImportMapping(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
-    history = HistoricalRecords()
+    history = TrackedHistory()
 
     class Meta:
         verbose_name = _("import mapping")

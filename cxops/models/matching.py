@@ -7,7 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from cxops.history import TrackedHistory
 
 from .reports import ExperienceIssue, ExperienceReport
 
@@ -33,7 +34,7 @@ class MatchConcept(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords()
+    history = TrackedHistory()
 
     class Meta:
         verbose_name = _("matching concept")

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from cxops.history import TrackedHistory
 from cxops.reference_seed import CITIES, PROVINCE
 
 from .choices import ProductPhase, choices_check
@@ -40,7 +40,7 @@ class Product(ReferenceItem):
         _("lifecycle phase"), max_length=20, choices=ProductPhase.choices, default=ProductPhase.GROWTH
     )
     launched_on = models.DateField(_("launched on"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = TrackedHistory()
 
     class Meta(ReferenceItem.Meta):
         verbose_name = _("product")
@@ -49,7 +49,7 @@ class Product(ReferenceItem):
 
 
 class Channel(ReferenceItem):
-    history = HistoricalRecords()
+    history = TrackedHistory()
 
     class Meta(ReferenceItem.Meta):
         verbose_name = _("channel")
@@ -57,7 +57,7 @@ class Channel(ReferenceItem):
 
 
 class Segment(ReferenceItem):
-    history = HistoricalRecords()
+    history = TrackedHistory()
 
     class Meta(ReferenceItem.Meta):
         verbose_name = _("customer segment")
@@ -82,7 +82,7 @@ class Region(ReferenceItem):
         blank=True,
         related_name="cities",
     )
-    history = HistoricalRecords()
+    history = TrackedHistory()
 
     class Meta(ReferenceItem.Meta):
         verbose_name = _("region")

@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from cxops.db import MomentField
+from cxops.history import TrackedHistory
 
 from .choices import ExperienceLayer, LifecycleStage, Severity, SourceType, choices_check
 from .reference import Channel, Product, Region, Segment, default_region_id
@@ -67,7 +67,7 @@ class ExperienceIssue(models.Model):
     )
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = TrackedHistory()
 
     class Meta:
         verbose_name = _("experience issue")
@@ -175,7 +175,7 @@ class ExperienceReport(models.Model):
     triaged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["customer_hash"])
+    history = TrackedHistory(excluded_fields=["customer_hash"])
 
     class Meta:
         verbose_name = _("experience report")

@@ -15,8 +15,8 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from cxops.history import TrackedHistory
 from cxops.models import Channel, ExperienceIssue, ExperienceLayer, Product, Region, Segment
 from cxops.models.choices import choices_check
 
@@ -271,7 +271,7 @@ class ExperienceRule(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
-    history = HistoricalRecords()
+    history = TrackedHistory()
 
     class Meta:
         verbose_name = _("experience rule")

@@ -1,21 +1,20 @@
-"""The infrastructure under the busiest calls: history descriptors built once, input serializers
-whose fields are copies (never shared), the Redis cache reusing its client."""
+"""The infrastructure under the busiest calls: history managers built once, input serializers
+whose fields are copies (never shared)."""
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
 from rest_framework import serializers
-from simple_history.manager import HistoryDescriptor, HistoryManager
+from simple_history.manager import HistoryManager
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.history import CachedHistoryDescriptor
+from cxops.history import HistoryManagerBuiltOnce
 from cxops.models import ExperienceReport
 
 
-def test_every_model_with_history_has_the_cached_descriptor():
+def test_every_model_with_history_builds_its_manager_once():
     from django.apps import apps
 
     with_history = [
@@ -24,8 +23,7 @@ def test_every_model_with_history_has_the_cached_descriptor():
     assert len(with_history) >= 5
     for model in with_history:
         descriptor = model.__dict__[model._meta.simple_history_manager_attribute]
-        assert isinstance(descriptor, CachedHistoryDescriptor), model
-    assert type(ExperienceReport.__dict__["history"]) is not HistoryDescriptor
+        assert issubclass(descriptor.manager_class, HistoryManagerBuiltOnce), model
 
 
 @pytest.mark.django_db
@@ -95,16 +93,3 @@ def test_input_serializers_from_many_threads_stay_apart():
     for thread in threads:
         thread.join()
     assert errors == []
-
-
-def test_the_redis_cache_reuses_one_client_per_pool():
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/14")
-    from cxops.cache import RedisCache
-
-    cache = RedisCache(url, {})
-    cache.set("cxops-test-client", 1)
-    assert cache.get("cxops-test-client") == 1
-    assert cache._cache.get_client() is cache._cache.get_client(write=True)
-    cache.delete("cxops-test-client")
