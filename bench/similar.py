@@ -243,9 +243,9 @@ def crowd(n: int, user) -> None:  # noqa: ANN001
     from django.db import connection, transaction
 
     from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS
-    from cxops.models import ExperienceIssue, IssueMatchProfile
+    from cxops.models import ExperienceIssue
     from cxops.selectors.matching import current_lexicon
-    from cxops.services.matching import _profile_terms
+    from cxops.services.matching import _profile_terms, issue_profiles_write
 
     rng = random.Random(2026)
     aliases = [[a for a in concept[3] if "*" not in a] for concept in BUILTIN_CONCEPTS]
@@ -281,14 +281,12 @@ def crowd(n: int, user) -> None:  # noqa: ANN001
                     for title in titles
                 ]
             )
-            IssueMatchProfile.objects.bulk_create(
-                [
-                    IssueMatchProfile(
-                        issue_id=issue.pk,
-                        terms=" ".join(
-                            _profile_terms(lexicon=lexicon, title=title, description="", summaries=[summary])
-                        ),
-                        reports_included=1,
+            issue_profiles_write(
+                profiles=[
+                    (
+                        issue.pk,
+                        _profile_terms(lexicon=lexicon, title=title, description="", summaries=[summary]),
+                        1,
                     )
                     for issue, title, summary in zip(issues, titles, summaries, strict=True)
                 ]
@@ -299,6 +297,7 @@ def crowd(n: int, user) -> None:  # noqa: ANN001
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE cxops_experienceissue")
             cursor.execute("ANALYZE cxops_issuematchprofile")
+            cursor.execute("ANALYZE cxops_issuematchterm")
 
 
 # --- measuring -----------------------------------------------------------------------------------

@@ -293,6 +293,16 @@ def document_vector(bag: Mapping[str, int], statistics: TermStatistics) -> dict[
     return {term: (1 + math.log(count)) * statistics.idf(term) for term, count in bag.items() if count > 0}
 
 
+def posting_weights(terms: Iterable[str]) -> dict[str, float]:
+    """A profile's terms as retrieval postings: each distinct term's `1 + ln count`, over the
+    profile's length (the root of the sum of their squares) — the profile's side of `cosine`
+    without the IDF, which moves with the corpus and is applied to the query's side at retrieval.
+    (Migration 0031 holds a copy of this.)"""
+    raw = {term: 1 + math.log(count) for term, count in Counter(terms).items()}
+    norm = math.sqrt(sum(value * value for value in raw.values())) or 1.0
+    return {term: value / norm for term, value in raw.items()}
+
+
 def cosine(query: Mapping[str, float], document: Mapping[str, float]) -> float:
     shared = query.keys() & document.keys()
     if not shared:

@@ -4,7 +4,7 @@ from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, So
 from .exports import ExportFormat, ExportJob, ExportJobStatus
 from .identity import AuditEvent, ServiceAccount, ServiceToken
 from .imports import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
-from .matching import IssueMatchProfile, MatchConcept, MatchRejection
+from .matching import IssueMatchProfile, IssueMatchTerm, MatchConcept, MatchRejection
 from .metrics import MetricDaily, MetricScope
 from .notifications import (
     Follow,
@@ -64,6 +64,7 @@ __all__ = [
     "IssueDailyRegionRollup",
     "IssueDailyRollup",
     "IssueMatchProfile",
+    "IssueMatchTerm",
     "IssueStatus",
     "LifecycleStage",
     "MatchConcept",

@@ -69,6 +69,30 @@ class IssueMatchProfile(models.Model):
         return f"#{self.issue_id}: {self.terms[:80]}"
 
 
+class IssueMatchTerm(models.Model):
+    """One distinct term of an issue's profile, for retrieval: the postings every open issue is
+    found by (`cxops.selectors.matching`).  `weight` is the profile's side of the cosine without
+    IDF (`cxops.matching.analysis.posting_weights`: 1 + ln count, over the profile's length); the
+    IDF, which moves with the corpus, is applied at query time.  Written with the profile
+    (`issue_profiles_write`); terms longer than `TERM_MAX` are not posted."""
+
+    TERM_MAX = 100
+
+    issue = models.ForeignKey(ExperienceIssue, on_delete=models.CASCADE, related_name="match_terms")
+    term = models.CharField(max_length=TERM_MAX)
+    weight = models.FloatField()
+
+    class Meta:
+        verbose_name = _("issue matching term")
+        verbose_name_plural = _("issue matching terms")
+        # term first (a query reads the posting lists of its terms); issue and weight in the
+        # index too, so PostgreSQL answers from the index alone
+        indexes = [models.Index(fields=["term", "issue", "weight"], name="match_term_postings")]
+
+    def __str__(self) -> str:
+        return f"#{self.issue_id}: {self.term}"
+
+
 class MatchRejection(models.Model):
     """Triage said this report is not the same as this issue: never suggest the issue for it again."""
 

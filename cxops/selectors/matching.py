@@ -1,15 +1,14 @@
 """Reads for matching by meaning: the lexicon in force, corpus statistics, ranked open issues.
 
-Candidates come from an index over every open issue, not from the most recent few: on PostgreSQL
-the profiles' generated `search` tsvector (GIN index) is asked for issues holding any of the
-query's rarer terms, or all of its three rarest together; on SQLite (development, tests) the open
-profiles are read and filtered in Python.  The candidates are then scored in Python
-(`cxops.matching.analysis.rank`).
+Candidates come from every open issue, not from the most recent few: each profile's distinct terms
+are posted (`IssueMatchTerm`: term, issue, weight), and retrieval sums, per issue, the postings of
+the query's terms weighted by their IDF squared — one indexed aggregate, the same on PostgreSQL
+(in SQL) and SQLite (in Python) — leaving out only terms so common their IDF adds next to nothing.
+The best `CANDIDATES` are then scored in Python (`cxops.matching.analysis.rank`).
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections import Counter
@@ -19,10 +18,10 @@ from typing import Any
 
 from django.db import connection
 
-from cxops.matching.analysis import CONCEPT_PREFIX, Concept, Lexicon, TermStatistics, rank
+from cxops.matching.analysis import Concept, Lexicon, TermStatistics, rank
 from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS, CONCEPT_PARENTS
 from cxops.matching.telecom_lexicon import STATE_CONCEPTS
-from cxops.models import IssueMatchProfile, IssueStatus, MatchConcept, MatchRejection
+from cxops.models import IssueMatchProfile, IssueMatchTerm, IssueStatus, MatchConcept, MatchRejection
 
 # Analysts' lexicon changes reach every process within this many seconds (the save also clears
 # this process's copy at once).
@@ -31,14 +30,12 @@ LEXICON_CHECK_SECONDS = 30
 # they are recomputed after every profile change (cheap at that size, and exact in tests).
 STATISTICS_SECONDS = 300
 STATISTICS_EXACT_BELOW = 2_000
-CANDIDATES = 150
-# The rarest concept of a text retrieves alone only while at most one profile in this many holds it.
-CONCEPT_ALONE_SHARE = 100
-# A pair of terms retrieves only while expected in at most one profile in this many.
-PAIR_SHARE = 200
-# Any two of the rarest PAIR_TERMS query terms retrieve an issue: 4 terms make 6 pairs (6 made 15,
-# and at 100,000 issues the index then handed over thousands of rows to rank).
-PAIR_TERMS = 4
+# How many retrieved issues `rank` scores (the best by their postings' sum).
+CANDIDATES = 200
+# A term held by more than this share of the profiles (and more than the floor) does not
+# retrieve (see `retrieval_weights`).
+RETRIEVAL_COMMON_SHARE = 0.1
+RETRIEVAL_COMMON_FLOOR = 2_000
 # Calibrated on the tuning set (bench/similar_cases.py): the highest score floor that keeps every
 # true issue it ranks in the first three; below it, nothing is suggested.
 THRESHOLD = 0.28
@@ -191,128 +188,83 @@ def term_statistics() -> TermStatistics:
     return value
 
 
-def _quote(term: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+def retrieval_weights(terms: Iterable[str], statistics: TermStatistics) -> dict[str, float]:
+    """The query's side of retrieval: each of its terms some profile holds, weighted by its IDF
+    squared (the query's and the profile's side of `rank`'s cosine), so that the postings' sum
+    orders profiles close to how `rank` will.  A term more than `RETRIEVAL_COMMON_SHARE` of the
+    profiles hold (and more than `RETRIEVAL_COMMON_FLOOR`) is left out: its posting list is the
+    longest to read and its IDF the smallest, so it moves a candidate little (it still counts in
+    `rank`); when every term is that common, the rarest one retrieves.  Concept terms come with
+    their broader concepts already (`Lexicon.analyse`)."""
+    held = sorted(
+        (
+            term
+            for term in set(terms)
+            if statistics.frequency.get(term, 0) > 0 and len(term) <= IssueMatchTerm.TERM_MAX
+        ),
+        key=lambda term: (statistics.frequency[term], term),
+    )
+    common = max(RETRIEVAL_COMMON_FLOOR, statistics.documents * RETRIEVAL_COMMON_SHARE)
+    kept = [term for term in held if statistics.frequency[term] <= common] or held[:1]
+    return {term: statistics.idf(term) ** 2 for term in kept}
 
 
-def _expected_together(a: str, b: str, statistics: TermStatistics, implied: dict[str, list[str]]) -> float:
-    """How many profiles are expected to hold both terms: as if independent, except a narrower
-    concept and its broader one (every profile holding 副卡 holds 家庭套餐 too)."""
-    code_a, code_b = a[len(CONCEPT_PREFIX) :], b[len(CONCEPT_PREFIX) :]
-    if code_b in implied.get(code_a, ()) or code_a in implied.get(code_b, ()):
-        return min(statistics.frequency[a], statistics.frequency[b])
-    return statistics.frequency[a] * statistics.frequency[b] / max(statistics.documents, 1)
-
-
-def retrieval_query(
-    terms: Iterable[str], statistics: TermStatistics, implied: dict[str, list[str]] | None = None
-) -> str:
-    """A tsquery: any rare term alone, the rarest concept alone (unless common), or any two of the four rarest
-    terms together (a text's true issue shares at least two of its telling terms, one rare one, or
-    its most specific concept).  Terms no profile holds are left out (they find nothing, and they
-    used to take the places of the telling ones among the four).  Common terms alone (客服, 手机)
-    would bring half the corpus to be ranked, and so would pairs of common terms.  `implied`: the
-    lexicon's broader concepts per concept (`Lexicon.implied`)."""
-    implied = implied if implied is not None else current_lexicon().implied
-    held = [term for term in set(terms) if statistics.frequency.get(term, 0) > 0]
-    ordered = sorted(held, key=lambda term: (statistics.frequency.get(term, 0), term))
-    if not ordered:
-        return ""
-    if len(ordered) == 1:
-        return _quote(ordered[0])
-    rare_limit = max(50, statistics.documents // 1000)
-    alone = [term for term in ordered if statistics.frequency.get(term, 0) <= rare_limit]
-    concept = next((term for term in ordered if term.startswith(CONCEPT_PREFIX)), None)
-    # the rarest concept alone, unless it is common too (c:plan in one profile of ten: alone it
-    # handed every such profile to ranking, 8,000 rows at 100,000 issues); then its pairs find it
-    concept_limit = max(rare_limit, statistics.documents // CONCEPT_ALONE_SHARE)
-    if concept is not None and concept not in alone and statistics.frequency.get(concept, 0) <= concept_limit:
-        alone.append(concept)
-    parts = [_quote(term) for term in alone]
-    # a pair of two common terms (扣费 & 宽带) is held by thousands of profiles together and tells
-    # little: pairs expected (as if independent) in more than `pair_limit` profiles are left out,
-    # unless nothing else would retrieve anything
-    pair_limit = max(rare_limit, statistics.documents // PAIR_SHARE)
-    pairs = list(itertools.combinations(ordered[:PAIR_TERMS], 2))
-    kept = [(a, b) for a, b in pairs if _expected_together(a, b, statistics, implied) <= pair_limit]
-    if not kept and not parts:
-        kept = pairs[:1]
-    parts += [f"({_quote(a)} & {_quote(b)})" for a, b in kept]
-    return " | ".join(parts)
-
-
-def _ranking_sql(terms: Iterable[str], statistics: TermStatistics) -> tuple[str, list[Any]]:
-    """An SQL expression close to the cosine `rank` computes, so that the index's matches are cut
-    to the best `CANDIDATES` by meaning, not by ts_rank: the profiles' tsvector holds no counts or
-    weights (ts_rank saw every match as equal and favoured the shortest profiles, which cut true
-    issues off at scale).  Per query term: its IDF squared times 1 + ln(count in the profile), the
-    count read from `terms` (` term ` in ` terms `); divided by the square root of the profile's
-    number of distinct terms."""
-    parts, params = [], []
-    for term in sorted(set(terms)):
-        if statistics.frequency.get(term, 0) <= 0:
-            continue
-        # octet_length is read from the value's header; char_length would count characters
-        parts.append(
-            "%s * COALESCE(1 + ln(NULLIF((octet_length(w.s) - octet_length(replace(w.s, %s, ' '))) / %s, 0)), 0)"
-        )
-        params.extend([statistics.idf(term) ** 2, f" {term} ", len(f" {term}".encode())])
-    if not parts:
-        return "0", []
-    return f"({' + '.join(parts)}) / sqrt(greatest(length(p.search), 1))", params
-
-
-# The index finds the profiles holding the query; `_ranking_sql` orders them, and the best
-# `CANDIDATES` that are not closed are scored in Python.  The status is read afterwards, for the
-# best `CANDIDATES * OVERFETCH` only: joining every match to its issue first made PostgreSQL hash
-# the whole issue table (90 ms at 100,000).  Known limit: when closed issues outnumber open ones
-# among the best matches by more than that margin, fewer open candidates are scored.
+# The postings of the query's terms, summed per issue: the best `CANDIDATES * OVERFETCH` are read
+# with their status by primary key (joining every posting to its issue first made PostgreSQL hash
+# the issue table), closed ones dropped, the best `CANDIDATES` scored in Python.  Known limit: when
+# closed issues outnumber open ones among the best matches by more than that margin, fewer open
+# candidates are scored.
 OVERFETCH = 2
-_CANDIDATES = (
-    "SELECT p.issue_id, p.terms FROM cxops_issuematchprofile p "
-    "CROSS JOIN LATERAL (SELECT ' ' || p.terms || ' ' AS s) w "
-    "WHERE p.search @@ CAST(%s AS tsquery) ORDER BY {rank} DESC, p.issue_id DESC LIMIT %s"
+_RETRIEVE = (
+    "SELECT t.issue_id, SUM(t.weight * q.weight) AS score "
+    "FROM unnest(CAST(%s AS text[]), CAST(%s AS double precision[])) AS q(term, weight) "
+    "JOIN cxops_issuematchterm t ON t.term = q.term "
+    "GROUP BY t.issue_id ORDER BY score DESC, t.issue_id DESC LIMIT %s"
 )
 
 
-def _candidates(terms: Counter[str], statistics: TermStatistics, *, include_closed: bool):
+def _retrieve(weights: dict[str, float], *, include_closed: bool) -> list[int]:
+    """The ids of the `CANDIDATES` issues whose postings score highest for `weights`, best first."""
     if connection.vendor == "postgresql":
-        query = retrieval_query(terms, statistics)
-        if not query:
-            return
-        held = [term for term in terms if statistics.frequency.get(term, 0) > 0]
-        if len(held) == 1 and statistics.frequency[held[0]] > max(50, statistics.documents // PAIR_SHARE):
-            # one common term is all the text says (手机流量被偷跑了: c:data, in one profile of
-            # seven): every holder scores alike but for its length, and ranking them all cost more
-            # than the rest of the request; the most recent holders are asked instead
-            rank_sql, rank_params = "p.issue_id", list[Any]()
-        else:
-            rank_sql, rank_params = _ranking_sql(terms, statistics)
-        sql = _CANDIDATES.format(rank=rank_sql)
         wanted = CANDIDATES if include_closed else CANDIDATES * OVERFETCH
         with connection.cursor() as cursor:
-            cursor.execute(sql, [query, *rank_params, wanted])
-            rows = cursor.fetchall()
-            if not include_closed and rows:
+            cursor.execute(_RETRIEVE, [list(weights), list(weights.values()), wanted])
+            ids = [row[0] for row in cursor.fetchall()]
+            if not include_closed and ids:
                 # the issues' status for these rows only (by primary key); closed ones drop out
                 cursor.execute(
                     "SELECT id FROM cxops_experienceissue WHERE id = ANY(%s) AND status = %s",
-                    [[row[0] for row in rows], IssueStatus.CLOSED],
+                    [ids, IssueStatus.CLOSED],
                 )
                 closed = {row[0] for row in cursor.fetchall()}
-                rows = [row for row in rows if row[0] not in closed][:CANDIDATES]
-    else:
-        profiles = IssueMatchProfile.objects.all()
-        if not include_closed:
-            profiles = profiles.exclude(issue__status=IssueStatus.CLOSED)
-        wanted_terms = set(terms)
-        rows = [
-            (issue_id, text)
-            for issue_id, text in profiles.values_list("issue_id", "terms").iterator(chunk_size=2000)
-            if wanted_terms.intersection(text.split())
-        ]
-    for issue_id, text in rows:
-        yield issue_id, Counter(text.split())
+                ids = [issue_id for issue_id in ids if issue_id not in closed]
+        return ids[:CANDIDATES]
+    # SQLite (development, tests): the same sum, in Python
+    postings = IssueMatchTerm.objects.filter(term__in=list(weights))
+    if not include_closed:
+        postings = postings.exclude(issue__status=IssueStatus.CLOSED)
+    scores: dict[int, float] = {}
+    for issue_id, term, weight in postings.values_list("issue_id", "term", "weight").iterator(
+        chunk_size=2000
+    ):
+        scores[issue_id] = scores.get(issue_id, 0.0) + weight * weights[term]
+    ordered = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
+    return [issue_id for issue_id, _score in ordered[:CANDIDATES]]
+
+
+def _candidates(terms: Counter[str], statistics: TermStatistics, *, include_closed: bool):
+    """(issue id, profile terms) of the issues retrieval hands to `rank`."""
+    weights = retrieval_weights(terms, statistics)
+    if not weights:
+        return
+    ids = _retrieve(weights, include_closed=include_closed)
+    if not ids:
+        return
+    profiles = dict(IssueMatchProfile.objects.filter(issue_id__in=ids).values_list("issue_id", "terms"))
+    for issue_id in ids:
+        text = profiles.get(issue_id)
+        if text is not None:
+            yield issue_id, Counter(text.split())
 
 
 @dataclass(frozen=True)

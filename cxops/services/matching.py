@@ -7,7 +7,7 @@ every merge teaches the matcher another way customers say the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
-from cxops.matching.analysis import Lexicon
+from cxops.matching.analysis import Lexicon, posting_weights
 from cxops.models import (
     ExperienceIssue,
     ExperienceReport,
     IssueMatchProfile,
+    IssueMatchTerm,
     MatchConcept,
     MatchRejection,
     ReportStatus,
@@ -51,6 +52,41 @@ def _profile_terms(*, lexicon: Lexicon, title: str, description: str, summaries:
     return terms
 
 
+def issue_profiles_write(*, profiles: Iterable[tuple[int, Sequence[str], int]]) -> int:
+    """Write these issues' profiles — (issue id, terms, merged reports included) — and their
+    retrieval postings (`IssueMatchTerm`, one row per distinct term), replacing what they had.
+    Bulk writes (the benchmark's crowd, a rebuild) and every refresh come through here, so the
+    postings never miss a profile."""
+    rows = [(int(issue_id), list(terms), included) for issue_id, terms, included in profiles]
+    if not rows:
+        return 0
+    ids = [issue_id for issue_id, _terms, _included in rows]
+    now = timezone.now()
+    with transaction.atomic():
+        # two merges into one issue at once: the second waits here, then replaces the first's
+        list(ExperienceIssue.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk"))
+        IssueMatchTerm.objects.filter(issue_id__in=ids).delete()
+        IssueMatchProfile.objects.filter(issue_id__in=ids).delete()
+        IssueMatchProfile.objects.bulk_create(
+            [
+                IssueMatchProfile(
+                    issue_id=issue_id, terms=" ".join(terms), reports_included=included, updated_at=now
+                )
+                for issue_id, terms, included in rows
+            ]
+        )
+        IssueMatchTerm.objects.bulk_create(
+            [
+                IssueMatchTerm(issue_id=issue_id, term=term, weight=weight)
+                for issue_id, terms, _included in rows
+                for term, weight in posting_weights(terms).items()
+                if len(term) <= IssueMatchTerm.TERM_MAX
+            ],
+            batch_size=5_000,
+        )
+    return len(rows)
+
+
 def issue_profile_refresh(*, issue_ids: Iterable[int]) -> int:
     """Rebuild the matching profiles of these issues from what they hold now."""
     ids = sorted({int(pk) for pk in issue_ids})
@@ -58,7 +94,7 @@ def issue_profile_refresh(*, issue_ids: Iterable[int]) -> int:
         return 0
     lexicon = current_lexicon()
     issues = ExperienceIssue.objects.filter(pk__in=ids).values_list("pk", "title", "description")
-    now = timezone.now()
+    profiles = []
     for issue_id, title, description in issues:
         summaries = list(
             ExperienceReport.objects.filter(issue_id=issue_id, status=ReportStatus.LINKED)
@@ -66,10 +102,8 @@ def issue_profile_refresh(*, issue_ids: Iterable[int]) -> int:
             .values_list("summary", flat=True)[:PROFILE_REPORTS]
         )
         terms = _profile_terms(lexicon=lexicon, title=title, description=description, summaries=summaries)
-        IssueMatchProfile.objects.update_or_create(
-            issue_id=issue_id,
-            defaults={"terms": " ".join(terms), "reports_included": len(summaries), "updated_at": now},
-        )
+        profiles.append((issue_id, terms, len(summaries)))
+    issue_profiles_write(profiles=profiles)
     forget_term_statistics(unless_large=True)
     return len(ids)
 

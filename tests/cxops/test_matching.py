@@ -5,15 +5,16 @@ The paraphrase set here (tests/cxops/matching_cases.py) is not the one bench/sim
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import pytest
 from django.urls import reverse
 
 from cxops.errors import ApplicationError
-from cxops.matching.analysis import builtin_lexicon
+from cxops.matching.analysis import builtin_lexicon, posting_weights
 from cxops.models import IssueMatchProfile, MatchConcept, MatchRejection
-from cxops.selectors.matching import issues_matching, retrieval_query
+from cxops.selectors.matching import issues_matching, retrieval_weights
 from cxops.selectors.reports import issues_similar_to
 from cxops.services.matching import match_concept_save, match_reject
 from cxops.services.triage import issue_create, reports_merge
@@ -190,50 +191,35 @@ def test_frontline_cannot_change_the_lexicon(frontline):
     assert MatchConcept.objects.count() == 0
 
 
-@pytest.mark.django_db
-def test_retrieval_asks_for_a_rare_term_the_rarest_concept_or_two_telling_terms():
+def test_retrieval_weighs_every_held_term_by_its_idf_and_leaves_out_only_the_commonest():
     from cxops.matching.analysis import TermStatistics
 
     statistics = TermStatistics(
         documents=100_000,
-        frequency={"c:sim_replace": 900, "c:fee_deduction": 3000, "贵": 40, "it's": 7, "收": 5000},
+        frequency={"c:sim_replace": 900, "c:fee_deduction": 3000, "贵": 40, "it's": 7, "c:plan": 12_000},
     )
-    # a term no profile holds ("新词") is left out: it finds nothing and took a place among the four
-    query = retrieval_query(["c:sim_replace", "c:fee_deduction", "贵", "新词"], statistics)
-    assert query == (
-        "'贵' | 'c:sim_replace' | ('贵' & 'c:sim_replace') | ('贵' & 'c:fee_deduction')"
-        " | ('c:sim_replace' & 'c:fee_deduction')"
-    )
-    assert retrieval_query(["it's"], statistics) == "'it''s'"
-    assert retrieval_query(["新词"], statistics) == ""
-    # a common word is never asked for alone when there is more to go by
-    assert "'收' |" not in retrieval_query(["收", "c:fee_deduction"], statistics)
+    # a term no profile holds ("新词") finds nothing and is left out; one held by more than one
+    # profile in ten (c:plan) adds next to nothing and is the longest to read: left out too
+    weights = retrieval_weights(["c:sim_replace", "c:fee_deduction", "贵", "新词", "c:plan"], statistics)
+    assert set(weights) == {"c:sim_replace", "c:fee_deduction", "贵"}
+    assert weights["c:sim_replace"] == pytest.approx(statistics.idf("c:sim_replace") ** 2)
+    # the rarer a concept, the more it weighs
+    assert weights["c:sim_replace"] > weights["c:fee_deduction"]
+    assert set(retrieval_weights(["it's"], statistics)) == {"it's"}
+    assert retrieval_weights(["新词"], statistics) == {}
+    # when every term is that common, the rarest one still retrieves
+    assert set(retrieval_weights(["c:plan"], statistics)) == {"c:plan"}
 
 
-def test_retrieval_leaves_out_pairs_that_thousands_of_profiles_hold_together():
+def test_retrieval_leaves_no_term_out_of_a_small_corpus():
     from cxops.matching.analysis import TermStatistics
 
-    statistics = TermStatistics(
-        documents=100_000,
-        frequency={
-            "c:broadband": 20_000,
-            "c:fee_deduction": 10_000,
-            "c:secondary_card": 2_500,
-            "c:family": 7_500,
-        },
-    )
-    implied = {"secondary_card": ["secondary_card", "family"], "family": ["family"]}
-    # 扣费 & 宽带 expected in 2,000 profiles together (家庭套餐 & 扣费 in 750), over the 500 a pair
-    # may bring; 副卡 & 家庭套餐 is every 副卡 profile (2,500), not 190 as if independent; and no
-    # concept this common is asked alone
-    query = retrieval_query(
-        ["c:broadband", "c:fee_deduction", "c:secondary_card", "c:family"], statistics, implied
-    )
-    assert query == "('c:secondary_card' & 'c:fee_deduction') | ('c:secondary_card' & 'c:broadband')"
-    # when every pair is that common, the rarest pair still retrieves
-    assert retrieval_query(["c:broadband", "c:fee_deduction"], statistics, implied) == (
-        "('c:fee_deduction' & 'c:broadband')"
-    )
+    # in a corpus of 40 profiles, a term in 30 of them is still asked (below the absolute floor)
+    statistics = TermStatistics(documents=40, frequency={"c:broadband": 30, "c:fee_deduction": 2})
+    assert set(retrieval_weights(["c:broadband", "c:fee_deduction"], statistics)) == {
+        "c:broadband",
+        "c:fee_deduction",
+    }
 
 
 @pytest.mark.django_db
@@ -396,23 +382,27 @@ def test_postgresql_keeps_the_profile_terms_in_an_indexed_tsvector(analyst):
     assert [match.issue_id for match in issues_matching("来电转移要钱吗")] == [issue.pk]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
-def test_postgresql_cuts_the_index_matches_by_meaning_not_by_shortness(analyst, monkeypatch):
-    """At scale the index matches thousands of profiles and only the best CANDIDATES are scored:
-    they must be the ones sharing the telling terms, not the shortest (ts_rank, which sees no
-    weights in these tsvectors, kept the shortest and cut true issues off)."""
+def test_retrieval_cuts_the_matches_by_meaning_not_by_shortness(analyst, monkeypatch):
+    """At scale thousands of profiles share a term of the text and only the best CANDIDATES are
+    scored: they must be the ones sharing the telling terms, not the shortest (ts_rank, which
+    saw no weights in the tsvectors, kept the shortest and cut true issues off)."""
     from cxops.models import ExperienceIssue
     from cxops.selectors import matching
+    from cxops.services.matching import issue_profiles_write
 
     # given twelve short profiles holding only a common concept, and the true issue holding it
     # and a rare word of the text, in a longer profile
     crowd = ExperienceIssue.objects.bulk_create(
         [ExperienceIssue(title=f"泛泛{n}", created_by=analyst) for n in range(12)]
     )
-    IssueMatchProfile.objects.bulk_create([IssueMatchProfile(issue=issue, terms="c:data") for issue in crowd])
     true = ExperienceIssue.objects.create(title="真", created_by=analyst)
-    IssueMatchProfile.objects.create(issue=true, terms="c:data c:data 猫棒 宽带 旁边 红灯 一直")
+    issue_profiles_write(
+        profiles=[
+            *((issue.pk, ["c:data"], 0) for issue in crowd),
+            (true.pk, ["c:data", "c:data", "猫棒", "宽带", "旁边", "红灯", "一直"], 0),
+        ]
+    )
     matching.forget_term_statistics()
     monkeypatch.setattr(matching, "CANDIDATES", 3)
     monkeypatch.setattr(matching, "OVERFETCH", 1)
@@ -425,7 +415,76 @@ def test_postgresql_cuts_the_index_matches_by_meaning_not_by_shortness(analyst, 
         )
     ]
     assert len(found) == 3
-    assert true.pk in found
+    assert found[0] == true.pk
+
+
+@pytest.mark.django_db
+def test_an_issue_sharing_only_several_common_concepts_is_still_retrieved(analyst, monkeypatch):
+    """The rules before (a rare term alone, or a pair expected in few profiles) missed the true
+    issue of a text made of concepts each in thousands of profiles: retrieval now sums them."""
+    from cxops.models import ExperienceIssue
+    from cxops.selectors import matching
+    from cxops.services.matching import issue_profiles_write
+
+    # given profiles each holding one of three concepts (and a word), and the true issue all three
+    crowd = ExperienceIssue.objects.bulk_create(
+        [ExperienceIssue(title=f"泛泛{n}", created_by=analyst) for n in range(30)]
+    )
+    concepts = ["c:broadband", "c:fee_deduction", "c:fail"]
+    true = ExperienceIssue.objects.create(title="真", created_by=analyst)
+    issue_profiles_write(
+        profiles=[
+            *((issue.pk, [concepts[n % 3], "泛泛"], 0) for n, issue in enumerate(crowd)),
+            (true.pk, [*concepts, "别的", "词语", "很多"], 0),
+        ]
+    )
+    matching.forget_term_statistics()
+    monkeypatch.setattr(matching, "CANDIDATES", 2)
+    found = [
+        issue_id
+        for issue_id, _bag in matching._candidates(
+            Counter(concepts), matching.term_statistics(), include_closed=False
+        )
+    ]
+    assert found[0] == true.pk
+
+
+@pytest.mark.django_db
+def test_the_postings_follow_the_profile(analyst, reference_data):
+    from cxops.models import ExperienceIssue, IssueMatchTerm
+    from cxops.services.triage import issue_update
+
+    # given an issue, then its title changed
+    issue = issue_create(actor=analyst, title="呼转收费")
+    assert set(IssueMatchTerm.objects.filter(issue=issue).values_list("term", flat=True)) == {
+        "c:call_forwarding",
+        "c:fee_deduction",
+    }
+    issue_update(
+        actor=analyst,
+        issue=issue,
+        title="宽带断网",
+        description="",
+        status=issue.status,
+        product=None,
+        layer="",
+        stage="",
+    )
+    # then the postings are the new title's, one per distinct term, weighed as the profile is
+    posted = dict(IssueMatchTerm.objects.filter(issue=issue).values_list("term", "weight"))
+    terms = IssueMatchProfile.objects.get(issue=issue).terms.split()
+    assert set(posted) == set(terms)
+    assert posted["c:broadband"] == pytest.approx(posting_weights(terms)["c:broadband"])
+    # and deleting the issue takes them away
+    ExperienceIssue.objects.filter(pk=issue.pk).delete()
+    assert not IssueMatchTerm.objects.exists()
+
+
+def test_posting_weights_are_the_profile_side_of_the_cosine():
+    weights = posting_weights(["a", "a", "b"])
+    raw_a, raw_b = 1 + math.log(2), 1.0
+    norm = math.sqrt(raw_a**2 + raw_b**2)
+    assert weights == pytest.approx({"a": raw_a / norm, "b": raw_b / norm})
 
 
 @pytest.mark.django_db
