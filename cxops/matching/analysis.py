@@ -293,14 +293,44 @@ def document_vector(bag: Mapping[str, int], statistics: TermStatistics) -> dict[
     return {term: (1 + math.log(count)) * statistics.idf(term) for term, count in bag.items() if count > 0}
 
 
-def posting_weights(terms: Iterable[str]) -> dict[str, float]:
+# Pairs of concepts are posted too (`c:a&c:b`): at a province's volume every concept is in
+# thousands of profiles, and a text's true issue is found by the few hundred that hold two of its
+# concepts together, not by reading every holder of each.
+PAIR_JOIN = "&"
+# A profile's pairs are made of its most frequent concepts, at most this many (435 pairs).
+PAIR_CONCEPTS = 30
+
+
+def concept_pairs(terms: Iterable[str], implied: Mapping[str, Sequence[str]]) -> list[str]:
+    """The pairs of distinct concepts among `terms`, each as one term `c:a&c:b` (codes sorted),
+    leaving out a concept with one of its broader ones (every holder of 副卡 holds 家庭套餐: that
+    pair is as common as the narrower concept and tells nothing more)."""
+    concepts = sorted({term for term in terms if term.startswith(CONCEPT_PREFIX)})
+    pairs = []
+    for index, first in enumerate(concepts):
+        for second in concepts[index + 1 :]:
+            a, b = first[len(CONCEPT_PREFIX) :], second[len(CONCEPT_PREFIX) :]
+            if b in implied.get(a, ()) or a in implied.get(b, ()):
+                continue
+            pairs.append(f"{first}{PAIR_JOIN}{second}")
+    return pairs
+
+
+def posting_weights(terms: Iterable[str], implied: Mapping[str, Sequence[str]]) -> dict[str, float]:
     """A profile's terms as retrieval postings: each distinct term's `1 + ln count`, over the
     profile's length (the root of the sum of their squares) — the profile's side of `cosine`
-    without the IDF, which moves with the corpus and is applied to the query's side at retrieval.
-    (Migration 0031 holds a copy of this.)"""
-    raw = {term: 1 + math.log(count) for term, count in Counter(terms).items()}
+    without the IDF, which moves with the corpus and is applied to the query's side at retrieval;
+    and the pairs of its `PAIR_CONCEPTS` most frequent concepts (`concept_pairs`), each weighing
+    the mean of its two concepts."""
+    counts = Counter(terms)
+    raw = {term: 1 + math.log(count) for term, count in counts.items()}
     norm = math.sqrt(sum(value * value for value in raw.values())) or 1.0
-    return {term: value / norm for term, value in raw.items()}
+    weights = {term: value / norm for term, value in raw.items()}
+    concepts = [term for term, _count in counts.most_common() if term.startswith(CONCEPT_PREFIX)]
+    for pair in concept_pairs(concepts[:PAIR_CONCEPTS], implied):
+        first, second = pair.split(PAIR_JOIN)
+        weights[pair] = (weights[first] + weights[second]) / 2
+    return weights
 
 
 def cosine(query: Mapping[str, float], document: Mapping[str, float]) -> float:

@@ -73,13 +73,14 @@ class IssueMatchTerm(models.Model):
     """One distinct term of an issue's profile, for retrieval: the postings every open issue is
     found by (`cxops.selectors.matching`).  `weight` is the profile's side of the cosine without
     IDF (`cxops.matching.analysis.posting_weights`: 1 + ln count, over the profile's length); the
-    IDF, which moves with the corpus, is applied at query time.  Written with the profile
-    (`issue_profiles_write`); terms longer than `TERM_MAX` are not posted."""
+    IDF, which moves with the corpus, is applied at query time.  Pairs of the profile's concepts
+    are posted as terms too (`c:a&c:b`, `concept_pairs`).  Written with the profile
+    (`issue_profiles_write`); words longer than `TERM_MAX` are not posted."""
 
     TERM_MAX = 100
 
     issue = models.ForeignKey(ExperienceIssue, on_delete=models.CASCADE, related_name="match_terms")
-    term = models.CharField(max_length=TERM_MAX)
+    term = models.CharField(max_length=2 * TERM_MAX + 1)
     weight = models.FloatField()
 
     class Meta:

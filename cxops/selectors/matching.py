@@ -3,7 +3,8 @@
 Candidates come from every open issue, not from the most recent few: each profile's distinct terms
 are posted (`IssueMatchTerm`: term, issue, weight), and retrieval sums, per issue, the postings of
 the query's terms weighted by their IDF squared — one indexed aggregate, the same on PostgreSQL
-(in SQL) and SQLite (in Python) — leaving out only terms so common their IDF adds next to nothing.
+(in SQL) and SQLite (in Python).  Terms held by very many profiles (at a province's volume, every
+concept) retrieve through the posted pairs of concepts instead of alone.
 The best `CANDIDATES` are then scored in Python (`cxops.matching.analysis.rank`).
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.db import connection
 
-from cxops.matching.analysis import Concept, Lexicon, TermStatistics, rank
+from cxops.matching.analysis import PAIR_JOIN, Concept, Lexicon, TermStatistics, concept_pairs, rank
 from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS, CONCEPT_PARENTS
 from cxops.matching.telecom_lexicon import STATE_CONCEPTS
 from cxops.models import IssueMatchProfile, IssueMatchTerm, IssueStatus, MatchConcept, MatchRejection
@@ -33,9 +34,10 @@ STATISTICS_EXACT_BELOW = 2_000
 # How many retrieved issues `rank` scores (the best by their postings' sum).
 CANDIDATES = 200
 # A term held by more than this share of the profiles (and more than the floor) does not
-# retrieve (see `retrieval_weights`).
-RETRIEVAL_COMMON_SHARE = 0.1
-RETRIEVAL_COMMON_FLOOR = 2_000
+# retrieve alone; of a text's concept pairs, this many retrieve (see `retrieval_weights`).
+RETRIEVAL_COMMON_SHARE = 0.03
+RETRIEVAL_COMMON_FLOOR = 1_000
+RETRIEVAL_PAIRS = 10
 # Calibrated on the tuning set (bench/similar_cases.py): the highest score floor that keeps every
 # true issue it ranks in the first three; below it, nothing is suggested.
 THRESHOLD = 0.28
@@ -188,15 +190,9 @@ def term_statistics() -> TermStatistics:
     return value
 
 
-def retrieval_weights(terms: Iterable[str], statistics: TermStatistics) -> dict[str, float]:
-    """The query's side of retrieval: each of its terms some profile holds, weighted by its IDF
-    squared (the query's and the profile's side of `rank`'s cosine), so that the postings' sum
-    orders profiles close to how `rank` will.  A term more than `RETRIEVAL_COMMON_SHARE` of the
-    profiles hold (and more than `RETRIEVAL_COMMON_FLOOR`) is left out: its posting list is the
-    longest to read and its IDF the smallest, so it moves a candidate little (it still counts in
-    `rank`); when every term is that common, the rarest one retrieves.  Concept terms come with
-    their broader concepts already (`Lexicon.analyse`)."""
-    held = sorted(
+def _held(terms: Iterable[str], statistics: TermStatistics) -> list[str]:
+    """The terms some profile holds, rarest first."""
+    return sorted(
         (
             term
             for term in set(terms)
@@ -204,9 +200,31 @@ def retrieval_weights(terms: Iterable[str], statistics: TermStatistics) -> dict[
         ),
         key=lambda term: (statistics.frequency[term], term),
     )
+
+
+def retrieval_weights(
+    terms: Iterable[str], statistics: TermStatistics, implied: dict[str, list[str]] | None = None
+) -> dict[str, float]:
+    """The query's side of retrieval, posting term -> weight: each term some profile holds, by its
+    IDF squared (the query's and the profile's side of `rank`'s cosine), so that the postings' sum
+    orders profiles close to how `rank` will; and the pairs of its concepts (`concept_pairs`), by
+    the sum of their two.  A single term more than `RETRIEVAL_COMMON_SHARE` of the profiles hold
+    (and more than `RETRIEVAL_COMMON_FLOOR`) is left out — at 100,000 issues that is every
+    concept: reading each holder cost more than the rest of the request — and its pairs find the
+    profiles holding it with another concept of the text; of the pairs, the `RETRIEVAL_PAIRS`
+    expected in the fewest profiles.  When that leaves nothing, the rarest term retrieves.
+    `implied`: the lexicon's broader concepts per concept (`Lexicon.implied`)."""
+    implied = implied if implied is not None else current_lexicon().implied
+    held = _held(terms, statistics)
     common = max(RETRIEVAL_COMMON_FLOOR, statistics.documents * RETRIEVAL_COMMON_SHARE)
-    kept = [term for term in held if statistics.frequency[term] <= common] or held[:1]
-    return {term: statistics.idf(term) ** 2 for term in kept}
+    weights = {term: statistics.idf(term) ** 2 for term in held if statistics.frequency[term] <= common}
+    pairs = [pair.split(PAIR_JOIN) for pair in concept_pairs(held, implied)]
+    pairs.sort(key=lambda pair: (statistics.frequency[pair[0]] * statistics.frequency[pair[1]], pair))
+    for first, second in pairs[:RETRIEVAL_PAIRS]:
+        weights[f"{first}{PAIR_JOIN}{second}"] = statistics.idf(first) ** 2 + statistics.idf(second) ** 2
+    if not weights and held:
+        weights[held[0]] = statistics.idf(held[0]) ** 2
+    return weights
 
 
 # The postings of the query's terms, summed per issue: the best `CANDIDATES * OVERFETCH` are read
@@ -258,6 +276,11 @@ def _candidates(terms: Counter[str], statistics: TermStatistics, *, include_clos
     if not weights:
         return
     ids = _retrieve(weights, include_closed=include_closed)
+    if len(ids) < CANDIDATES // 4:
+        # few profiles hold two of the text's concepts together: its rarest common term too
+        spare = next((term for term in _held(terms, statistics) if term not in weights), None)
+        if spare is not None:
+            ids = _retrieve({**weights, spare: statistics.idf(spare) ** 2}, include_closed=include_closed)
     if not ids:
         return
     profiles = dict(IssueMatchProfile.objects.filter(issue_id__in=ids).values_list("issue_id", "terms"))

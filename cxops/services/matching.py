@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
-from cxops.matching.analysis import Lexicon, posting_weights
+from cxops.matching.analysis import PAIR_JOIN, Lexicon, posting_weights
 from cxops.models import (
     ExperienceIssue,
     ExperienceReport,
@@ -61,6 +61,7 @@ def issue_profiles_write(*, profiles: Iterable[tuple[int, Sequence[str], int]]) 
     if not rows:
         return 0
     ids = [issue_id for issue_id, _terms, _included in rows]
+    implied = current_lexicon().implied
     now = timezone.now()
     with transaction.atomic():
         # two merges into one issue at once: the second waits here, then replaces the first's
@@ -79,8 +80,8 @@ def issue_profiles_write(*, profiles: Iterable[tuple[int, Sequence[str], int]]) 
             [
                 IssueMatchTerm(issue_id=issue_id, term=term, weight=weight)
                 for issue_id, terms, _included in rows
-                for term, weight in posting_weights(terms).items()
-                if len(term) <= IssueMatchTerm.TERM_MAX
+                for term, weight in posting_weights(terms, implied).items()
+                if len(term) <= IssueMatchTerm.TERM_MAX or PAIR_JOIN in term
             ],
             batch_size=5_000,
         )

@@ -191,24 +191,50 @@ def test_frontline_cannot_change_the_lexicon(frontline):
     assert MatchConcept.objects.count() == 0
 
 
-def test_retrieval_weighs_every_held_term_by_its_idf_and_leaves_out_only_the_commonest():
+def test_retrieval_weighs_held_terms_by_idf_and_finds_common_concepts_by_their_pairs():
     from cxops.matching.analysis import TermStatistics
 
     statistics = TermStatistics(
         documents=100_000,
-        frequency={"c:sim_replace": 900, "c:fee_deduction": 3000, "贵": 40, "it's": 7, "c:plan": 12_000},
+        frequency={
+            "c:sim_replace": 900,
+            "c:fee_deduction": 4000,
+            "贵": 40,
+            "it's": 7,
+            "c:plan": 12_000,
+            "c:family": 7_500,
+            "c:secondary_card": 2_500,
+        },
     )
-    # a term no profile holds ("新词") finds nothing and is left out; one held by more than one
-    # profile in ten (c:plan) adds next to nothing and is the longest to read: left out too
-    weights = retrieval_weights(["c:sim_replace", "c:fee_deduction", "贵", "新词", "c:plan"], statistics)
-    assert set(weights) == {"c:sim_replace", "c:fee_deduction", "贵"}
+    implied = {"secondary_card": ["secondary_card", "family"], "family": ["family"]}
+    # a term no profile holds ("新词") finds nothing and is left out; one held by more than 3 in
+    # 100 profiles (c:fee_deduction, c:plan) does not retrieve alone, but in pairs of concepts
+    weights = retrieval_weights(
+        ["c:sim_replace", "c:fee_deduction", "贵", "新词", "c:plan"], statistics, implied
+    )
+    assert set(weights) == {
+        "c:sim_replace",
+        "贵",
+        "c:fee_deduction&c:sim_replace",
+        "c:plan&c:sim_replace",
+        "c:fee_deduction&c:plan",
+    }
     assert weights["c:sim_replace"] == pytest.approx(statistics.idf("c:sim_replace") ** 2)
+    assert weights["c:fee_deduction&c:plan"] == pytest.approx(
+        statistics.idf("c:fee_deduction") ** 2 + statistics.idf("c:plan") ** 2
+    )
     # the rarer a concept, the more it weighs
-    assert weights["c:sim_replace"] > weights["c:fee_deduction"]
-    assert set(retrieval_weights(["it's"], statistics)) == {"it's"}
-    assert retrieval_weights(["新词"], statistics) == {}
-    # when every term is that common, the rarest one still retrieves
-    assert set(retrieval_weights(["c:plan"], statistics)) == {"c:plan"}
+    assert weights["c:sim_replace"] > statistics.idf("c:fee_deduction") ** 2
+    assert set(retrieval_weights(["it's"], statistics, implied)) == {"it's"}
+    assert retrieval_weights(["新词"], statistics, implied) == {}
+    # a narrower concept with its broader one is no pair (every 副卡 profile holds 家庭套餐)
+    assert set(retrieval_weights(["c:secondary_card", "c:family", "c:plan"], statistics, implied)) == {
+        "c:secondary_card",
+        "c:plan&c:secondary_card",
+        "c:family&c:plan",
+    }
+    # when one common term is all there is, it still retrieves
+    assert set(retrieval_weights(["c:plan"], statistics, implied)) == {"c:plan"}
 
 
 def test_retrieval_leaves_no_term_out_of_a_small_corpus():
@@ -216,9 +242,10 @@ def test_retrieval_leaves_no_term_out_of_a_small_corpus():
 
     # in a corpus of 40 profiles, a term in 30 of them is still asked (below the absolute floor)
     statistics = TermStatistics(documents=40, frequency={"c:broadband": 30, "c:fee_deduction": 2})
-    assert set(retrieval_weights(["c:broadband", "c:fee_deduction"], statistics)) == {
+    assert set(retrieval_weights(["c:broadband", "c:fee_deduction"], statistics, {})) == {
         "c:broadband",
         "c:fee_deduction",
+        "c:broadband&c:fee_deduction",
     }
 
 
@@ -459,6 +486,7 @@ def test_the_postings_follow_the_profile(analyst, reference_data):
     assert set(IssueMatchTerm.objects.filter(issue=issue).values_list("term", flat=True)) == {
         "c:call_forwarding",
         "c:fee_deduction",
+        "c:call_forwarding&c:fee_deduction",
     }
     issue_update(
         actor=analyst,
@@ -473,18 +501,29 @@ def test_the_postings_follow_the_profile(analyst, reference_data):
     # then the postings are the new title's, one per distinct term, weighed as the profile is
     posted = dict(IssueMatchTerm.objects.filter(issue=issue).values_list("term", "weight"))
     terms = IssueMatchProfile.objects.get(issue=issue).terms.split()
-    assert set(posted) == set(terms)
-    assert posted["c:broadband"] == pytest.approx(posting_weights(terms)["c:broadband"])
+    assert set(posted) == {*terms, "c:broadband&c:network_down"}
+    assert posted["c:broadband"] == pytest.approx(posting_weights(terms, {})["c:broadband"])
     # and deleting the issue takes them away
     ExperienceIssue.objects.filter(pk=issue.pk).delete()
     assert not IssueMatchTerm.objects.exists()
 
 
-def test_posting_weights_are_the_profile_side_of_the_cosine():
-    weights = posting_weights(["a", "a", "b"])
-    raw_a, raw_b = 1 + math.log(2), 1.0
-    norm = math.sqrt(raw_a**2 + raw_b**2)
-    assert weights == pytest.approx({"a": raw_a / norm, "b": raw_b / norm})
+def test_posting_weights_are_the_profile_side_of_the_cosine_with_concept_pairs():
+    implied = {"secondary_card": ["secondary_card", "family"]}
+    weights = posting_weights(["c:a", "c:a", "b", "c:secondary_card", "c:family"], implied)
+    raw_a = 1 + math.log(2)
+    norm = math.sqrt(raw_a**2 + 3)
+    assert weights == pytest.approx(
+        {
+            "c:a": raw_a / norm,
+            "b": 1 / norm,
+            "c:secondary_card": 1 / norm,
+            "c:family": 1 / norm,
+            # pairs of concepts, a concept with its broader one left out
+            "c:a&c:secondary_card": (raw_a + 1) / 2 / norm,
+            "c:a&c:family": (raw_a + 1) / 2 / norm,
+        }
+    )
 
 
 @pytest.mark.django_db
