@@ -42,7 +42,7 @@ def post_existing_profiles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cxops', '0030_export_job_heartbeat'),
+        ('cxops', '0031_rollup_tables_for_ingest'),
     ]
 
     operations = [
