@@ -42,7 +42,7 @@ def post_existing_profiles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cxops', '0031_rollup_tables_for_ingest'),
+        ('cxops', '0032_rollup_update_checks_per_row'),
     ]
 
     operations = [
