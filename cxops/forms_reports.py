@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxops.errors import ApplicationError
-from cxops.inputs import DayField, MomentField
+from cxops.inputs import MomentField
 from cxops.models import (
     Channel,
     ExperienceIssue,
@@ -21,7 +21,6 @@ from cxops.models import (
     LifecycleStage,
     Product,
     Region,
-    ReportStatus,
     Segment,
     Severity,
     SourceType,
@@ -172,43 +171,6 @@ class ReportForm(forms.Form):
             home = user_home_region(user)
             if home is not None and home.parent_id is not None:
                 self.initial["region"] = home.pk
-
-
-class ReportFilterForm(forms.Form):
-    text = forms.CharField(label=_("Search"), required=False, max_length=100)
-    product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.all(), required=False, empty_label=_("All products")
-    )
-    channel = forms.ModelChoiceField(
-        label=_("Channel"), queryset=Channel.objects.all(), required=False, empty_label=_("All channels")
-    )
-    region = forms.ModelChoiceField(
-        label=_("City"),
-        queryset=Region.objects.filter(parent__isnull=False),
-        required=False,
-        empty_label=_("All cities"),
-    )
-    source_type = forms.ChoiceField(
-        label=_("Source type"), choices=[("", _("All types")), *SourceType.choices], required=False
-    )
-    layer = forms.ChoiceField(
-        label=_("Experience layer"), choices=[("", _("All layers")), *ExperienceLayer.choices], required=False
-    )
-    stage = forms.ChoiceField(
-        label=_("Lifecycle stage"), choices=[("", _("All stages")), *LifecycleStage.choices], required=False
-    )
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("All statuses")), *ReportStatus.choices], required=False
-    )
-    date_from = DayField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = DayField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        from cxops.regions import user_region
-
-        super().__init__(*args, **kwargs)
-        if user is not None and user_region(user) is not None:
-            del self.fields["region"]  # a city member sees their city only: nothing to choose
 
 
 class TriageActionForm(forms.Form):

@@ -20,7 +20,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cxops.api.inputs import DayField, MomentField, StrictInputSerializer
+from cxops.api.inputs import MomentField, StrictInputSerializer
 from cxops.api.parsers import BoundedJSONParser
 from cxops.errors import ApplicationError
 from cxops.inputs import parse_id
@@ -36,18 +36,16 @@ from cxops.models import (
     LifecycleStage,
     Product,
     Region,
-    ReportStatus,
     Segment,
     Severity,
     SourceType,
 )
 from cxops.roles import Role, has_role, roles_permission
+from cxops.selectors.filters import ReportFilterSet
 from cxops.selectors.reference import reference_by_code, reference_by_id
 from cxops.selectors.reports import (
-    ReportFilters,
     issue_list,
     issue_regions,
-    report_list,
     reports_visible_to,
 )
 from cxops.services.imports.core import import_job_create, import_job_start, upload_size_check
@@ -269,44 +267,11 @@ def report_row_of(report: ExperienceReport, *, segments: list[Segment] | None = 
     return {key: row[key] for key in ReportOutputSerializer.Meta.fields}
 
 
-class ReportFilterSerializer(serializers.Serializer):
-    product: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", queryset=Product.objects.all(), required=False
-    )
-    channel: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", queryset=Channel.objects.all(), required=False
-    )
-    region: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Region.objects.all(),
-        required=False,
-        help_text="A city's code narrows to that city; the province's code is every city.",
-    )
-    layer = serializers.ChoiceField(choices=ExperienceLayer.choices, required=False)
-    stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
-    source_type = serializers.ChoiceField(choices=SourceType.choices, required=False)
-    status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
-    issue = serializers.IntegerField(required=False, min_value=1)
-    source_system = serializers.CharField(required=False, max_length=50)
-    date_from = DayField(required=False, help_text="Local (Asia/Shanghai) day, inclusive.")
-    date_to = DayField(required=False, help_text="Local (Asia/Shanghai) day, inclusive.")
-    text = serializers.CharField(
-        required=False, max_length=100, help_text="Part of the summary, or an exact external id."
-    )
-    mine = serializers.BooleanField(required=False, default=False)
-
-
 def _report_kwargs(data: dict[str, Any]) -> dict[str, Any]:
     occurred_at = data["occurred_at"]
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at)
     return {**data, "occurred_at": occurred_at, "severity": int(data["severity"])}
-
-
-FILTER_PARAMETERS = [
-    OpenApiParameter(str(name), str, required=False) for name in ReportFilterSerializer().fields
-]
-FILTER_NAMES = frozenset(parameter.name for parameter in FILTER_PARAMETERS)
 
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -315,40 +280,20 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = ReportOutputSerializer
     permission_classes = [roles_permission(Role.FRONTLINE)]
     queryset = ExperienceReport.objects.none()
-    filter_backends: list = []
+    filterset_class = ReportFilterSet
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ExperienceReport.objects.none()
         if self.action != "list":
             return reports_visible_to(self.request.user, queryset=report_rows_queryset())
-        filters = ReportFilters()
-        if FILTER_NAMES.intersection(self.request.query_params):  # most calls send no filter at all
-            serializer = ReportFilterSerializer(data=self.request.query_params)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-            filters = ReportFilters(
-                product=data["product"].pk if data.get("product") else None,
-                channel=data["channel"].pk if data.get("channel") else None,
-                region=data["region"].pk if data.get("region") and data["region"].parent_id else None,
-                layer=data.get("layer", ""),
-                stage=data.get("stage", ""),
-                source_type=data.get("source_type", ""),
-                status=data.get("status", ""),
-                issue=data.get("issue"),
-                source_system=data.get("source_system", ""),
-                date_from=data.get("date_from"),
-                date_to=data.get("date_to"),
-                text=data.get("text", ""),
-                mine=data.get("mine", False),
-            )
-        return report_list(user=self.request.user, filters=filters, queryset=report_rows_queryset())
+        # the list's rows are the reader's: ReportFilterSet applies reports_visible_to
+        return report_rows_queryset()
 
-    @extend_schema(parameters=FILTER_PARAMETERS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The busiest read of the API: one query, rows straight from values(), no model instances
         # and no serializer per row.
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(report_rows(page or []))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

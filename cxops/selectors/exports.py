@@ -2,7 +2,7 @@
 
 A dataset names who may export it, reads the list's filters from the query string, and gives the
 header (in the reader's language) and the rows of the records the reader may see (the list's
-visibility selector: `report_list` → `reports_visible_to`, `issue_list` → `issues_visible_to`, so
+visibility selector: `ReportFilterSet` → `reports_visible_to`, `issue_list` → `issues_visible_to`, so
 region scoping applies).  Rows come from `values_list(...).iterator(chunk_size=...)`: no model
 instances, and memory stays flat however many rows there are (bench/export_memory.py).
 
@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy as _
 from cxops.inputs import DayField, parse_id, query_text
 from cxops.issue_clock import sla_state
 from cxops.models import (
-    Channel,
     ExperienceLayer,
     IssueStatus,
     LifecycleStage,
@@ -35,7 +34,8 @@ from cxops.models import (
 )
 from cxops.models.choices import Severity
 from cxops.roles import Role
-from cxops.selectors.reports import ReportFilters, issue_list, report_list
+from cxops.selectors.filters import ReportFilterSet
+from cxops.selectors.reports import issue_list
 
 CHUNK_ROWS = 2000
 
@@ -117,30 +117,8 @@ def _day(params: Any, name: str) -> Any:
         raise ValidationError({name: error.messages}) from error
 
 
-def report_filters(params: Any) -> ReportFilters:
-    """The reports list's filters (the API's names; product, channel and region by id or code)."""
-    product = _by_id_or_code(Product, params.get("product"), "product")
-    channel = _by_id_or_code(Channel, params.get("channel"), "channel")
-    region = _by_id_or_code(Region, params.get("region"), "region")
-    return ReportFilters(
-        product=product.pk if product else None,
-        channel=channel.pk if channel else None,
-        region=region.pk if region is not None and region.parent_id else None,
-        layer=_choice(params, "layer", ExperienceLayer),
-        stage=_choice(params, "stage", LifecycleStage),
-        source_type=_choice(params, "source_type", SourceType),
-        status=_choice(params, "status", ReportStatus),
-        issue=parse_id(params.get("issue")),
-        source_system=query_text(params.get("source_system"), limit=50),
-        date_from=_day(params, "date_from"),
-        date_to=_day(params, "date_to"),
-        text=query_text(params.get("text") or params.get("q"), limit=100),
-        mine=params.get("mine") in ("1", "true", "True"),
-    )
-
-
 def _reports(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
-    queryset = report_list(user=reader, filters=report_filters(params))
+    queryset = ReportFilterSet(params, user=reader).cleaned_rows()
     name = "name_en" if english() else "name_zh"
     columns = [
         ("pk", _("id")),
@@ -227,7 +205,7 @@ register_export(
     ExportDataset(
         name="reports",
         title=_("Experience reports"),
-        roles=(Role.FRONTLINE,),  # frontline: their own reports (report_list decides)
+        roles=(Role.FRONTLINE,),  # frontline: their own reports (ReportFilterSet decides)
         build=_reports,
     )
 )

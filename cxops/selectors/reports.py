@@ -4,11 +4,10 @@ is `cxops.selectors.visibility` (re-exported here)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from cxops.models import (
     Channel,
@@ -59,58 +58,6 @@ def region_filter(queryset: QuerySet, region: Any, *, field: str = "region") -> 
     return queryset.filter(**{f"{field}_id": region.pk})
 
 
-@dataclass(frozen=True)
-class ReportFilters:
-    product: int | None = None
-    channel: int | None = None
-    layer: str = ""
-    stage: str = ""
-    source_type: str = ""
-    status: str = ""
-    issue: int | None = None
-    region: int | None = None  # a city's id (the province is no filter)
-    date_from: date | None = None
-    date_to: date | None = None
-    text: str = ""
-    source_system: str = ""
-    mine: bool = False
-
-
-def _local_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def report_list(
-    *, user: Any, filters: ReportFilters, queryset: QuerySet | None = None
-) -> QuerySet[ExperienceReport]:
-    """Reports the user may see, filtered; newest first.  Text search uses the trigram index on
-    PostgreSQL (`LIKE '%…%'` on the summary), and matches external ids exactly.  `queryset` as
-    for `reports_visible_to`."""
-    queryset = reports_visible_to(user, queryset=queryset)
-    if filters.mine:
-        queryset = queryset.filter(reporter=user)
-    for name in ("layer", "stage", "source_type", "status", "source_system"):
-        value = getattr(filters, name)
-        if value:
-            queryset = queryset.filter(**{name: value})
-    if filters.product:
-        queryset = queryset.filter(product_id=filters.product)
-    if filters.channel:
-        queryset = queryset.filter(channel_id=filters.channel)
-    if filters.issue:
-        queryset = queryset.filter(issue_id=filters.issue)
-    if filters.region:
-        queryset = queryset.filter(region_id=filters.region)
-    if filters.date_from:
-        queryset = queryset.filter(occurred_at__gte=_local_start(filters.date_from))
-    if filters.date_to:
-        queryset = queryset.filter(occurred_at__lt=_local_start(filters.date_to + timedelta(days=1)))
-    text = filters.text.strip()
-    if text:
-        queryset = queryset.filter(Q(summary__contains=text) | Q(external_id=text))
-    return queryset.order_by("-id")
-
-
 @dataclass
 class KeysetPage:
     items: list[Any]
@@ -132,13 +79,6 @@ def bounded_count(queryset: QuerySet, *, limit: int = 1000) -> tuple[int, bool]:
     """(count, capped): counts at most `limit` rows, so a badge never scans a huge table."""
     n = queryset.order_by()[: limit + 1].count()
     return min(n, limit), n > limit
-
-
-def triage_queue(
-    *, status: str = ReportStatus.NEW, filters: ReportFilters | None = None, user: Any
-) -> QuerySet:
-    filters = filters or ReportFilters()
-    return report_list(user=user, filters=ReportFilters(**{**filters.__dict__, "status": status}))
 
 
 # --- issues ---------------------------------------------------------------------------------------

@@ -22,14 +22,13 @@ from cxops.regions import regions_readable_by
 from cxops.roles import Role, has_role, role_required
 from cxops.selectors.reference import reference_by_code
 from cxops.selectors.reports import (
-    ReportFilters,
     issue_channels,
     issue_daily_counts,
     issue_list,
     issue_regions,
     issues_visible_to,
     keyset_page,
-    report_list,
+    reports_visible_to,
 )
 from cxops.services.notifications import follow_create, follow_delete, is_following
 from cxops.services.triage import issue_update
@@ -79,7 +78,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     reports = keyset_page(
-        report_list(user=request.user, filters=ReportFilters(issue=issue.pk)),
+        reports_visible_to(request.user).filter(issue=issue),
         before=parse_id(request.GET.get("before")),
         size=30,
     )

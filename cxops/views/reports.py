@@ -12,16 +12,15 @@ from django.views.decorators.http import require_GET
 
 from cxops.errors import ApplicationError
 from cxops.form_errors import form_add_service_error
-from cxops.forms_reports import ReportFilterForm, ReportForm
+from cxops.forms_reports import ReportForm
 from cxops.inputs import parse_id, query_text
 from cxops.roles import Role, has_role
+from cxops.selectors.filters import ReportFilterSet
 from cxops.selectors.reports import (
-    ReportFilters,
     can_see_all_reports,
     issues_similar_to,
     keyset_page,
     recent_filing_choices,
-    report_list,
     reports_visible_to,
 )
 from cxops.services.reports import report_create
@@ -97,19 +96,9 @@ def file_report(request: HttpRequest) -> HttpResponse:
 def my_reports(request: HttpRequest) -> HttpResponse:
     """The reports the signed-in user filed, newest first (keyset pages, no COUNT)."""
     _require_frontline(request)
-    form = ReportFilterForm(request.GET or None, user=request.user)
-    filters = ReportFilters(mine=True)
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = ReportFilters(
-            mine=True,
-            text=data["text"] or "",
-            status=data["status"] or "",
-            product=data["product"].pk if data["product"] else None,
-            region=data["region"].pk if data.get("region") else None,
-        )
-    page = keyset_page(report_list(user=request.user, filters=filters), before=_before(request))
-    return render(request, "cxops/reports/mine.html", {"page": page, "form": form})
+    filterset = ReportFilterSet(request.GET or None, request=request, page=True)
+    page = keyset_page(filterset.rows.filter(reporter=request.user), before=_before(request))
+    return render(request, "cxops/reports/mine.html", {"page": page, "form": filterset.form})
 
 
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:

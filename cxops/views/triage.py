@@ -12,11 +12,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cxops.errors import ApplicationError
-from cxops.forms_reports import ReportFilterForm, TriageActionForm
+from cxops.forms_reports import TriageActionForm
 from cxops.inputs import parse_id, query_text
 from cxops.models import ReportStatus
 from cxops.roles import Role, role_required
-from cxops.selectors.reports import ReportFilters, bounded_count, issue_list, keyset_page, report_list
+from cxops.selectors.filters import ReportFilterSet
+from cxops.selectors.reports import bounded_count, issue_list, keyset_page, reports_visible_to
 from cxops.services import triage
 
 STATUS_TABS = [
@@ -27,35 +28,14 @@ STATUS_TABS = [
 ]
 
 
-def _filters(form: ReportFilterForm, status: str) -> ReportFilters:
-    if not form.is_valid():
-        return ReportFilters(status=status)
-    data = form.cleaned_data
-    return ReportFilters(
-        status=status,
-        text=data["text"] or "",
-        product=data["product"].pk if data["product"] else None,
-        channel=data["channel"].pk if data["channel"] else None,
-        region=data["region"].pk if data.get("region") else None,
-        source_type=data["source_type"] or "",
-        layer=data["layer"] or "",
-        stage=data["stage"] or "",
-        date_from=data["date_from"],
-        date_to=data["date_to"],
-    )
-
-
 @role_required(Role.ANALYST)
 def triage_queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or ReportStatus.NEW
     if status not in ReportStatus.values:
         status = ReportStatus.NEW
-    form = ReportFilterForm(request.GET or None, user=request.user)
-    filters = _filters(form, status)
-    page = keyset_page(
-        report_list(user=request.user, filters=filters), before=parse_id(request.GET.get("before"))
-    )
-    new_count, new_capped = bounded_count(report_list(user=request.user, filters=ReportFilters(status="new")))
+    filterset = ReportFilterSet(request.GET or None, request=request, page=True)
+    page = keyset_page(filterset.rows.filter(status=status), before=parse_id(request.GET.get("before")))
+    new_count, new_capped = bounded_count(reports_visible_to(request.user).filter(status=ReportStatus.NEW))
     query = request.GET.copy()
     query.pop("before", None)
     query["status"] = status
@@ -66,7 +46,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         "cxops/reports/triage.html",
         {
             "page": page,
-            "form": form,
+            "form": filterset.form,
             "action_form": TriageActionForm(),
             "status": status,
             "tabs": STATUS_TABS,
