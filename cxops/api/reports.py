@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import CharField, Expression, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -41,10 +41,9 @@ from cxops.models import (
     SourceType,
 )
 from cxops.roles import Role, has_role, roles_permission
-from cxops.selectors.filters import ReportFilterSet
+from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
 from cxops.selectors.reference import reference_by_code, reference_by_id
 from cxops.selectors.reports import (
-    issue_list,
     issue_regions,
     reports_visible_to,
 )
@@ -422,33 +421,18 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = IssueOutputSerializer
     permission_classes = [IsAuthenticated, _AnalystsWriteIssues]
     queryset = ExperienceIssue.objects.none()
-    filter_backends: list = []
+    # list and retrieve (get_object) read through IssueFilterSet, which applies issues_visible_to
+    filterset_class = IssueFilterSet
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ExperienceIssue.objects.none()
-        params = self.request.query_params
-        product = params.get("product", "")
-        product_id = (
-            Product.objects.filter(code=product).values_list("pk", flat=True).first() if product else None
-        )
-        region = params.get("region", "")
-        return issue_list(
-            user=self.request.user,
-            text=params.get("text", "")[:100],
-            status=params.get("status", "") if params.get("status") in IssueStatus.values else "",
-            product=product_id,
-            region=Region.objects.filter(code=region[:50]).first() if region else None,
-        )
+        return ExperienceIssue.objects.select_related("product")
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(name, str, required=False) for name in ("text", "status", "product", "region")
-        ]
-    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        rows = list(page) if page is not None else list(self.get_queryset())
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page) if page is not None else list(queryset)
         context = {**self.get_serializer_context(), "regions": issue_regions([issue.pk for issue in rows])}
         data = IssueOutputSerializer(rows, many=True, context=context).data
         return self.get_paginated_response(data) if page is not None else Response(data)

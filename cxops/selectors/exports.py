@@ -2,7 +2,7 @@
 
 A dataset names who may export it, reads the list's filters from the query string, and gives the
 header (in the reader's language) and the rows of the records the reader may see (the list's
-visibility selector: `ReportFilterSet` → `reports_visible_to`, `issue_list` → `issues_visible_to`, so
+visibility selector: `ReportFilterSet` → `reports_visible_to`, `IssueFilterSet` → `issues_visible_to`, so
 region scoping applies).  Rows come from `values_list(...).iterator(chunk_size=...)`: no model
 instances, and memory stays flat however many rows there are (bench/export_memory.py).
 
@@ -15,27 +15,22 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cxops.inputs import DayField, parse_id, query_text
 from cxops.issue_clock import sla_state
 from cxops.models import (
     ExperienceLayer,
     IssueStatus,
     LifecycleStage,
-    Product,
-    Region,
     ReportStatus,
     SourceType,
 )
 from cxops.models.choices import Severity
 from cxops.roles import Role
-from cxops.selectors.filters import ReportFilterSet
-from cxops.selectors.reports import issue_list
+from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
 
 CHUNK_ROWS = 2000
 
@@ -88,35 +83,6 @@ def export_table(
     return [str(label) for _field, label in columns], rows(), queryset
 
 
-def _by_id_or_code(model: Any, raw: str | None, field: str) -> Any:
-    """A product/channel/region named by its id (the pages' filters) or its code (the API's)."""
-    raw = query_text(raw, limit=50)
-    if not raw:
-        return None
-    found = model.objects.filter(pk=parse_id(raw)).first() if raw.isascii() and raw.isdigit() else None
-    found = found or model.objects.filter(code=raw).first()
-    if found is None:
-        raise ValidationError({field: _("Unknown %(field)s: %(value)s") % {"field": field, "value": raw}})
-    return found
-
-
-def _choice(params: Any, name: str, choices: Any) -> str:
-    value = query_text(params.get(name), limit=50)
-    if value and value not in choices.values:
-        raise ValidationError({name: _("Unknown %(field)s: %(value)s") % {"field": name, "value": value}})
-    return value
-
-
-def _day(params: Any, name: str) -> Any:
-    raw = query_text(params.get(name), limit=20)
-    if not raw:
-        return None
-    try:
-        return DayField(required=False).clean(raw)
-    except ValidationError as error:
-        raise ValidationError({name: error.messages}) from error
-
-
 def _reports(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
     queryset = ReportFilterSet(params, user=reader).cleaned_rows()
     name = "name_en" if english() else "name_zh"
@@ -150,15 +116,7 @@ def _reports(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, .
 
 
 def _issues(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
-    region = _by_id_or_code(Region, params.get("region"), "region")
-    product = _by_id_or_code(Product, params.get("product"), "product")
-    queryset = issue_list(
-        user=reader,
-        text=query_text(params.get("q"), limit=100),
-        status=_choice(params, "status", IssueStatus),
-        product=product.pk if product else None,
-        region=region,
-    )
+    queryset = IssueFilterSet(params, user=reader).cleaned_rows()
     name = "name_en" if english() else "name_zh"
     columns = [
         ("pk", _("id")),

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
@@ -31,8 +31,10 @@ from drf_spectacular.utils import extend_schema_field
 from cxops.inputs import DayField, parse_id
 from cxops.models import (
     Channel,
+    ExperienceIssue,
     ExperienceLayer,
     ExperienceReport,
+    IssueStatus,
     LifecycleStage,
     Product,
     Region,
@@ -41,7 +43,7 @@ from cxops.models import (
 )
 from cxops.regions import user_region
 from cxops.selectors.reference import reference_by_code, reference_by_id
-from cxops.selectors.visibility import reports_visible_to
+from cxops.selectors.visibility import issues_visible_to, reports_visible_to
 
 # --- fields and filters shared by every floor's lists ----------------------------------------------
 
@@ -277,6 +279,64 @@ class ReportFilterSet(VisibleFilterSet):
 
     def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(reporter=self.user) if value else queryset
+
+    def for_page(self) -> None:
+        if user_region(self.user) is not None:  # a city member sees their city only: nothing to choose
+            del self.filters["region"]
+
+
+# --- issues ----------------------------------------------------------------------------------------
+
+
+def _issue_title(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    text = value.strip()
+    return queryset.filter(title__contains=text) if text else queryset
+
+
+class IssueFilterSet(VisibleFilterSet):
+    """Experience issues: the issue list (page), `/api/issues/` and the issues export.  Every member
+    reads issues; a city member those of their city (`issues_visible_to`)."""
+
+    visible_to = staticmethod(issues_visible_to)
+
+    q = django_filters.CharFilter(
+        label=_("Search titles"),
+        max_length=100,
+        method=_issue_title,
+        widget=forms.SearchInput(),
+        help_text=_("Part of the title."),
+    )
+    text = django_filters.CharFilter(
+        label=_("Search titles"),
+        max_length=100,
+        method=_issue_title,
+        help_text=_("Part of the title (the same as q)."),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=IssueStatus.choices, empty_label=_("All statuses")
+    )
+    product = ReferenceFilter(
+        label=_("Product"), queryset=Product.objects.all(), empty_label=_("All products")
+    )
+    region = ReferenceFilter(
+        label=_("City"),
+        queryset=Region.objects.filter(is_active=True, parent__isnull=False).order_by("sort_order", "code"),
+        to_field_name="code",
+        empty_label=_("All cities"),
+        method="filter_region",
+        help_text=_("Issues with a report in that city; the province is every city."),
+    )
+
+    class Meta:
+        model = ExperienceIssue
+        fields: list[str] = []
+
+    def filter_region(self, queryset: QuerySet, name: str, value: Region) -> QuerySet:
+        if value.parent_id is None:
+            return queryset
+        return queryset.filter(
+            Exists(ExperienceReport.objects.filter(issue_id=OuterRef("pk"), region_id=value.pk))
+        )
 
     def for_page(self) -> None:
         if user_region(self.user) is not None:  # a city member sees their city only: nothing to choose

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, QuerySet
 
 from cxops.models import (
     Channel,
@@ -82,24 +82,6 @@ def bounded_count(queryset: QuerySet, *, limit: int = 1000) -> tuple[int, bool]:
 
 
 # --- issues ---------------------------------------------------------------------------------------
-
-
-def issue_list(
-    *, user: Any, text: str = "", status: str = "", product: int | None = None, region: Any = None
-) -> QuerySet[ExperienceIssue]:
-    """Issues the user may see, filtered (`region`: a city narrows to issues with a report there)."""
-    queryset = issues_visible_to(user)
-    if region is not None and region.parent_id is not None:
-        queryset = queryset.filter(
-            Exists(ExperienceReport.objects.filter(issue_id=OuterRef("pk"), region_id=region.pk))
-        )
-    if status:
-        queryset = queryset.filter(status=status)
-    if product:
-        queryset = queryset.filter(product_id=product)
-    if text.strip():
-        queryset = queryset.filter(title__contains=text.strip())
-    return queryset.order_by("-id")
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,15 @@ from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.forms_reports import IssueForm
-from cxops.inputs import parse_id, query_text
-from cxops.models import ExperienceIssue, IssueStatus, Product, Region
+from cxops.inputs import parse_id
+from cxops.models import ExperienceIssue, Region
 from cxops.panels import render_issue_panels
-from cxops.regions import regions_readable_by
 from cxops.roles import Role, has_role, role_required
+from cxops.selectors.filters import IssueFilterSet
 from cxops.selectors.reference import reference_by_code
 from cxops.selectors.reports import (
     issue_channels,
     issue_daily_counts,
-    issue_list,
     issue_regions,
     issues_visible_to,
     keyset_page,
@@ -35,18 +34,8 @@ from cxops.services.triage import issue_update
 
 
 def issues(request: HttpRequest) -> HttpResponse:
-    text = query_text(request.GET.get("q"))
-    status = request.GET.get("status", "")
-    if status not in IssueStatus.values:
-        status = ""
-    product = request.GET.get("product", "")
-    region_code = query_text(request.GET.get("region"), limit=50)
-    regions = [region for region in regions_readable_by(request.user) if region.parent_id is not None]
-    region = next((r for r in regions if r.code == region_code), None)
-    page = keyset_page(
-        issue_list(user=request.user, text=text, status=status, product=parse_id(product), region=region),
-        before=parse_id(request.GET.get("before")),
-    )
+    filterset = IssueFilterSet(request.GET or None, request=request, page=True)
+    page = keyset_page(filterset.rows, before=parse_id(request.GET.get("before")))
     page_regions = issue_regions([issue.pk for issue in page.items])
     for issue in page.items:
         found = (reference_by_code(Region, code) for code in page_regions[issue.pk])
@@ -56,17 +45,7 @@ def issues(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cxops/issues/list.html",
-        {
-            "page": page,
-            "q": text,
-            "status": status,
-            "product": product,
-            "statuses": IssueStatus.choices,
-            "products": Product.objects.all(),
-            "regions": regions,
-            "region": region.code if region else "",
-            "filter_query": query.urlencode(),
-        },
+        {"page": page, "form": filterset.form, "filter_query": query.urlencode()},
     )
 
 

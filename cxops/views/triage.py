@@ -16,8 +16,8 @@ from cxops.forms_reports import TriageActionForm
 from cxops.inputs import parse_id, query_text
 from cxops.models import ReportStatus
 from cxops.roles import Role, role_required
-from cxops.selectors.filters import ReportFilterSet
-from cxops.selectors.reports import bounded_count, issue_list, keyset_page, reports_visible_to
+from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
+from cxops.selectors.reports import bounded_count, keyset_page, reports_visible_to
 from cxops.services import triage
 
 STATUS_TABS = [
@@ -127,7 +127,7 @@ def issue_search(request: HttpRequest) -> JsonResponse:
     """Issue picker for merging: by id (#12), or title text."""
     text = query_text(request.GET.get("q")).strip().lstrip("#")
     number = parse_id(text)
-    queryset = issue_list(user=request.user, text="" if number is not None else text)
+    queryset = IssueFilterSet({"q": "" if number is not None else text}, request=request).qs
     if number is not None:
         queryset = queryset.filter(pk=number)
     return JsonResponse(
