@@ -1,5 +1,5 @@
 """The strategy pool's export: every strategy with its status and vote tallies, filtered like the
-pool's list (`strategy_list`).  Registered with the ground floor's exports in AppConfig.ready()."""
+pool's list (`StrategyFilterSet`).  Registered with the ground floor's exports in AppConfig.ready()."""
 
 from __future__ import annotations
 
@@ -9,26 +9,16 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cxops.inputs import parse_id, query_text
 from cxops.models import ExperienceLayer
 from cxops.roles import Role
 from cxops.selectors.exports import ExportDataset, english, export_table, labels, register_export
 
+from .filters import StrategyFilterSet
 from .models import StrategyStatus
-from .selectors import strategy_list
 
 
 def _strategies(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
-    status = query_text(params.get("status"), limit=20)
-    layer = query_text(params.get("layer"), limit=20)
-    queryset = strategy_list(
-        query=query_text(params.get("q"), limit=100),
-        status=status if status in StrategyStatus.values else "",
-        product=query_text(params.get("product"), limit=50),
-        layer=layer if layer in ExperienceLayer.values else "",
-        tag=query_text(params.get("tag"), limit=50),
-        issue=parse_id(params.get("issue")),
-    )
+    queryset = StrategyFilterSet(params, user=reader).cleaned_rows()
     name = "name_en" if english() else "name_zh"
     columns = [
         ("pk", _("id")),

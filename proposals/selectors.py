@@ -33,54 +33,46 @@ def search_terms(query: str) -> list[str]:
     return [term for term in normalise(query).split() if term][:8]
 
 
-def strategy_list(
-    *,
-    query: str = "",
-    status: str = "",
-    product: str = "",
-    layer: str = "",
-    tag: str = "",
-    region: str = "",
-    issue: int | None = None,
-    followed_by: Any = None,
-    sort: str = "activity",
-) -> QuerySet[Strategy]:
-    queryset = Strategy.objects.select_related("product", "created_by").prefetch_related("tags", "regions")
+STATUS_RANK = Case(
+    *[When(status=code, then=Value(index)) for index, code in enumerate(STATUS_ORDER)],
+    output_field=IntegerField(),
+)
+
+
+def strategies_read_by(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[Strategy]:
+    """The pool as `user` reads it: every strategy, for every member (全员参与; the issues a
+    strategy links are what a city member's scope hides, on its page).  Each with its product,
+    creator, tags and cities, and `status_rank` (the "status" sort)."""
+    if queryset is None:
+        queryset = Strategy.objects.select_related("product", "created_by")
+    return queryset.prefetch_related("tags", "regions").annotate(status_rank=STATUS_RANK)
+
+
+def strategies_matching(queryset: QuerySet, query: str) -> QuerySet:
+    """Strategies holding every term of `query` (substrings: Chinese needs no word breaking)."""
     for term in search_terms(query):
         # search_document is stored lower-cased, so a plain substring test matches any case.
         queryset = queryset.filter(search_document__contains=term)
+    return queryset
+
+
+def strategies_followed_by(queryset: QuerySet, user: Any) -> QuerySet:
+    from django.contrib.contenttypes.models import ContentType
+
+    from cxops.models import Follow
+
+    followed = Follow.objects.filter(
+        user=user, target_type=ContentType.objects.get_for_model(Strategy)
+    ).values("target_id")
+    return queryset.filter(pk__in=followed)
+
+
+def strategy_list(*, query: str = "", status: str = "", sort: str = "activity") -> QuerySet[Strategy]:
+    """Strategies matching `query` (the global search and the pool search); the pool's list with
+    all its filters is `proposals.filters.StrategyFilterSet`."""
+    queryset = strategies_matching(strategies_read_by(None), query)
     if status:
         queryset = queryset.filter(status=status)
-    if product:
-        queryset = queryset.filter(product__code=product)
-    if layer:
-        queryset = queryset.filter(layer=layer)
-    if tag:
-        queryset = queryset.filter(tags__name=tag)
-    if region:
-        # a city's code: strategies tagged with it; the province's: those tagged with no city
-        province = Region.objects.filter(code=region, parent__isnull=True).exists()
-        queryset = (
-            queryset.filter(regions__isnull=True) if province else queryset.filter(regions__code=region)
-        )
-    if issue:
-        queryset = queryset.filter(issues__pk=issue)
-    if followed_by is not None:
-        from django.contrib.contenttypes.models import ContentType
-
-        from cxops.models import Follow
-
-        followed = Follow.objects.filter(
-            user=followed_by, target_type=ContentType.objects.get_for_model(Strategy)
-        ).values("target_id")
-        queryset = queryset.filter(pk__in=followed)
-    queryset = queryset.annotate(
-        status_rank=Case(
-            *[When(status=code, then=Value(index)) for index, code in enumerate(STATUS_ORDER)],
-            output_field=IntegerField(),
-        )
-    )
-    # No DISTINCT needed: tag names are unique and an issue id matches one link per strategy.
     return queryset.order_by(*SORTS.get(sort, SORTS["activity"]))
 
 

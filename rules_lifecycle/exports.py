@@ -17,6 +17,7 @@ from cxops.roles import Role
 from cxops.selectors.exports import CHUNK_ROWS, ExportDataset, english, export_table, labels, register_export
 from rules_lifecycle.models import RuleStatus
 
+from .filters import RuleFilterSet
 from .models import (
     EvaluationVerdict,
     ExperienceRule,
@@ -25,7 +26,6 @@ from .models import (
     Timing,
     VerdictReason,
 )
-from .selectors.rules import rule_list
 
 
 def _choice(params: Any, name: str, choices: Any) -> str:
@@ -35,19 +35,13 @@ def _choice(params: Any, name: str, choices: Any) -> str:
 
 def _rules(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
     latest = RuleEvaluation.objects.filter(rule=OuterRef("pk")).order_by("-run_on", "-id")
-    queryset = rule_list(
-        product=query_text(params.get("product"), limit=50),
-        owner=parse_id(params.get("owner")),
-        system=_choice(params, "system", ImplementingSystem),
-        timing=_choice(params, "timing", Timing),
-        status=_choice(params, "status", RuleStatus),
-        layer=_choice(params, "layer", ExperienceLayer),
-        strategy=parse_id(params.get("strategy")),
-        query=query_text(params.get("q"), limit=100),
-        region=query_text(params.get("region"), limit=50),
-    ).annotate(
-        latest_verdict=Subquery(latest.values("verdict")[:1]),
-        latest_verdict_on=Subquery(latest.values("run_on")[:1]),
+    queryset = (
+        RuleFilterSet(params, user=reader)
+        .cleaned_rows()
+        .annotate(
+            latest_verdict=Subquery(latest.values("verdict")[:1]),
+            latest_verdict_on=Subquery(latest.values("run_on")[:1]),
+        )
     )
     columns = [
         ("pk", _("id")),

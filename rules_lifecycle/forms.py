@@ -7,10 +7,9 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cxops.models import ExperienceLayer, Product, Region
-from rules_lifecycle.models import ExperienceRule, ImplementingSystem, RuleStatus, Timing
+from rules_lifecycle.models import ExperienceRule, RuleStatus
 from rules_lifecycle.models.rules import MEASUREMENT_FIELDS, SCOPE_FIELDS
-from rules_lifecycle.selectors.rules import rule_owner_choices, rule_owners_with_rules
+from rules_lifecycle.selectors.rules import rule_owner_choices
 from rules_lifecycle.services.rules import DESIGN_FIELDS
 from rules_lifecycle.transitions import REASON_MAX_LENGTH
 
@@ -147,44 +146,3 @@ class GoLiveBackfillForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Where the date comes from: a release note, a change ticket, the system's log."),
     )
-
-
-def _blank(label: Any) -> list[tuple[str, Any]]:
-    return [("", label)]
-
-
-class BoardFilterForm(forms.Form):
-    product = forms.ChoiceField(label=_("Product"), required=False)
-    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
-    system = forms.ChoiceField(
-        label=_("Implementing system"),
-        required=False,
-        choices=_blank(_("All systems")) + list(ImplementingSystem.choices),
-    )
-    timing = forms.ChoiceField(
-        label=_("Timing"), required=False, choices=_blank(_("Instant and non-instant")) + list(Timing.choices)
-    )
-    layer = forms.ChoiceField(
-        label=_("target layer"),
-        required=False,
-        choices=_blank(_("All layers")) + list(ExperienceLayer.choices),
-    )
-    region = forms.ChoiceField(label=_("City"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["product"]).choices = _blank(_("All products")) + [
-            (product.code, product.name) for product in Product.objects.filter(is_active=True)
-        ]
-        cast(forms.ChoiceField, self.fields["region"]).choices = _blank(_("Any city")) + [
-            (region.code, region.name if region.parent_id else _("Whole province (no pilot city)"))
-            for region in Region.objects.filter(is_active=True).order_by("sort_order", "code")
-        ]
-        cast(forms.ChoiceField, self.fields["owner"]).choices = _blank(_("All owners")) + [
-            (str(user.pk), user.get_full_name() or user.username) for user in rule_owners_with_rules()
-        ]
-
-    def filters(self) -> dict[str, Any]:
-        if not self.is_valid():
-            return {}
-        return {key: value for key, value in self.cleaned_data.items() if value not in ("", None)}

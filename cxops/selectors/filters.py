@@ -85,7 +85,33 @@ class ReferenceFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs: QuerySet, value: Any) -> QuerySet:
         if value is None or (isinstance(value, Region) and value.parent_id is None):
             return qs
-        return qs.filter(**{f"{self.field_name}_id": value.pk})
+        return qs.filter(**{self.field_name: value})
+
+
+class TaggedRegionFilter(django_filters.CharFilter):
+    """A region by code, for rows tagged with cities (strategies, rule pilots; `field_name` is the
+    tags): a city, the rows tagged with it; the province, the rows tagged with none; a code that
+    names no region, no rows (like a tag that names nothing).  The page offers `choices`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 50)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if not value:
+            return qs
+        region = reference_by_code(Region, value)
+        if region is None:
+            return qs.none()
+        if region.parent_id is None:
+            return qs.filter(**{f"{self.field_name}__isnull": True})
+        return qs.filter(**{self.field_name: region})
+
+    def offer(self, *, empty_label: Any, province_label: Any) -> None:
+        """A page's select: the active regions, the province under `province_label`."""
+        regions = Region.objects.filter(is_active=True).order_by("sort_order", "code")
+        choices = [(r.code, r.name if r.parent_id else province_label) for r in regions]
+        self.extra["widget"] = forms.Select(choices=[("", empty_label), *choices])
 
 
 class IdField(forms.Field):
@@ -199,6 +225,13 @@ class VisibleFilterSet(django_filters.FilterSet):
         if self.is_bound and not self.is_valid():
             return self.queryset.all()
         return self.qs
+
+    @property
+    def narrows(self) -> bool:
+        """Whether a valid filter is in force (a page says "filtered")."""
+        return self.is_valid() and any(
+            value not in (None, "", False) for value in self.form.cleaned_data.values()
+        )
 
     def cleaned_rows(self) -> QuerySet:
         """An export's rows; a filter it cannot read raises `ValidationError` (a 400) naming it."""

@@ -13,18 +13,16 @@ from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.form_errors import form_add_service_error
-from cxops.inputs import parse_id
-from cxops.models import ExperienceLayer, Product
-from cxops.regions import active_regions
 from cxops.selectors.visibility import issues_visible_to
 from cxops.services.notifications import is_following
 
+from ..filters import StrategyFilterSet
 from ..forms import RestoreForm, StrategyEditForm, StrategyForm, initial_for, initial_from_issues
 from ..markdown import mentioned_usernames, render_markdown
 from ..models import Revision, Strategy, StrategyStatus, Tag, Vote
 from ..panels import render_strategy_panels
 from ..policies import can_answer, can_create_strategy, can_moderate, can_vote
-from ..selectors import SORTS, comment_thread, flatten_thread, revision_diff, status_counts, strategy_list
+from ..selectors import SORTS, comment_thread, flatten_thread, revision_diff, status_counts
 from ..services.strategies import strategy_create, strategy_restore, strategy_update
 from ..services.transitions import available_moves
 from ._helpers import flash_error
@@ -36,42 +34,22 @@ def _strategy(pk: int) -> Strategy:
 
 def strategy_list_view(request: HttpRequest) -> HttpResponse:
     params = request.GET
-    sort = params.get("sort") or ""
-    if sort not in SORTS:
-        sort = "activity"
-    queryset = strategy_list(
-        query=params.get("q", "")[:200],
-        status=params.get("status", "") if params.get("status") in StrategyStatus.values else "",
-        product=params.get("product", "")[:50],
-        layer=params.get("layer", "") if params.get("layer") in ExperienceLayer.values else "",
-        tag=params.get("tag", "")[:40],
-        region=params.get("region", "")[:50],
-        issue=parse_id(params.get("issue")),
-        followed_by=request.user if params.get("following") else None,
-        sort=sort,
-    )
+    filterset = StrategyFilterSet(params or None, request=request, page=True)
     counts = status_counts()
-    page = Paginator(queryset, 20).get_page(params.get("page"))
+    page = Paginator(filterset.rows, 20).get_page(params.get("page"))
     query_without_page = params.copy()
     query_without_page.pop("page", None)
+    sort = params.get("sort") if params.get("sort") in SORTS else "activity"
     return render(
         request,
         "proposals/list.html",
         {
             "page": page,
+            "form": filterset.form,
             "params": params,
             "sort": sort,
-            "sorts": [
-                ("activity", _("Recent activity")),
-                ("votes", _("Most support")),
-                ("status", _("Status")),
-                ("new", _("Newest")),
-            ],
             "statuses": [(code, label, counts.get(code, 0)) for code, label in StrategyStatus.choices],
-            "products": Product.objects.filter(is_active=True),
-            "layers": ExperienceLayer.choices,
             "popular_tags": Tag.objects.all()[:30],
-            "regions": active_regions(),
             "query_without_page": query_without_page.urlencode(),
             "can_create": can_create_strategy(request.user),
         },

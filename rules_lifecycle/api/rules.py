@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
@@ -27,10 +26,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.inputs import query_text
 from cxops.models import Channel, ExperienceLayer, Product, Region, Segment
 from cxops.roles import ALL_ROLES, Role, roles_permission
 from proposals.models import Strategy
+from rules_lifecycle.filters import RuleFilterSet
 from rules_lifecycle.models import (
     ExperienceRule,
     ImplementingSystem,
@@ -40,7 +39,7 @@ from rules_lifecycle.models import (
     Timing,
 )
 from rules_lifecycle.models.rules import MEASUREMENT_FIELDS, SCOPE_FIELDS
-from rules_lifecycle.selectors.rules import rule_list
+from rules_lifecycle.selectors.rules import rules_read_by
 from rules_lifecycle.services.rules import rule_backfill_go_live, rule_create_from_strategy, rule_update
 from rules_lifecycle.transitions import REASON_MAX_LENGTH, available_moves, rule_transition
 
@@ -268,23 +267,12 @@ class RuleViewSet(
     serializer_class = RuleOutputSerializer
     permission_classes = [roles_permission(Role.PRODUCT_OWNER, Role.MANAGER, safe_roles=ALL_ROLES)]
     queryset = ExperienceRule.objects.none()
-    filterset_fields = {
-        "status": ["exact"],
-        "implementing_system": ["exact"],
-        "timing": ["exact"],
-        "layer": ["exact"],
-        "owner": ["exact"],
-        "strategy": ["exact"],
-    }
+    filterset_class = RuleFilterSet  # the list's; retrieve reads the rule by id alone
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ExperienceRule.objects.none()
-        # ?region=<code>: a city's pilots, or the province's code for the province-wide rules
-        region = (
-            query_text(self.request.query_params.get("region"), limit=50) if self.action == "list" else ""
-        )
-        return rule_list(region=region).prefetch_related(
+        return rules_read_by(self.request.user).prefetch_related(
             "issues",
             "channels",
             "segments",
@@ -294,18 +282,6 @@ class RuleViewSet(
             "regions",
             "control_regions",
         )
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "region",
-                str,
-                description="A city's code: the rules piloted there; the province's: province-wide rules.",
-            )
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
 
     def _output(self, rule: ExperienceRule, *, status_code: int = status.HTTP_200_OK) -> Response:
         rule = self.get_queryset().get(pk=rule.pk)

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, QuerySet
 
-from cxops.models import Region
 from cxops.roles import Role, users_holding
 from proposals.models import Strategy, StrategyStatus
 from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTransition
@@ -19,47 +18,12 @@ from rules_lifecycle.models.statuses import STATUS_ORDER, RuleStatus
 SCOPE_PREFETCH = SCOPE_FIELDS
 
 
-def rule_list(
-    *,
-    product: str = "",
-    owner: int | None = None,
-    system: str = "",
-    timing: str = "",
-    status: str = "",
-    layer: str = "",
-    strategy: int | None = None,
-    query: str = "",
-    region: str = "",
-) -> QuerySet[ExperienceRule]:
-    """Rules matching the filters (product and region by code, owner by id), newest activity first.
-    `region`: a city's code, the rules piloted there; the province's, the rules for the whole
-    province (no pilot city)."""
-    queryset = ExperienceRule.objects.select_related("owner", "strategy").prefetch_related(
-        "products", "regions"
-    )
-    if product:
-        queryset = queryset.filter(products__code=product)
-    if region:
-        province = Region.objects.filter(code=region, parent__isnull=True).exists()
-        queryset = (
-            queryset.filter(regions__isnull=True) if province else queryset.filter(regions__code=region)
-        )
-    if owner:
-        queryset = queryset.filter(owner_id=owner)
-    if system:
-        queryset = queryset.filter(implementing_system=system)
-    if timing:
-        queryset = queryset.filter(timing=timing)
-    if status:
-        queryset = queryset.filter(status=status)
-    if layer:
-        queryset = queryset.filter(layer=layer)
-    if strategy:
-        queryset = queryset.filter(strategy_id=strategy)
-    if query.strip():
-        queryset = queryset.filter(name__icontains=query.strip())
-    # products__code can match several rows per rule.
-    return queryset.distinct().order_by("-updated_at", "-id")
+def rules_read_by(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[ExperienceRule]:
+    """Every rule, for every member (PRODUCT.md: 全员参与), with its owner, strategy, products and
+    pilot cities.  The list's filters are `rules_lifecycle.filters.RuleFilterSet`."""
+    if queryset is None:
+        queryset = ExperienceRule.objects.all()
+    return queryset.select_related("owner", "strategy").prefetch_related("products", "regions")
 
 
 @dataclass
@@ -72,10 +36,10 @@ class BoardColumn:
         return str(self.status.label)
 
 
-def rule_board(**filters: Any) -> list[BoardColumn]:
-    """The filtered rules grouped by state, in the order a rule travels (every state, even empty)."""
+def rule_board(rules: QuerySet[ExperienceRule]) -> list[BoardColumn]:
+    """The rules grouped by state, in the order a rule travels (every state, even empty)."""
     columns = {status: BoardColumn(status=status) for status in STATUS_ORDER}
-    for rule in rule_list(**filters):
+    for rule in rules:
         columns[RuleStatus(rule.status)].rules.append(rule)
     return list(columns.values())
 

@@ -19,8 +19,8 @@ from cxops.form_errors import form_add_service_error
 from cxops.roles import Role, has_role
 from cxops.services.notifications import follow_create, follow_delete, is_following
 from proposals.models import Strategy, StrategyStatus
+from rules_lifecycle.filters import RuleFilterSet
 from rules_lifecycle.forms import (
-    BoardFilterForm,
     GoLiveBackfillForm,
     RuleEditForm,
     RuleForm,
@@ -49,15 +49,14 @@ def _may_backfill_go_live(user: Any, rule: ExperienceRule) -> bool:
 
 
 def rule_board_view(request: HttpRequest) -> HttpResponse:
-    filter_form = BoardFilterForm(request.GET or None)
-    filters = filter_form.filters()
-    columns = rule_board(**filters)
+    filterset = RuleFilterSet(request.GET or None, request=request, page=True)
+    columns = rule_board(filterset.rows)
     return render(
         request,
         "rules_lifecycle/board.html",
         {
-            "filter_form": filter_form,
-            "filtered": bool(filters),
+            "filter_form": filterset.form,
+            "filtered": filterset.narrows,
             "columns": columns,
             "total": sum(len(column.rules) for column in columns),
             "awaiting": strategies_awaiting_rules() if _may_create(request.user) else [],
@@ -69,9 +68,8 @@ def rule_board_view(request: HttpRequest) -> HttpResponse:
 def rule_kanban_view(request: HttpRequest) -> HttpResponse:
     """The rules as a kanban: a card dragged to another column asks the transitions API (the same
     `rule_transition` as the rule page); a refused move snaps back with the service's reason."""
-    filter_form = BoardFilterForm(request.GET or None)
-    filters = filter_form.filters()
-    columns = rule_board(**filters)
+    filterset = RuleFilterSet(request.GET or None, request=request, page=True)
+    columns = rule_board(filterset.rows)
     for column in columns:
         for rule in column.rules:
             moves = available_moves(rule=rule, actor=request.user)
@@ -84,8 +82,8 @@ def rule_kanban_view(request: HttpRequest) -> HttpResponse:
         request,
         "rules_lifecycle/kanban.html",
         {
-            "filter_form": filter_form,
-            "filtered": bool(filters),
+            "filter_form": filterset.form,
+            "filtered": filterset.narrows,
             "columns": columns,
             "total": sum(len(column.rules) for column in columns),
             "query": request.GET.urlencode(),
