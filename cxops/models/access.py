@@ -8,27 +8,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import optional_user_reference
+
 
 class AccessChange(models.Model):
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("changed by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = optional_user_reference(_("changed by"))
     # Names are kept as they were, so the record still reads after an account is renamed or deleted.
     actor_name = models.CharField(_("changed by (name)"), max_length=150, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("account"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    user = optional_user_reference(_("account"))
     user_name = models.CharField(_("account (name)"), max_length=150, blank=True)
     # The group whose permissions changed (a change to a role itself, not to an account).
     group_name = models.CharField(_("role (group)"), max_length=150, blank=True)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
+from .fields import optional_user_reference
 from .reference import Product, Region, province_region_id
 from .reports import ExperienceIssue
 
@@ -72,14 +73,7 @@ class HotSpotAlert(models.Model):
     )
     created_at = models.DateTimeField(_("raised at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("acknowledged by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    acknowledged_by = optional_user_reference(_("acknowledged by"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
 

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import user_reference
+
 
 class ExportJobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
@@ -25,9 +27,7 @@ class ExportFormat(models.TextChoices):
 
 
 class ExportJob(models.Model):
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.CASCADE, related_name="+"
-    )
+    created_by = user_reference(_("created by"), on_delete=models.CASCADE)
     dataset = models.CharField(_("dataset"), max_length=40)
     file_format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
     # The list's filters as they were asked for (read again by the dataset: visibility is the

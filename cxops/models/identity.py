@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import optional_user_reference
+
 
 class ServiceAccount(models.Model):
     """A touchpoint system (10086 hotline, web forum, 139 mail, …) that calls the API.
@@ -52,14 +54,7 @@ class ServiceToken(models.Model):
     digest = models.CharField(_("digest"), max_length=64)
     scopes = models.JSONField(_("scopes"), default=list)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = optional_user_reference(_("created by"))
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
@@ -106,15 +101,7 @@ class AuditEvent(models.Model):
     cxops/services/retention.py)."""
 
     occurred_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    actor = optional_user_reference(_("actor"), db_constraint=False)
     # Names as they were, so a line still reads after an account is renamed or deleted.
     actor_name = models.CharField(_("actor (name)"), max_length=150, blank=True)
     service_account = models.ForeignKey(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from cxops.history import TrackedHistory
 
 from .choices import choices_check
+from .fields import optional_user_reference
 
 
 class ImportKind(models.TextChoices):
@@ -45,9 +46,7 @@ class ImportMapping(models.Model):
     source_system = models.CharField(_("source system"), max_length=50)
     column_map = models.JSONField(_("column mapping"), default=dict, blank=True)
     value_maps = models.JSONField(_("value mappings"), default=dict, blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    updated_by = optional_user_reference()
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     history = TrackedHistory()
 
@@ -95,14 +94,7 @@ class ImportJob(models.Model):
     # lost its worker or its broker message; `import_jobs_recover` (beat) queues it again.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     recoveries = models.PositiveIntegerField(_("times resumed after a stop"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = optional_user_reference(_("started by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

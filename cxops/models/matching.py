@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxops.history import TrackedHistory
 
+from .fields import user_reference
 from .reports import ExperienceIssue, ExperienceReport
 
 
@@ -99,7 +99,7 @@ class MatchRejection(models.Model):
 
     report = models.ForeignKey(ExperienceReport, on_delete=models.CASCADE, related_name="match_rejections")
     issue = models.ForeignKey(ExperienceIssue, on_delete=models.CASCADE, related_name="match_rejections")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = user_reference()
     decided_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -14,9 +14,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import optional_user_reference, user_reference
+
 
 class Follow(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    user = user_reference(on_delete=models.CASCADE, related_name="follows")
     target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     target_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("target_type", "target_id")
@@ -50,12 +52,8 @@ class NotificationKind(models.TextChoices):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    recipient = user_reference(on_delete=models.CASCADE, related_name="notifications")
+    actor = optional_user_reference()
     kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("body"), blank=True)
@@ -155,9 +153,7 @@ class NotificationPreference(models.Model):
     (`cxops.services.notifications.DEFAULT_CHANNELS`).  Written by `notification_preferences_set`
     and `notification_unsubscribe`."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
-    )
+    user = user_reference(on_delete=models.CASCADE, related_name="notification_preferences")
     kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
     in_app = models.BooleanField(_("in the bell"), default=True)
     email = models.BooleanField(_("e-mail"), default=True)
@@ -202,7 +198,7 @@ class NotificationDigest(models.Model):
     """A daily digest sent to a user: at most one per user and day (the claim that keeps a second
     run on the same day from sending again)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = user_reference(on_delete=models.CASCADE)
     day = models.DateField(_("day"))
     item_count = models.PositiveIntegerField(_("items"), default=0)
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -12,6 +11,7 @@ from cxops.db import MomentField
 from cxops.history import TrackedHistory
 
 from .choices import ExperienceLayer, LifecycleStage, Severity, SourceType, choices_check
+from .fields import optional_user_reference, user_reference
 from .reference import Channel, Product, Region, Segment, default_region_id
 
 
@@ -42,9 +42,7 @@ class ExperienceIssue(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=IssueStatus.choices, default=IssueStatus.OPEN
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = user_reference(_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Denormalised, maintained with F() by the merge services; `issue_recount` repairs it.
@@ -54,14 +52,7 @@ class ExperienceIssue(models.Model):
     # Owner and clock (issue 19): `due_at` follows from the severity (settings.CXOPS_ISSUE_SLA_HOURS,
     # counted from the issue's creation); `escalated_at` is set once, when a breach is escalated.
     # Written by `cxops.services.issue_clock`.
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="owned_issues",
-    )
+    owner = optional_user_reference(_("owner"), related_name="owned_issues")
     severity = models.PositiveSmallIntegerField(
         _("severity"), choices=Severity.choices, default=Severity.MEDIUM
     )
@@ -142,14 +133,8 @@ class ExperienceReport(models.Model):
     severity = models.PositiveSmallIntegerField(
         _("severity"), choices=Severity.choices, default=Severity.MEDIUM
     )
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reporter"),
-        on_delete=models.PROTECT,
-        related_name="experience_reports",
-        null=True,
-        blank=True,
-        db_index=False,
+    reporter = optional_user_reference(
+        _("reporter"), on_delete=models.PROTECT, related_name="experience_reports", db_index=False
     )
     customer_masked = models.CharField(_("customer"), max_length=32, blank=True)
     # indexed below as a plain btree (`db_index=True` adds a useless varchar_pattern_ops copy)
@@ -169,9 +154,7 @@ class ExperienceReport(models.Model):
         db_index=False,
     )
     dismiss_reason = models.CharField(_("reason for dismissal"), max_length=300, blank=True)
-    triaged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    triaged_by = optional_user_reference()
     triaged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

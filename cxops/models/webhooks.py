@@ -13,12 +13,12 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
+from .fields import optional_user_reference
 from .reference import Product, Region
 
 
@@ -81,9 +81,7 @@ class WebhookSubscription(models.Model):
         limit_choices_to={"parent__isnull": False},
         help_text=_("Only events of these cities, and the province-wide ones; none ticked: every region."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = optional_user_reference()
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

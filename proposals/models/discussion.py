@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cxops.models.fields import optional_user_reference, user_reference
 
 from .strategy import Strategy
 
@@ -24,22 +25,13 @@ class Comment(models.Model):
         blank=True,
         related_name="replies",
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
-    )
+    author = user_reference(_("author"))
     body = models.TextField(_("comment"))
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     is_hidden = models.BooleanField(_("hidden"), default=False)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("hidden by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    hidden_by = optional_user_reference(_("hidden by"), on_delete=models.PROTECT)
     hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
 
     class Meta:
@@ -68,9 +60,7 @@ class CommentEdit(models.Model):
         Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="edits"
     )
     previous_body = models.TextField(_("previous text"))
-    edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("edited by"), on_delete=models.PROTECT, related_name="+"
-    )
+    edited_by = user_reference(_("edited by"))
     edited_at = models.DateTimeField(_("edited at"), default=timezone.now)
 
     class Meta:

@@ -7,7 +7,6 @@ two saves from the same base wins" a database fact (see docs/architecture.md).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxops.models import ExperienceIssue, ExperienceLayer, Product
 from cxops.models.choices import choices_check
+from cxops.models.fields import optional_user_reference, user_reference
 
 
 class StrategyStatus(models.TextChoices):
@@ -95,22 +95,10 @@ class Strategy(models.Model):
         related_name="duplicates",
     )
     official_answer = models.TextField(_("official answer"), blank=True)
-    official_answer_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("answered by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    official_answer_by = optional_user_reference(_("answered by"), on_delete=models.PROTECT)
     official_answer_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="strategies_created",
-    )
+    created_by = user_reference(_("created by"), related_name="strategies_created")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now, db_index=True)
@@ -199,9 +187,7 @@ class Revision(models.Model):
     region_codes = models.JSONField(_("cities"), default=list, blank=True)
     summary = models.CharField(_("edit summary"), max_length=300, blank=True)
     restored_from = models.PositiveIntegerField(_("restored from revision"), null=True, blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
-    )
+    author = user_reference(_("author"))
     created_at = models.DateTimeField(_("saved at"), default=timezone.now)
 
     class Meta:
@@ -226,9 +212,7 @@ class StatusChange(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=20, choices=StrategyStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=StrategyStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
-    )
+    actor = user_reference(_("by"))
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 

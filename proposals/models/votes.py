@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxops.models.choices import choices_check
+from cxops.models.fields import user_reference
 
 from .strategy import Strategy
 
@@ -21,9 +21,7 @@ class Vote(models.Model):
     strategy = models.ForeignKey(
         Strategy, verbose_name=_("strategy"), on_delete=models.CASCADE, related_name="votes"
     )
-    voter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("voter"), on_delete=models.PROTECT, related_name="+"
-    )
+    voter = user_reference(_("voter"))
     choice = models.CharField(_("vote"), max_length=10, choices=VoteChoice.choices)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     # Set when the vote was carried over from a strategy merged into this one as a duplicate.

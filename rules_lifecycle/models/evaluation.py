@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxops.models.choices import choices_check
+from cxops.models.fields import optional_user_reference
 
 from .rules import MEASURE_LABELS, ExperienceRule
 
@@ -53,14 +53,7 @@ class VerdictReason(models.TextChoices):
 class EvaluationRun(models.Model):
     run_on = models.DateField(_("evaluation date"))
     trigger = models.CharField(_("started by"), max_length=20, choices=RunTrigger.choices)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    requested_by = optional_user_reference(_("requested by"))
     rules_planned = models.PositiveIntegerField(_("rules planned"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Every rule sent for this run, and the run's last sign of life (a batch dispatched or written).

@@ -7,7 +7,6 @@ from functools import reduce
 from operator import or_
 from typing import Any, cast
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Mod
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from cxops.history import TrackedHistory
 from cxops.models import Channel, ExperienceIssue, ExperienceLayer, Product, Region, Segment
 from cxops.models.choices import choices_check
+from cxops.models.fields import user_reference
 
 from .statuses import (
     DESIGN_EDITABLE_STATUSES,
@@ -186,12 +186,7 @@ class ExperienceRule(models.Model):
         related_name="rules",
         help_text=_("Empty: all customers."),
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        on_delete=models.PROTECT,
-        related_name="owned_rules",
-    )
+    owner = user_reference(_("owner"), related_name="owned_rules")
     layer = models.CharField(_("target layer"), max_length=20, choices=ExperienceLayer.choices)
 
     # Evaluation design.
@@ -266,9 +261,7 @@ class ExperienceRule(models.Model):
     # from an older version is refused (see services.rules.rule_update).
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = user_reference(_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     history = TrackedHistory()
@@ -426,9 +419,7 @@ class RuleTransition(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=20, choices=RuleStatus.choices)
     to_status = models.CharField(_("to"), max_length=20, choices=RuleStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
-    )
+    actor = user_reference(_("by"))
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -470,9 +461,7 @@ class RuleGoLiveBackfill(models.Model):
     )
     previous_go_live_on = models.DateField(_("go-live date before"))
     go_live_on = models.DateField(_("go-live date recorded"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
-    )
+    actor = user_reference(_("by"))
     reason = models.TextField(_("reason"))
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
