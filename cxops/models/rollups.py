@@ -12,17 +12,43 @@ overview: a year of it is ten thousand rows, however many reports there are.  Al
 the same `rollups_apply_delta` call and verified together.
 """
 
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .choices import choices_check
 from .reference import Product, Region
 from .reports import ExperienceIssue
 
 
-class IssueDailyRollup(models.Model):
+def _cell_key(to: type[models.Model], **options: Any) -> models.ForeignKey[Any, Any]:
+    """A column of a rollup's cell key: the cell goes with the row it counts, and the row gets no
+    reverse accessor."""
+    return models.ForeignKey(to, on_delete=models.CASCADE, related_name="+", **options)
+
+
+class DailyCount(models.Model):
+    """A count per local day and cell; the cell is what a subclass adds (`cell` names it)."""
+
     day = models.DateField(_("day"))
-    issue = models.ForeignKey(ExperienceIssue, on_delete=models.CASCADE, related_name="daily_counts")
     count = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.cell}: {self.count}"
+
+    @property
+    def cell(self) -> str:
+        raise NotImplementedError
+
+
+class IssueDailyRollup(DailyCount):
+    issue = models.ForeignKey(ExperienceIssue, on_delete=models.CASCADE, related_name="daily_counts")
 
     class Meta:
         verbose_name = _("daily issue rollup")
@@ -34,8 +60,9 @@ class IssueDailyRollup(models.Model):
             models.Index(fields=["day", "issue", "count"], name="issue_rollup_day_cover"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day} issue {self.issue_id}: {self.count}"
+    @property
+    def cell(self) -> str:
+        return f"issue {self.issue_id}"
 
 
 class RollupDimension(models.TextChoices):
@@ -45,15 +72,31 @@ class RollupDimension(models.TextChoices):
     CHANNEL = "channel", _("Channel")
 
 
-class ReportDailyDimensionRollup(models.Model):
-    """Reports per day × product × one dimension's value (a code, or the channel id as text)."""
+class DimensionDailyCount(DailyCount):
+    """Reports per day × one dimension's value (a code, or the channel id as text) × the scope
+    columns a subclass adds (`SCOPE`, most general first)."""
 
-    day = models.DateField(_("day"))
-    # not indexed alone: `report_dim_rollup_product` leads with it (issue 22)
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    SCOPE: ClassVar[tuple[str, ...]] = ()
+
     dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
     value = models.CharField(max_length=20)
-    count = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def cell(self) -> str:
+        scope = "".join(f"{getattr(self, column)}/" for column in self.SCOPE)
+        return f"{scope}{self.dimension}={self.value}"
+
+
+class ReportDailyDimensionRollup(DimensionDailyCount):
+    """Reports per day × product × one dimension's value."""
+
+    SCOPE = ("product_id",)
+
+    # not indexed alone: `report_dim_rollup_product` leads with it (issue 22)
+    product = _cell_key(Product, db_index=False)
 
     class Meta:
         verbose_name = _("daily report rollup by dimension")
@@ -62,9 +105,7 @@ class ReportDailyDimensionRollup(models.Model):
             models.UniqueConstraint(
                 fields=["day", "product", "dimension", "value"], name="report_dimension_rollup_cell"
             ),
-            models.CheckConstraint(
-                condition=models.Q(dimension__in=RollupDimension.values), name="report_dimension_rollup_valid"
-            ),
+            choices_check("dimension", RollupDimension, "report_dimension_rollup_valid"),
         ]
         indexes = [
             # Hot spots: one dimension over some days, all products.  `count` is left out of every
@@ -74,49 +115,34 @@ class ReportDailyDimensionRollup(models.Model):
             models.Index(fields=["product", "dimension", "day"], name="report_dim_rollup_product"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.product_id}/{self.dimension}={self.value}: {self.count}"
 
-
-class ReportDailyDimensionTotal(models.Model):
+class ReportDailyDimensionTotal(DimensionDailyCount):
     """Reports per day × one dimension's value, all products together (the overview's figures)."""
-
-    day = models.DateField(_("day"))
-    dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
-    value = models.CharField(max_length=20)
-    count = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily report total by dimension")
         verbose_name_plural = _("daily report totals by dimension")
         constraints = [
             models.UniqueConstraint(fields=["day", "dimension", "value"], name="report_dimension_total_cell"),
-            models.CheckConstraint(
-                condition=models.Q(dimension__in=RollupDimension.values), name="report_dimension_total_valid"
-            ),
+            choices_check("dimension", RollupDimension, "report_dimension_total_valid"),
         ]
         indexes = [
             # the overview: one dimension over a period (count not indexed: see above)
             models.Index(fields=["dimension", "day"], name="report_dim_total_dim_day")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.dimension}={self.value}: {self.count}"
 
-
-class ReportDailyRegionRollup(models.Model):
+class ReportDailyRegionRollup(DimensionDailyCount):
     """Reports per day × region × product × one dimension's value: a city's dashboard and the city
     breakdown (issue 17).  Written by the same `rollups_apply_delta` call as the province-wide
     tables above, which hold the same counts summed over regions (`rollups_verify` proves both
     against the raw reports): the province's figures are the sum of its cities'."""
 
-    day = models.DateField(_("day"))
+    SCOPE = ("region_id", "product_id")
+
     # not indexed alone: `report_region_rollup_city` leads with it (issue 22)
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
-    value = models.CharField(max_length=20)
-    count = models.IntegerField(default=0)
+    region = _cell_key(Region, db_index=False)
+    product = _cell_key(Product)
 
     class Meta:
         verbose_name = _("daily report rollup by region")
@@ -125,9 +151,7 @@ class ReportDailyRegionRollup(models.Model):
             models.UniqueConstraint(
                 fields=["day", "region", "product", "dimension", "value"], name="report_region_rollup_cell"
             ),
-            models.CheckConstraint(
-                condition=models.Q(dimension__in=RollupDimension.values), name="report_region_rollup_valid"
-            ),
+            choices_check("dimension", RollupDimension, "report_region_rollup_valid"),
         ]
         indexes = [
             # a city's overview and the city breakdown: one dimension over a period
@@ -137,21 +161,16 @@ class ReportDailyRegionRollup(models.Model):
             models.Index(fields=["region", "product", "dimension", "day"], name="report_region_rollup_prod"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.region_id}/{self.product_id}/{self.dimension}={self.value}: {self.count}"
 
-
-class ReportDailyRegionTotal(models.Model):
+class ReportDailyRegionTotal(DimensionDailyCount):
     """Reports per day × region × one dimension's value, all products together: a city's overview
     and the city breakdown read a few dozen rows per city and day (the region rollup summed over
     products, written by the same call)."""
 
-    day = models.DateField(_("day"))
+    SCOPE = ("region_id",)
+
     # not indexed alone: `report_region_total_city` leads with it (issue 22)
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
-    dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
-    value = models.CharField(max_length=20)
-    count = models.IntegerField(default=0)
+    region = _cell_key(Region, db_index=False)
 
     class Meta:
         verbose_name = _("daily report total by region")
@@ -160,26 +179,19 @@ class ReportDailyRegionTotal(models.Model):
             models.UniqueConstraint(
                 fields=["day", "region", "dimension", "value"], name="report_region_total_cell"
             ),
-            models.CheckConstraint(
-                condition=models.Q(dimension__in=RollupDimension.values), name="report_region_total_valid"
-            ),
+            choices_check("dimension", RollupDimension, "report_region_total_valid"),
         ]
         indexes = [
             models.Index(fields=["region", "dimension", "day"], name="report_region_total_city"),
             models.Index(fields=["dimension", "day", "region"], name="report_region_total_dim_day"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.region_id}/{self.dimension}={self.value}: {self.count}"
 
-
-class IssueDailyRegionRollup(models.Model):
+class IssueDailyRegionRollup(DailyCount):
     """An issue's reports per day and region: a city's top and rising issues."""
 
-    day = models.DateField(_("day"))
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
-    issue = models.ForeignKey(ExperienceIssue, on_delete=models.CASCADE, related_name="+")
-    count = models.IntegerField(default=0)
+    region = _cell_key(Region)
+    issue = _cell_key(ExperienceIssue)
 
     class Meta:
         verbose_name = _("daily issue rollup by region")
@@ -189,5 +201,6 @@ class IssueDailyRegionRollup(models.Model):
         ]
         indexes = [models.Index(fields=["region", "day", "issue"], name="issue_region_rollup_city")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.region_id} issue {self.issue_id}: {self.count}"
+    @property
+    def cell(self) -> str:
+        return f"{self.region_id} issue {self.issue_id}"
