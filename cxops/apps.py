@@ -1,24 +1,42 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-class CxopsConfig(AppConfig):
-    name = "cxops"
-    verbose_name = _("Customer experience")
+class FloorConfig(AppConfig):
+    """An app of cxops (a floor).  When it starts, each module named in `registries` adds the
+    floor's part to the ground floor's registries through its `register()`: `search_providers` its
+    records and pages to the global search, `exports` its datasets to /exports/ and /api/exports/.
+    `contribute()` wires the rest (panels, signals)."""
+
     default_auto_field = "django.db.models.BigAutoField"
+    registries: tuple[str, ...] = ("search_providers", "exports")
 
     def ready(self) -> None:
+        for module in self.registries:
+            import_module(f"{self.name}.{module}").register()
+        self.contribute()
+
+    def contribute(self) -> None:
+        """The floor's own wiring beyond the registries; nothing by default."""
+
+
+class CxopsConfig(FloorConfig):
+    name = "cxops"
+    verbose_name = _("Customer experience")
+    # Reports, issues and the ground floor's pages in the global search; its own export datasets
+    # are registered beside the registry (cxops/selectors/exports.py).
+    registries = ("search_providers",)
+
+    def contribute(self) -> None:
         from cxops import tasks  # noqa: F401 -- registers the tasks that services enqueue by name
         from cxops.home import reports_home_panel
         from cxops.panels import register_home_panel
         from cxops.roles import sync_group_permissions
 
         register_home_panel(reports_home_panel, order=10)
-
-        from cxops.search_providers import register as register_search
-
-        register_search()  # reports, issues and the ground floor's pages in the global search
 
         from cxops.panels import register_issue_panel
         from cxops.views.issue_clock import issue_clock_panel
