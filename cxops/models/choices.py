@@ -68,6 +68,12 @@ class Severity(models.IntegerChoices):
     CRITICAL = 4, _("Critical")
 
 
-def choices_check(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
-    """A database check constraint that the column holds one of the enumeration's codes."""
-    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+def choices_check(
+    field: str, choices: type[models.Choices], name: str, *, blank: bool = False
+) -> models.CheckConstraint:
+    """A database check constraint that the column holds one of the enumeration's codes (or, with
+    `blank`, the empty string: a choice not made)."""
+    condition = models.Q(**{f"{field}__in": choices.values})
+    if blank:
+        condition = models.Q(**{field: ""}) | condition
+    return models.CheckConstraint(condition=condition, name=name)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import choices_check
 from .fields import user_reference
 
 
@@ -56,12 +57,8 @@ class ExportJob(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["created_by", "created_at"], name="export_job_mine")]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=ExportJobStatus.values), name="export_job_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(file_format__in=ExportFormat.values), name="export_job_format_valid"
-            ),
+            choices_check("status", ExportJobStatus, "export_job_status_valid"),
+            choices_check("file_format", ExportFormat, "export_job_format_valid"),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import choices_check
 from .fields import optional_user_reference, user_reference
 
 
@@ -95,9 +96,7 @@ class Notification(models.Model):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=NotificationKind.values), name="notification_kind_valid"
-            ),
+            choices_check("kind", NotificationKind, "notification_kind_valid"),
             models.UniqueConstraint(
                 fields=["recipient", "event_key"],
                 condition=~models.Q(event_key=""),
@@ -165,10 +164,7 @@ class NotificationPreference(models.Model):
         verbose_name_plural = _("notification preferences")
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique"),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=NotificationKind.values),
-                name="notification_preference_kind_valid",
-            ),
+            choices_check("kind", NotificationKind, "notification_preference_kind_valid"),
         ]
 
     def __str__(self) -> str:

@@ -67,12 +67,8 @@ class ExperienceIssue(models.Model):
         constraints = [
             choices_check("status", IssueStatus, "issue_status_valid"),
             choices_check("severity", Severity, "issue_severity_valid"),
-            models.CheckConstraint(
-                condition=Q(layer="") | Q(layer__in=ExperienceLayer.values), name="issue_layer_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(stage="") | Q(stage__in=LifecycleStage.values), name="issue_stage_valid"
-            ),
+            choices_check("layer", ExperienceLayer, "issue_layer_valid", blank=True),
+            choices_check("stage", LifecycleStage, "issue_stage_valid", blank=True),
         ]
 
     def __str__(self) -> str:

@@ -222,10 +222,7 @@ class StatusChange(models.Model):
         ordering = ["strategy", "created_at", "id"]
         constraints = [
             choices_check("to_status", StrategyStatus, "status_change_to_valid"),
-            models.CheckConstraint(
-                condition=Q(from_status="") | Q(from_status__in=StrategyStatus.values),
-                name="status_change_from_valid",
-            ),
+            choices_check("from_status", StrategyStatus, "status_change_from_valid", blank=True),
         ]
 
     def __str__(self) -> str:
