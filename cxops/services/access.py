@@ -13,7 +13,7 @@ superuser's act), not the permissions of a role, and not another staff or superu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -46,18 +46,39 @@ def _permission_label(permission: Permission) -> str:
     return f"permission:{permission.content_type.app_label}.{permission.codename}"
 
 
-def user_access_check(
-    *,
-    actor: Any,
-    user: Any,
-    groups: Iterable[Group] | None = None,
-    is_staff: bool | None = None,
-    is_superuser: bool | None = None,
-    is_active: bool | None = None,
-    permissions: Iterable[Permission] | None = None,
-) -> None:
+def _permission_changes(current: set[Permission], wanted: set[Permission]) -> list[tuple[str, str, str]]:
+    """The (what, before, after) rows that take an account's or a role's permissions from `current`
+    to `wanted`: the granted ones first, then the withdrawn ones, each in label order."""
+    changes = [
+        (_permission_label(permission), "-", "granted")
+        for permission in sorted(wanted - current, key=_permission_label)
+    ]
+    changes += [
+        (_permission_label(permission), "granted", "-")
+        for permission in sorted(current - wanted, key=_permission_label)
+    ]
+    return changes
+
+
+class AccessChanges(TypedDict, total=False):
+    """What may change in an account's access, checked by `user_access_check` and applied by
+    `user_access_set`; a key left out (or None) leaves that part as it is."""
+
+    groups: Iterable[Group] | None
+    is_staff: bool | None
+    is_superuser: bool | None
+    is_active: bool | None
+    permissions: Iterable[Permission] | None
+
+
+def user_access_check(*, actor: Any, user: Any, **changes: Unpack[AccessChanges]) -> None:
     """Raise ApplicationError(code="forbidden") unless `actor` may make these changes to `user`
     (None: leave as it is).  `user` is as stored before the change."""
+    groups = changes.get("groups")
+    is_staff = changes.get("is_staff")
+    is_superuser = changes.get("is_superuser")
+    is_active = changes.get("is_active")
+    permissions = changes.get("permissions")
     if actor.is_superuser:
         return
     if not may_manage_account(actor, user):
@@ -87,30 +108,21 @@ def user_access_set(
     *,
     actor: Any,
     user: Any,
-    groups: Iterable[Group] | None = None,
-    is_staff: bool | None = None,
-    is_superuser: bool | None = None,
-    is_active: bool | None = None,
-    permissions: Iterable[Permission] | None = None,
     source: str = "admin",
     address: str | None = None,
+    **access: Unpack[AccessChanges],
 ) -> Any:
     """Check, apply and record changes to `user`'s access (None: leave as it is)."""
-    groups = list(groups) if groups is not None else None
-    permissions = list(permissions) if permissions is not None else None
+    # The iterables are read once here: the check and the change both walk them.
+    given_groups, given_permissions = access.get("groups"), access.get("permissions")
+    groups = list(given_groups) if given_groups is not None else None
+    permissions = list(given_permissions) if given_permissions is not None else None
+    access["groups"], access["permissions"] = groups, permissions
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().get(pk=user.pk)
-        user_access_check(
-            actor=actor,
-            user=user,
-            groups=groups,
-            is_staff=is_staff,
-            is_superuser=is_superuser,
-            is_active=is_active,
-            permissions=permissions,
-        )
+        user_access_check(actor=actor, user=user, **access)
         changes: list[tuple[str, str, str]] = []
-        flags = {"is_staff": is_staff, "is_superuser": is_superuser, "is_active": is_active}
+        flags = {name: access.get(name) for name in ("is_staff", "is_superuser", "is_active")}
         changed_flags = [
             name for name, value in flags.items() if value is not None and value != getattr(user, name)
         ]
@@ -131,10 +143,7 @@ def user_access_set(
         if permissions is not None:
             current_permissions = set(user.user_permissions.select_related("content_type"))
             wanted_permissions = set(permissions)
-            for permission in sorted(wanted_permissions - current_permissions, key=_permission_label):
-                changes.append((_permission_label(permission), "-", "granted"))
-            for permission in sorted(current_permissions - wanted_permissions, key=_permission_label):
-                changes.append((_permission_label(permission), "granted", "-"))
+            changes += _permission_changes(current_permissions, wanted_permissions)
             user.user_permissions.set(wanted_permissions)
         _record(actor=actor, changes=changes, source=source, address=address, user=user)
     return user
@@ -155,14 +164,7 @@ def group_permissions_set(
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         current = set(group.permissions.select_related("content_type"))
-        changes = [
-            (_permission_label(p), "-", "granted")
-            for p in sorted(permissions - current, key=_permission_label)
-        ]
-        changes += [
-            (_permission_label(p), "granted", "-")
-            for p in sorted(current - permissions, key=_permission_label)
-        ]
+        changes = _permission_changes(current, permissions)
         group.permissions.set(permissions)
         _record(actor=actor, changes=changes, source=source, address=address, group=group)
     return group
