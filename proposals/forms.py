@@ -12,7 +12,7 @@ from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
 from cxops.selectors.visibility import issues_visible_to
 
 from .models import Strategy, StrategyStatus, VoteChoice
-from .services.strategies import StrategyContent, parse_tags
+from .services.strategies import StrategyContent
 
 
 class PoolForm(forms.Form):
@@ -94,18 +94,7 @@ class StrategyForm(PoolForm):
                 self.kept_issues = list(strategy.issues.exclude(pk__in=visible.values("pk")))
 
     def content(self) -> StrategyContent:
-        data = self.cleaned_data
-        return StrategyContent(
-            title=data["title"],
-            product=data["product"],
-            layer=data["layer"],
-            experience_event=data["experience_event"],
-            strategy_text=data["strategy_text"],
-            body=data.get("body", ""),
-            issues=[*(data.get("issues") or []), *self.kept_issues],
-            tags=parse_tags(data.get("tags", "")),
-            regions=list(data.get("regions") or []),
-        )
+        return StrategyContent.from_input(self.cleaned_data, kept_issues=self.kept_issues)
 
 
 class StrategyEditForm(StrategyForm):

@@ -100,18 +100,7 @@ class StrategyInputSerializer(StrictInputSerializer):
     summary = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
     def content(self) -> StrategyContent:
-        data = self.validated_data
-        return StrategyContent(
-            title=data["title"],
-            product=data["product"],
-            layer=data["layer"],
-            experience_event=data["experience_event"],
-            strategy_text=data["strategy_text"],
-            body=data.get("body", ""),
-            issues=list(data.get("issues", [])),
-            tags=list(data.get("tags", [])),
-            regions=list(data.get("regions", [])),
-        )
+        return StrategyContent.from_input(self.validated_data)
 
 
 class StrategyUpdateInputSerializer(StrategyInputSerializer):

@@ -10,7 +10,7 @@ base wins and the other gets ApplicationError(code="conflict") carrying both tex
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +57,40 @@ class StrategyContent:
             "issues": sorted(issue.pk for issue in self.issues),
             "tags": list(self.tags),
             "regions": [region.code for region in self.regions],
+        }
+
+    @classmethod
+    def from_input(
+        cls, data: Mapping[str, Any], *, kept_issues: Sequence[ExperienceIssue] = ()
+    ) -> StrategyContent:
+        """From a page form's cleaned data or an API serializer's validated data (the same field
+        names; tags as typed in one field, "a, b", or as a list).  `kept_issues`: links the editor
+        cannot see, kept."""
+        tags = data.get("tags") or ()
+        return cls(
+            title=data["title"],
+            product=data["product"],
+            layer=data["layer"],
+            experience_event=data["experience_event"],
+            strategy_text=data["strategy_text"],
+            body=data.get("body", ""),
+            issues=[*(data.get("issues") or []), *kept_issues],
+            tags=parse_tags(tags) if isinstance(tags, str) else list(tags),
+            regions=list(data.get("regions") or []),
+        )
+
+    def revision_fields(self) -> dict[str, Any]:
+        """The columns of a `Revision` that hold this content."""
+        return {
+            "title": self.title,
+            "product": self.product,
+            "layer": self.layer,
+            "experience_event": self.experience_event,
+            "issue_ids": sorted(issue.pk for issue in self.issues),
+            "strategy_text": self.strategy_text,
+            "body": self.body,
+            "tag_names": list(self.tags),
+            "region_codes": [region.code for region in self.regions],
         }
 
 
@@ -169,15 +203,7 @@ def _write_revision(
             return Revision.objects.create(
                 strategy=strategy,
                 number=number,
-                title=content.title,
-                product=content.product,
-                layer=content.layer,
-                experience_event=content.experience_event,
-                issue_ids=sorted(issue.pk for issue in content.issues),
-                strategy_text=content.strategy_text,
-                body=content.body,
-                tag_names=list(content.tags),
-                region_codes=[region.code for region in content.regions],
+                **content.revision_fields(),
                 summary=mask_personal_numbers(summary.strip())[:300],
                 restored_from=restored_from,
                 author=actor,

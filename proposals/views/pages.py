@@ -165,20 +165,7 @@ def _conflict_page(
     }
     current = revisions.get(current_number)
     base = revisions.get(base_number)
-    content = form.content()
-    yours = Revision(
-        strategy=strategy,
-        number=0,
-        title=content.title,
-        product=content.product,
-        layer=content.layer,
-        experience_event=content.experience_event,
-        issue_ids=sorted(issue.pk for issue in content.issues),
-        strategy_text=content.strategy_text,
-        body=content.body,
-        tag_names=list(content.tags),
-        region_codes=[region.code for region in content.regions],
-    )
+    yours = Revision(strategy=strategy, number=0, **form.content().revision_fields())
     data = request.POST.copy()
     data["base_revision"] = str(current_number)  # saving this form again merges onto the current one
     merged_form = StrategyEditForm(data, user=request.user, strategy=strategy)
