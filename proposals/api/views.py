@@ -77,6 +77,13 @@ def _etag(strategy: Strategy) -> str:
     return f'"r{strategy.current_revision}"'
 
 
+def _detail_response(strategy: Strategy, *, status_code: int = status.HTTP_200_OK) -> Response:
+    """The strategy with its revision as the ETag (what the next edit sends back as If-Match)."""
+    response = Response(s.StrategyDetailOutputSerializer(strategy).data, status=status_code)
+    response["ETag"] = _etag(strategy)
+    return response
+
+
 class StrategyPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
@@ -139,16 +146,11 @@ class StrategyViewSet(viewsets.GenericViewSet):
         strategy = strategy_create(
             actor=request.user, content=serializer.content(), summary=serializer.validated_data["summary"]
         )
-        response = Response(s.StrategyDetailOutputSerializer(strategy).data, status=status.HTTP_201_CREATED)
-        response["ETag"] = _etag(strategy)
-        return response
+        return _detail_response(strategy, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.StrategyDetailOutputSerializer)
     def retrieve(self, request: Request, pk: int) -> Response:
-        strategy = self.get_object()
-        response = Response(s.StrategyDetailOutputSerializer(strategy).data)
-        response["ETag"] = _etag(strategy)
-        return response
+        return _detail_response(self.get_object())
 
     @extend_schema(
         request=s.StrategyUpdateInputSerializer,
@@ -168,10 +170,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
             content=serializer.content(),
             summary=serializer.validated_data["summary"],
         )
-        updated = self.get_queryset().get(pk=updated.pk)
-        response = Response(s.StrategyDetailOutputSerializer(updated).data)
-        response["ETag"] = _etag(updated)
-        return response
+        return _detail_response(self.get_queryset().get(pk=updated.pk))
 
     @extend_schema(responses=s.RevisionSummarySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -231,9 +230,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
             number=serializer.validated_data["revision"],
             base_revision=base,
         )
-        response = Response(s.StrategyDetailOutputSerializer(self.get_queryset().get(pk=updated.pk)).data)
-        response["ETag"] = _etag(updated)
-        return response
+        return _detail_response(self.get_queryset().get(pk=updated.pk))
 
     @extend_schema(
         request=s.TransitionInputSerializer, responses={200: s.StrategyDetailOutputSerializer, 403: ERROR}
