@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rules_lifecycle.models import ExperienceRule, RuleStatus
-from rules_lifecycle.models.rules import MEASUREMENT_FIELDS, SCOPE_FIELDS
+from rules_lifecycle.models.rules import SCOPE_FIELDS
 from rules_lifecycle.selectors.rules import rule_owner_choices
-from rules_lifecycle.services.rules import DESIGN_FIELDS
+from rules_lifecycle.services.rules import DESIGN_FIELDS, RULE_FIELDS
 from rules_lifecycle.transitions import REASON_MAX_LENGTH
 
 
@@ -28,22 +28,6 @@ class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         full_name = obj.get_full_name()
         return f"{full_name} ({obj.username})" if full_name else obj.username
-
-
-RULE_FIELDS = [
-    "name",
-    "owner",
-    "trigger_event",
-    "trigger_condition",
-    "trigger_action",
-    "trigger_notes",
-    "implementing_system",
-    "timing",
-    "layer",
-    *SCOPE_FIELDS,
-    *MEASUREMENT_FIELDS,
-    "review_after_days",
-]
 
 
 PERCENT_FIELDS = ("minimum_worthwhile_effect", "guardrail_margin")

@@ -38,9 +38,14 @@ from rules_lifecycle.models import (
     RuleTransition,
     Timing,
 )
-from rules_lifecycle.models.rules import MEASUREMENT_FIELDS, SCOPE_FIELDS
+from rules_lifecycle.models.rules import SCOPE_FIELDS
 from rules_lifecycle.selectors.rules import rules_read_by
-from rules_lifecycle.services.rules import rule_backfill_go_live, rule_create_from_strategy, rule_update
+from rules_lifecycle.services.rules import (
+    RULE_FIELDS,
+    rule_backfill_go_live,
+    rule_create_from_strategy,
+    rule_update,
+)
 from rules_lifecycle.transitions import REASON_MAX_LENGTH, available_moves, rule_transition
 
 STATE_FIELDS = ("status", "go_live_on", "retired_on", "review_due_on")
@@ -100,23 +105,12 @@ class RuleOutputSerializer(serializers.ModelSerializer):
         model = ExperienceRule
         fields = [
             "id",
-            "name",
             "status",
             "status_label",
             "strategy",
             "issues",
-            "trigger_event",
-            "trigger_condition",
-            "trigger_action",
-            "trigger_notes",
-            "implementing_system",
-            "timing",
-            "layer",
+            *RULE_FIELDS,
             "primary_measure",
-            *SCOPE_FIELDS,
-            *MEASUREMENT_FIELDS,
-            "review_after_days",
-            "owner",
             "go_live_on",
             "review_due_on",
             "retired_on",
@@ -272,16 +266,7 @@ class RuleViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ExperienceRule.objects.none()
-        return rules_read_by(self.request.user).prefetch_related(
-            "issues",
-            "channels",
-            "segments",
-            "control_products",
-            "control_channels",
-            "control_segments",
-            "regions",
-            "control_regions",
-        )
+        return rules_read_by(self.request.user).prefetch_related("issues", *SCOPE_FIELDS)
 
     def _output(self, rule: ExperienceRule, *, status_code: int = status.HTTP_200_OK) -> Response:
         rule = self.get_queryset().get(pk=rule.pk)

@@ -64,6 +64,21 @@ DESCRIPTIVE_FIELDS = frozenset({"name", "trigger_notes", "review_after_days"})
 # Only a manager reassigns a rule.
 MANAGER_FIELDS = frozenset({"owner"})
 EDITABLE_FIELDS = DESIGN_FIELDS | DESCRIPTIVE_FIELDS | MANAGER_FIELDS
+# The same fields in the order the rule form and the API present them.
+RULE_FIELDS = (
+    "name",
+    "owner",
+    "trigger_event",
+    "trigger_condition",
+    "trigger_action",
+    "trigger_notes",
+    "implementing_system",
+    "timing",
+    "layer",
+    *SCOPE_FIELDS,
+    *MEASUREMENT_FIELDS,
+    "review_after_days",
+)
 
 
 # Sane bounds for the free text of a rule (the columns' own, and a few pages for the texts).
