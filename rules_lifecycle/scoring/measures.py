@@ -167,6 +167,20 @@ def days_needed(design: Design, se_at: Callable[[int], float], n_pre: int, targe
     return None
 
 
+def _daily_pace(cells: dict[str, float], *, pre_days: int, post_days: int) -> dict[str, float]:
+    """Each cell's count per day of its window ("treated_pre", "control_post", ...), the pace at
+    which waiting adds to it.  A post cell with no day yet grows at its side's pre-period pace."""
+    per_day = {
+        cell: value / max(1, post_days if cell.endswith("post") else pre_days)
+        for cell, value in cells.items()
+    }
+    if post_days == 0:
+        for side in ("treated", "control"):
+            if f"{side}_post" in per_day:
+                per_day[f"{side}_post"] = per_day[f"{side}_pre"]
+    return per_day
+
+
 def _insufficiency(
     design: Design,
     win: Windows,
@@ -227,13 +241,7 @@ def rate_measure(
         cells["control_pre"] = float(np.sum(num_c[pre]))
         cells["control_post"] = float(np.sum(num_c[post]))
         control_baseline, control_after = _pooled(num_c, den_c, pre), _pooled(num_c, den_c, post)
-    per_day = {
-        cell: value / max(1, len(post if cell.endswith("post") else pre)) for cell, value in cells.items()
-    }
-    # A cell that has no post data yet grows at the pre-period's pace.
-    for side in ("treated", "control"):
-        if f"{side}_post" in per_day and len(post) == 0:
-            per_day[f"{side}_post"] = per_day[f"{side}_pre"]
+    per_day = _daily_pace(cells, pre_days=len(pre), post_days=len(post))
     missing, sufficient_by = _insufficiency(
         design, win, len(pre), len(post), cells, design.min_events, "events", per_day
     )
@@ -327,12 +335,7 @@ def satisfaction_measure(
         cells["control_pre"] = cell(control, win.pre)
         cells["control_post"] = cell(control, win.post)
     counts = {name: (c.n if c else 0.0) for name, c in cells.items()}
-    per_day = {
-        name: n / max(1, len(win.post if name.endswith("post") else win.pre)) for name, n in counts.items()
-    }
-    for side in ("treated", "control"):
-        if f"{side}_post" in per_day and len(win.post) == 0:
-            per_day[f"{side}_post"] = per_day[f"{side}_pre"]
+    per_day = _daily_pace(counts, pre_days=len(win.pre), post_days=len(win.post))
     missing, sufficient_by = _insufficiency(
         design, win, len(pre_days), len(post_days), counts, design.min_responses, "responses", per_day
     )
