@@ -1,4 +1,4 @@
-"""What the dashboard and evaluation benchmarks share: a throw-away database of their own, and a
+"""What the benchmarks share: a throw-away database of their own, and a
 timed step that prints how long it took."""
 
 from __future__ import annotations

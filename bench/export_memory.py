@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
 
+from bench.common import bench_database  # noqa: E402  (after the path is set)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(
@@ -43,19 +45,8 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.db import connection
-
-    is_postgres = connection.vendor == "postgresql"
-    connection.settings_dict["TEST"]["NAME"] = (
-        connection.settings_dict["NAME"] + "_export_bench"
-        if is_postgres
-        else "/tmp/cxops_export_bench.sqlite3"
-    )
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("export_bench", keepdb=False) as is_postgres:
         return run(args.rows, args.baseline_rows, is_postgres)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def load(rows: int, is_postgres: bool) -> object:

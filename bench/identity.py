@@ -26,6 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
 
+from bench.common import bench_database  # noqa: E402  (after the path is set)
+
 
 def _texts(n: int) -> list[str]:
     rng = random.Random(18)
@@ -127,17 +129,8 @@ def main() -> int:
 
     setup_test_environment()
     figures = bench_masking()
-    is_postgres = connection.vendor == "postgresql"
-    connection.settings_dict["TEST"]["NAME"] = (
-        connection.settings_dict["NAME"] + "_identity_bench"
-        if is_postgres
-        else "/tmp/cxops_identity_bench.sqlite3"
-    )
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("identity_bench", keepdb=False):
         figures.update(bench_sign_in())
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     figures["database"] = connection.vendor
     figures["shared_cache"] = bool(os.environ.get("REDIS_URL"))
     for key, value in figures.items():

@@ -73,6 +73,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
 
+from bench.common import bench_database, timed  # noqa: E402  (after the path is set)
+
 OLD_CANDIDATES = 3000  # the old selector's cap: the most recently reported open issues
 ROUNDS = 3
 
@@ -97,31 +99,11 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.db import connection
-
-    is_postgres = connection.vendor == "postgresql"
-    if is_postgres:
-        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_similar_bench"
-    else:
-        connection.settings_dict["TEST"]["NAME"] = "/tmp/cxops_similar_bench.sqlite3"
-    old_name = connection.creation.create_test_db(
-        verbosity=0, autoclobber=not args.keepdb, keepdb=args.keepdb
-    )
-    try:
+    with bench_database("similar_bench", keepdb=args.keepdb) as is_postgres:
         SHOW_MISSES[0] = args.misses
         ALONE_ONLY[0] = args.alone
         ONLY_SETS.extend(name for name in args.sets.split(",") if name)
         return run(n_issues, is_postgres)
-    finally:
-        if not args.keepdb:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-
-
-def timed(label: str, fn):  # noqa: ANN001, ANN201
-    started = time.perf_counter()
-    result = fn()
-    print(f"# {label}: {time.perf_counter() - started:.1f} s", flush=True)
-    return result
 
 
 # --- the matcher that shipped before, as it was --------------------------------------------------
