@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -39,7 +39,8 @@ from cxops.exports import csv_stream, xlsx_file
 from cxops.models import ExportJob, ExportJobStatus, NotificationKind
 from cxops.selectors.exports import export_dataset
 from cxops.services.notifications import notify
-from cxops.services.outbox import enqueue_task, outbox_has_unstarted
+from cxops.services.outbox import enqueue_task
+from cxops.services.stalled_jobs import stalled_jobs_handle
 
 logger = logging.getLogger(__name__)
 
@@ -170,42 +171,34 @@ def export_jobs_recover(*, now: datetime | None = None) -> list[int]:
     settings.CXOPS_WORK_STALE_SECONDS (its worker was killed or its message lost); one recovered
     MAX_RECOVERIES times already is marked failed instead, and its creator told.  Returns the ids."""
     now = now or timezone.now()
-    stale_before = now - timedelta(seconds=settings.CXOPS_WORK_STALE_SECONDS)
-    candidates = ExportJob.objects.filter(status__in=ACTIVE).filter(
-        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+
+    def recover(job: ExportJob, last: datetime) -> None:
+        if job.recoveries >= MAX_RECOVERIES:
+            logger.error("export job %s: no sign of life after %s recoveries; failed", job.pk, job.recoveries)
+            job.status = ExportJobStatus.FAILED
+            job.error = "the worker stopped without finishing"
+            job.finished_at = now
+            job.save(update_fields=["status", "error", "finished_at"])
+            transaction.on_commit(partial(_tell_failed, job))
+        else:
+            logger.warning(
+                "export job %s: %s with no sign of life since %s; queued again", job.pk, job.status, last
+            )
+            job.status = ExportJobStatus.QUEUED
+            job.rows_written = 0
+            job.heartbeat_at = now
+            job.recoveries = F("recoveries") + 1
+            job.save(update_fields=["status", "rows_written", "heartbeat_at", "recoveries"])
+            enqueue_task(RUN_EXPORT_JOB, job.pk)
+
+    return stalled_jobs_handle(
+        ExportJob.objects.select_related("created_by"),
+        active=ACTIVE,
+        queued=ExportJobStatus.QUEUED,
+        task=RUN_EXPORT_JOB,
+        now=now,
+        handle=recover,
     )
-    handled = []
-    for job_id in candidates.values_list("pk", flat=True):
-        with transaction.atomic():
-            job = ExportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
-            last = job.heartbeat_at or job.created_at
-            if job.status not in ACTIVE or last >= stale_before:
-                continue  # moved on since the query
-            if job.status == ExportJobStatus.QUEUED and outbox_has_unstarted(
-                task=RUN_EXPORT_JOB, args=[job.pk]
-            ):
-                continue  # its message waits in the outbox, which sends it again itself
-            if job.recoveries >= MAX_RECOVERIES:
-                logger.error(
-                    "export job %s: no sign of life after %s recoveries; failed", job.pk, job.recoveries
-                )
-                job.status = ExportJobStatus.FAILED
-                job.error = "the worker stopped without finishing"
-                job.finished_at = now
-                job.save(update_fields=["status", "error", "finished_at"])
-                transaction.on_commit(partial(_tell_failed, job))
-            else:
-                logger.warning(
-                    "export job %s: %s with no sign of life since %s; queued again", job.pk, job.status, last
-                )
-                job.status = ExportJobStatus.QUEUED
-                job.rows_written = 0
-                job.heartbeat_at = now
-                job.recoveries = F("recoveries") + 1
-                job.save(update_fields=["status", "rows_written", "heartbeat_at", "recoveries"])
-                enqueue_task(RUN_EXPORT_JOB, job.pk)
-            handled.append(job_id)
-    return handled
 
 
 def _tell_failed(job: ExportJob) -> None:

@@ -12,19 +12,19 @@ twice.  The owner may also resume it by hand (`import_job_resume`), as a failed 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
 from cxops.models import ImportJob, ImportStatus
 from cxops.roles import Role, require_role
-from cxops.services.outbox import enqueue_task, outbox_has_unstarted
+from cxops.services.outbox import enqueue_task
+from cxops.services.stalled_jobs import stalled_jobs_handle
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +32,6 @@ logger = logging.getLogger(__name__)
 RUN_IMPORT_JOB = "cxops.tasks.run_import_job"
 
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
-
-
-def _stale_before(now: datetime) -> datetime:
-    return now - timedelta(seconds=settings.CXOPS_WORK_STALE_SECONDS)
 
 
 def _requeue(job: ImportJob, *, now: datetime) -> None:
@@ -51,25 +47,21 @@ def _requeue(job: ImportJob, *, now: datetime) -> None:
 def import_jobs_recover() -> list[int]:
     """Queue again every job queued or running without a sign of life; returns their ids."""
     now = timezone.now()
-    stale_before = _stale_before(now)
-    candidates = ImportJob.objects.filter(status__in=ACTIVE).filter(
-        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+
+    def recover(job: ImportJob, last: datetime) -> None:
+        logger.warning(
+            "import job %s: %s with no sign of life since %s; queued again", job.pk, job.status, last
+        )
+        _requeue(job, now=now)
+
+    return stalled_jobs_handle(
+        ImportJob.objects.defer("data"),
+        active=ACTIVE,
+        queued=ImportStatus.QUEUED,
+        task=RUN_IMPORT_JOB,
+        now=now,
+        handle=recover,
     )
-    recovered = []
-    for job_id in candidates.values_list("pk", flat=True):
-        with transaction.atomic():
-            job = ImportJob.objects.select_for_update().defer("data").get(pk=job_id)
-            last = job.heartbeat_at or job.created_at
-            if job.status not in ACTIVE or last >= stale_before:
-                continue  # moved on since the query
-            if job.status == ImportStatus.QUEUED and outbox_has_unstarted(task=RUN_IMPORT_JOB, args=[job.pk]):
-                continue  # its message waits in the outbox, which sends it again itself
-            logger.warning(
-                "import job %s: %s with no sign of life since %s; queued again", job.pk, job.status, last
-            )
-            _requeue(job, now=now)
-            recovered.append(job_id)
-    return recovered
 
 
 def import_job_resume(*, actor: Any, job: ImportJob) -> ImportJob:
