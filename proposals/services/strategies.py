@@ -32,6 +32,11 @@ MAX_TAGS = 10
 _TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 
+# The parts of a strategy's content that are plain columns alike on `Strategy`, on `Revision` and
+# here (the issues, tags and cities are stored differently on each).
+COLUMN_FIELDS = ("title", "product", "layer", "experience_event", "strategy_text", "body")
+
+
 @dataclass(frozen=True)
 class StrategyContent:
     """What a revision holds: the scenario (P/C/E/S), the body, the tags and the cities it concerns."""
@@ -68,11 +73,7 @@ class StrategyContent:
         cannot see, kept."""
         tags = data.get("tags") or ()
         return cls(
-            title=data["title"],
-            product=data["product"],
-            layer=data["layer"],
-            experience_event=data["experience_event"],
-            strategy_text=data["strategy_text"],
+            **{name: data[name] for name in COLUMN_FIELDS if name != "body"},
             body=data.get("body", ""),
             issues=[*(data.get("issues") or []), *kept_issues],
             tags=parse_tags(tags) if isinstance(tags, str) else list(tags),
@@ -82,13 +83,8 @@ class StrategyContent:
     def revision_fields(self) -> dict[str, Any]:
         """The columns of a `Revision` that hold this content."""
         return {
-            "title": self.title,
-            "product": self.product,
-            "layer": self.layer,
-            "experience_event": self.experience_event,
+            **{name: getattr(self, name) for name in COLUMN_FIELDS},
             "issue_ids": sorted(issue.pk for issue in self.issues),
-            "strategy_text": self.strategy_text,
-            "body": self.body,
             "tag_names": list(self.tags),
             "region_codes": [region.code for region in self.regions],
         }
@@ -153,12 +149,7 @@ def _ordered_regions(regions: Iterable[Region]) -> list[Region]:
 
 def current_content(strategy: Strategy) -> StrategyContent:
     return StrategyContent(
-        title=strategy.title,
-        product=strategy.product,
-        layer=strategy.layer,
-        experience_event=strategy.experience_event,
-        strategy_text=strategy.strategy_text,
-        body=strategy.body,
+        **{name: getattr(strategy, name) for name in COLUMN_FIELDS},
         issues=list(strategy.issues.all()),
         tags=sorted(strategy.tags.values_list("name", flat=True)),
         regions=_ordered_regions(strategy.regions.all()),
@@ -167,12 +158,7 @@ def current_content(strategy: Strategy) -> StrategyContent:
 
 def revision_content(revision: Revision) -> StrategyContent:
     return StrategyContent(
-        title=revision.title,
-        product=revision.product,
-        layer=revision.layer,
-        experience_event=revision.experience_event,
-        strategy_text=revision.strategy_text,
-        body=revision.body,
+        **{name: getattr(revision, name) for name in COLUMN_FIELDS},
         issues=list(ExperienceIssue.objects.filter(pk__in=revision.issue_ids)),
         tags=sorted(revision.tag_names),
         regions=_ordered_regions(Region.objects.filter(code__in=revision.region_codes)),
@@ -181,12 +167,8 @@ def revision_content(revision: Revision) -> StrategyContent:
 
 def _apply(strategy: Strategy, content: StrategyContent, *, now) -> None:
     """Copy content onto the (locked) strategy row and its many-to-many links."""
-    strategy.title = content.title
-    strategy.product = content.product
-    strategy.layer = content.layer
-    strategy.experience_event = content.experience_event
-    strategy.strategy_text = content.strategy_text
-    strategy.body = content.body
+    for name in COLUMN_FIELDS:
+        setattr(strategy, name, getattr(content, name))
     strategy.updated_at = now
     strategy.last_activity_at = now
     strategy.issues.set(content.issues)
