@@ -242,26 +242,20 @@ def _notify(strategy: Strategy, *, from_status: str, actor: Any, reason: str, ev
         extra = list(Vote.objects.filter(strategy=strategy).values_list("voter_id", flat=True))
         message = gettext_noop("Voting closed on “%(title)s”: %(to)s")
         params = {"title": strategy.title, "to": label_param(S(strategy.status).label)}
+    # The same news for the strategy's audience and for each issue's followers.
+    news: dict[str, Any] = {
+        "message": message,
+        "params": params,
+        "url": strategy.get_absolute_url(),
+        "body": reason,
+        "actor": actor,
+        "event_key": event_key,
+    }
     notify_followers(
         target=strategy,
         kind="vote" if S.VOTING in (strategy.status, from_status) else "status",
-        message=message,
-        params=params,
-        url=strategy.get_absolute_url(),
-        body=reason,
-        actor=actor,
         extra_recipient_ids=extra,
-        event_key=event_key,
+        **news,
     )
     for issue in strategy.issues.all():
-        notify(
-            recipient_ids=follower_ids(target=issue),
-            kind="status",
-            message=message,
-            params=params,
-            url=strategy.get_absolute_url(),
-            body=reason,
-            actor=actor,
-            target=issue,
-            event_key=event_key,
-        )
+        notify(recipient_ids=follower_ids(target=issue), kind="status", target=issue, **news)
