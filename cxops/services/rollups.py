@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -289,58 +289,45 @@ def _column_type(model: type[models.Model], column: str) -> str:
     return (field.db_type(connection) or "").split("(")[0]
 
 
-def _raw_dimension_sql() -> tuple[str, list]:
-    """(local day, product, dimension, value, n) of the raw reports, grouped in the database."""
-    sql, params = _raw_report_queryset().query.sql_with_params()
+def _per_dimension_sql(queryset: QuerySet, keys: str) -> tuple[str, list]:
+    """`queryset`'s rows (`keys`, the dimension columns, n) summed per dimension value: one
+    UNION ALL branch a dimension, giving (`keys`, dimension name, value, n)."""
+    sql, params = queryset.query.sql_with_params()
     per_dimension = " UNION ALL ".join(
-        f"SELECT local_day, product_id, '{name}', {expression}, SUM(n) FROM ({sql}) AS raw "  # noqa: S608 — identifiers are ours, values are parameters
-        f"GROUP BY local_day, product_id, {expression}"
+        f"SELECT {keys}, '{name}', {expression}, SUM(n) FROM ({sql}) AS raw "  # noqa: S608 — identifiers are ours, values are parameters
+        f"GROUP BY {keys}, {expression}"
         for name, expression in DIMENSION_EXPRESSIONS
     )
     return per_dimension, list(params) * len(DIMENSION_EXPRESSIONS)
+
+
+def _raw_dimension_sql() -> tuple[str, list]:
+    """(local day, product, dimension, value, n) of the raw reports, grouped in the database."""
+    return _per_dimension_sql(_raw_report_queryset(), "local_day, product_id")
 
 
 def _raw_region_sql() -> tuple[str, list]:
     """(local day, region, product, dimension, value, n) of the raw reports, grouped in the database."""
-    queryset = (
-        ExperienceReport.objects.exclude(status=ReportStatus.DISMISSED)
-        .annotate(local_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
-        .values("local_day", "region_id", "product_id", "channel_id", "source_type", "layer", "stage")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    sql, params = queryset.query.sql_with_params()
-    per_dimension = " UNION ALL ".join(
-        f"SELECT local_day, region_id, product_id, '{name}', {expression}, SUM(n) FROM ({sql}) AS raw "  # noqa: S608 — identifiers are ours, values are parameters
-        f"GROUP BY local_day, region_id, product_id, {expression}"
-        for name, expression in DIMENSION_EXPRESSIONS
-    )
-    return per_dimension, list(params) * len(DIMENSION_EXPRESSIONS)
+    return _per_dimension_sql(_raw_report_queryset(by_region=True), "local_day, region_id, product_id")
 
 
 def _raw_dimension_cells() -> dict[tuple, int]:
-    sql, params = _raw_dimension_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    day_field: models.DateField = models.DateField()
-    return {
-        (day_field.to_python(day), product_id, dimension, value): int(n)
-        for day, product_id, dimension, value, n in rows
-    }
+    """(day, product, dimension, value) of the raw reports."""
+    return _day_cells(*_raw_dimension_sql())
 
 
 def _raw_region_cells() -> dict[tuple, int]:
     """(day, region, product, dimension, value) of the raw reports."""
-    sql, params = _raw_region_sql()
+    return _day_cells(*_raw_region_sql())
+
+
+def _day_cells(sql: str, params: list) -> dict[tuple, int]:
+    """The rows of a per-dimension query, (local day, *the rest, n), as {(day, *the rest): n}."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     day_field: models.DateField = models.DateField()
-    return {
-        (day_field.to_python(day), region_id, product_id, dimension, value): int(n)
-        for day, region_id, product_id, dimension, value, n in rows
-    }
+    return {(day_field.to_python(day), *rest): int(n) for day, *rest, n in rows}
 
 
 def _raw_issue_region_cells() -> dict[tuple, int]:
@@ -398,12 +385,13 @@ def _stored_issue_cells() -> dict[tuple, int]:
     return {(r.day, r.issue_id): r.count for r in IssueDailyRollup.objects.exclude(count=0)}
 
 
-def _raw_report_queryset():  # noqa: ANN202 — a values queryset
-    """Counted reports per (local day, product, channel, source type, layer, stage)."""
+def _raw_report_queryset(*, by_region: bool = False):  # noqa: ANN202 — a values queryset
+    """Counted reports per (local day, [region,] product, channel, source type, layer, stage)."""
+    keys = ("local_day", "region_id", "product_id") if by_region else ("local_day", "product_id")
     return (
         ExperienceReport.objects.exclude(status=ReportStatus.DISMISSED)
         .annotate(local_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
-        .values("local_day", "product_id", "channel_id", "source_type", "layer", "stage")
+        .values(*keys, "channel_id", "source_type", "layer", "stage")
         .annotate(n=Count("id"))
         .order_by()
     )
