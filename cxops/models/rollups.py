@@ -14,7 +14,7 @@ the same `rollups_apply_delta` call and verified together.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -72,11 +72,18 @@ class RollupDimension(models.TextChoices):
     CHANNEL = "channel", _("Channel")
 
 
+def _dimension_cell(name: str, *scope: str) -> list[models.BaseConstraint]:
+    """A dimension table's constraints, named after the table: one row per cell (the day, the
+    scope columns, the dimension and its value) and a dimension that is one of `RollupDimension`."""
+    return [
+        models.UniqueConstraint(fields=["day", *scope, "dimension", "value"], name=f"{name}_cell"),
+        choices_check("dimension", RollupDimension, f"{name}_valid"),
+    ]
+
+
 class DimensionDailyCount(DailyCount):
     """Reports per day × one dimension's value (a code, or the channel id as text) × the scope
-    columns a subclass adds (`SCOPE`, most general first)."""
-
-    SCOPE: ClassVar[tuple[str, ...]] = ()
+    a subclass adds: its foreign keys (product, region), most general first."""
 
     dimension = models.CharField(max_length=20, choices=RollupDimension.choices)
     value = models.CharField(max_length=20)
@@ -86,14 +93,14 @@ class DimensionDailyCount(DailyCount):
 
     @property
     def cell(self) -> str:
-        scope = "".join(f"{getattr(self, column)}/" for column in self.SCOPE)
+        scope = "".join(
+            f"{getattr(self, field.attname)}/" for field in self._meta.concrete_fields if field.is_relation
+        )
         return f"{scope}{self.dimension}={self.value}"
 
 
 class ReportDailyDimensionRollup(DimensionDailyCount):
     """Reports per day × product × one dimension's value."""
-
-    SCOPE = ("product_id",)
 
     # not indexed alone: `report_dim_rollup_product` leads with it (issue 22)
     product = _cell_key(Product, db_index=False)
@@ -101,12 +108,7 @@ class ReportDailyDimensionRollup(DimensionDailyCount):
     class Meta:
         verbose_name = _("daily report rollup by dimension")
         verbose_name_plural = _("daily report rollups by dimension")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "product", "dimension", "value"], name="report_dimension_rollup_cell"
-            ),
-            choices_check("dimension", RollupDimension, "report_dimension_rollup_valid"),
-        ]
+        constraints = _dimension_cell("report_dimension_rollup", "product")
         indexes = [
             # Hot spots: one dimension over some days, all products.  `count` is left out of every
             # index so that the imports' increments are HOT updates (no index entries to add).
@@ -122,10 +124,7 @@ class ReportDailyDimensionTotal(DimensionDailyCount):
     class Meta:
         verbose_name = _("daily report total by dimension")
         verbose_name_plural = _("daily report totals by dimension")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "dimension", "value"], name="report_dimension_total_cell"),
-            choices_check("dimension", RollupDimension, "report_dimension_total_valid"),
-        ]
+        constraints = _dimension_cell("report_dimension_total")
         indexes = [
             # the overview: one dimension over a period (count not indexed: see above)
             models.Index(fields=["dimension", "day"], name="report_dim_total_dim_day")
@@ -138,8 +137,6 @@ class ReportDailyRegionRollup(DimensionDailyCount):
     tables above, which hold the same counts summed over regions (`rollups_verify` proves both
     against the raw reports): the province's figures are the sum of its cities'."""
 
-    SCOPE = ("region_id", "product_id")
-
     # not indexed alone: `report_region_rollup_city` leads with it (issue 22)
     region = _cell_key(Region, db_index=False)
     product = _cell_key(Product)
@@ -147,12 +144,7 @@ class ReportDailyRegionRollup(DimensionDailyCount):
     class Meta:
         verbose_name = _("daily report rollup by region")
         verbose_name_plural = _("daily report rollups by region")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "region", "product", "dimension", "value"], name="report_region_rollup_cell"
-            ),
-            choices_check("dimension", RollupDimension, "report_region_rollup_valid"),
-        ]
+        constraints = _dimension_cell("report_region_rollup", "region", "product")
         indexes = [
             # a city's overview and the city breakdown: one dimension over a period
             models.Index(fields=["region", "dimension", "day"], name="report_region_rollup_city"),
@@ -167,20 +159,13 @@ class ReportDailyRegionTotal(DimensionDailyCount):
     and the city breakdown read a few dozen rows per city and day (the region rollup summed over
     products, written by the same call)."""
 
-    SCOPE = ("region_id",)
-
     # not indexed alone: `report_region_total_city` leads with it (issue 22)
     region = _cell_key(Region, db_index=False)
 
     class Meta:
         verbose_name = _("daily report total by region")
         verbose_name_plural = _("daily report totals by region")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "region", "dimension", "value"], name="report_region_total_cell"
-            ),
-            choices_check("dimension", RollupDimension, "report_region_total_valid"),
-        ]
+        constraints = _dimension_cell("report_region_total", "region")
         indexes = [
             models.Index(fields=["region", "dimension", "day"], name="report_region_total_city"),
             models.Index(fields=["dimension", "day", "region"], name="report_region_total_dim_day"),
