@@ -38,7 +38,7 @@ file with only complaints never wipes users, and re-sending the same values chan
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import F, Q, Value
@@ -69,42 +69,34 @@ METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
 ALL_METRIC_COLUMNS: tuple[str, ...] = tuple(c for columns in METRIC_COLUMNS.values() for c in columns)
 
 
+def _narrowing(
+    to: type[models.Model] | str, verbose_name: _StrPromise, help_text: _StrPromise
+) -> models.ForeignKey[Any, Any]:
+    """A column that narrows a scope to one of its values; empty: not narrowed (`help_text` says
+    what empty means).  Scopes keep what they name (PROTECT)."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="metric_scopes",
+        help_text=help_text,
+    )
+
+
 class MetricScope(models.Model):
     """A product, optionally narrowed to a channel and/or a customer segment."""
 
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="metric_scopes"
     )
-    channel = models.ForeignKey(
-        Channel,
-        verbose_name=_("channel"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="metric_scopes",
-        help_text=_("Empty: all channels."),
-    )
-    segment = models.ForeignKey(
-        Segment,
-        verbose_name=_("customer segment"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="metric_scopes",
-        help_text=_("Empty: all segments."),
-    )
+    channel = _narrowing(Channel, _("channel"), _("Empty: all channels."))
+    segment = _narrowing(Segment, _("customer segment"), _("Empty: all segments."))
     # A city's figures (issue 17), or empty: the whole province as its source reports it.  A
     # (product, channel, segment) is stored either for the province or by city, never both
     # (`cxops.services.metrics` refuses the second), so the province's figure is the sum of its cities'.
-    region = models.ForeignKey(
-        "cxops.Region",
-        verbose_name=_("region"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="metric_scopes",
-        help_text=_("Empty: the whole province."),
-    )
+    region = _narrowing("cxops.Region", _("region"), _("Empty: the whole province."))
 
     class Meta:
         verbose_name = _("metric scope")
