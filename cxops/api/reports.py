@@ -4,11 +4,9 @@ output serializer; cursor pagination, never a COUNT(*) over the table."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Expression, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -40,9 +38,10 @@ from cxops.models import (
     Severity,
     SourceType,
 )
+from cxops.presenters.reports import REPORT_ROW, Shown, report_row_of, report_rows, report_rows_queryset
 from cxops.roles import Role, has_role, roles_permission
 from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
-from cxops.selectors.reference import reference_by_code, reference_by_id
+from cxops.selectors.reference import reference_by_code
 from cxops.selectors.reports import (
     issue_regions,
     reports_visible_to,
@@ -110,160 +109,25 @@ class ReportInputSerializer(StrictInputSerializer):
     )
 
 
-REPORT_OUTPUT_COLUMNS = (
-    "id",
-    "source_type",
-    "product",
-    "channel",
-    "region",
-    "layer",
-    "stage",
-    "summary",
-    "detail",
-    "occurred_at",
-    "severity",
-    "reporter",
-    "customer_masked",
-    "source_system",
-    "external_id",
-    "status",
-    "issue",
-    "dismiss_reason",
-    "created_at",
-)
-
-
+# A report as the API answers it, for the OpenAPI schema (and the tests that prove the answers
+# equal to it).  Its fields are `REPORT_ROW`'s columns (cxops.presenters.reports), the one
+# declaration the answers are built from, so the schema cannot drift from them.  (A comment, not
+# a docstring: drf-spectacular would publish a docstring as the schema's description.)
 class ReportOutputSerializer(serializers.ModelSerializer):
-    product: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
-    )
-    channel: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
-    )
-    region: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
-    )
-    segments: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True
-    )
-    reporter: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
-    )
-
     class Meta:
         model = ExperienceReport
-        fields = list(REPORT_OUTPUT_COLUMNS[:5]) + ["segments"] + list(REPORT_OUTPUT_COLUMNS[5:])
+        fields = REPORT_ROW.names
 
-
-class SegmentIds(Expression):
-    """A report's segment ids, comma-separated, from a correlated subquery in the report's own
-    SELECT: the list and detail answer with one query, not one more for the segments."""
-
-    output_field = CharField()
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        link = connection.ops.quote_name(ExperienceReport.segments.through._meta.db_table)
-        outer = compiler.quote_name_unless_alias(ExperienceReport._meta.db_table)
-        if connection.vendor == "postgresql":
-            aggregate = "STRING_AGG(segment_id::text, ',')"
-        else:
-            aggregate = "GROUP_CONCAT(segment_id)"
-        # identifiers from the models' metadata only, no value from a request
-        return f"(SELECT {aggregate} FROM {link} WHERE experiencereport_id = {outer}.id)", []  # noqa: S608
-
-
-# The columns read for the list and detail: product, channel and segment codes come from the
-# per-process reference table (`cxops.selectors.reference`), so the only join is the reporter's.
-REPORT_ROW_VALUES = tuple(
-    {
-        "product": "product_id",
-        "channel": "channel_id",
-        "region": "region_id",
-        "reporter": "reporter__username",
-        "issue": "issue_id",
-    }.get(column, column)
-    for column in REPORT_OUTPUT_COLUMNS
-)
-
-
-@functools.cache
-def report_rows_queryset() -> QuerySet:
-    """All reports as the rows `report_rows` turns into `ReportOutputSerializer`'s output.  Built
-    once per process (never evaluated itself: each request filters a copy), which saves resolving
-    the same 19 columns and join on every call."""
-    return ExperienceReport.objects.values(*REPORT_ROW_VALUES, segment_ids=SegmentIds()).order_by()
-
-
-def report_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`ReportOutputSerializer`'s output for rows of `report_rows_queryset` (tests/cxops/
-    test_report_api.py proves the two identical)."""
-    zone = timezone.get_current_timezone()
-
-    def when(value: Any) -> str:  # DRF's DateTimeField in ISO 8601
-        text = value.astimezone(zone).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    def segment_codes(ids: str | None) -> list[str]:
-        if not ids:
-            return []
-        segments = [reference_by_id(Segment, int(pk)) for pk in set(ids.split(","))]
-        return [s.code for s in sorted(filter(None, segments), key=lambda s: (s.sort_order, s.code))]
-
-    result = []
-    for row in rows:
-        product = reference_by_id(Product, row["product_id"])
-        channel = reference_by_id(Channel, row["channel_id"])
-        region = reference_by_id(Region, row["region_id"])
-        result.append(
-            {  # in ReportOutputSerializer.Meta.fields' order
-                "id": row["id"],
-                "source_type": row["source_type"],
-                "product": product.code if product else None,
-                "channel": channel.code if channel else None,
-                "region": region.code if region else None,
-                "segments": segment_codes(row["segment_ids"]),
-                "layer": row["layer"],
-                "stage": row["stage"],
-                "summary": row["summary"],
-                "detail": row["detail"],
-                "occurred_at": when(row["occurred_at"]),
-                "severity": row["severity"],
-                "reporter": row["reporter__username"],
-                "customer_masked": row["customer_masked"],
-                "source_system": row["source_system"],
-                "external_id": row["external_id"],
-                "status": row["status"],
-                "issue": row["issue_id"],
-                "dismiss_reason": row["dismiss_reason"],
-                "created_at": when(row["created_at"]),
-            }
-        )
-    return result
-
-
-def report_row_of(report: ExperienceReport, *, segments: list[Segment] | None = None) -> dict[str, Any]:
-    """`ReportOutputSerializer`'s output for one report, without the serializer's field machinery."""
-    related = {
-        "product": report.product.code,
-        "channel": report.channel.code,
-        "region": report.region.code,
-        "reporter": report.reporter.username if report.reporter is not None else None,
-        "issue": report.issue_id,
-    }
-    row = {
-        column: related[column] if column in related else getattr(report, column)
-        for column in REPORT_OUTPUT_COLUMNS
-    }
-    if segments is None:
-        row["segments"] = list(report.segments.order_by("sort_order", "code").values_list("code", flat=True))
-    else:
-        row["segments"] = [
-            segment.code for segment in sorted(set(segments), key=lambda s: (s.sort_order, s.code))
-        ]
-    when = serializers.DateTimeField().to_representation
-    row["occurred_at"] = when(report.occurred_at)
-    row["created_at"] = when(report.created_at)
-    return {key: row[key] for key in ReportOutputSerializer.Meta.fields}
+    def build_field(
+        self, field_name: str, info: Any, model_class: Any, nested_depth: int
+    ) -> tuple[type[serializers.Field], dict[str, Any]]:
+        slug = REPORT_ROW.column(field_name).shown.slug
+        if slug is None:
+            return super().build_field(field_name, info, model_class, nested_depth)
+        kwargs: dict[str, Any] = {"slug_field": slug, "read_only": True}
+        if REPORT_ROW.column(field_name).shown is Shown.CODES:
+            kwargs["many"] = True
+        return serializers.SlugRelatedField, kwargs
 
 
 def _report_kwargs(data: dict[str, Any]) -> dict[str, Any]:
@@ -313,9 +177,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer.is_valid(raise_exception=True)
         report, created = report_create(actor=request.user, **_report_kwargs(serializer.validated_data))
         # a new report has the segments just sent; one filed before has its own
-        segments = serializer.validated_data["segments"] if created else None
+        related = {"segments": serializer.validated_data["segments"]} if created else None
         return Response(
-            report_row_of(report, segments=segments),
+            report_row_of(report, related=related),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
