@@ -73,6 +73,8 @@ class VoteAdmin(ReadOnlyAdmin):
 
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyAdmin):
+    # the move first, then who, why and when (the model lists `Act`'s fields first)
+    fields = ["strategy", "from_status", "to_status", "actor", "reason", "created_at"]
     list_display = ["strategy", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["to_status"]
 

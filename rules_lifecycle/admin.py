@@ -44,6 +44,8 @@ class ExperienceRuleAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(RuleTransition)
 class RuleTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # the move first, then who, why and when (the model lists `Act`'s fields first)
+    fields = ["rule", "from_status", "to_status", "actor", "reason", "created_at"]
     list_display = ["rule", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["to_status"]
     list_select_related = ["rule", "actor"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxops.models import ExperienceIssue, ExperienceLayer, Product
+from cxops.models.acts import Act
 from cxops.models.choices import choices_check
 from cxops.models.fields import optional_user_reference, user_reference
 
@@ -204,17 +205,14 @@ class Revision(models.Model):
         return f"{self.strategy_id} r{self.number}"
 
 
-class StatusChange(models.Model):
-    """One move on a strategy's status timeline."""
+class StatusChange(Act):
+    """One move on a strategy's status timeline (who, why and when: `Act`)."""
 
     strategy = models.ForeignKey(
         Strategy, verbose_name=_("strategy"), on_delete=models.CASCADE, related_name="status_changes"
     )
     from_status = models.CharField(_("from"), max_length=20, choices=StrategyStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=StrategyStatus.choices)
-    actor = user_reference(_("by"))
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("status change")

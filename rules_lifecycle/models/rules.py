@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxops.history import TrackedHistory
 from cxops.models import Channel, ExperienceIssue, ExperienceLayer, Product, Region, Segment
+from cxops.models.acts import Act
 from cxops.models.choices import choices_check
 from cxops.models.fields import user_reference
 
@@ -411,17 +412,15 @@ class ExperienceRule(models.Model):
 _ALLOWED_PAIRS = reduce(or_, (Q(from_status=m.source, to_status=m.target) for m in MOVES))
 
 
-class RuleTransition(models.Model):
-    """One move of one rule: who, when, from, to and why.  Written only by `rule_transition`."""
+class RuleTransition(Act):
+    """One move of one rule: from, to (and who, why and when: `Act`).  Written only by
+    `rule_transition`."""
 
     rule = models.ForeignKey(
         ExperienceRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="transitions"
     )
     from_status = models.CharField(_("from"), max_length=20, choices=RuleStatus.choices)
     to_status = models.CharField(_("to"), max_length=20, choices=RuleStatus.choices)
-    actor = user_reference(_("by"))
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("rule transition")
@@ -451,7 +450,7 @@ class RuleTransition(models.Model):
 EARLIEST_GO_LIVE = dt.date(2000, 1, 1)
 
 
-class RuleGoLiveBackfill(models.Model):
+class RuleGoLiveBackfill(Act):
     """One correction of a running rule's go-live date to the day it really went live (a rule that
     ran before cxops was adopted): who, when, from which date to which, and why.  Written only by
     `rules_lifecycle.services.rules.rule_backfill_go_live`; shown on the rule's timeline."""
@@ -461,9 +460,7 @@ class RuleGoLiveBackfill(models.Model):
     )
     previous_go_live_on = models.DateField(_("go-live date before"))
     go_live_on = models.DateField(_("go-live date recorded"))
-    actor = user_reference(_("by"))
-    reason = models.TextField(_("reason"))
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"))  # required here (also checked by the database)
 
     class Meta:
         verbose_name = _("go-live backfill")
