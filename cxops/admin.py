@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from cxops.admin_readonly import ReadOnlyAdmin, ReadOnlyAdminMixin
+from cxops.errors import ApplicationError
 from cxops.inputs import DayField
 from cxops.models import (
     Channel,
@@ -20,6 +22,10 @@ from cxops.models import (
     Segment,
     WorkerHeartbeat,
 )
+from cxops.roles import Role, has_role
+from cxops.services.matching import match_concept_save
+from cxops.services.reference import region_save
+from cxops.services.triage import issue_create, issue_update
 
 # Every admin write goes through the service the pages and the API use, or is not offered: the
 # admin is not a second, unchecked write path (no notifications, no rollups, no phone masking).
@@ -64,11 +70,6 @@ class RegionAdmin(SimpleHistoryAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from django.core.exceptions import PermissionDenied
-
-        from cxops.errors import ApplicationError
-        from cxops.services.reference import region_save
-
         try:
             region_save(actor=request.user, region=obj)
         except ApplicationError as error:
@@ -94,11 +95,6 @@ class ExperienceIssueAdmin(SimpleHistoryAdmin):
         return [*fields, *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
-        from django.core.exceptions import PermissionDenied
-
-        from cxops.errors import ApplicationError
-        from cxops.services.triage import issue_create, issue_update
-
         data = form.cleaned_data
         fields = {
             "title": data["title"],
@@ -215,8 +211,6 @@ class MatchConceptAdmin(SimpleHistoryAdmin):
     fields = ["code", "label_zh", "label_en", "aliases", "is_active"]
 
     def _is_analyst(self, request) -> bool:
-        from cxops.roles import Role, has_role
-
         return request.user.is_active and (request.user.is_superuser or has_role(request.user, Role.ANALYST))
 
     def has_module_permission(self, request):
@@ -238,11 +232,6 @@ class MatchConceptAdmin(SimpleHistoryAdmin):
         return ["code"] if obj is not None else []  # a concept's code does not change
 
     def save_model(self, request, obj, form, change):
-        from django.core.exceptions import PermissionDenied
-
-        from cxops.errors import ApplicationError
-        from cxops.services.matching import match_concept_save
-
         data = form.cleaned_data
         try:
             saved = match_concept_save(

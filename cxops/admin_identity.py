@@ -17,6 +17,7 @@ from django.db.models.signals import post_save
 
 from cxops.admin_readonly import ReadOnlyAdmin
 from cxops.models import AuditEvent, ServiceAccount, ServiceToken
+from cxops.services.audit import AuditAction, audit_record
 
 
 @admin.register(ServiceAccount)
@@ -54,7 +55,6 @@ def admin_change_audited(sender: Any, instance: LogEntry, created: bool, **kwarg
     transaction as the change: the one place all admin saves pass through."""
     if not created:
         return
-    from cxops.services.audit import AuditAction, audit_record
 
     flag = {1: "added", 2: "changed", 3: "deleted"}.get(instance.action_flag, "changed")
     content_type = (

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from cxops.models import Notification
 from cxops.roles import Role, primary_role, user_roles
 
 
@@ -12,7 +13,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_sections": [], "user_roles": frozenset()}
-    from cxops.models import Notification
 
     roles = user_roles(user)
     return {

@@ -7,8 +7,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from cxops import demo_metrics, demo_reports
+from cxops.models import HomeRegion, Region
 from cxops.roles import Role
-from cxops.services.reference import reference_data_seed
+from cxops.services.access import user_region_set
+from cxops.services.reference import reference_data_seed, regions_seed
 
 DEMO_PASSWORD = "demo"  # noqa: S105 — printed on purpose: demo accounts on a developer machine
 
@@ -52,10 +55,6 @@ def demo_users() -> dict[str, Any]:
 
 def _demo_home_regions(users: dict[str, Any]) -> None:
     """Set once, through the access service (recorded like any administrator's change)."""
-    from cxops.models import HomeRegion, Region
-    from cxops.services.access import user_region_set
-    from cxops.services.reference import regions_seed
-
     regions_seed()
     for username, code in DEMO_HOME_REGIONS.items():
         user = users.get(username)
@@ -65,8 +64,6 @@ def _demo_home_regions(users: dict[str, Any]) -> None:
 
 
 def load(*, users: dict[str, Any], log: Any) -> None:
-    from cxops import demo_metrics, demo_reports
-
     created = reference_data_seed()
     log(f"reference data: {created}")
     demo_reports.load(users=users, log=log)

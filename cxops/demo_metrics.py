@@ -27,6 +27,7 @@ import numpy as np
 from django.utils import timezone
 
 from cxops.models import Channel, Product, Segment
+from cxops.services.hotspots import hot_spots_detect
 from cxops.services.metrics import MetricRecord, ScopeKey, metric_records_apply
 
 DAYS = 730
@@ -203,6 +204,5 @@ def load(*, users: dict[str, Any], log: Any) -> None:
         for key in totals:
             totals[key] += getattr(result, key)
     log(f"metrics: {start} to {end}, rows {totals}")
-    from cxops.services.hotspots import hot_spots_detect
 
     log(f"hot-spot alerts: {len(hot_spots_detect())}")

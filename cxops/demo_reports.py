@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cxops.models import Channel, ExperienceIssue, ExperienceReport, IssueStatus, Product, Region, Segment
 from cxops.phones import customer_reference
+from cxops.reference_seed import CITY_WEIGHTS
 from cxops.services.imports.reports import ReportRecord, reports_bulk_insert
 from cxops.services.notifications import follow_create
 from cxops.services.triage import issue_create, issue_update, reports_classify, reports_dismiss, reports_merge
@@ -320,7 +321,6 @@ def load(*, users: dict[str, Any], log: Any) -> None:
     agents = [users[name] for name in ("frontline", "agent2", "agent3") if name in users]
     # Reports come from the 21 cities in proportion to their traffic; Foshan's hotline reports
     # are partly filed by the Foshan agent.
-    from cxops.reference_seed import CITY_WEIGHTS
 
     region_ids = dict(Region.objects.filter(code__in=CITY_WEIGHTS).values_list("code", "pk"))
     city_weights = {code: int(weight * 2) for code, weight in CITY_WEIGHTS.items() if code in region_ids}

@@ -26,6 +26,7 @@ from cxops.models import (
     SourceType,
 )
 from cxops.models.choices import LAYER_HELP, STAGE_HELP
+from cxops.regions import user_home_region, user_region
 from cxops.services.imports.core import upload_size_check
 from cxops.services.reports import DETAIL_MAX
 from cxops.services.triage import DESCRIPTION_MAX
@@ -156,8 +157,6 @@ class ReportForm(forms.Form):
         return [(radio, STAGE_HELP.get(radio.data["value"], "")) for radio in self["stage"]]
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        from cxops.regions import user_home_region, user_region
-
         super().__init__(*args, **kwargs)
         self.recent_products = []
         self.recent_channels = []

@@ -17,6 +17,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from cxops.errors import ApplicationError
+
 
 class Role(models.TextChoices):
     FRONTLINE = "frontline", _("Frontline staff")
@@ -129,8 +131,6 @@ def roles_permission(*roles: str, safe_roles: Iterable[str] | None = None) -> ty
 
 def require_role(user: Any, *roles: str, message: str | None = None) -> None:
     """For services: raise ApplicationError(code="forbidden") unless the actor holds a role."""
-    from cxops.errors import ApplicationError
-
     if not has_role(user, *roles):
         raise ApplicationError(message or str(_("Your role does not allow this.")), code="forbidden")
 

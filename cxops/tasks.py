@@ -5,9 +5,18 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from cxops.services.notifications import notification_send_emails
+from cxops.models import WorkerHeartbeat
+from cxops.services.export_jobs import export_job_run, export_jobs_purge, export_jobs_recover
+from cxops.services.hotspots import hot_spots_detect
+from cxops.services.imports.core import import_job_run
+from cxops.services.imports.recovery import import_jobs_recover
+from cxops.services.issue_clock import issues_escalate_breached
+from cxops.services.matching import match_profiles_rebuild
+from cxops.services.notifications import notification_digests_send, notification_send_emails
 from cxops.services.outbox import outbox_drain
 from cxops.services.periodic import once_per_slot
+from cxops.services.retention import retention_purge
+from cxops.services.webhooks import webhook_deliveries_retry_due, webhook_delivery_send
 
 
 @shared_task(acks_late=True)
@@ -18,8 +27,6 @@ def send_notification_emails(notification_ids: list[int]) -> int:
 @shared_task(bind=True)
 def worker_heartbeat(self) -> int:
     """Record that a worker took a task from the broker and could write to the database."""
-    from cxops.models import WorkerHeartbeat
-
     name = getattr(self.request, "hostname", None) or "eager"
     heartbeat, _created = WorkerHeartbeat.objects.update_or_create(
         worker=name, defaults={"seen_at": timezone.now()}
@@ -37,17 +44,12 @@ def drain_outbox() -> dict[str, int]:
 def recover_stalled_work() -> dict[str, list[int]]:
     """Queue again import and export jobs that lost their worker or their broker message (beat,
     every minute)."""
-    from cxops.services.export_jobs import export_jobs_recover
-    from cxops.services.imports.recovery import import_jobs_recover
-
     return {"import_jobs": import_jobs_recover(), "export_jobs": export_jobs_recover()}
 
 
 @shared_task(acks_late=True)
 def run_import_job(job_id: int) -> int:
     """Run or resume an import job; a redelivered task resumes after the last committed chunk."""
-    from cxops.services.imports.core import import_job_run
-
     return import_job_run(job_id=job_id).inserted
 
 
@@ -55,48 +57,36 @@ def run_import_job(job_id: int) -> int:
 @once_per_slot("detect-hot-spots", minutes=30)
 def detect_hot_spots() -> dict[str, int]:
     """Compare recent volumes with their baselines and raise hot-spot alerts (idempotent per day)."""
-    from cxops.services.hotspots import hot_spots_detect
-
     return {"alerts": len(hot_spots_detect())}
 
 
 @shared_task(acks_late=True)
 def rebuild_match_profiles() -> int:
     """Re-read every issue with the lexicon in force (after an analyst changed it); safe to repeat."""
-    from cxops.services.matching import match_profiles_rebuild
-
     return match_profiles_rebuild()
 
 
 @shared_task(acks_late=True)
 def deliver_webhook(delivery_id: int) -> str:
     """Attempt one webhook delivery; a delivery already sent (2xx) or being sent is left alone."""
-    from cxops.services.webhooks import webhook_delivery_send
-
     return webhook_delivery_send(delivery_id=delivery_id)
 
 
 @shared_task
 def retry_webhook_deliveries() -> int:
     """Send webhook deliveries whose retry is due (beat, every 30 s)."""
-    from cxops.services.webhooks import webhook_deliveries_retry_due
-
     return webhook_deliveries_retry_due()
 
 
 @shared_task(acks_late=True)
 def escalate_breached_issues() -> list[int]:
     """Escalate issues past their due time (beat, every minute; each issue once)."""
-    from cxops.services.issue_clock import issues_escalate_breached
-
     return issues_escalate_breached()
 
 
 @shared_task(acks_late=True)
 def purge_expired_data() -> dict[str, int]:
     """Retention: purge personal data past its period (beat, daily; safe to run twice)."""
-    from cxops.services.retention import retention_purge
-
     return retention_purge()
 
 
@@ -105,16 +95,12 @@ def purge_expired_data() -> dict[str, int]:
 def send_notification_digests() -> int:
     """Each user who chose the daily digest gets one e-mail with what waited for it (beat, daily;
     a second run the same day sends nothing)."""
-    from cxops.services.notifications import notification_digests_send
-
     return notification_digests_send()
 
 
 @shared_task(acks_late=True)
 def run_export_job(job_id: int) -> str:
     """Write a large export's file (queued by `export_job_start`); a second delivery does nothing."""
-    from cxops.services.export_jobs import export_job_run
-
     job = export_job_run(job_id=job_id)
     return job.status if job is not None else "gone"
 
@@ -122,6 +108,4 @@ def run_export_job(job_id: int) -> str:
 @shared_task(acks_late=True)
 def purge_export_jobs() -> int:
     """Delete background exports older than CXOPS_EXPORT_JOB_KEEP_DAYS with their files (beat, daily)."""
-    from cxops.services.export_jobs import export_jobs_purge
-
     return export_jobs_purge()

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils.safestring import SafeString
 
-from cxops.models import ExperienceIssue, ExperienceReport, Region
+from cxops.models import ExperienceIssue, ExperienceReport, Follow, Region
 from cxops.search import all_terms_q, marked_html
 from cxops.selectors.visibility import issues_visible_to
 from cxops.similarity import normalise, rank
@@ -57,10 +58,6 @@ def strategies_matching(queryset: QuerySet, query: str) -> QuerySet:
 
 
 def strategies_followed_by(queryset: QuerySet, user: Any) -> QuerySet:
-    from django.contrib.contenttypes.models import ContentType
-
-    from cxops.models import Follow
-
     followed = Follow.objects.filter(
         user=user, target_type=ContentType.objects.get_for_model(Strategy)
     ).values("target_id")
@@ -77,8 +74,6 @@ def strategy_list(*, query: str = "", status: str = "", sort: str = "activity") 
 
 
 def status_counts() -> dict[str, int]:
-    from django.db.models import Count
-
     rows = Strategy.objects.values("status").annotate(n=Count("pk"))
     return {row["status"]: row["n"] for row in rows}
 

@@ -26,6 +26,10 @@ from django.utils import timezone
 
 from cxops.models import Channel, ExperienceIssue, Product, Region, Segment
 from proposals.models import Strategy, StrategyStatus
+from proposals.services.discussion import comment_create
+from proposals.services.strategies import StrategyContent, strategy_create
+from proposals.services.transitions import strategy_transition
+from proposals.services.votes import vote_cast
 from rules_lifecycle import demo_evaluation
 from rules_lifecycle.models import ExperienceRule
 from rules_lifecycle.services.rules import rule_create_from_strategy
@@ -513,11 +517,6 @@ def _at(days_ago: int, hour: int = 10, minute: int = 0) -> dt.datetime:
 
 
 def _old_strategy(plan: OldStrategy, users: dict[str, Any]) -> Strategy | None:
-    from proposals.services.discussion import comment_create
-    from proposals.services.strategies import StrategyContent, strategy_create
-    from proposals.services.transitions import strategy_transition
-    from proposals.services.votes import vote_cast
-
     existing = Strategy.objects.filter(title=plan.title).first()
     if existing is not None:
         return existing

@@ -25,6 +25,7 @@ from rules_lifecycle.models import ExperienceRule, RunTrigger
 from rules_lifecycle.scoring import DailySeries, Measure
 from rules_lifecycle.scoring.synthetic import Scenario, Truth, scope_pair
 from rules_lifecycle.selectors.evaluation import EVALUATED_STATUSES, rule_design, rule_scope_keys
+from rules_lifecycle.services.evaluation import evaluation_run_all
 
 # The truths handed out, in this order, to the running rules that have had time to show an
 # effect; "too_small" (a real but unprofitable gain, so "improve") only suits activity, whose
@@ -153,8 +154,6 @@ def write_rule_history(*, rule: ExperienceRule, scenario: str, today: dt.date) -
 
 
 def load(*, users: dict[str, Any], log: Any) -> None:
-    from rules_lifecycle.services.evaluation import evaluation_run_all
-
     today = timezone.localdate()
     rules = list(
         ExperienceRule.objects.filter(status__in=EVALUATED_STATUSES, go_live_on__isnull=False).order_by(

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rules_lifecycle.models import MEASURE_LABELS
+from rules_lifecycle.models import MEASURE_LABELS, EvaluationVerdict
 from rules_lifecycle.scoring import DIRECTION  # keyed by Measure, a StrEnum: stored codes look it up
 
 
@@ -105,8 +105,6 @@ def _date(value: Any) -> str:
 
 def verdict_sentence(*, verdict: str, reason: str, results: dict[str, Any], sufficient_by: Any = None) -> str:
     """The headline: verdict, the primary change with the decision interval, and why."""
-    from rules_lifecycle.models import EvaluationVerdict
-
     head = str(EvaluationVerdict(verdict).label)
     primary = _measure(results, results.get("primary", "")) or {}
     mwe = (results.get("design") or {}).get("minimum_worthwhile_effect")

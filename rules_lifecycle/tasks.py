@@ -14,6 +14,7 @@ from celery import shared_task
 
 from rules_lifecycle.models import EvaluationRun, RunTrigger
 from rules_lifecycle.services.evaluation import DEFAULT_BATCH_SIZE, evaluation_run_all, rules_evaluate
+from rules_lifecycle.services.recovery import evaluation_runs_recover
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -43,6 +44,4 @@ def evaluate_rules(run_id: int, rule_ids: list[int]) -> int:
 @shared_task
 def recover_stalled_evaluations() -> list[int]:
     """Send again the unevaluated rules of runs that lost their worker or messages (beat)."""
-    from rules_lifecycle.services.recovery import evaluation_runs_recover
-
     return evaluation_runs_recover()

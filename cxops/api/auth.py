@@ -29,6 +29,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from cxops.cache import on_recovery
+from cxops.models import HomeRegion
 from cxops.regions import user_region
 from cxops.roles import user_roles
 
@@ -86,7 +87,6 @@ def connect_signals() -> None:
     for model in (user_model, Group, Token):
         post_save.connect(auth_changed, sender=model, dispatch_uid=f"cxops-auth-save-{model.__name__}")
         post_delete.connect(auth_changed, sender=model, dispatch_uid=f"cxops-auth-delete-{model.__name__}")
-    from cxops.models import HomeRegion  # a changed home region changes what the sign-in may see
 
     post_save.connect(auth_changed, sender=HomeRegion, dispatch_uid="cxops-auth-save-HomeRegion")
     post_delete.connect(auth_changed, sender=HomeRegion, dispatch_uid="cxops-auth-delete-HomeRegion")

@@ -43,6 +43,7 @@ from cxops.roles import Role, has_role, roles_permission
 from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
 from cxops.selectors.reference import reference_by_code
 from cxops.selectors.reports import (
+    import_jobs_visible_to,
     issue_regions,
     reports_visible_to,
 )
@@ -365,8 +366,6 @@ class ImportJobViewSet(
     filter_backends: list = []
 
     def get_queryset(self):
-        from cxops.selectors.reports import import_jobs_visible_to
-
         return import_jobs_visible_to(self.request.user, ImportJob.objects.defer("data").order_by("-id"))
 
     @extend_schema(

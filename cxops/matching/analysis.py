@@ -17,6 +17,7 @@ so words like 没有 or 知道 do not count as telling just because no issue hol
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 import threading
@@ -25,6 +26,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS, CONCEPT_PARENTS
 
 from .builtin_lexicon import SEGMENTER_WORDS, STOPWORDS
 
@@ -92,8 +98,6 @@ def _base_tokenizer() -> Any:
     global _jieba_base
     with _jieba_lock:
         if _jieba_base is None:
-            import logging
-
             import jieba
 
             jieba.setLogLevel(logging.WARNING)
@@ -367,8 +371,6 @@ def rank(
 
 
 def builtin_lexicon() -> Lexicon:
-    from .builtin_lexicon import BUILTIN_CONCEPTS, CONCEPT_PARENTS
-
     return Lexicon(
         [Concept(code, zh, en, tuple(aliases)) for code, zh, en, aliases in BUILTIN_CONCEPTS], CONCEPT_PARENTS
     )
@@ -378,9 +380,6 @@ def highlight(text: str, analysis: Analysis, shared: Iterable[str]) -> Any:
     """`text`, HTML-escaped, with the pieces that gave the `shared` terms wrapped in <mark>.
     `analysis` is `Lexicon.analyse(text)`; positions are in the normalised text, which NFKC keeps
     the same length for all but rare ligatures (then nothing is marked)."""
-    from django.utils.html import escape
-    from django.utils.safestring import mark_safe
-
     wanted = set(shared)
     covered = [False] * len(text)
     if len(normalise(text)) == len(text):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxops.history import TrackedHistory
+from cxops.roles import Role, has_role
 
 from .choices import choices_check
 from .fields import optional_user_reference
@@ -133,8 +134,6 @@ class ImportJob(models.Model):
 
     def may_resume(self, user: Any) -> bool:
         """Resuming is the owner's act (or a manager's)."""
-        from cxops.roles import Role, has_role
-
         return (self.created_by_id is not None and self.created_by_id == user.pk) or has_role(
             user, Role.MANAGER
         )

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
@@ -121,15 +122,12 @@ class Notification(models.Model):
     def rendered_body(self) -> str:
         if not self.body_message:
             return self.body
-        from django.utils.translation import gettext
 
         return gettext(self.body_message)
 
 
 def render_message(message: str, params: dict[str, Any] | None) -> str:
     """`message` (an English msgid) with its stored parameters, in the active language."""
-    from django.utils.translation import gettext
-
     values = {key: param_value(value) for key, value in (params or {}).items()}
     return (gettext(message) % values)[:300]
 
@@ -139,7 +137,6 @@ def param_value(value: Any) -> Any:
     "en": ...} a name the data holds in both languages (a product's); anything else is as written."""
     if not isinstance(value, dict):
         return value
-    from django.utils.translation import get_language, gettext
 
     if "msgid" in value:
         return gettext(value["msgid"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -104,8 +105,6 @@ class Region(ReferenceItem):
 def default_region_id() -> int:
     """The region of a record written without one: `CXOPS_DEFAULT_REGION` (the province unless
     configured), created from the seed if the table is empty (a flushed test database)."""
-    from django.conf import settings
-
     code = getattr(settings, "CXOPS_DEFAULT_REGION", "guangdong")
     pk = Region.objects.filter(code=code).values_list("pk", flat=True).first()
     if pk is None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxops.db import MomentField
 from cxops.history import TrackedHistory
+from cxops.issue_clock import sla_state
 
 from .choices import ExperienceLayer, LifecycleStage, Severity, SourceType, choices_check
 from .fields import optional_user_reference, user_reference
@@ -77,8 +78,6 @@ class ExperienceIssue(models.Model):
     @property
     def sla_state(self) -> str:
         """ "", "due_soon" or "breached" (open or in progress, past its due time)."""
-        from cxops.issue_clock import sla_state
-
         return sla_state(
             due_at=self.due_at,
             severity=self.severity,

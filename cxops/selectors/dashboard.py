@@ -48,6 +48,7 @@ from cxops.models import (
 )
 from cxops.models.choices import LAYER_PRIORITY
 from cxops.selectors.metrics import metric_daily_series
+from cxops.selectors.visibility import alerts_visible_to
 
 PER_USERS = 10_000  # consultations per 10,000 users per day
 CURVE_DAYS_BEFORE = 28
@@ -328,8 +329,6 @@ def dashboard_open_alerts(
 ) -> list[HotSpotAlert]:
     """Open alerts the user may read (`alerts_visible_to`), newest first.  `region` (a city's
     dashboard): that city's alerts and the province-wide ones, as its members read them."""
-    from cxops.selectors.visibility import alerts_visible_to
-
     queryset = HotSpotAlert.objects.filter(status=AlertStatus.OPEN).select_related(
         "issue", "product", "region"
     )

@@ -19,10 +19,30 @@ from typing import Any
 
 from django.db import connection
 
-from cxops.matching.analysis import PAIR_JOIN, Concept, Lexicon, TermStatistics, concept_pairs, rank
+from cxops.matching.analysis import (
+    PAIR_JOIN,
+    Concept,
+    Lexicon,
+    TermStatistics,
+    concept_pairs,
+    cosine,
+    document_vector,
+    normalise,
+    rank,
+)
 from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS, CONCEPT_PARENTS
 from cxops.matching.telecom_lexicon import STATE_CONCEPTS
-from cxops.models import IssueMatchProfile, IssueMatchTerm, IssueStatus, MatchConcept, MatchRejection
+from cxops.models import (
+    ExperienceIssue,
+    ExperienceReport,
+    IssueMatchProfile,
+    IssueMatchTerm,
+    IssueStatus,
+    MatchConcept,
+    MatchRejection,
+    ReportStatus,
+)
+from cxops.selectors.visibility import reports_visible_to
 
 # Analysts' lexicon changes reach every process within this many seconds (the save also clears
 # this process's copy at once).
@@ -106,8 +126,6 @@ def lexicon_entries(*, query: str = "", state: str = "") -> list[LexiconEntry]:
     """Every concept (built-in and the analysts'), those whose code, names or aliases contain
     `query` (folded like matched text: full-width, case); `state` "active", "inactive", "builtin"
     or "local" narrows the list.  Sorted by code."""
-    from cxops.matching.analysis import normalise
-
     rows = {row.code: row for row in MatchConcept.objects.order_by("code")}
     builtin = {code: (zh, en, tuple(aliases)) for code, zh, en, aliases in BUILTIN_CONCEPTS}
     entries = []
@@ -344,10 +362,6 @@ def report_groups(*, user: Any, english: bool = False, min_size: int = 2) -> lis
     group a suggested new issue.  The `GROUP_REPORTS` most recent are grouped (a queue view: what
     waits now), greedily, each report joining the group whose running profile it is closest to
     (cosine ≥ `GROUP_THRESHOLD`).  Largest groups first."""
-    from cxops.matching.analysis import cosine, document_vector
-    from cxops.models import ExperienceReport, ReportStatus
-    from cxops.selectors.visibility import reports_visible_to
-
     lexicon = current_lexicon()
     statistics = term_statistics()
     rows = list(
@@ -407,8 +421,6 @@ ASSOCIATION_REPORTS = 30
 def association_corpus(*, batch: int = 500):
     """Per issue that has merged reports: (terms of its title and description, terms of its merged
     reports, the `ASSOCIATION_REPORTS` most recent), read in batches; for `associations`."""
-    from cxops.models import ExperienceIssue, ExperienceReport, ReportStatus
-
     lexicon = current_lexicon()
     last = 0
     while True:

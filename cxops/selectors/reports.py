@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import get_language
 
+from cxops.matching.analysis import highlight
 from cxops.models import (
     Channel,
     ExperienceIssue,
@@ -18,6 +20,7 @@ from cxops.models import (
     ReportStatus,
 )
 from cxops.regions import region_scope_id
+from cxops.selectors.matching import current_lexicon, issues_matching
 from cxops.selectors.visibility import (
     alerts_visible_to,
     can_see_all_reports,
@@ -110,11 +113,6 @@ def issues_similar_to(
     best first, their titles highlighted; only issues `user` may see (`issues_visible_to`; None,
     for benchmarks and internal callers only, is no member's scope).  See
     `cxops.selectors.matching.issues_matching`."""
-    from django.utils.translation import get_language
-
-    from cxops.matching.analysis import highlight
-    from cxops.selectors.matching import current_lexicon, issues_matching
-
     scoped = region_scope_id(user) is not None
     # a city member's suggestions are their city's issues: look further down the ranking for them
     matches = issues_matching(

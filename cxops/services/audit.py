@@ -15,8 +15,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.utils.translation import gettext_lazy as _
 
+from cxops.client_address import client_address
 from cxops.models.identity import AuditAction, AuditEvent, ServiceAccount
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.request_context import current_address
@@ -107,14 +109,11 @@ def _on_sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = 
 def _request_address(request: Any) -> str | None:
     if request is None:
         return None
-    from cxops.client_address import client_address
 
     return client_address(request)
 
 
 def connect_signals() -> None:
-    from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-
     user_logged_in.connect(_on_signed_in, dispatch_uid="cxops-audit-sign-in")
     user_logged_out.connect(_on_signed_out, dispatch_uid="cxops-audit-sign-out")
     user_login_failed.connect(_on_sign_in_failed, dispatch_uid="cxops-audit-sign-in-failed")

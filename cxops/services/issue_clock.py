@@ -35,6 +35,7 @@ from cxops.models import (
 )
 from cxops.models.choices import Severity
 from cxops.roles import Role, has_role, require_role, users_holding
+from cxops.selectors.reports import issues_visible_to
 from cxops.services.notifications import follow_create, notify
 from cxops.services.webhooks import webhook_emit
 from cxops.webhooks import Summary
@@ -60,7 +61,6 @@ def issue_owner_set(
 
     A new due time in the future clears an earlier escalation (the issue is back within its time)."""
     require_role(actor, Role.ANALYST)
-    from cxops.selectors.reports import issues_visible_to
 
     if not issues_visible_to(actor, queryset=ExperienceIssue.objects.all()).filter(pk=issue.pk).exists():
         raise ApplicationError(_("This issue does not exist."), code="not_found")

@@ -34,6 +34,7 @@ from cxops.selectors.matching import (
     forget_lexicon,
     forget_term_statistics,
 )
+from cxops.services.outbox import enqueue_task
 
 # The most recent merged reports that shape a profile: enough to learn the many ways of saying
 # it, few enough that a profile stays about one thing and a merge stays cheap.
@@ -180,7 +181,6 @@ def match_concept_save(
     concept._history_user = actor  # type: ignore[attr-defined]
     with transaction.atomic():
         concept.save()
-        from cxops.services.outbox import enqueue_task
 
         enqueue_task("cxops.tasks.rebuild_match_profiles")
     forget_lexicon()

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
 from cxops.inputs import EARLIEST_DAY
-from cxops.models import Channel, MetricDaily, MetricScope, Product, Segment
+from cxops.models import Channel, MetricDaily, MetricScope, Product, Region, Segment
 from cxops.models.metrics import (
     ALL_METRIC_COLUMNS,
     FUNNEL_COLUMNS,
@@ -89,7 +89,6 @@ class ReferenceLookup:
         self.products = dict(Product.objects.values_list("code", "id"))
         self.channels = dict(Channel.objects.values_list("code", "id"))
         self.segments = dict(Segment.objects.values_list("code", "id"))
-        from cxops.models import Region
 
         self.regions = dict(Region.objects.filter(parent__isnull=False).values_list("code", "id"))
 

@@ -22,8 +22,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, override
 
+from cxops.links import absolute_url
 from cxops.models import (
     Follow,
     Notification,
@@ -33,6 +34,7 @@ from cxops.models import (
     NotificationSettings,
 )
 from cxops.models.notifications import render_message
+from cxops.services.outbox import enqueue_task
 
 User = get_user_model()
 
@@ -194,8 +196,6 @@ def unsubscribe_token_read(token: str) -> tuple[Any, str]:
 
 
 def unsubscribe_url(*, user_id: int, kind: str) -> str:
-    from cxops.links import absolute_url
-
     return absolute_url(
         reverse("notification-unsubscribe", args=[unsubscribe_token(user_id=user_id, kind=kind)])
     )
@@ -269,8 +269,6 @@ def notify(
         Notification.objects.bulk_create(rows, ignore_conflicts=bool(event_key))
         emailed = [r for r in wanted if channels[r].email]
         if settings.CXOPS_EMAIL_NOTIFICATIONS and emailed:
-            from cxops.services.outbox import enqueue_task
-
             ids = list(
                 Notification.objects.filter(
                     created_at=now, recipient_id__in=emailed, kind=kind, event_key=event_key[:120]
@@ -313,8 +311,6 @@ def notify_followers(
 
 def label_param(label: Any) -> dict[str, str]:
     """A choice label (a lazy translation) as a notification parameter translated when read."""
-    from django.utils.translation import override
-
     with override(None):  # no catalogue: the msgid itself
         return {"msgid": str(label)}
 
@@ -352,8 +348,6 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
     recipient's language, has a text and an HTML part, an absolute link (settings.SITE_URL) to the
     object, and a one-click unsubscribe for its kind.  A recipient who turned e-mail off for the kind
     since it was queued gets none."""
-    from cxops.links import absolute_url
-
     sent = 0
     for notification in Notification.objects.filter(
         pk__in=list(notification_ids), emailed_at__isnull=True
@@ -408,8 +402,6 @@ def notification_digests_send(*, today: date | None = None) -> int:
 
 
 def _digest_send(*, user: Any, day: date) -> bool:
-    from cxops.links import absolute_url
-
     # The claim, the items' marks and the send are one transaction: a failed send claims nothing.
     with transaction.atomic():
         try:

@@ -2,10 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
 from cxops.errors import ApplicationError
-from cxops.models import Channel, Product, Segment
+from cxops.models import Channel, ExperienceReport, Product, Region, RegionLevel, Segment
 from cxops.models.reference import seed_regions
 from cxops.reference_seed import CHANNELS, PRODUCTS, SEGMENTS
+from cxops.roles import Role, has_role
 
 
 def reference_data_seed() -> dict[str, int]:
@@ -35,13 +40,6 @@ def region_save(*, actor: Any, region: Any) -> Any:
     """Add or change a region (the admin's form writes through here): administrators only; a
     city needs an active province, the province is not retired while it has active cities, and the
     code of a region records already carry never changes.  Recorded by simple-history."""
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
-    from django.utils.translation import gettext as _
-
-    from cxops.models import ExperienceReport, Region, RegionLevel
-    from cxops.roles import Role, has_role
-
     if not (getattr(actor, "is_superuser", False) or has_role(actor, Role.ADMIN)):
         raise ApplicationError(_("Only an administrator may change regions."), code="forbidden")
     errors: dict[str, list[str]] = {}

@@ -35,8 +35,13 @@ from cxops.models import (
 )
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.phones import InvalidPhone, customer_reference
+from cxops.regions import user_region
 from cxops.roles import Role, require_role
+from cxops.selectors.reference import reference_by_code
+from cxops.selectors.reports import issues_visible_to
 from cxops.services.rollups import ReportFacts, rollups_apply_delta
+from cxops.services.triage import link_reports
+from cxops.services.webhook_events import report_created_emit
 
 SUMMARY_MAX = 200
 # A report's detail is what the customer said, not a document: a few pages at most (lists show it,
@@ -92,9 +97,6 @@ def _validate(
 def _region_for(actor: Any, region: Region | None) -> Region:
     """The region a report is filed in: the one chosen, else the filer's home city, else the
     default region.  A city member files only in their city; a retired region takes no reports."""
-    from cxops.regions import user_region
-    from cxops.selectors.reference import reference_by_code
-
     home = user_region(actor)
     if region is None:
         region = home or reference_by_code(Region, settings.CXOPS_DEFAULT_REGION)
@@ -108,8 +110,6 @@ def _region_for(actor: Any, region: Region | None) -> Region:
 
 
 def _issue_visible(actor: Any, issue: ExperienceIssue) -> bool:
-    from cxops.selectors.reports import issues_visible_to
-
     return issues_visible_to(actor, queryset=ExperienceIssue.objects.all()).filter(pk=issue.pk).exists()
 
 
@@ -197,11 +197,9 @@ def report_create(
             if issue is not None:
                 # The reporter may attach their own new report to an existing issue (no triage right
                 # needed): that is the point of showing similar issues while filing.
-                from cxops.services.triage import link_reports
 
                 link_reports(actor=actor, report_ids=[report.pk], issue=issue, reason="attached when filed")
                 report.refresh_from_db()
-            from cxops.services.webhook_events import report_created_emit
 
             report_created_emit(report)
     except IntegrityError:

@@ -14,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from cxops.models import Region
 from cxops.roles import ALL_ROLES
+from cxops.services.access import _record, home_region_move
 
 
 def roles_from_groups(groups: Iterable[str], mapping: Mapping[str, str]) -> set[str]:
@@ -43,10 +46,6 @@ def sign_on_access_apply(
 ) -> Any:
     """Make `user` hold exactly `roles` among `managed_roles` (and, with `manage_region`, the home
     region `region_code`, None for the whole province), recording each change."""
-    from django.contrib.auth import get_user_model
-
-    from cxops.services.access import _record  # the same record as an administrator's change
-
     managed = {role for role in managed_roles if role in ALL_ROLES}
     wanted = {role for role in roles if role in managed}
     with transaction.atomic():
@@ -89,9 +88,6 @@ def sign_on_groups_apply(
 
 
 def _region_apply(user: Any, region_code: str | None) -> list[tuple[str, str, str]]:
-    from cxops.models import Region
-    from cxops.services.access import home_region_move
-
     region = Region.objects.filter(code=region_code, is_active=True).first() if region_code else None
     before, after = home_region_move(user, region)
     return [] if before == after else [("region", before, after)]

@@ -33,7 +33,11 @@ from cxops.models import (
     SourceType,
 )
 from cxops.personal_numbers import mask_personal_numbers
+from cxops.regions import region_scope_id
 from cxops.roles import Role, require_role
+from cxops.selectors.reports import issues_visible_to
+from cxops.services.audit import AuditAction, audit_record
+from cxops.services.issue_clock import issue_clock_start, issue_reporters_tell
 from cxops.services.matching import issue_profile_refresh
 from cxops.services.notifications import label_param, notify_followers
 from cxops.services.rollups import ReportFacts, rollups_apply_delta
@@ -54,8 +58,6 @@ def _ids(report_ids: Iterable[int]) -> list[int]:
 
 def _lock_reports(report_ids: list[int], *, actor: Any = None) -> list[ExperienceReport]:
     """Lock the reports; another city's report, for a city member, is one that does not exist."""
-    from cxops.regions import region_scope_id
-
     reports = list(ExperienceReport.objects.select_for_update().filter(pk__in=report_ids).order_by("pk"))
     scope = region_scope_id(actor)
     if scope is not None:
@@ -67,8 +69,6 @@ def _lock_reports(report_ids: list[int], *, actor: Any = None) -> list[Experienc
 
 def _issue_visible(actor: Any, issue: ExperienceIssue) -> bool:
     """A city member works only on their city's issues (`issues_visible_to`)."""
-    from cxops.selectors.reports import issues_visible_to
-
     return issues_visible_to(actor, queryset=ExperienceIssue.objects.all()).filter(pk=issue.pk).exists()
 
 
@@ -185,7 +185,6 @@ def issue_create(
         stage=stage,
         created_by=actor,
     )
-    from cxops.services.issue_clock import issue_clock_start
 
     issue_clock_start(issue)
     issue._history_user = actor  # type: ignore[attr-defined]
@@ -234,8 +233,6 @@ def issue_update(
         )
         issue_profile_refresh(issue_ids=[issue.pk])
         if old_status != status:
-            from cxops.services.issue_clock import issue_reporters_tell
-
             # One change, one bell item for a reporter who also follows the issue.
             event_key = f"issue-status:{issue.pk}:{issue.updated_at.timestamp()}"
             issue_reporters_tell(issue=issue, actor=actor, event_key=event_key)
@@ -264,8 +261,6 @@ def link_reports(*, actor: Any, report_ids: Iterable[int], issue: ExperienceIssu
 
 def _audit_triage(actor: Any, decision: str, reports: list[ExperienceReport], target: Any = None) -> None:
     """One audit line per triage decision (in its transaction), naming the reports it moved."""
-    from cxops.services.audit import AuditAction, audit_record
-
     ids = ", ".join(f"#{report.pk}" for report in reports[:50]) + (" …" if len(reports) > 50 else "")
     audit_record(
         actor=actor,

@@ -35,7 +35,7 @@ from cxops.presenters.dashboard import (
     product_figures,
     reports_kpi,
 )
-from cxops.regions import regions_readable_by, user_region
+from cxops.regions import active_cities, regions_readable_by, user_region
 from cxops.roles import Role, has_role
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import Period
@@ -74,8 +74,6 @@ class PeriodForm(forms.Form):
     region = forms.ChoiceField(label=gettext_lazy("City"), required=False)
 
     def __init__(self, *args: Any, default_days: int = 28, user: Any = None, **kwargs: Any) -> None:
-        from cxops.regions import active_cities, user_region
-
         super().__init__(*args, **kwargs)
         self.default_days = default_days
         if user is not None and user_region(user) is not None:
@@ -98,9 +96,6 @@ class PeriodForm(forms.Form):
 def dashboard_region(request: HttpRequest) -> Any:
     """The city the dashboard shows: a city member's own; for others ?region=<city code>, else
     None (the whole province, the sum of its cities)."""
-    from cxops.models import Region
-    from cxops.regions import user_region
-
     scoped = user_region(request.user)
     if scoped is not None:
         return scoped

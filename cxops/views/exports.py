@@ -33,6 +33,7 @@ from cxops.models import ExportJob, ExportJobStatus
 from cxops.roles import has_role
 from cxops.selectors.exports import export_dataset, export_datasets
 from cxops.selectors.reports import bounded_count
+from cxops.services.audit import AuditAction, audit_record
 from cxops.services.export_jobs import export_job_start
 
 EXTENSIONS = ("csv", "xlsx")
@@ -52,8 +53,6 @@ def export_response(*, user: Any, dataset_name: str, ext: str, params: Any) -> A
     """The file for `dataset_name` as `user` may see it, or (large) an `ExportJob` queued for it.
     Raises Http404 (no such dataset or format), PermissionDenied (role), ValidationError (a
     filter) or ExportRefused (too big for XLSX)."""
-    from cxops.services.audit import AuditAction, audit_record
-
     dataset = export_dataset(dataset_name)
     if dataset is None or ext not in EXTENSIONS:
         raise Http404

@@ -16,7 +16,7 @@ from cxops.forms_reports import ImportUploadForm
 from cxops.inputs import parse_id
 from cxops.models import ImportJob, ImportKind, ImportMapping, ImportStatus
 from cxops.roles import Role, role_required
-from cxops.selectors.reports import keyset_page
+from cxops.selectors.reports import import_jobs_visible_to, keyset_page
 from cxops.services.audit import AuditAction, audit_record
 from cxops.services.imports.core import (
     available_kinds,
@@ -59,7 +59,6 @@ JOB_FIELDS = [
 
 
 def _jobs(user):  # noqa: ANN001, ANN202 — a queryset that never loads the file itself
-    from cxops.selectors.reports import import_jobs_visible_to
 
     return import_jobs_visible_to(user, ImportJob.objects.only(*JOB_FIELDS).select_related("created_by"))
 

@@ -19,9 +19,12 @@ from django.views.decorators.http import require_http_methods
 
 from cxops.errors import ApplicationError
 from cxops.inputs import query_text
+from cxops.matching.analysis import CONCEPT_PREFIX
 from cxops.model_meta import verbose_name
 from cxops.models import MatchConcept
 from cxops.roles import Role, has_role, role_required
+from cxops.selectors.matching import builtin_concept, current_lexicon, lexicon_entries
+from cxops.services.matching import match_concept_save
 
 STATES = [
     ("", gettext_lazy("All")),
@@ -60,8 +63,6 @@ def _english() -> bool:
 
 
 def _save(request: HttpRequest, form: ConceptForm, concept: MatchConcept | None) -> MatchConcept | None:
-    from cxops.services.matching import match_concept_save
-
     data = form.cleaned_data
     try:
         return match_concept_save(
@@ -82,9 +83,6 @@ def _save(request: HttpRequest, form: ConceptForm, concept: MatchConcept | None)
 @role_required(Role.FRONTLINE)
 def lexicon(request: HttpRequest) -> HttpResponse:
     """Every concept, searchable; `?text=` shows how a text is read (the concepts and words found)."""
-    from cxops.matching.analysis import CONCEPT_PREFIX
-    from cxops.selectors.matching import current_lexicon, lexicon_entries
-
     query = query_text(request.GET.get("q"))
     state = request.GET.get("state") or ""
     if state not in dict(STATES):
@@ -124,8 +122,6 @@ def lexicon(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ANALYST)
 def lexicon_new(request: HttpRequest) -> HttpResponse:
     """A new concept, or (`?code=` a built-in one) the analysts' extension of a built-in concept."""
-    from cxops.selectors.matching import builtin_concept
-
     if request.method == "POST":
         form = ConceptForm(request.POST)
         if form.is_valid():
@@ -159,8 +155,6 @@ def lexicon_new(request: HttpRequest) -> HttpResponse:
 @role_required(Role.FRONTLINE)
 def lexicon_concept(request: HttpRequest, pk: int) -> HttpResponse:
     """One concept the analysts added or changed: its aliases, its history, and (analysts) the form."""
-    from cxops.selectors.matching import builtin_concept
-
     concept = get_object_or_404(MatchConcept, pk=pk)
     can_edit = has_role(request.user, Role.ANALYST)
     if request.method == "POST":

@@ -7,18 +7,20 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cxops.errors import ApplicationError
 from cxops.forms_reports import TriageActionForm
 from cxops.inputs import parse_id, query_text
-from cxops.models import ReportStatus
+from cxops.models import ExperienceIssue, ExperienceReport, ReportStatus
 from cxops.roles import Role, role_required
 from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
-from cxops.selectors.reports import bounded_count, keyset_page, reports_visible_to
+from cxops.selectors.matching import report_groups
+from cxops.selectors.reports import bounded_count, issues_visible_to, keyset_page, reports_visible_to
 from cxops.services import triage
+from cxops.services.matching import match_reject
 
 STATUS_TABS = [
     (ReportStatus.NEW, ReportStatus.NEW.label),
@@ -149,10 +151,6 @@ def issue_search(request: HttpRequest) -> JsonResponse:
 @role_required(Role.ANALYST)
 def triage_not_same(request: HttpRequest) -> JsonResponse:
     """Triage's "not the same" on a suggested issue: remembered for that report and issue (JSON)."""
-    from cxops.models import ExperienceIssue, ExperienceReport
-    from cxops.selectors.reports import issues_visible_to, reports_visible_to
-    from cxops.services.matching import match_reject
-
     report = (
         reports_visible_to(request.user, queryset=ExperienceReport.objects.all())
         .filter(pk=parse_id(request.POST.get("report")) or 0)
@@ -175,9 +173,5 @@ def triage_not_same(request: HttpRequest) -> JsonResponse:
 @role_required(Role.ANALYST)
 def triage_groups(request: HttpRequest) -> HttpResponse:
     """Untriaged reports that mean the same thing, as suggested new issues (one click each)."""
-    from django.utils.translation import get_language
-
-    from cxops.selectors.matching import report_groups
-
     groups = report_groups(user=request.user, english=(get_language() or "").startswith("en"))
     return render(request, "cxops/reports/triage_groups.html", {"groups": groups})

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.services.notifications import follow_create, follower_ids, notify
+from cxops.services.notifications import follow_create, follow_delete, follower_ids, notify
 
 from ..markdown import markdown_plain_text, mentioned_usernames
 from ..models import Comment, CommentEdit, Strategy
@@ -184,8 +184,6 @@ def strategy_follow(*, strategy: Strategy, actor: Any) -> None:
 
 
 def strategy_unfollow(*, strategy: Strategy, actor: Any) -> None:
-    from cxops.services.notifications import follow_delete
-
     follow_delete(user=actor, target=strategy)
 
 

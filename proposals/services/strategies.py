@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -126,8 +127,6 @@ def _clean(content: StrategyContent) -> StrategyContent:
                 _("At most %(limit)d characters (this has %(length)d).") % {"limit": limit, "length": length},
             )
     if errors:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(errors)
     # Personal numbers are masked before anything is stored (page, API, restore and admin alike).
     return StrategyContent(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -23,6 +24,7 @@ from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, has_role, users_holding
 from cxops.services.audit import AuditAction, audit_record
 from cxops.services.notifications import follow_create, follower_ids, label_param, notify, notify_followers
+from proposals.webhooks import strategy_answered_emit
 
 from ..models import StatusChange, Strategy, StrategyStatus, Vote
 from ..models.strategy import CLOSED_STATUSES
@@ -153,8 +155,6 @@ def strategy_transition(
         raise ApplicationError(message, code="forbidden")
     reason = mask_personal_numbers(reason.strip())
     if move.reason_required and not reason:
-        from django.core.exceptions import ValidationError
-
         field_message = (
             _("Write the official answer with the reasons.")
             if to_status in ANSWER_STATUSES
@@ -163,8 +163,6 @@ def strategy_transition(
         raise ValidationError({"reason": field_message})
     if to_status == S.MERGED:
         if target is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"merged_into": _("Choose the strategy this one duplicates.")})
         if target.status == S.MERGED:
             raise ApplicationError(
@@ -203,8 +201,6 @@ def strategy_transition(
         locked, from_status=from_status, actor=actor, reason=reason, event_key=f"strategy-move:{change.pk}"
     )
     if to_status in ANSWER_STATUSES:
-        from proposals.webhooks import strategy_answered_emit
-
         strategy_answered_emit(strategy=locked, from_status=from_status)
     if target is not None:
         carried = _carry_over(source=locked, target=target, actor=actor)

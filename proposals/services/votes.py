@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,8 +38,6 @@ def vote_cast(*, strategy: Strategy, actor: Any, choice: str, reason: str = "") 
     """Cast or change the actor's vote."""
     require(can_vote(actor), _("Only product owners vote on strategies."))
     if choice not in VoteChoice.values:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"choice": _("Choose support or oppose.")})
     locked = _lock_open(strategy)
     now = timezone.now()

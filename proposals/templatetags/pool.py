@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString
 
 from ..markdown import render_markdown
@@ -19,8 +20,6 @@ def pool_markdown(text: str, mentions: Iterable[str] | None = None) -> SafeStrin
 @register.simple_tag
 def optional_url(name: str, *args: object) -> str:
     """The URL of a page another area provides, or "" while that page does not exist."""
-    from django.urls import NoReverseMatch, reverse
-
     try:
         return reverse(name, args=args)
     except NoReverseMatch:

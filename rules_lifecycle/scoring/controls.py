@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from rules_lifecycle.scoring.measures import CONTINUITY, daily_means
+
 from .types import DailySeries, Measure
 
 QUARTER_DAYS = 91
@@ -129,8 +131,6 @@ def synthetic_weights(treated: np.ndarray, candidates: np.ndarray) -> np.ndarray
 
 def log_rate(series: DailySeries, measure: Measure) -> np.ndarray:
     """The daily series a control must track for `measure`: the log rate, or the mean score."""
-    from .measures import CONTINUITY, daily_means
-
     if measure == Measure.SATISFACTION:
         return daily_means(series)
     numerator = series.complaints if measure == Measure.COMPLAINT_RATE else series.active_users

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from cxops.models import MetricDaily, MetricScope
 from rules_lifecycle.models import (
@@ -551,8 +551,6 @@ def rule_evaluation_charts(*, rule: ExperienceRule, as_of: dt.date) -> dict[str,
 
 
 def evaluation_runs(*, limit: int = 30) -> QuerySet[EvaluationRun]:
-    from django.db.models import Count
-
     return EvaluationRun.objects.annotate(evaluated=Count("evaluations")).order_by("-run_on", "-id")[:limit]
 
 

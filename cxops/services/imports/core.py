@@ -34,6 +34,9 @@ from cxops.errors import ApplicationError
 from cxops.models import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, require_role
+from cxops.services.audit import AuditAction, audit_record
+from cxops.services.imports import HANDLER_MODULES
+from cxops.services.outbox import enqueue_task
 from cxops.spreadsheet import BOM, LINE_END, safe_cell
 
 logger = logging.getLogger(__name__)
@@ -162,8 +165,6 @@ def available_kinds() -> list[str]:
 def handler_for(kind: str) -> ImportHandler:
     global _loaded
     if not _loaded:
-        from cxops.services.imports import HANDLER_MODULES
-
         # Named, not imported: each handler module imports this one.  A missing one is an error.
         for module in HANDLER_MODULES:
             importlib.import_module(module)
@@ -406,8 +407,6 @@ def _fold(text: str) -> str:
 
 def default_column_map(handler: ImportHandler, header: Sequence[str]) -> dict[str, str]:
     """Columns recognised by name: the field's code, its label in either language, or an alias."""
-    from django.utils import translation
-
     by_fold = {_fold(h): h for h in header if h}
     column_map: dict[str, str] = {}
     for target in handler.fields:
@@ -707,7 +706,6 @@ def import_job_start(*, actor: Any, job: ImportJob, enqueue: bool = True) -> Imp
         job.error = ""
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["status", "error", "heartbeat_at"])
-        from cxops.services.audit import AuditAction, audit_record
 
         audit_record(
             actor=actor,
@@ -717,8 +715,6 @@ def import_job_start(*, actor: Any, job: ImportJob, enqueue: bool = True) -> Imp
             summary=f"{job.kind} · {job.source_system} · {job.original_name}",
         )
         if enqueue:
-            from cxops.services.outbox import enqueue_task
-
             enqueue_task("cxops.tasks.run_import_job", job.pk)
     return job
 

@@ -27,9 +27,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxops.errors import ApplicationError
-from cxops.models import Channel, ImportJob, ImportKind, MetricDaily, MetricScope, Product, Segment
+from cxops.models import Channel, ImportJob, ImportKind, MetricDaily, MetricScope, Product, Region, Segment
 from cxops.models.metrics import FUNNEL_STAGES, SATISFACTION_LEVEL_COLUMNS, SIMPLE_METRICS
 from cxops.services.imports.core import ImportHandler, RowRejected, TargetField, register_handler
+from cxops.services.imports.reports import _region_lookup
 from cxops.services.metrics import (
     MetricRecord,
     ReferenceLookup,
@@ -150,7 +151,6 @@ class MetricImportHandler(ImportHandler):
                 for spelling in (code, name_zh, name_en):
                     names[spelling.casefold()] = code
             self.names[name] = names
-        from cxops.services.imports.reports import _region_lookup
 
         by_name, by_code = _region_lookup()
         code_of = {pk: code for code, pk in by_code.items()}
@@ -165,8 +165,6 @@ class MetricImportHandler(ImportHandler):
         self.seen: dict[tuple[ScopeKey, Any], dict[str, int | None]] = {}
 
     def value_targets(self, field_name: str) -> list[tuple[str, str]]:
-        from cxops.models import Region
-
         model = {"product": Product, "channel": Channel, "segment": Segment, "region": Region}[field_name]
         return [(item.code, item.name) for item in model._default_manager.filter(is_active=True)]
 

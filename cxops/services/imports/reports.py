@@ -37,6 +37,9 @@ from cxops.models import (
 )
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.phones import InvalidPhone, customer_reference
+from cxops.reference_seed import CITY_ABBREVIATIONS
+from cxops.regions import user_region
+from cxops.selectors.reference import reference_by_code
 from cxops.services.reports import DETAIL_MAX
 from cxops.services.rollups import ReportFacts, rollup_upsert_ctes, rollups_apply_delta
 
@@ -211,8 +214,6 @@ def _label_lookup(choices: Any, field_name: str) -> dict[str, str]:
 
 def _region_lookup() -> tuple[dict[str, int], dict[str, int]]:
     """Region names in either language, with and without 市/省, codes and initials (FS → foshan)."""
-    from cxops.reference_seed import CITY_ABBREVIATIONS
-
     by_name: dict[str, int] = {}
     by_code: dict[str, int] = {}
     for pk, code, name_zh, name_en in Region.objects.filter(is_active=True).values_list(
@@ -267,8 +268,6 @@ class ReportImportHandler(ImportHandler):
             self.lookups[name], self.codes[name] = _reference_lookup(model)
         self.lookups["region"], self.codes["region"] = _region_lookup()
         # A city importer imports their city's reports only; rows without a city are theirs.
-        from cxops.regions import user_region
-        from cxops.selectors.reference import reference_by_code
 
         creator = getattr(job, "created_by", None) if job is not None else None
         self.home = user_region(creator) if creator is not None else None
