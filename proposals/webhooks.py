@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from cxops.models import WebhookEvent
+from cxops.people import display_name
 from cxops.services.webhooks import webhook_emit
 from cxops.webhooks import Summary
 
@@ -42,7 +43,7 @@ def strategy_answered_emit(*, strategy: Any, from_status: str) -> None:
             facts=[
                 (_("product"), strategy.product.name_zh if strategy.product_id else ""),
                 (_("official answer"), strategy.official_answer),
-                (_("by"), (answered_by.get_full_name() or answered_by.get_username()) if answered_by else ""),
+                (_("by"), display_name(answered_by)),
             ],
             url=strategy.get_absolute_url(),
             link_text=_("Open the strategy"),

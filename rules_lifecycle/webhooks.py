@@ -12,15 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from cxops.models import WebhookEvent
+from cxops.people import display_name
 from cxops.services.webhooks import webhook_emit
 from cxops.webhooks import Summary
 from rules_lifecycle.models import RuleStatus
-
-
-def _person(user: Any) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def rule_transitioned_emit(*, rule: Any, record: Any) -> None:
@@ -82,7 +77,7 @@ def rule_transitioned_emit(*, rule: Any, record: Any) -> None:
                 (_("timing"), rule.get_timing_display()),
                 (_("products"), "、".join(product.name_zh for product in products)),
                 (_("cities"), "、".join(region.name_zh for region in regions) or _("Province-wide")),
-                (_("by"), _person(record.actor)),
+                (_("by"), display_name(record.actor)),
                 *([(_("reason"), record.reason)] if record.reason else []),
             ],
             url=rule.get_absolute_url(),

@@ -56,6 +56,7 @@ from cxops.models import (
 )
 from cxops.models.notifications import render_message
 from cxops.models.reference import province_region_id
+from cxops.people import display_name
 from cxops.roles import Role, require_role
 from cxops.services.notifications import follower_ids, label_param, notify
 from cxops.services.webhook_events import hot_spot_raised_emit
@@ -275,7 +276,7 @@ def hot_spot_alert_acknowledge(*, actor: Any, alert: HotSpotAlert, note: str = "
         if not locked.can_acknowledge():
             raise ApplicationError(
                 _("This alert was already acknowledged by %(user)s.")
-                % {"user": locked.acknowledged_by.get_full_name() or locked.acknowledged_by.username}
+                % {"user": display_name(locked.acknowledged_by)}
                 if locked.acknowledged_by
                 else _("This alert was already acknowledged."),
                 code="conflict",

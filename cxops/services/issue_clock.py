@@ -34,6 +34,7 @@ from cxops.models import (
     WebhookEvent,
 )
 from cxops.models.choices import Severity
+from cxops.people import display_name
 from cxops.roles import Role, has_role, require_role, users_holding
 from cxops.selectors.reports import issues_visible_to
 from cxops.services.notifications import follow_create, notify
@@ -48,10 +49,6 @@ NOBODY = gettext_noop("nobody")
 RESOLVED = gettext_noop("What you reported was resolved: “%(title)s”")
 CLOSED = gettext_noop("What you reported was closed without a change: “%(title)s”")
 RULE_LIVE = gettext_noop("What you reported (“%(title)s”) is now handled by a live rule: “%(rule)s”")
-
-
-def _name(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 def issue_owner_set(
@@ -135,11 +132,11 @@ def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
         return
     url = reverse("reports:issue", args=[issue.pk])
     due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
-    params = {"title": issue.title, "due": due, "owner": _name(issue.owner) or {"msgid": NOBODY}}
+    params = {"title": issue.title, "due": due, "owner": display_name(issue.owner) or {"msgid": NOBODY}}
     notify(
         recipient_ids=[*manager_ids, *([issue.owner_id] if issue.owner_id is not None else [])],
         kind=NotificationKind.ALERT,
-        title=_(BREACHED) % {**params, "owner": _name(issue.owner) or _(NOBODY)},
+        title=_(BREACHED) % {**params, "owner": display_name(issue.owner) or _(NOBODY)},
         message=BREACHED,
         params=params,
         url=url,
@@ -157,7 +154,7 @@ def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
             facts=[
                 (_("severity"), str(issue.get_severity_display())),
                 (_("due"), due),
-                (_("owner"), _name(issue.owner) or _("nobody")),
+                (_("owner"), display_name(issue.owner) or _("nobody")),
                 (_("reports"), str(issue.report_count)),
                 *([(_("product"), issue.product.name_zh)] if issue.product is not None else []),
                 *([(_("region"), "、".join(name for _pk, _code, name in regions))] if regions else []),

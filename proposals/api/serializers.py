@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from cxops.api.inputs import StrictInputSerializer
 from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
+from cxops.people import display_name
 
 from ..markdown import render_markdown
 from ..models import Comment, Revision, StatusChange, Strategy, StrategyStatus, Vote, VoteChoice
@@ -21,7 +22,7 @@ class UserSummarySerializer(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+        return display_name(user)
 
 
 class StrategyListOutputSerializer(serializers.ModelSerializer):

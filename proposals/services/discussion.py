@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
+from cxops.people import display_name
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.services.notifications import follow_create, follow_delete, follower_ids, notify
 
@@ -69,7 +70,7 @@ def comment_create(*, strategy: Strategy, actor: Any, body: str, parent: Comment
     strategy_reindex(strategy=locked)
 
     mentioned = mentioned_user_ids(body)
-    author_name = actor.get_full_name() or actor.get_username()
+    author_name = display_name(actor)
     if mentioned:
         notify(
             recipient_ids=mentioned,
@@ -126,7 +127,7 @@ def comment_edit(*, comment: Comment, actor: Any, body: str) -> Comment:
             recipient_ids=newly_mentioned,
             kind="mention",
             message=MENTIONED,
-            params={"user": actor.get_full_name() or actor.get_username(), "title": strategy.title},
+            params={"user": display_name(actor), "title": strategy.title},
             url=_comment_url(locked),
             body=markdown_plain_text(body),  # a preview: the words, not the Markdown marks
             actor=actor,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
+from cxops.people import display_name
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.services.notifications import follow_create, notify_followers
 
@@ -315,7 +316,7 @@ def strategy_update(
         target=locked,
         kind="edit",
         message=gettext_noop("%(user)s edited “%(title)s” (revision %(number)s)"),
-        params={"user": _display(actor), "title": locked.title, "number": number},
+        params={"user": display_name(actor), "title": locked.title, "number": number},
         url=reverse("proposals:diff", args=[locked.pk]) + f"?from={base_revision}&to={number}",
         body=summary,
         actor=actor,
@@ -342,7 +343,3 @@ def strategy_restore(*, strategy: Strategy, actor: Any, number: int, base_revisi
         raise ApplicationError(_("The page already has the content of that revision."), code="unchanged")
     Revision.objects.filter(strategy=updated, number=updated.current_revision).update(restored_from=number)
     return updated
-
-
-def _display(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
