@@ -1,5 +1,5 @@
 """Stored evaluation results in words: the sentence a manager reads in two seconds, and where
-the rule stands in its sequential plan.
+the rule stands in its sequential plan; and a rule's timeline in words, links and colours.
 
 Pure functions over the JSON a `RuleEvaluation` stores (`RuleScore.as_dict()`), so the pages,
 the API and notifications say the same thing.  Results stored before the sequential plan
@@ -9,13 +9,26 @@ existed have no `look` and no `ci_sequential`; they fall back to the fixed-sampl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from rules_lifecycle.models import MEASURE_LABELS, EvaluationVerdict
+from cxops.models import SourceType
+from proposals.models import StrategyStatus, VoteChoice
+from rules_lifecycle.models import (
+    MEASURE_LABELS,
+    EvaluationVerdict,
+    ExperienceRule,
+    RuleStatus,
+    VerdictReason,
+)
 from rules_lifecycle.scoring import DIRECTION  # keyed by Measure, a StrEnum: stored codes look it up
+from rules_lifecycle.selectors.timeline import EventKind, TimelineEvent, rule_events, timeline_readable
 
 
 def _magnitude(value: float) -> str:
@@ -226,3 +239,177 @@ def evaluation_chart_data(charts: dict[str, Any] | None) -> dict[str, Any] | Non
             for m in charts["measures"]
         ],
     }
+
+
+# --- a rule's timeline ---------------------------------------------------------------------------
+# `rules_lifecycle.selectors.timeline` reads what happened (`TimelineEvent`: codes, ids, times,
+# names, figures); `rule_timeline` words it for the rule page: a title, a detail line, a link, a
+# colour, under the label of its kind.
+
+KIND_LABELS = {
+    "report": gettext_lazy("Experience report"),
+    "issue": gettext_lazy("Experience issue"),
+    "strategy": gettext_lazy("Strategy"),
+    "comment": gettext_lazy("Discussion"),
+    "vote": gettext_lazy("Vote"),
+    "decision": gettext_lazy("Official answer"),
+    "rule": gettext_lazy("Rule"),
+    "transition": gettext_lazy("Rule move"),
+    "go_live": gettext_lazy("Go-live date"),
+    "evaluation": gettext_lazy("Evaluation"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # a key of KIND_LABELS
+    title: str
+    detail: str = ""
+    actor: str = ""
+    url: str = ""
+    tone: str = ""  # "", "ok", "warn" or "bad": how the page colours the entry
+    # Set on one report's entry: only its reporter and analysts may read it (PRODUCT.md).
+    reporter_id: int | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS.get(self.kind, self.kind))
+
+
+_PAGE_KINDS = {
+    EventKind.REPORT: "report",
+    EventKind.REPORTS_SUMMED: "report",
+    EventKind.ISSUE: "issue",
+    EventKind.STRATEGY_OPENED: "strategy",
+    EventKind.STRATEGY_MOVED: "strategy",
+    EventKind.COMMENT: "comment",
+    EventKind.COMMENTS_SUMMED: "comment",
+    EventKind.VOTE: "vote",
+    EventKind.DECISION: "decision",
+    EventKind.RULE_PROPOSED: "rule",
+    EventKind.RULE_MOVED: "transition",
+    EventKind.GO_LIVE_BACKFILLED: "go_live",
+    EventKind.EVALUATED: "evaluation",
+}
+_MOVE_TONES = {
+    RuleStatus.LIVE: "ok",
+    RuleStatus.KEPT: "ok",
+    RuleStatus.RETIRED: "bad",
+    RuleStatus.REJECTED: "bad",
+}
+_VERDICT_TONES = {"keep": "ok", "improve": "warn", "retire": "bad", "undecided": ""}
+
+
+def _strategy_url(event: TimelineEvent) -> str:
+    try:
+        return reverse("proposals:detail", args=[event.strategy_id])
+    except NoReverseMatch:  # the pool's pages are not installed
+        return ""
+
+
+def _words(event: TimelineEvent) -> tuple[str, str, str, str]:
+    """(title, detail, url, tone) of one event."""
+    match event.kind:
+        case EventKind.REPORT:
+            where = f"{SourceType(event.source_type).label} · {event.channel} · {event.product}"
+            return event.text, where, "", ""
+        case EventKind.REPORTS_SUMMED:
+            return _("%(count)d reports in all; the latest on this date") % {"count": event.count}, "", "", ""
+        case EventKind.ISSUE:
+            return (
+                event.text,
+                _("Experience issue: %(count)d reports merged into it") % {"count": event.count},
+                "",
+                "",
+            )
+        case EventKind.STRATEGY_OPENED:
+            count = event.count or 0
+            opened = ngettext(
+                "Strategy page opened; %(count)d revision since.",
+                "Strategy page opened; %(count)d revisions since.",
+                count,
+            )
+            return event.text, opened % {"count": count}, _strategy_url(event), ""
+        case EventKind.STRATEGY_MOVED:
+            title = _("Strategy is now “%(status)s”") % {"status": StrategyStatus(event.status).label}
+            return title, event.reason, _strategy_url(event), ""
+        case EventKind.COMMENT:
+            url = _strategy_url(event)
+            return (
+                Truncator(event.text).chars(160),
+                "",
+                f"{url}#comment-{event.comment_id}" if url else "",
+                "",
+            )
+        case EventKind.COMMENTS_SUMMED:
+            title = _("%(count)d more comments in the discussion") % {"count": event.count}
+            return title, "", _strategy_url(event), ""
+        case EventKind.VOTE:
+            tone = "ok" if event.status == VoteChoice.SUPPORT else "bad"
+            return str(VoteChoice(event.status).label), event.reason, _strategy_url(event), tone
+        case EventKind.DECISION:
+            title = _("Strategy %(status)s") % {"status": StrategyStatus(event.status).label}
+            tone = "ok" if event.status == StrategyStatus.ACCEPTED else ""
+            return title, event.reason, _strategy_url(event), tone
+        case EventKind.RULE_PROPOSED:
+            title = _("Rule “%(name)s” proposed") % {"name": event.text}
+            return title, "", reverse("rules:detail", args=[event.rule_id]), ""
+        case EventKind.RULE_MOVED:
+            to = RuleStatus(event.status)
+            title = f"{RuleStatus(event.previous_status).label} → {to.label}"
+            return title, event.reason, "", _MOVE_TONES.get(to, "")
+        case EventKind.GO_LIVE_BACKFILLED:
+            title = _("Go-live backfilled to %(day)s (was %(previous)s)") % {
+                "day": event.day.isoformat() if event.day else "",
+                "previous": event.previous_day.isoformat() if event.previous_day else "",
+            }
+            return title, event.reason, "", ""
+        case EventKind.EVALUATED:
+            title = _("Evaluated: %(verdict)s") % {"verdict": EvaluationVerdict(event.status).label}
+            detail = str(VerdictReason(event.verdict_reason).label)
+            if event.lift is not None:
+                detail += " · " + _("%(measure)s %(lift)+.1f%%") % {
+                    "measure": MEASURE_LABELS[event.measure],
+                    "lift": event.lift * 100,
+                }
+            if event.flagged:
+                detail += " · " + _("flagged for the manager: retire in consecutive runs")
+            url = reverse("evaluation:rule", args=[event.rule_id])
+            return title, detail, url, _VERDICT_TONES[event.status]
+    raise ValueError(event.kind)  # pragma: no cover (the match covers EventKind)
+
+
+def timeline_entry(event: TimelineEvent) -> TimelineEntry:
+    title, detail, url, tone = _words(event)
+    return TimelineEntry(
+        at=event.at,
+        kind=_PAGE_KINDS[event.kind],
+        title=title,
+        detail=detail,
+        actor=event.actor,
+        url=url,
+        tone=tone,
+        reporter_id=event.reporter_id,
+    )
+
+
+# More entries, worded by whoever adds them: `source(rule) -> Iterable[TimelineEntry]`.
+TimelineSource = Callable[[ExperienceRule], Iterable[TimelineEntry]]
+_registered: list[TimelineSource] = []
+
+
+def register_timeline_source(source: TimelineSource) -> TimelineSource:
+    """Add a source of entries after the built-in events (idempotent).  Usable as a decorator."""
+    if source not in _registered:
+        _registered.append(source)
+    return source
+
+
+def rule_timeline(rule: ExperienceRule, *, viewer: Any = None) -> list[TimelineEntry]:
+    """The rule's events in words, then any registered source's entries, oldest first (ties keep
+    that order); for a `viewer`, without the reports they may not read."""
+    entries = [timeline_entry(event) for event in rule_events(rule, viewer=viewer)]
+    added = [entry for source in _registered for entry in source(rule)]
+    # a stable sort: the events are in order already, and come before added entries of the same time
+    return sorted([*entries, *timeline_readable(added, viewer)], key=lambda entry: entry.at)

@@ -28,8 +28,8 @@ from rules_lifecycle.forms import (
 )
 from rules_lifecycle.models import MEASURE_LABELS, ExperienceRule
 from rules_lifecycle.models.rules import DEFAULT_GUARDRAIL_MARGIN, DEFAULT_MINIMUM_WORTHWHILE_EFFECT
+from rules_lifecycle.presenters import rule_timeline
 from rules_lifecycle.selectors.rules import rule_board, rule_detail, strategies_awaiting_rules
-from rules_lifecycle.selectors.timeline import rule_timeline
 from rules_lifecycle.services.rules import rule_backfill_go_live, rule_create_from_strategy, rule_update
 from rules_lifecycle.transitions import available_moves, movers_for, moves_from, rule_transition
 

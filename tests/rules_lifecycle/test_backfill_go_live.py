@@ -26,8 +26,8 @@ from rules_lifecycle.models import (
     RuleStatus,
     RunTrigger,
 )
+from rules_lifecycle.presenters import rule_timeline
 from rules_lifecycle.scoring.synthetic import Truth, scope_pair
-from rules_lifecycle.selectors.timeline import rule_timeline
 from rules_lifecycle.services.evaluation import evaluation_run_start, rules_evaluate
 from rules_lifecycle.services.rules import rule_backfill_go_live
 from rules_lifecycle.transitions import rule_transition

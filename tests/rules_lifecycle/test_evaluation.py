@@ -16,8 +16,8 @@ from cxops.roles import Role
 from cxops.services.metrics import ScopeKey, metric_records_apply
 from rules_lifecycle.demo_evaluation import metric_records_for_series
 from rules_lifecycle.models import EvaluationRun, RuleEvaluation, RuleStatus, RunTrigger
+from rules_lifecycle.presenters import rule_timeline
 from rules_lifecycle.scoring.synthetic import Scenario, Truth, scope_pair
-from rules_lifecycle.selectors.timeline import rule_timeline
 from rules_lifecycle.services.evaluation import (
     evaluation_run_all,
     evaluation_run_start,

@@ -9,8 +9,8 @@ from django.utils import translation
 
 from cxops.roles import Role
 from proposals.models import Comment, Revision, StatusChange, Vote
-from rules_lifecycle.selectors import timeline as timeline_module
-from rules_lifecycle.selectors.timeline import TimelineEntry, register_timeline_source, rule_timeline
+from rules_lifecycle import presenters as timeline_module
+from rules_lifecycle.presenters import TimelineEntry, register_timeline_source, rule_timeline
 from rules_lifecycle.transitions import rule_transition
 from tests.factories import IssueFactory, ProductFactory, ReportFactory
 from tests.rules_lifecycle.factories import StrategyFactory, make_rule, user_with_role
@@ -190,3 +190,95 @@ def test_the_rule_page_keeps_other_peoples_reports_from_a_frontline_reader(story
     assert "飞信申请失败" in html and "同意实施" in html
     assert not any(f"申请失败{n}" in html for n in range(7))
     assert "共7条报告" in html
+
+
+def _entry(html: str, title: str) -> str:
+    """The rendered `<li>` of the timeline entry titled `title`."""
+    timeline = html[html.index('<ol class="timeline rules-timeline">') :]
+    items = [item.split("</li>")[0] for item in timeline.split('<li class="')[1:]]
+    found = [item for item in items if f">{title}<" in item.split('class="rules-entry-title"')[1]]
+    assert len(found) == 1, (title, found)
+    return '<li class="' + found[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "en",
+            {
+                "report": "Experience report",
+                "where": "Complaint · ",
+                "summed": "7 reports in all; the latest on this date",
+                "issue": "Experience issue: 7 reports merged into it",
+                "opened": "Strategy page opened; 1 revision since.",
+                "discussion": "Strategy is now “In discussion”",
+                "comment_label": "Discussion",
+                "vote": "Vote",
+                "oppose": "Oppose",
+                "decision": "Strategy Accepted",
+                "answer_label": "Official answer",
+                "proposed": "Rule “{name}” proposed",
+                "live": "Implementing → Live",
+                "move": "Rule move",
+            },
+        ),
+        (
+            "zh-hans",
+            {
+                "report": "体验报告",
+                "where": "投诉 · ",
+                "summed": "共7条报告，最近一条在此日期",
+                "issue": "体验问题：已归并7条报告",
+                "opened": "策略页面创建，此后共1个版本。",
+                "discussion": "策略进入“讨论中”",
+                "comment_label": "讨论",
+                "vote": "投票",
+                "oppose": "反对",
+                "decision": "策略已采纳",
+                "answer_label": "官方答复",
+                "proposed": "提出规则“{name}”",
+                "live": "实施中 → 已上线",
+                "move": "规则流转",
+            },
+        ),
+    ],
+)
+def test_the_rule_page_words_links_and_colours_each_entry(story, client_for, language, words):
+    rule = story["rule"]
+    page = client_for(user_with_role(Role.ANALYST)).get(f"/rules/{rule.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+    html = page.content.decode()
+    pool = f"/pool/{rule.strategy_id}/"
+    comment = Comment.objects.get(strategy=rule.strategy, is_hidden=False)
+
+    # reports and issues: their kind, where from, no link
+    report = _entry(html, "申请失败0")
+    assert report.startswith('<li class="rules-entry rules-entry-report">')
+    assert f'<span class="tag">{words["report"]}</span>' in report
+    assert f'<div class="rules-entry-detail">{words["where"]}' in report
+    assert "<a " not in report
+    assert "<a " not in _entry(html, words["summed"])
+    assert words["issue"] in _entry(html, "飞信申请失败")
+    # the strategy's story links to its page; a comment to itself on it
+    assert f'<a href="{pool}">申请失败时告知原因</a>' in _entry(html, "申请失败时告知原因")
+    assert words["opened"] in _entry(html, "申请失败时告知原因")
+    assert f'<a href="{pool}">{words["discussion"]}</a>' in _entry(html, words["discussion"])
+    commented = _entry(html, "客户经常问这个问题")
+    assert f'<a href="{pool}#comment-{comment.pk}">' in commented
+    assert f'<span class="tag">{words["comment_label"]}</span>' in commented
+    # votes and the answer are coloured: against is bad, accepted is ok
+    oppose = _entry(html, words["oppose"])
+    assert oppose.startswith('<li class="rules-entry rules-entry-vote tone-bad">')
+    assert f'<span class="tag">{words["vote"]}</span>' in oppose and "排期紧" in oppose
+    decision = _entry(html, words["decision"])
+    assert decision.startswith('<li class="rules-entry rules-entry-decision tone-ok">')
+    assert (
+        f'<a href="{pool}">' in decision and f'<span class="tag">{words["answer_label"]}</span>' in decision
+    )
+    # the rule's own moves: its creation links to it, going live is ok, other moves are plain
+    proposed = words["proposed"].format(name=rule.name)
+    assert f'<a href="/rules/{rule.pk}/">{proposed}</a>' in _entry(html, proposed)
+    live = _entry(html, words["live"])
+    assert live.startswith('<li class="rules-entry rules-entry-transition tone-ok">')
+    assert f'<span class="tag">{words["move"]}</span>' in live and "规则已上线运行" in live
+    assert "<a " not in live
