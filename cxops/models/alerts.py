@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
-from .fields import optional_user_reference
+from .fields import optional_user_reference, reference_to
 from .reference import Product, Region, province_region_id
 from .reports import ExperienceIssue
 
@@ -47,18 +47,11 @@ class HotSpotAlert(models.Model):
         blank=True,
         related_name="hot_spot_alerts",
     )
-    product = models.ForeignKey(
-        Product,
-        verbose_name=_("product"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="hot_spot_alerts",
+    product = reference_to(
+        Product, on_delete=models.CASCADE, null=True, blank=True, related_name="hot_spot_alerts"
     )
-    region = models.ForeignKey(
+    region = reference_to(
         Region,
-        verbose_name=_("region"),
-        on_delete=models.PROTECT,
         default=province_region_id,
         related_name="+",
         help_text=_("The province for a province-wide alert, a city for a city's."),

@@ -48,7 +48,8 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
 
-from .reference import Channel, Product, Segment
+from .fields import reference_to
+from .reference import Channel, Product, ReferenceItem, Region, Segment
 
 SIMPLE_METRICS = ("users", "active_users", "complaints", "consultations", "suggestions")
 SATISFACTION_LEVELS = tuple(range(1, 11))
@@ -69,34 +70,22 @@ METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
 ALL_METRIC_COLUMNS: tuple[str, ...] = tuple(c for columns in METRIC_COLUMNS.values() for c in columns)
 
 
-def _narrowing(
-    to: type[models.Model] | str, verbose_name: _StrPromise, help_text: _StrPromise
-) -> models.ForeignKey[Any, Any]:
+def _narrowing(to: type[ReferenceItem], help_text: _StrPromise) -> models.ForeignKey[Any, Any]:
     """A column that narrows a scope to one of its values; empty: not narrowed (`help_text` says
-    what empty means).  Scopes keep what they name (PROTECT)."""
-    return models.ForeignKey(
-        to,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="metric_scopes",
-        help_text=help_text,
-    )
+    what empty means)."""
+    return reference_to(to, related_name="metric_scopes", null=True, blank=True, help_text=help_text)
 
 
 class MetricScope(models.Model):
     """A product, optionally narrowed to a channel and/or a customer segment."""
 
-    product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="metric_scopes"
-    )
-    channel = _narrowing(Channel, _("channel"), _("Empty: all channels."))
-    segment = _narrowing(Segment, _("customer segment"), _("Empty: all segments."))
+    product = reference_to(Product, related_name="metric_scopes")
+    channel = _narrowing(Channel, _("Empty: all channels."))
+    segment = _narrowing(Segment, _("Empty: all segments."))
     # A city's figures (issue 17), or empty: the whole province as its source reports it.  A
     # (product, channel, segment) is stored either for the province or by city, never both
     # (`cxops.services.metrics` refuses the second), so the province's figure is the sum of its cities'.
-    region = _narrowing("cxops.Region", _("region"), _("Empty: the whole province."))
+    region = _narrowing(Region, _("Empty: the whole province."))
 
     class Meta:
         verbose_name = _("metric scope")

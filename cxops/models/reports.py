@@ -12,7 +12,7 @@ from cxops.history import TrackedHistory
 from cxops.issue_clock import sla_state
 
 from .choices import ExperienceLayer, LifecycleStage, Severity, SourceType, choices_check
-from .fields import optional_user_reference, user_reference
+from .fields import optional_user_reference, reference_to, user_reference
 from .reference import Channel, Product, Region, Segment, default_region_id
 
 
@@ -28,14 +28,7 @@ class ExperienceIssue(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    product = models.ForeignKey(
-        Product,
-        verbose_name=_("product"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="issues",
-    )
+    product = reference_to(Product, null=True, blank=True, related_name="issues")
     layer = models.CharField(
         _("experience layer"), max_length=20, choices=ExperienceLayer.choices, blank=True
     )
@@ -103,23 +96,13 @@ class ExperienceReport(models.Model):
     # References: on PostgreSQL checked once per statement by triggers, not per row by foreign keys
     # (migration 0024, issue 22); single-column indexes only where no composite index leads with
     # the column (product, issue and reporter lead `report_product_occurred`, ... below).
-    product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="reports", db_index=False
-    )
-    channel = models.ForeignKey(
-        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="reports"
-    )
+    product = reference_to(Product, related_name="reports", db_index=False)
+    channel = reference_to(Channel, related_name="reports")
     segments = models.ManyToManyField(
         Segment, verbose_name=_("customer segments"), blank=True, related_name="reports"
     )
     # The city (or, for records from before regions, the province) the report belongs to.
-    region = models.ForeignKey(
-        Region,
-        verbose_name=_("region"),
-        on_delete=models.PROTECT,
-        related_name="reports",
-        default=default_region_id,
-    )
+    region = reference_to(Region, related_name="reports", default=default_region_id)
     layer = models.CharField(_("experience layer"), max_length=20, choices=ExperienceLayer.choices)
     stage = models.CharField(_("lifecycle stage"), max_length=20, choices=LifecycleStage.choices)
     summary = models.CharField(_("summary"), max_length=200)

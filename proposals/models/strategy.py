@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cxops.models import ExperienceIssue, ExperienceLayer, Product
 from cxops.models.acts import Act
 from cxops.models.choices import choices_check
-from cxops.models.fields import optional_user_reference, user_reference
+from cxops.models.fields import optional_user_reference, reference_to, user_reference
 
 
 class StrategyStatus(models.TextChoices):
@@ -56,9 +56,7 @@ class Strategy(models.Model):
     """
 
     title = models.CharField(_("title"), max_length=200)
-    product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="strategies"
-    )
+    product = reference_to(Product, related_name="strategies")
     layer = models.CharField(_("experience layer"), max_length=20, choices=ExperienceLayer.choices)
     experience_event = models.TextField(
         _("experience event"), help_text=_("What customers go through: the problem or event.")
@@ -176,9 +174,7 @@ class Revision(models.Model):
     )
     number = models.PositiveIntegerField(_("revision"))
     title = models.CharField(_("title"), max_length=200)
-    product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
-    )
+    product = reference_to(Product, related_name="+")
     layer = models.CharField(_("experience layer"), max_length=20, choices=ExperienceLayer.choices)
     experience_event = models.TextField(_("experience event"))
     issue_ids = models.JSONField(_("experience issues"), default=list, blank=True)
