@@ -22,7 +22,7 @@ from cxops.services.sign_on import sign_on_groups_apply
 
 def _directory_backend_base() -> type:
     try:
-        from django_auth_ldap.backend import LDAPBackend
+        from django_auth_ldap.backend import LDAPBackend  # noqa: PLC0415
     except ImportError:  # python-ldap not installed: the backend is not configured either
         return object
     return LDAPBackend
@@ -48,7 +48,7 @@ class DirectoryBackend(_directory_backend_base()):  # type: ignore[misc]
 
 def _oidc_backend_base() -> type:
     try:
-        from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+        from mozilla_django_oidc.auth import OIDCAuthenticationBackend  # noqa: PLC0415
     except ImportError:
         return object
     return OIDCAuthenticationBackend

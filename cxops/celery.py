@@ -15,6 +15,6 @@ app.autodiscover_tasks()
 @task_prerun.connect
 def _outbox_message_started(task_id=None, **_kwargs):
     """A worker began a task sent through the outbox: its message may now be forgotten."""
-    from cxops.services.outbox import outbox_message_started
+    from cxops.services.outbox import outbox_message_started  # noqa: PLC0415
 
     outbox_message_started(task_id=task_id)

@@ -22,7 +22,11 @@ import datetime as dt
 import logging
 from typing import Any
 
+import psycopg
 from django.db import models
+from psycopg.adapt import Loader
+from psycopg.postgres import types as pg_types
+from psycopg.pq import Format
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +74,6 @@ def _nearest(type_name: str, too_small: bool, tzinfo: Any) -> Any:
 def _lenient(loader: Any, type_name: str) -> type:
     """A loader that asks `loader` and answers the nearest date when it cannot.  It wraps rather
     than subclasses: psycopg's C loaders are final."""
-    import psycopg
-    from psycopg.adapt import Loader
 
     class LenientLoader(Loader):
         format = loader.format
@@ -97,12 +99,9 @@ def register_lenient_date_loaders(sender: Any, connection: Any, **kwargs: Any) -
     """`connection_created` receiver: wraps the date, timestamp and timestamptz loaders."""
     if connection.vendor != "postgresql":
         return
-    from psycopg.postgres import types
-    from psycopg.pq import Format
-
     adapters = connection.connection.adapters
     for type_name in ("date", "timestamp", "timestamptz"):
-        oid = types[type_name].oid
+        oid = pg_types[type_name].oid
         for wire_format in (Format.TEXT, Format.BINARY):
             loader = adapters.get_loader(oid, wire_format)
             if loader is not None and not loader.__name__.startswith("Lenient"):

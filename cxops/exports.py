@@ -102,8 +102,8 @@ def csv_streaming_response(
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: PLC0415
 
     value = plain_value(value)
     if value is None or isinstance(value, int | float | Decimal) and not isinstance(value, bool):
@@ -120,7 +120,7 @@ def xlsx_file(
     header: Sequence[Any], rows: Iterable[Sequence[Any]], *, sheet_title: str = "export"
 ) -> IO[bytes]:
     """An XLSX workbook (one sheet, bold-free header row) in a temporary file, positioned at 0."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # noqa: PLC0415
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31] or "export")

@@ -145,7 +145,7 @@ ADMIN_GROUP_MODELS = {
 
 def sync_group_permissions(**_kwargs: Any) -> None:
     """Idempotent; connected to post_migrate so permissions of later apps are included."""
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Group, Permission  # noqa: PLC0415
 
     for role in Role:
         Group.objects.get_or_create(name=role.value)

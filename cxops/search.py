@@ -181,7 +181,7 @@ def register_command_source(source: Callable[[Any], list[Command]]) -> None:
 @lru_cache(maxsize=2048)
 def _pinyin_forms(text: str) -> tuple[str, str]:
     """('caixin', 'cx') for 彩信; ASCII letters and digits kept as they are."""
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
 
     # pypinyin accepts a callable answering a list (its stubs say str)
     syllables = [s.lower() for s in lazy_pinyin(text, errors=lambda chars: list(chars))]  # type: ignore[arg-type,return-value]

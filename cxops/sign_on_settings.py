@@ -67,8 +67,8 @@ def ldap_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     uri = environ.get("CXOPS_LDAP_SERVER_URI", "").strip()
     if not uri:
         return {}
-    import ldap
-    from django_auth_ldap import config
+    import ldap  # noqa: PLC0415
+    from django_auth_ldap import config  # noqa: PLC0415
 
     group_types = {
         "groupofnames": config.GroupOfNamesType,

@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
+import requests
 from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
 
 GENERIC, WECOM, DINGTALK, FEISHU = "generic", "wecom", "dingtalk", "feishu"
 
@@ -271,9 +273,6 @@ class Outcome:
 def send(request: OutboundRequest, *, address: str, timeout: float) -> Outcome:
     """POST to the already checked `address` (TLS still verified against the URL's host name);
     no redirects, no proxies from the environment."""
-    import requests
-    from requests.adapters import HTTPAdapter
-
     host = urlsplit(request.url).hostname or ""
 
     class PinnedAdapter(HTTPAdapter):

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 
 from cxops.models import ExperienceIssue, ExperienceReport, Follow, Region
 from cxops.search import all_terms_q, marked_html
-from cxops.selectors.visibility import issues_visible_to
+from cxops.selectors.visibility import issues_visible_to, reports_visible_to
 from cxops.similarity import normalise, rank
 
 from .diff import DiffLine, combined_inline_diff, line_diff
@@ -239,8 +239,6 @@ def pool_search(*, user: Any, query: str, limit: int = 20) -> SearchResults:
         matches = rank(" ".join(terms), candidates, limit=5, threshold=0.3)
         by_pk = Strategy.objects.select_related("product").in_bulk([m.key for m in matches])
         hits += [SearchHit(by_pk[m.key], m.highlighted, similar=True) for m in matches if m.key in by_pk]
-
-    from cxops.selectors.reports import issues_visible_to, reports_visible_to
 
     issues = issues_visible_to(
         user,

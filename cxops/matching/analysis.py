@@ -98,7 +98,7 @@ def _base_tokenizer() -> Any:
     global _jieba_base
     with _jieba_lock:
         if _jieba_base is None:
-            import jieba
+            import jieba  # noqa: PLC0415
 
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()

@@ -51,7 +51,7 @@ def periodic_run_finish(*, job: str, slot: str) -> None:
 
 
 def _current_task_id() -> str:
-    from celery import current_task
+    from celery import current_task  # noqa: PLC0415
 
     request = getattr(current_task, "request", None)
     return str(getattr(request, "id", None) or "")

@@ -51,7 +51,7 @@ def _configured() -> None:
 @login_not_required
 def oidc_start(request: HttpRequest) -> HttpResponse:
     _configured()
-    from mozilla_django_oidc.views import OIDCAuthenticationRequestView
+    from mozilla_django_oidc.views import OIDCAuthenticationRequestView  # noqa: PLC0415
 
     return OIDCAuthenticationRequestView.as_view()(request)
 
@@ -59,6 +59,6 @@ def oidc_start(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def oidc_callback(request: HttpRequest) -> HttpResponse:
     _configured()
-    from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
+    from mozilla_django_oidc.views import OIDCAuthenticationCallbackView  # noqa: PLC0415
 
     return OIDCAuthenticationCallbackView.as_view()(request)

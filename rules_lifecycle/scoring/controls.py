@@ -61,7 +61,7 @@ def _weekly(values: np.ndarray, *, keep_missing: bool = False) -> np.ndarray:
 
 def baseline_fit(treated: np.ndarray, control: np.ndarray, *, worthwhile: float = 0.05) -> BaselineFit | None:
     """Fit of one control to the treated scope on the baseline (daily log rates, NaN = missing)."""
-    import statsmodels.api as sm
+    import statsmodels.api as sm  # noqa: PLC0415
 
     d = treated - control
     days = np.arange(len(d), dtype=float)
