@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -201,19 +201,23 @@ def unsubscribe_url(*, user_id: int, kind: str) -> str:
     )
 
 
+class Notice(TypedDict):
+    """What a notification says, to whomever it goes (`notify`, `notify_followers`): every key but
+    `kind` may be left out (an empty text, no actor, no parameters)."""
+
+    kind: str
+    title: NotRequired[str]
+    url: NotRequired[str]
+    body: NotRequired[str]
+    actor: NotRequired[Any]
+    message: NotRequired[str]
+    params: NotRequired[dict[str, Any] | None]
+    body_message: NotRequired[str]
+    event_key: NotRequired[str]
+
+
 def notify(
-    *,
-    recipient_ids: Iterable[int],
-    kind: str,
-    title: str = "",
-    url: str = "",
-    body: str = "",
-    actor: Any = None,
-    target: models.Model | None = None,
-    message: str = "",
-    params: dict[str, Any] | None = None,
-    body_message: str = "",
-    event_key: str = "",
+    *, recipient_ids: Iterable[int], target: models.Model | None = None, **notice: Unpack[Notice]
 ) -> None:
     """The one place every notification goes through.  After commit, each recipient gets it on the
     channels they chose for `kind` (bell, e-mail, daily digest); nobody who chose none gets a row.
@@ -223,8 +227,10 @@ def notify(
     `title` is kept as written.  `event_key` names the event: a reader who already has a
     notification of it (told by another path) gets no second one.  Without a `title`, it is
     `message` rendered in the active language (the actor's)."""
-    if not title:
-        title = render_message(message, params)
+    kind, actor, params = notice["kind"], notice.get("actor"), notice.get("params")
+    url, body, message = notice.get("url", ""), notice.get("body", ""), notice.get("message", "")
+    body_message, event_key = notice.get("body_message", ""), notice.get("event_key", "")
+    title = notice.get("title", "") or render_message(message, params)
     actor_id = getattr(actor, "pk", None)
     recipients = sorted({int(r) for r in recipient_ids if r is not None and r != actor_id})
     if not recipients:
@@ -281,32 +287,10 @@ def notify(
 
 
 def notify_followers(
-    *,
-    target: models.Model,
-    kind: str,
-    title: str = "",
-    url: str = "",
-    body: str = "",
-    actor: Any = None,
-    extra_recipient_ids: Iterable[int] = (),
-    message: str = "",
-    params: dict[str, Any] | None = None,
-    body_message: str = "",
-    event_key: str = "",
+    *, target: models.Model, extra_recipient_ids: Iterable[int] = (), **notice: Unpack[Notice]
 ) -> None:
-    notify(
-        recipient_ids=[*follower_ids(target=target), *extra_recipient_ids],
-        kind=kind,
-        title=title,
-        url=url,
-        body=body,
-        actor=actor,
-        target=target,
-        message=message,
-        params=params,
-        body_message=body_message,
-        event_key=event_key,
-    )
+    """`notify` the followers of `target` (and `extra_recipient_ids`) of it."""
+    notify(recipient_ids=[*follower_ids(target=target), *extra_recipient_ids], target=target, **notice)
 
 
 def label_param(label: Any) -> dict[str, str]:
