@@ -9,6 +9,7 @@ saved in between; 428 when it says neither.
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -71,6 +72,7 @@ CONFLICT = OpenApiResponse(
     description="Someone saved a newer revision after the one you started from.",
 )
 _ETAG = re.compile(r'^\s*(?:W/)?"r(\d+)"\s*$')
+SerializerT = TypeVar("SerializerT", bound=serializers.Serializer)
 
 
 def _etag(strategy: Strategy) -> str:
@@ -90,13 +92,17 @@ class StrategyPagination(PageNumberPagination):
     max_page_size = 200
 
 
-def _base_revision(request: Request, explicit: int | None) -> int:
+def _edit_input(request: Request, serializer_class: type[SerializerT]) -> tuple[SerializerT, int]:
+    """An edit's validated input and the revision it was made from (`base_revision`, else the
+    If-Match header): an edit that does not say is refused with 428."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    explicit = serializer.validated_data.get("base_revision")
     if explicit is not None:
-        return explicit
-    header = request.headers.get("If-Match", "")
-    match = _ETAG.match(header)
+        return serializer, explicit
+    match = _ETAG.match(request.headers.get("If-Match", ""))
     if match:
-        return int(match.group(1))
+        return serializer, int(match.group(1))
     raise PreconditionRequired()
 
 
@@ -160,9 +166,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
     )
     def update(self, request: Request, pk: int) -> Response:
         strategy = self.get_object()
-        serializer = s.StrategyUpdateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        base = _base_revision(request, serializer.validated_data.get("base_revision"))
+        serializer, base = _edit_input(request, s.StrategyUpdateInputSerializer)
         updated = strategy_update(
             strategy=strategy,
             actor=request.user,
@@ -221,9 +225,7 @@ class StrategyViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: int) -> Response:
         strategy = self.get_object()
-        serializer = s.RestoreInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        base = _base_revision(request, serializer.validated_data.get("base_revision"))
+        serializer, base = _edit_input(request, s.RestoreInputSerializer)
         updated = strategy_restore(
             strategy=strategy,
             actor=request.user,
