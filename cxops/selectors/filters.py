@@ -326,25 +326,19 @@ def _issue_title(queryset: QuerySet, name: str, value: str) -> QuerySet:
     return queryset.filter(title__contains=text) if text else queryset
 
 
+def _issue_title_filter(**extra: Any) -> django_filters.CharFilter:
+    """Part of an issue's title: the page's `q` and the API's `text` are one filter."""
+    return django_filters.CharFilter(label=_("Search titles"), max_length=100, method=_issue_title, **extra)
+
+
 class IssueFilterSet(VisibleFilterSet):
     """Experience issues: the issue list (page), `/api/issues/` and the issues export.  Every member
     reads issues; a city member those of their city (`issues_visible_to`)."""
 
     visible_to = staticmethod(issues_visible_to)
 
-    q = django_filters.CharFilter(
-        label=_("Search titles"),
-        max_length=100,
-        method=_issue_title,
-        widget=forms.SearchInput(),
-        help_text=_("Part of the title."),
-    )
-    text = django_filters.CharFilter(
-        label=_("Search titles"),
-        max_length=100,
-        method=_issue_title,
-        help_text=_("Part of the title (the same as q)."),
-    )
+    q = _issue_title_filter(widget=forms.SearchInput(), help_text=_("Part of the title."))
+    text = _issue_title_filter(help_text=_("Part of the title (the same as q)."))
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=IssueStatus.choices, empty_label=_("All statuses")
     )

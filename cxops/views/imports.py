@@ -5,6 +5,8 @@ Generic over import kinds: the page asks the job's handler for its fields and va
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -168,39 +170,47 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                 mapping[source] = value
         if mapping:
             value_maps[target.name] = mapping
-    try:
-        import_job_set_mapping(actor=request.user, job=job, column_map=column_map, value_maps=value_maps)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Mapping saved for %(source)s. Check the preview below.") % {"source": job.source_system},
-        )
-    return redirect("reports:import", pk=job.pk)
+    return _job_step(
+        request,
+        job,
+        lambda: import_job_set_mapping(
+            actor=request.user, job=job, column_map=column_map, value_maps=value_maps
+        ),
+        _("Mapping saved for %(source)s. Check the preview below.") % {"source": job.source_system},
+    )
 
 
 @require_POST
 @role_required(Role.ANALYST)
 def import_start(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs(request.user), pk=pk)
-    try:
-        import_job_start(actor=request.user, job=job)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    return redirect("reports:import", pk=job.pk)
+    return _job_step(request, job, lambda: import_job_start(actor=request.user, job=job))
 
 
 @require_POST
 @role_required(Role.ANALYST)
 def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs(request.user), pk=pk)
+    return _job_step(
+        request,
+        job,
+        lambda: import_job_resume(actor=request.user, job=job),
+        _("The import is queued again; it continues after the last saved chunk."),
+    )
+
+
+def _job_step(
+    request: HttpRequest, job: ImportJob, step: Callable[[], object], done: str = ""
+) -> HttpResponse:
+    """A step on a job from its page (a POST): the service's refusal is flashed as an error, else
+    `done` (if any) as a success; back to the job's page either way."""
     try:
-        import_job_resume(actor=request.user, job=job)
+        step()
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("The import is queued again; it continues after the last saved chunk."))
+        if done:
+            messages.success(request, done)
     return redirect("reports:import", pk=job.pk)
 
 
