@@ -3,29 +3,19 @@ pool's list (`StrategyFilterSet`).  Registered with the ground floor's exports i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cxops.models import ExperienceLayer
 from cxops.roles import Role
-from cxops.selectors.exports import ExportDataset, english, export_table, labels, register_export
+from cxops.selectors.exports import TITLED_RECORD_COLUMNS, ExportDataset, FilteredTable, register_export
 
 from .filters import StrategyFilterSet
 from .models import StrategyStatus
 
-
-def _strategies(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
-    queryset = StrategyFilterSet(params, user=reader).cleaned_rows()
-    name = "name_en" if english() else "name_zh"
-    columns = [
-        ("pk", _("id")),
-        ("title", _("title")),
-        ("status", _("status")),
-        (f"product__{name}", _("product")),
-        ("layer", _("experience layer")),
+_strategies = FilteredTable(
+    StrategyFilterSet,
+    columns=(
+        *TITLED_RECORD_COLUMNS,
         ("support_count", _("support")),
         ("oppose_count", _("oppose")),
         ("comment_count", _("comments")),
@@ -35,9 +25,9 @@ def _strategies(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any
         ("created_by__username", _("created by")),
         ("created_at", _("created at")),
         ("last_activity_at", _("last activity")),
-    ]
-    mapped = {"status": labels(StrategyStatus), "layer": labels(ExperienceLayer)}
-    return export_table(queryset, columns, mapped)
+    ),
+    choices={"status": StrategyStatus, "layer": ExperienceLayer},
+)
 
 
 def register() -> None:

@@ -11,7 +11,7 @@ Higher floors add theirs with `register_export` from their AppConfig.ready().
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,16 +83,36 @@ def export_table(
     return [str(label) for _field, label in columns], rows(), queryset
 
 
-def _reports(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
-    queryset = ReportFilterSet(params, user=reader).cleaned_rows()
-    name = "name_en" if english() else "name_zh"
-    columns = [
+@dataclass(frozen=True)
+class FilteredTable:
+    """A dataset that is a list's rows as they stand: its FilterSet's rows for the reader, a column
+    per field path with its header, a coded column shown by its choices' labels.  `{name}` in a
+    path stands for a reference row's name in the reader's language (`product__{name}`)."""
+
+    filterset: Any  # a FilterSet class with cleaned_rows()
+    columns: tuple[tuple[str, Any], ...]
+    choices: Mapping[str, Any]  # field path -> its choices class
+
+    def read(self, reader: Any, params: Any) -> tuple[QuerySet, list[tuple[str, Any]], dict[str, dict]]:
+        """The reader's rows, the columns in the reader's language and the labels of the coded ones."""
+        queryset = self.filterset(params, user=reader).cleaned_rows()
+        name = "name_en" if english() else "name_zh"
+        columns = [(path.format(name=name), label) for path, label in self.columns]
+        return queryset, columns, {path: labels(choices) for path, choices in self.choices.items()}
+
+    def __call__(self, reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
+        return export_table(*self.read(reader, params))
+
+
+_reports = FilteredTable(
+    ReportFilterSet,
+    columns=(
         ("pk", _("id")),
         ("occurred_at", _("occurred at")),
         ("source_type", _("source type")),
-        (f"product__{name}", _("product")),
-        (f"channel__{name}", _("channel")),
-        (f"region__{name}", _("region")),
+        ("product__{name}", _("product")),
+        ("channel__{name}", _("channel")),
+        ("region__{name}", _("region")),
         ("layer", _("experience layer")),
         ("stage", _("lifecycle stage")),
         ("severity", _("severity")),
@@ -104,26 +124,28 @@ def _reports(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, .
         ("source_system", _("source system")),
         ("external_id", _("external id")),
         ("created_at", _("created at")),
-    ]
-    mapped = {
-        "source_type": labels(SourceType),
-        "layer": labels(ExperienceLayer),
-        "stage": labels(LifecycleStage),
-        "severity": labels(Severity),
-        "status": labels(ReportStatus),
-    }
-    return export_table(queryset, columns, mapped)
-
-
-def _issues(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
-    queryset = IssueFilterSet(params, user=reader).cleaned_rows()
-    name = "name_en" if english() else "name_zh"
-    columns = [
-        ("pk", _("id")),
-        ("title", _("title")),
-        ("status", _("status")),
-        (f"product__{name}", _("product")),
-        ("layer", _("experience layer")),
+    ),
+    choices={
+        "source_type": SourceType,
+        "layer": ExperienceLayer,
+        "stage": LifecycleStage,
+        "severity": Severity,
+        "status": ReportStatus,
+    },
+)
+# The columns a titled record's export opens with (issues here, strategies on the proposals floor):
+# the same headers in the same order in each file.
+TITLED_RECORD_COLUMNS = (
+    ("pk", _("id")),
+    ("title", _("title")),
+    ("status", _("status")),
+    ("product__{name}", _("product")),
+    ("layer", _("experience layer")),
+)
+_issue_table = FilteredTable(
+    IssueFilterSet,
+    columns=(
+        *TITLED_RECORD_COLUMNS,
         ("stage", _("lifecycle stage")),
         ("severity", _("severity")),
         ("owner__username", _("owner")),
@@ -133,13 +155,19 @@ def _issues(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ..
         ("first_reported_at", _("first reported")),
         ("last_reported_at", _("last reported")),
         ("created_at", _("created at")),
-    ]
-    mapped = {
-        "status": labels(IssueStatus),
-        "layer": labels(ExperienceLayer),
-        "stage": labels(LifecycleStage),
-        "severity": labels(Severity),
-    }
+    ),
+    choices={
+        "status": IssueStatus,
+        "layer": ExperienceLayer,
+        "stage": LifecycleStage,
+        "severity": Severity,
+    },
+)
+
+
+def _issues(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[Any, ...]], QuerySet]:
+    """The issue list's table and, last, each open issue's due time state."""
+    queryset, columns, mapped = _issue_table.read(reader, params)
     fields = [field for field, _label in columns]
     state_labels = {"due_soon": str(_("Due soon")), "breached": str(_("Overdue")), "": ""}
 
