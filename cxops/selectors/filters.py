@@ -167,9 +167,14 @@ def local_start(day: date) -> datetime:
 @extend_schema_field(OpenApiTypes.DATE)
 class LocalDayFilter(django_filters.Filter):
     """Rows whose moment falls on or after (`lookup_expr="gte"`) or on or before (`"lte"`) a local
-    day; the day is bounded (`cxops.inputs.DayField`)."""
+    day; the day is bounded (`cxops.inputs.DayField`).  A page shows a date picker."""
 
     field_class = DayField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        kwargs.setdefault("help_text", _("Local (Asia/Shanghai) day, inclusive."))
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet, value: Any) -> QuerySet:
         if value is None:
@@ -177,10 +182,6 @@ class LocalDayFilter(django_filters.Filter):
         if self.lookup_expr == "lte":
             return qs.filter(**{f"{self.field_name}__lt": local_start(value + timedelta(days=1))})
         return qs.filter(**{f"{self.field_name}__gte": local_start(value)})
-
-
-def day_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"})
 
 
 class VisibleFilterSet(django_filters.FilterSet):
@@ -290,20 +291,8 @@ class ReportFilterSet(VisibleFilterSet):
     )
     issue = IdFilter(label=_("Experience issue"), field_name="issue_id")
     source_system = django_filters.CharFilter(label=_("Source system"), max_length=50)
-    date_from = LocalDayFilter(
-        label=_("From"),
-        field_name="occurred_at",
-        lookup_expr="gte",
-        widget=day_widget(),
-        help_text=_("Local (Asia/Shanghai) day, inclusive."),
-    )
-    date_to = LocalDayFilter(
-        label=_("To"),
-        field_name="occurred_at",
-        lookup_expr="lte",
-        widget=day_widget(),
-        help_text=_("Local (Asia/Shanghai) day, inclusive."),
-    )
+    date_from = LocalDayFilter(label=_("From"), field_name="occurred_at", lookup_expr="gte")
+    date_to = LocalDayFilter(label=_("To"), field_name="occurred_at", lookup_expr="lte")
     mine = FlagFilter(label=_("Mine"), method="filter_mine", help_text=_("Only the reports I filed."))
 
     class Meta:

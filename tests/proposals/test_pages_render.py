@@ -77,3 +77,14 @@ def test_detail_page_shows_buttons_by_role(client_for, analyst, frontline, manag
     assert f"/pool/{strategy.pk}/status/accepted/" not in frontline_page
     assert f"/pool/{strategy.pk}/status/accepted/" in manager_page
     assert 'name="choice"' not in frontline_page and 'name="choice"' in manager_page
+
+
+def test_the_pool_pages_keep_the_filters_in_their_links(client_for, analyst, frontline):
+    for _ in range(21):
+        make_strategy(actor=analyst)
+    client = client_for(frontline)
+    first = client.get("/pool/", {"sort": "new"}).content.decode()
+    assert '<a href="?sort=new&amp;page=2" rel="next">' in first
+    second = client.get("/pool/", {"sort": "new", "page": 2}).content.decode()
+    assert '<a href="?sort=new&amp;page=1" rel="prev">' in second
+    assert '<a href="?page=2" rel="next">' in client.get("/pool/").content.decode()
