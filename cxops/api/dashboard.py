@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django import forms
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxops.api.inputs import DayField, StrictInputSerializer
+from cxops.api.inputs import StrictInputSerializer
+from cxops.forms_period import PeriodForm, ProductPeriodForm
 from cxops.models import AlertStatus, HotSpotAlert, Product, Region
 from cxops.presenters.dashboard import (
     alert_data,
@@ -36,33 +37,41 @@ from cxops.services.hotspots import hot_spot_alert_acknowledge
 DashboardPermission = roles_permission(Role.ANALYST, safe_roles=[Role.ANALYST, Role.PRODUCT_OWNER])
 
 
-class PeriodInputSerializer(serializers.Serializer):
-    start = DayField(required=False, help_text="First local day (default: end − 27 days).")
-    end = DayField(required=False, help_text="Last local day (default: today).")
-    region = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Region.objects.filter(parent__isnull=False),
-        required=False,
-        help_text="A city's code: that city's figures (a city member always gets their own city's).",
-    )
-
-    default_days = 28
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        try:
-            attrs["period"] = Period.asked(
-                start=attrs.get("start"), end=attrs.get("end"), default_days=self.default_days
-            )
-        except DjangoValidationError as error:
-            raise serializers.ValidationError({"start": error.messages}) from None
-        return attrs
+# The query parameters are the dashboard pages' form fields (`cxops.forms_period`), read by the
+# same forms; the descriptions are the API reference's.
+_DESCRIPTIONS = {
+    "start": "First local day (default: end − %(days)d days).",
+    "end": "Last local day (default: today).",
+    "region": "A city's code: that city's figures (a city member always gets their own city's).",
+    "event": "Launch or campaign date for the consultation cycle (default: launch date).",
+}
 
 
-class ProductInputSerializer(PeriodInputSerializer):
-    event = DayField(
-        required=False, help_text="Launch or campaign date for the consultation cycle (default: launch date)."
-    )
-    default_days = 365
+def _parameters(form_class: type[PeriodForm]) -> list[OpenApiParameter]:
+    """The form's fields as the endpoint's documented query parameters."""
+    return [
+        OpenApiParameter(
+            name,
+            OpenApiTypes.DATE if isinstance(field, forms.DateField) else OpenApiTypes.STR,
+            OpenApiParameter.QUERY,
+            required=field.required,
+            description=_DESCRIPTIONS[name] % {"days": form_class.default_days - 1},
+        )
+        for name, field in form_class.base_fields.items()
+    ]
+
+
+def _read(form: PeriodForm) -> dict[str, Any]:
+    """The form's cleaned data, or a 400 with its (translated) messages by field."""
+    if not form.is_valid():
+        errors = form.errors.get_json_data()
+        raise serializers.ValidationError(
+            {
+                ("non_field_errors" if name == "__all__" else name): [error["message"] for error in messages]
+                for name, messages in errors.items()
+            }
+        )
+    return form.cleaned_data
 
 
 class OverviewView(APIView):
@@ -71,12 +80,11 @@ class OverviewView(APIView):
 
     permission_classes = [DashboardPermission]
 
-    @extend_schema(parameters=[PeriodInputSerializer], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=_parameters(PeriodForm), responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        serializer = PeriodInputSerializer(data=request.query_params)
-        serializer.is_valid(raise_exception=True)
-        period: Period = serializer.validated_data["period"]
-        region = user_region(request.user) or serializer.validated_data.get("region")
+        data = _read(PeriodForm(request.query_params, user=request.user))
+        period: Period = data["period"]
+        region = user_region(request.user) or data.get("region")
         figures = overview_figures(period, region)
         alerts = selectors.dashboard_open_alerts(limit=50, user=request.user, region=region)
         return Response(overview_data(figures, alerts))
@@ -88,14 +96,13 @@ class ProductDashboardView(APIView):
 
     permission_classes = [DashboardPermission]
 
-    @extend_schema(parameters=[ProductInputSerializer], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=_parameters(ProductPeriodForm), responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
         product = get_object_or_404(Product, code=code)
-        serializer = ProductInputSerializer(data=request.query_params)
-        serializer.is_valid(raise_exception=True)
-        period: Period = serializer.validated_data["period"]
-        event = serializer.validated_data.get("event") or product.launched_on
-        region = user_region(request.user) or serializer.validated_data.get("region")
+        data = _read(ProductPeriodForm(request.query_params, user=request.user))
+        period: Period = data["period"]
+        event = data.get("event") or product.launched_on
+        region = user_region(request.user) or data.get("region")
         figures = product_figures(product, period, event, region)
         alerts = selectors.dashboard_open_alerts(product_id=product.pk, user=request.user, region=region)
         return Response(product_data(figures, alerts))

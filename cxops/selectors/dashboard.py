@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
-from django.utils.translation import gettext
 
 from cxops.analytics.curves import (
     ConsultationCurve,
@@ -54,7 +51,6 @@ PER_USERS = 10_000  # consultations per 10,000 users per day
 CURVE_DAYS_BEFORE = 28
 CURVE_DAYS_AFTER = 120
 LIFECYCLE_DAYS = 730
-MAX_PERIOD_DAYS = 3 * 366
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +67,6 @@ class Period:
 
     def dates(self) -> list[dt.date]:
         return [self.start + dt.timedelta(days=i) for i in range(self.days)]
-
-    @classmethod
-    def asked(cls, *, start: dt.date | None, end: dt.date | None, default_days: int) -> Period:
-        """The period a page or an API call asks for: `end` defaults to today, `start` to
-        `default_days` before it.  The one place the dashboard's period is parsed: raises Django's
-        ValidationError (translated) when it starts after its end or is longer than three years."""
-        end = end or timezone.localdate()
-        start = start or end - dt.timedelta(days=default_days - 1)
-        if start > end:
-            raise ValidationError(gettext("The start is after the end."), code="invalid")
-        if (end - start).days + 1 > MAX_PERIOD_DAYS:
-            raise ValidationError(gettext("Choose a period of at most three years."), code="invalid")
-        return cls(start, end)
 
 
 def _dimension_labels(dimension: str) -> dict[str, str]:

@@ -8,23 +8,20 @@ subscribes them to its alerts).  The charts, and their CSV exports, are built by
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.exports import csv_response
-from cxops.inputs import DayField
+from cxops.forms_period import PeriodForm, ProductPeriodForm
 from cxops.models import AlertOptIn, AlertStatus, Product, Region
 from cxops.presenters.dashboard import (
     VOLUME_CHARTS,
@@ -35,7 +32,7 @@ from cxops.presenters.dashboard import (
     product_figures,
     reports_kpi,
 )
-from cxops.regions import active_cities, regions_readable_by, user_region
+from cxops.regions import regions_readable_by, user_region
 from cxops.roles import Role, has_role
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import Period
@@ -59,40 +56,6 @@ def _require_writer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-class PeriodForm(forms.Form):
-    start = DayField(
-        label=gettext_lazy("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    end = DayField(
-        label=gettext_lazy("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    region = forms.ChoiceField(label=gettext_lazy("City"), required=False)
-
-    def __init__(self, *args: Any, default_days: int = 28, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.default_days = default_days
-        if user is not None and user_region(user) is not None:
-            del self.fields["region"]  # a city member's dashboard is their city's
-        else:
-            cast(forms.ChoiceField, self.fields["region"]).choices = [
-                ("", _("Whole province")),
-                *((city.code, city.name) for city in active_cities()),
-            ]
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        data["period"] = Period.asked(
-            start=data.get("start"), end=data.get("end"), default_days=self.default_days
-        )
-        return data
-
-
 def dashboard_region(request: HttpRequest) -> Any:
     """The city the dashboard shows: a city member's own; for others ?region=<city code>, else
     None (the whole province, the sum of its cities)."""
@@ -103,18 +66,14 @@ def dashboard_region(request: HttpRequest) -> Any:
     return Region.objects.filter(code=code, parent__isnull=False).first() if code else None
 
 
-def period_from(request: HttpRequest, *, default_days: int) -> tuple[PeriodForm, Period]:
-    form = PeriodForm(request.GET or None, default_days=default_days, user=request.user)
+def period_from(request: HttpRequest) -> tuple[PeriodForm, Period]:
+    form = PeriodForm(request.GET or None, user=request.user)
     if request.GET and form.is_valid():
         return form, form.cleaned_data["period"]
-    end = timezone.localdate()
+    period = form.default_period()
     if not request.GET:
-        form = PeriodForm(
-            initial={"start": end - dt.timedelta(days=default_days - 1), "end": end},
-            default_days=default_days,
-            user=request.user,
-        )
-    return form, Period(end - dt.timedelta(days=default_days - 1), end)
+        form = PeriodForm(initial={"start": period.start, "end": period.end}, user=request.user)
+    return form, period
 
 
 def _period_query(period: Period, **extra: Any) -> str:
@@ -126,7 +85,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("product")
     if code and Product.objects.filter(code=code).exists():  # the product picker without JavaScript
         return redirect("dashboard:product", code=code)
-    form, period = period_from(request, default_days=28)
+    form, period = period_from(request)
     region = dashboard_region(request)
     region_query = {"region": region.code} if region is not None else {}
     charts = overview_charts(overview_figures(period, region))
@@ -158,30 +117,18 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-class ProductPageForm(PeriodForm):
-    event = DayField(
-        label=gettext_lazy("Launch or campaign date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=gettext_lazy(
-            "The consultation cycle curve starts here (default: the product's launch date)."
-        ),
-    )
-
-
-def _product_inputs(request: HttpRequest, product: Product) -> tuple[ProductPageForm, Period, dt.date | None]:
-    form = ProductPageForm(request.GET or None, default_days=365, user=request.user)
-    end = timezone.localdate()
-    period = Period(end - dt.timedelta(days=364), end)
+def _product_inputs(
+    request: HttpRequest, product: Product
+) -> tuple[ProductPeriodForm, Period, dt.date | None]:
+    form = ProductPeriodForm(request.GET or None, user=request.user)
+    period = form.default_period()
     event = product.launched_on
     if request.GET and form.is_valid():
         period = form.cleaned_data["period"]
         event = form.cleaned_data.get("event") or event
     elif not request.GET:
-        form = ProductPageForm(
-            initial={"start": period.start, "end": period.end, "event": event},
-            default_days=365,
-            user=request.user,
+        form = ProductPeriodForm(
+            initial={"start": period.start, "end": period.end, "event": event}, user=request.user
         )
     return form, period, event
 
@@ -244,7 +191,7 @@ def _chart_csv(
 
 def export_overview(request: HttpRequest, name: str) -> HttpResponse:
     _require_reader(request)
-    _form, period = period_from(request, default_days=28)
+    _form, period = period_from(request)
     charts = overview_charts(overview_figures(period, dashboard_region(request)))
     return _chart_csv(request, charts, name, period, subject="overview")
 
