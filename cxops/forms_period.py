@@ -22,8 +22,18 @@ from cxops.models import Region
 from cxops.regions import active_cities, user_region
 from cxops.selectors.dashboard import Period
 
-# The longest period a dashboard page or API call may ask for.
+# The longest period a dashboard page, the dashboard API or the metric series may ask for.
 MAX_PERIOD_DAYS = 3 * 366
+
+
+def period_check(start: dt.date, end: dt.date) -> Period:
+    """`Period(start, end)` when it is one a dashboard or the metric series may ask for; otherwise a
+    `ValidationError` with the translated reason (the same words on the pages and in the API)."""
+    if start > end:
+        raise ValidationError(_("The start is after the end."), code="invalid")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise ValidationError(_("Choose a period of at most three years."), code="invalid")
+    return Period(start, end)
 
 
 def _day(label: Any, **kwargs: Any) -> DayField:
@@ -64,11 +74,7 @@ class PeriodForm(forms.Form):
         data = super().clean() or {}
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - dt.timedelta(days=self.default_days - 1)
-        if start > end:
-            raise ValidationError(_("The start is after the end."), code="invalid")
-        if (end - start).days + 1 > MAX_PERIOD_DAYS:
-            raise ValidationError(_("Choose a period of at most three years."), code="invalid")
-        data["period"] = Period(start, end)
+        data["period"] = period_check(start, end)
         return data
 
 

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxops.api.inputs import DayField, StrictInputSerializer
+from cxops.forms_period import period_check
 from cxops.models import Channel, Product, Region, Segment
 from cxops.models.metrics import ALL_METRIC_COLUMNS
 from cxops.roles import Role, roles_permission
@@ -28,7 +29,6 @@ from cxops.selectors.metrics import SERIES_COLUMNS, metric_daily_series, metric_
 from cxops.services.metrics import RECORD_FIELDS, ReferenceLookup, metric_record_parse, metric_records_apply
 
 BATCH_MAX = 5000
-SERIES_MAX_DAYS = 3 * 366
 
 MetricPermission = roles_permission(Role.ANALYST, safe_roles=[Role.ANALYST, Role.PRODUCT_OWNER])
 
@@ -94,10 +94,10 @@ class SeriesInputSerializer(serializers.Serializer):
     end = DayField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["start"] > attrs["end"]:
-            raise serializers.ValidationError({"start": "The start is after the end."})
-        if (attrs["end"] - attrs["start"]).days + 1 > SERIES_MAX_DAYS:
-            raise serializers.ValidationError({"start": "Ask for at most three years."})
+        try:  # the dashboard's own limits and words
+            period_check(attrs["start"], attrs["end"])
+        except ValidationError as error:
+            raise serializers.ValidationError({"start": error.messages}) from None
         return attrs
 
 

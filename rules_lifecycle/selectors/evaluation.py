@@ -554,7 +554,7 @@ def evaluation_runs(*, limit: int = 30) -> QuerySet[EvaluationRun]:
     return EvaluationRun.objects.annotate(evaluated=Count("evaluations")).order_by("-run_on", "-id")[:limit]
 
 
-# --- the rule timeline (rules_lifecycle.selectors.timeline.OPTIONAL_SOURCES) -------------------
+# --- a run: what is left to evaluate ------------------------------------------------------------
 
 
 def evaluation_run_pending(*, run_id: int) -> list[int]:
