@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
@@ -99,17 +100,18 @@ class Chart:
     height: int = 320
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    # Read several times by the page's template (_chart.html): computed once per chart.
+    @cached_property
     def clean_spec(self) -> dict[str, Any]:
         """The spec with NaN replaced by None (JSON has no NaN; ECharts shows a gap)."""
         return _finite(self.spec)
 
-    @property
+    @cached_property
     def has_data(self) -> bool:
         """False when every number in the table is zero or missing (nothing worth drawing)."""
         return any(isinstance(v, int | float) and v for row in self.rows for v in row[1:])
 
-    @property
+    @cached_property
     def clean_rows(self) -> list[list[Any]]:
         return _finite(self.rows)
 
@@ -310,8 +312,7 @@ def overview_data(figures: OverviewFigures, open_alerts: list[HotSpotAlert]) -> 
 def reports_kpi(period: Period, region: Region | None, total: int, daily: Chart) -> dict[str, Any]:
     """The reports KPI: the total, the same-length period before it and the change, and the daily
     totals for its sparkline (from the daily chart's rows: no further query for them)."""
-    before = selectors.dashboard_volumes(period=period.previous(), region_id=_region_id(region))
-    previous = sum(item["count"] for item in before[RollupDimension.SOURCE_TYPE])
+    previous = selectors.dashboard_report_total(period=period.previous(), region_id=_region_id(region))
     change = None if previous == 0 else round(100 * (total - previous) / previous)
     return {
         "total": total,

@@ -123,6 +123,24 @@ def dashboard_volumes(
     return result
 
 
+def dashboard_report_total(
+    *, period: Period, product_id: int | None = None, region_id: int | None = None
+) -> int:
+    """The reports over the period: the sum of `dashboard_volumes`' source-type counts, in one
+    aggregate query (no per-value rows, no channel names)."""
+    total = (
+        _dimension_rows(product_id, region_id)
+        .filter(
+            dimension=RollupDimension.SOURCE_TYPE,
+            value__in=SourceType.values,
+            day__gte=period.start,
+            day__lte=period.end,
+        )
+        .aggregate(total=Sum("count"))["total"]
+    )
+    return total or 0
+
+
 def dashboard_daily_volumes(
     *,
     period: Period,

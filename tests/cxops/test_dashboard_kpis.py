@@ -9,7 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from cxops.models import RollupDimension
 from cxops.roles import Role
+from cxops.selectors.dashboard import Period, dashboard_report_total, dashboard_volumes
 from cxops.templatetags.sparklines import sparkline, sparkline_points
 from tests.cxops.test_dashboard import file
 
@@ -44,3 +46,28 @@ def test_sparkline_points_span_the_box():
     assert points == "0.0,18.0 50.0,10.0 100.0,2.0"
     assert sparkline_points([3, 3], width=10, height=20) == "0.0,10.0 10.0,10.0"  # flat: mid-height
     assert sparkline_points([7]) == "" and str(sparkline([])) == ""
+
+
+def test_the_previous_total_is_one_aggregate_query(make_user, django_assert_num_queries):
+    """The KPI's previous-period total is the source-type volumes' sum, read by one aggregate
+    (not the four dimensions' volumes and the channel names, as before)."""
+    end = dt.date(2026, 11, 28)
+    for offset in range(4):
+        file(occurred_at=_at(end - dt.timedelta(days=offset)))
+    period = Period(end - dt.timedelta(days=6), end)
+    volumes = dashboard_volumes(period=period)
+    with django_assert_num_queries(1):
+        total = dashboard_report_total(period=period)
+    assert total == sum(item["count"] for item in volumes[RollupDimension.SOURCE_TYPE]) == 4
+
+
+def test_the_overview_page_reads_a_bounded_number_of_queries(make_user, django_assert_max_num_queries):
+    analyst = make_user(Role.ANALYST)
+    end = dt.date(2026, 11, 28)
+    for offset in range(4):
+        file(occurred_at=_at(end - dt.timedelta(days=offset)))
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(analyst)
+    query = {"start": (end - dt.timedelta(days=27)).isoformat(), "end": end.isoformat()}
+    with django_assert_max_num_queries(19):
+        assert client.get(reverse("dashboard:overview"), query).status_code == 200
