@@ -337,3 +337,16 @@ def _outbox_publishes_from_requests():
     outbox._broker_down_until = 0.0
     yield
     outbox._broker_down_until = 0.0
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a request's LocaleMiddleware leaves its
+    language active in the thread after the response, so an English request in one test used to
+    make the next test's gettext English (tests/rules_lifecycle/test_kanban.py before
+    test_backfill_go_live.py)."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

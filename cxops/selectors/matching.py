@@ -394,8 +394,12 @@ def report_groups(*, user: Any, english: bool = False, min_size: int = 2) -> lis
             continue
         held = Counter(term for bag in group["bags"] for term in set(bag))
         majority = [term for term, count in held.most_common() if count * 2 >= len(group["ids"])]
-        # subjects (concepts) first, then how it went wrong (state concepts), then plain words
-        majority.sort(key=lambda term: (not term.startswith("c:"), term[2:] in STATE_CONCEPTS, -held[term]))
+        # subjects (concepts) first, then how it went wrong (state concepts), then plain words; ties
+        # by the term itself, so the same reports show the same tags in every process (a set's
+        # order of strings changes with each interpreter's hash seed)
+        majority.sort(
+            key=lambda term: (not term.startswith("c:"), term[2:] in STATE_CONCEPTS, -held[term], term)
+        )
         centre = document_vector(group["bag"], statistics)
         closest = max(
             range(len(group["ids"])),

@@ -627,3 +627,27 @@ def test_english_reports_are_matched_by_their_telling_words():
         "getting",
         "c:refused",
     ]
+
+
+@pytest.mark.django_db
+def test_a_groups_shared_concepts_do_not_depend_on_the_order_a_set_gives(
+    analyst, frontline, reference_data, monkeypatch
+):
+    """A set of strings iterates in an order that changes with each process's hash seed: the same
+    reports must show the same tags, in the same order, in every process."""
+    import cxops.selectors.matching as matching
+
+    for text in (
+        "来电显示不显示号码，打电话也看不到",
+        "来电显示不显示号码，打电话也看不到",
+        "来电显示不显示号码",
+    ):
+        file_report(frontline, summary=text)
+    first = [group.shared for group in matching.report_groups(user=analyst, english=False)]
+    # when the same terms come out of the set in the opposite order
+    monkeypatch.setattr(
+        matching, "set", lambda items: list(dict.fromkeys(reversed(list(items)))), raising=False
+    )
+    again = [group.shared for group in matching.report_groups(user=analyst, english=False)]
+    assert first and len(first[0]) > 1
+    assert again == first
