@@ -71,8 +71,8 @@ def period_from(request: HttpRequest) -> tuple[PeriodForm, Period]:
     if request.GET and form.is_valid():
         return form, form.cleaned_data["period"]
     period = form.default_period()
-    if not request.GET:
-        form = PeriodForm(initial={"start": period.start, "end": period.end}, user=request.user)
+    if not request.GET:  # the unbound form shows the default period (no second form, no second city query)
+        form.initial = {"start": period.start, "end": period.end}
     return form, period
 
 
@@ -126,10 +126,8 @@ def _product_inputs(
     if request.GET and form.is_valid():
         period = form.cleaned_data["period"]
         event = form.cleaned_data.get("event") or event
-    elif not request.GET:
-        form = ProductPeriodForm(
-            initial={"start": period.start, "end": period.end, "event": event}, user=request.user
-        )
+    elif not request.GET:  # the unbound form shows the defaults (no second form, no second city query)
+        form.initial = {"start": period.start, "end": period.end, "event": event}
     return form, period, event
 
 

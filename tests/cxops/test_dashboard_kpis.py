@@ -71,3 +71,14 @@ def test_the_overview_page_reads_a_bounded_number_of_queries(make_user, django_a
     query = {"start": (end - dt.timedelta(days=27)).isoformat(), "end": end.isoformat()}
     with django_assert_max_num_queries(19):
         assert client.get(reverse("dashboard:overview"), query).status_code == 200
+
+
+def test_the_default_overview_builds_its_period_form_once(make_user, django_assert_max_num_queries):
+    """Without a query string the page shows the default period in one unbound form (the cities
+    for its picker read once, not once more for a second form)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(make_user(Role.ANALYST))
+    client.get(reverse("dashboard:overview"))  # the session and the language settle
+    with django_assert_max_num_queries(19):
+        response = client.get(reverse("dashboard:overview"))
+    assert response.context["form"].initial["end"] == response.context["period"].end
