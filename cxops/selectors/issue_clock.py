@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, Sum, When
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from cxops.issue_clock import DUE_SOON_FRACTION, sla_hours
@@ -31,8 +31,7 @@ def issue_clock_summary(*, user: Any = None, now: datetime | None = None, limit:
         window = timedelta(hours=sla_hours(severity) * DUE_SOON_FRACTION)
         due_soon |= Q(severity=severity, due_at__gt=now, due_at__lte=now + window)
     counts = issues.filter(status__in=OPEN, due_at__isnull=False).aggregate(
-        breached=Sum(Case(When(due_at__lte=now, then=1), default=0, output_field=IntegerField())),
-        due_soon=Sum(Case(When(due_soon, then=1), default=0, output_field=IntegerField())),
+        breached=Count("pk", filter=Q(due_at__lte=now)), due_soon=Count("pk", filter=due_soon)
     )
     overdue = list(
         issues.filter(status__in=OPEN, due_at__lte=now)
