@@ -21,10 +21,16 @@ from .models import Comment, Revision, Strategy, StrategyStatus
 
 S = StrategyStatus
 STATUS_ORDER = [S.VOTING, S.DISCUSSION, S.DRAFT, S.ACCEPTED, S.REJECTED, S.WITHDRAWN, S.MERGED]
-SORTS = {
+STATUS_RANK = Case(
+    *[When(status=code, then=Value(index)) for index, code in enumerate(STATUS_ORDER)],
+    output_field=IntegerField(),
+)
+# The "status" sort orders by the rank expression itself: no annotation is computed, selected and
+# set on every row of every other sort (the pool's default is "activity").
+SORTS: dict[str, list[Any]] = {
     "activity": ["-last_activity_at", "-id"],
     "votes": ["-support_count", "oppose_count", "-last_activity_at", "-id"],
-    "status": ["status_rank", "-last_activity_at", "-id"],
+    "status": [STATUS_RANK.asc(), "-last_activity_at", "-id"],
     "new": ["-created_at", "-id"],
 }
 
@@ -34,19 +40,13 @@ def search_terms(query: str) -> list[str]:
     return [term for term in normalise(query).split() if term][:8]
 
 
-STATUS_RANK = Case(
-    *[When(status=code, then=Value(index)) for index, code in enumerate(STATUS_ORDER)],
-    output_field=IntegerField(),
-)
-
-
 def strategies_read_by(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[Strategy]:
     """The pool as `user` reads it: every strategy, for every member (全员参与; the issues a
     strategy links are what a city member's scope hides, on its page).  Each with its product,
-    creator, tags and cities, and `status_rank` (the "status" sort)."""
+    creator, tags and cities."""
     if queryset is None:
         queryset = Strategy.objects.select_related("product", "created_by")
-    return queryset.prefetch_related("tags", "regions").annotate(status_rank=STATUS_RANK)
+    return queryset.prefetch_related("tags", "regions")
 
 
 def strategies_matching(queryset: QuerySet, query: str) -> QuerySet:
