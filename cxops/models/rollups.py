@@ -109,10 +109,10 @@ class ReportDailyDimensionRollup(DimensionDailyCount):
         verbose_name = _("daily report rollup by dimension")
         verbose_name_plural = _("daily report rollups by dimension")
         constraints = _dimension_cell("report_dimension_rollup", "product")
+        # `count` is left out of every index so that the imports' increments are HOT updates (no
+        # index entries to add).  Hot spots (one dimension on a few days, all products) read the
+        # cell key, which leads with the day (issue 22: a (dimension, day, product) index went).
         indexes = [
-            # Hot spots: one dimension over some days, all products.  `count` is left out of every
-            # index so that the imports' increments are HOT updates (no index entries to add).
-            models.Index(fields=["dimension", "day", "product"], name="report_dim_rollup_dim_day"),
             # Product page: one product's dimension over a period.
             models.Index(fields=["product", "dimension", "day"], name="report_dim_rollup_product"),
         ]
@@ -124,11 +124,9 @@ class ReportDailyDimensionTotal(DimensionDailyCount):
     class Meta:
         verbose_name = _("daily report total by dimension")
         verbose_name_plural = _("daily report totals by dimension")
+        # The overview reads a period (every dimension, or one) through the cell key, which leads
+        # with the day: no other index (issue 22: a (dimension, day) index went).
         constraints = _dimension_cell("report_dimension_total")
-        indexes = [
-            # the overview: one dimension over a period (count not indexed: see above)
-            models.Index(fields=["dimension", "day"], name="report_dim_total_dim_day")
-        ]
 
 
 class ReportDailyRegionRollup(DimensionDailyCount):
@@ -137,7 +135,7 @@ class ReportDailyRegionRollup(DimensionDailyCount):
     tables above, which hold the same counts summed over regions (`rollups_verify` proves both
     against the raw reports): the province's figures are the sum of its cities'."""
 
-    # not indexed alone: `report_region_rollup_city` leads with it (issue 22)
+    # not indexed alone: `report_region_rollup_prod` leads with it (issue 22)
     region = _cell_key(Region, db_index=False)
     product = _cell_key(Product)
 
@@ -145,9 +143,10 @@ class ReportDailyRegionRollup(DimensionDailyCount):
         verbose_name = _("daily report rollup by region")
         verbose_name_plural = _("daily report rollups by region")
         constraints = _dimension_cell("report_region_rollup", "region", "product")
+        # A city's overview reads the region total, not this table (issue 22: a (region, dimension,
+        # day) index went); a region's rows (its deletion) are found through `_prod`.
         indexes = [
-            # a city's overview and the city breakdown: one dimension over a period
-            models.Index(fields=["region", "dimension", "day"], name="report_region_rollup_city"),
+            # the city breakdown of one product and the hot spots: one dimension over some days
             models.Index(fields=["dimension", "day", "region"], name="report_region_rollup_dim_day"),
             # a city's product page
             models.Index(fields=["region", "product", "dimension", "day"], name="report_region_rollup_prod"),

@@ -21,6 +21,7 @@ from cxops.models import (
     Region,
     RegionLevel,
     ReportDailyDimensionRollup,
+    ReportDailyDimensionTotal,
     ReportDailyRegionRollup,
     ReportDailyRegionTotal,
 )
@@ -186,3 +187,62 @@ def test_an_import_in_many_chunks_keeps_the_rollups_equal_to_a_recount(analyst, 
     assert rollups_verify() == []
     total = sum(ReportDailyRegionTotal.objects.filter(dimension="stage").values_list("count", flat=True))
     assert total == 40
+
+
+PER_PRODUCT = (DIMENSION, REGION)
+
+
+def reloption(table: str, name: str) -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [table])
+        (options,) = cursor.fetchone()
+    return dict(option.split("=", 1) for option in options or []).get(name)
+
+
+@pytest.mark.postgres
+def test_the_per_product_rollups_leave_half_a_page_free_and_the_totals_a_quarter(db):
+    # migration 0034: the tables an import increments most (26,000 cells a chunk) at 50, the totals
+    # a year-long read visits at 75
+    assert [reloption(table, "fillfactor") for table in PER_PRODUCT] == ["50", "50"]
+    totals = (REGION_TOTAL, ReportDailyDimensionTotal._meta.db_table)
+    assert [reloption(table, "fillfactor") for table in totals] == ["75", "75"]
+
+
+@pytest.mark.postgres
+def test_a_second_import_chunks_increments_are_hot_updates(reference_data):
+    # given 3,000 cells of the per-product rollups, written as one import chunk writes them
+    hotline = reference_data["channels"]["hotline-10086"]
+    region = Region.objects.get(level=RegionLevel.PROVINCE).pk
+    products = [ProductFactory(code=f"hot{n}").pk for n in range(10)]
+    facts = [
+        ReportFacts(
+            day=dt.date(2026, 1, 1) + dt.timedelta(days=n % 300),
+            product_id=products[n // 300],
+            channel_id=hotline.pk,
+            source_type="complaint",
+            layer="functional",
+            stage="use",
+            issue_id=None,
+            region_id=region,
+        )
+        for n in range(3000)
+    ]
+    rollups_apply_delta(added=facts)
+
+    def updates(table: str) -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = %s::regclass",
+                [table],
+            )
+            return cursor.fetchone()
+
+    before = {table: updates(table) for table in PER_PRODUCT}
+    # when the next chunk adds to every one of those cells
+    rollups_apply_delta(added=facts)
+    # then (nearly) every increment found room on its own page: no new index entries (at
+    # fillfactor 75 a third of them did not)
+    for table in PER_PRODUCT:
+        updated, hot = (now - then for now, then in zip(updates(table), before[table], strict=True))
+        assert updated >= 3000 * 4
+        assert hot >= 0.95 * updated, (table, updated, hot)
