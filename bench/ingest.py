@@ -22,6 +22,15 @@ The yardsticks, and why they are fair:
   lean        the same COPY + INSERT into a fresh table with only the indexes the application's
               queries need (LEAN_INDEXES below, trigram index included: the report search uses it)
               and no reference checks at all: what the table could cost if integrity were free.
+  whole       the ceiling's COPY and INSERT plus everything else the import's writer derives from the
+              rows, in one SQL statement over the whole file: the segment links (split and looked up
+              in SQL) and the rollup upserts (the import's own `rollup_upsert_ctes`), into fresh,
+              empty clones of the report, link and four rollup tables (schema `bench_whole`: every
+              index, check, foreign key, trigger and page setting copied), with the import's
+              per-row checks at statement time (`SET CONSTRAINTS ALL IMMEDIATE`), no Python and
+              no chunks.  The ceiling measures the report table alone; this one the whole work, so
+              `real_vs_whole=` is what Python and committing in chunks cost, and `whole_vs_ceiling=`
+              what the derived rows cost the database.
   real        the import as analysts run it (`import_job_run`): decoding, mapping, validation,
               time parsing, phone normalising/masking/keyed hashing, COPY into staging, the
               per-chunk reference check, INSERT ... ON CONFLICT, segments, rollups, chunk by chunk
@@ -35,7 +44,8 @@ The machine is shared (other engineers' tests run on the same 2 cores): absolute
 from run to run; the ratios are between variants measured minutes apart in the same run.
 
 Ends with: rows_per_s=, copy_rows_per_s=, ceiling_rows_per_s=, lean_rows_per_s=,
-ratio= (real / ceiling), real_vs_lean= (real / lean), reimport_inserted=.
+whole_rows_per_s=, ratio= (real / ceiling), real_vs_lean= (real / lean), real_vs_whole=,
+whole_vs_ceiling=, reimport_inserted=.
 """
 
 from __future__ import annotations
@@ -290,7 +300,7 @@ def run(rows: int, args: argparse.Namespace, workdir: Path, is_postgres: bool) -
         print(f"table={args.table}")
         print_table_design()
 
-    copy_rps = lean_rps = ceiling_rps = None
+    copy_rps = lean_rps = ceiling_rps = whole_rps = None
     if is_postgres:
         checkpoint()
         copy_rps = yardstick_copy(path, rows)
@@ -298,6 +308,8 @@ def run(rows: int, args: argparse.Namespace, workdir: Path, is_postgres: bool) -
         lean_rps = yardstick_insert(path, rows, "ingest_lean", lean=True)
         checkpoint()
         ceiling_rps = yardstick_insert(path, rows, "ingest_ceiling", lean=False)
+        checkpoint()
+        whole_rps = yardstick_whole(path, rows)
         checkpoint()
 
     def import_once(source_system: str, file: Path = path):
@@ -349,9 +361,12 @@ def run(rows: int, args: argparse.Namespace, workdir: Path, is_postgres: bool) -
         print(f"copy_rows_per_s={copy_rps:.0f}")
         print(f"ceiling_rows_per_s={ceiling_rps:.0f}")
         print(f"lean_rows_per_s={lean_rps:.0f}")
+        print(f"whole_rows_per_s={whole_rps:.0f}")
         print(f"ratio={real_rps / ceiling_rps:.2f}")
         print(f"real_vs_lean={real_rps / lean_rps:.2f}")
         print(f"ceiling_vs_lean={ceiling_rps / lean_rps:.2f}")
+        print(f"real_vs_whole={real_rps / whole_rps:.2f}")
+        print(f"whole_vs_ceiling={whole_rps / ceiling_rps:.2f}")
     print(f"reimport_inserted={again.inserted}")
     return 0
 
@@ -519,6 +534,122 @@ def yardstick_insert(
     )
     inserted, elapsed = timed(what, go)
     print(f"# {table}_inserted={inserted}")
+    return rows / elapsed
+
+
+WHOLE_SCHEMA = "bench_whole"
+
+
+def clone_into_schema(cursor, table: str) -> None:  # noqa: ANN001
+    """`table` as a fresh, empty table of the same name in WHOLE_SCHEMA: its columns, defaults,
+    identity, checks and indexes (with their settings), its page settings, its foreign keys
+    (resolved against the search path, so a reference to another cloned table goes to the clone)
+    and the triggers on it."""
+    cursor.execute(f"CREATE TABLE {WHOLE_SCHEMA}.{table} (LIKE public.{table} INCLUDING ALL)")
+    cursor.execute("SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = %s::regclass", [table])
+    (options,) = cursor.fetchone()
+    if options:
+        cursor.execute(f"ALTER TABLE {WHOLE_SCHEMA}.{table} SET ({options})")
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+        "AND contype = 'f'",
+        [table],
+    )
+    foreign_keys = cursor.fetchall()
+    cursor.execute(
+        "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+        [table],
+    )
+    triggers = [row[0] for row in cursor.fetchall()]
+    cursor.execute(f"SET LOCAL search_path = {WHOLE_SCHEMA}, public")
+    for constraint, definition in foreign_keys:
+        cursor.execute(f"ALTER TABLE {WHOLE_SCHEMA}.{table} ADD CONSTRAINT {constraint} {definition}")
+    for definition in triggers:
+        cursor.execute(definition.replace(f" ON public.{table} ", f" ON {WHOLE_SCHEMA}.{table} "))
+    cursor.execute("SET LOCAL search_path = public")
+
+
+def yardstick_whole(path: Path, rows: int) -> float:
+    from django.conf import settings
+    from django.db import connection, transaction
+
+    from cxops.models import (
+        ExperienceReport,
+        Region,
+        ReportDailyDimensionRollup,
+        ReportDailyDimensionTotal,
+        ReportDailyRegionRollup,
+        ReportDailyRegionTotal,
+    )
+    from cxops.services.imports.reports import SEGMENT_SEPARATORS
+    from cxops.services.rollups import rollup_upsert_ctes
+
+    region = Region.objects.get(code=settings.CXOPS_DEFAULT_REGION).pk
+    link = ExperienceReport.segments.through._meta.db_table
+    tables = [
+        REPORT_TABLE,
+        link,
+        *(
+            model._meta.db_table
+            for model in (
+                ReportDailyRegionRollup,
+                ReportDailyRegionTotal,
+                ReportDailyDimensionRollup,
+                ReportDailyDimensionTotal,
+            )
+        ),
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {WHOLE_SCHEMA} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {WHOLE_SCHEMA}")
+        for table in tables:
+            clone_into_schema(cursor, table)
+    checkpoint()
+    rollups_sql, rollups_params = rollup_upsert_ctes("added")
+    # the ceiling's mapping, its LIKE patterns' % escaped: this statement has parameters
+    select = CEILING_SELECT.format(region=int(region)).replace("%", "%%")
+
+    def go() -> int:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"SET LOCAL search_path = {WHOLE_SCHEMA}, public; SET LOCAL work_mem = '64MB'; "
+                "SET CONSTRAINTS ALL IMMEDIATE"
+            )
+            copy_into_staging(cursor, path)
+            cursor.execute(
+                f"""
+                WITH added AS (
+                    INSERT INTO {REPORT_TABLE} ({INSERT_COLUMNS}) {select}
+                    ON CONFLICT DO NOTHING
+                    RETURNING id, external_id, occurred_at, region_id, product_id, channel_id, source_type,
+                        layer, stage
+                ), linked AS (
+                    INSERT INTO {link} (experiencereport_id, segment_id)
+                    SELECT DISTINCT added.id, segment.id
+                    FROM added JOIN ingest_staging staged ON staged.external_id = added.external_id
+                    CROSS JOIN LATERAL regexp_split_to_table(staged.segments, %s) AS part(name)
+                    JOIN cxops_segment segment ON segment.name_zh = btrim(part.name)
+                    WHERE staged.segments <> ''
+                ), {rollups_sql}
+                SELECT count(*) FROM added
+                """,  # noqa: S608 — ours
+                [SEGMENT_SEPARATORS.pattern, *rollups_params],
+            )
+            (inserted,) = cursor.fetchone()
+        with connection.cursor() as cursor:
+            index = trigram_index(cursor, f"{WHOLE_SCHEMA}.{REPORT_TABLE}")
+            if index:
+                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+        return inserted
+
+    inserted, elapsed = timed(
+        "whole: COPY + the reports, their segment links and rollups in SQL, one statement", go
+    )
+    print(f"# whole_inserted={inserted}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {WHOLE_SCHEMA}.{link}")
+        print(f"# whole_segment_links={cursor.fetchone()[0]}")
+        cursor.execute(f"DROP SCHEMA {WHOLE_SCHEMA} CASCADE")
     return rows / elapsed
 
 
