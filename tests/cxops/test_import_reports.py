@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 
 from cxops.errors import ApplicationError
@@ -225,6 +226,35 @@ def test_a_crash_midway_loses_nothing_and_a_re_run_completes_it(refs, analyst, m
     # and running the finished job again does nothing
     assert import_job_run(job_id=job.pk).inserted == 9
     assert ExperienceReport.objects.count() == 9
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # each chunk its own transaction, as a worker runs it
+def test_an_import_chunk_is_written_without_jit_compilation(refs, analyst, monkeypatch):
+    from cxops.services.imports import reports as report_import
+
+    def jit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            return cursor.fetchone()[0]
+
+    before = jit()
+    seen = []
+    real_insert = report_import.reports_bulk_insert
+
+    def watching(**kwargs):
+        seen.append(jit())
+        return real_insert(**kwargs)
+
+    monkeypatch.setattr(report_import, "reports_bulk_insert", watching)
+    body = "J001,2026-10-22 06:10,投诉,飞信,10086热线,功能,使用,飞信登录失败,,,\n"
+    job = import_job_create(
+        actor=analyst, kind="reports", source_system="s", original_name="j.csv", data=csv_bytes(body)
+    )
+    assert start(analyst, job).inserted == 1
+    # then the chunk's statement ran with JIT off, and the setting ended with the chunk
+    assert seen == ["off"]
+    assert jit() == before
 
 
 @pytest.mark.django_db

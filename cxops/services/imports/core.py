@@ -910,12 +910,16 @@ def _commit_chunk(
     every chunk's WAL before the job is reported done.  Foreign keys (deferred to the commit by
     Django) are checked row by row as the chunk is written, which is cheaper than queueing a
     check per row for the commit; the default mode is restored at the end.  (The report table's
-    own references are checked once per statement, by triggers: migration 0024.)
+    own references are checked once per statement, by triggers: migration 0024.)  JIT compilation
+    is off for the chunk: a bulk insert's time is index and trigger work that JIT does not speed
+    up, and compiling one statement of the writer's size took 0.8 s (bench/ingest.py's `whole`).
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit = off; SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(
+                    "SET LOCAL synchronous_commit = off; SET CONSTRAINTS ALL IMMEDIATE; SET LOCAL jit = off"
+                )
         locked = ImportJob.objects.select_for_update().only("processed_lines").get(pk=job.pk)
         if locked.processed_lines != checkpoint:
             raise ConcurrentRun
