@@ -470,23 +470,30 @@ def clone_report_table(cursor, name: str, *, lean: bool) -> None:  # noqa: ANN00
             cursor.execute(f"ALTER INDEX {trigram_index(cursor, name)} SET ({found[0]})")
         return
     cursor.execute(f"CREATE TABLE {name} (LIKE {REPORT_TABLE} INCLUDING ALL)")
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-        "AND contype = 'f'",
-        [REPORT_TABLE],
-    )
-    for constraint, definition in cursor.fetchall():
+    foreign_keys, triggers = references_and_triggers(cursor, REPORT_TABLE)
+    for constraint, definition in foreign_keys:
         cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_{constraint[-20:]} {definition}")
-    cursor.execute(
-        "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
-        [REPORT_TABLE],
-    )
-    for trigger, definition in cursor.fetchall():
+    for trigger, definition in triggers:
         cursor.execute(
             definition.replace(f" ON public.{REPORT_TABLE} ", f" ON {name} ").replace(
                 f"TRIGGER {trigger} ", f"TRIGGER {name}_{trigger} "
             )
         )
+
+
+def references_and_triggers(cursor, table: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:  # noqa: ANN001
+    """A table's foreign keys and its own triggers, as (name, definition) from the catalogue."""
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+        "AND contype = 'f'",
+        [table],
+    )
+    foreign_keys = cursor.fetchall()
+    cursor.execute(
+        "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+        [table],
+    )
+    return foreign_keys, cursor.fetchall()
 
 
 def trigram_index(cursor, table: str) -> str | None:  # noqa: ANN001
@@ -555,21 +562,11 @@ def clone_into_schema(cursor, table: str) -> None:  # noqa: ANN001
     (options,) = cursor.fetchone()
     if options:
         cursor.execute(f"ALTER TABLE {WHOLE_SCHEMA}.{table} SET ({options})")
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-        "AND contype = 'f'",
-        [table],
-    )
-    foreign_keys = cursor.fetchall()
-    cursor.execute(
-        "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
-        [table],
-    )
-    triggers = [row[0] for row in cursor.fetchall()]
+    foreign_keys, triggers = references_and_triggers(cursor, table)
     cursor.execute(f"SET LOCAL search_path = {WHOLE_SCHEMA}, public")
     for constraint, definition in foreign_keys:
         cursor.execute(f"ALTER TABLE {WHOLE_SCHEMA}.{table} ADD CONSTRAINT {constraint} {definition}")
-    for definition in triggers:
+    for _trigger, definition in triggers:
         cursor.execute(definition.replace(f" ON public.{table} ", f" ON {WHOLE_SCHEMA}.{table} "))
     cursor.execute("SET LOCAL search_path = public")
 
