@@ -58,6 +58,7 @@ import argparse
 import csv
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -235,6 +236,13 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--naive-sample", type=int, default=300)
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="how many times each variant is measured, in rotated order (PostgreSQL); the figures "
+        "are the medians, with the lowest and highest of the rounds' ratios beside them",
+    )
+    parser.add_argument(
         "--table",
         choices=("after", "before"),
         default="after",
@@ -304,18 +312,6 @@ def run(rows: int, args: argparse.Namespace, workdir: Path, is_postgres: bool) -
         print(f"table={args.table}")
         print_table_design()
 
-    copy_rps = lean_rps = ceiling_rps = whole_rps = None
-    if is_postgres:
-        checkpoint()
-        copy_rps = yardstick_copy(path, rows)
-        checkpoint()
-        lean_rps = yardstick_insert(path, rows, "ingest_lean", lean=True)
-        checkpoint()
-        ceiling_rps = yardstick_insert(path, rows, "ingest_ceiling", lean=False)
-        checkpoint()
-        whole_rps = yardstick_whole(path, rows)
-        checkpoint()
-
     def import_once(source_system: str, file: Path = path):
         job = import_job_create(
             actor=None,
@@ -330,21 +326,54 @@ def run(rows: int, args: argparse.Namespace, workdir: Path, is_postgres: bool) -
     # how long the writer thread spends in the database, to tell the two sides of the import apart
     from cxops.services.imports.reports import ReportImportHandler
 
-    write_seconds = [0.0]
     write = ReportImportHandler.write
+    last: dict = {}
 
-    def timed_write(self, records, *, job):  # noqa: ANN001, ANN202
-        started = time.perf_counter()
+    def real() -> float:
+        if last:  # a later round: the import starts from empty tables again, as in the first
+            empty_import_tables()
+            checkpoint()
+        write_seconds = [0.0]
+
+        def timed_write(self, records, *, job):  # noqa: ANN001, ANN202
+            started = time.perf_counter()
+            try:
+                return write(self, records, job=job)
+            finally:
+                write_seconds[0] += time.perf_counter() - started
+
+        setattr(ReportImportHandler, "write", timed_write)  # noqa: B010 — timing wrapper, undone below
         try:
-            return write(self, records, job=job)
+            job, real_s = timed(
+                "real import (into the empty report table)", lambda: import_once("10086客服系统")
+            )
         finally:
-            write_seconds[0] += time.perf_counter() - started
+            setattr(ReportImportHandler, "write", write)  # noqa: B010
+        print(f"# real_write_s={write_seconds[0]:.1f} real_total_s={real_s:.1f}")
+        last.update(job=job, write_s=write_seconds[0], total_s=real_s)
+        return job.rows_seen / real_s
 
-    ReportImportHandler.write = timed_write
-    job, real_s = timed("real import (into the empty report table)", lambda: import_once("10086客服系统"))
-    ReportImportHandler.write = write
-    print(f"real_write_s={write_seconds[0]:.1f} real_total_s={real_s:.1f}")
-    real_rps = job.rows_seen / real_s
+    variants = {"real": real}
+    if is_postgres:
+        checkpoint()
+        copy_rps = yardstick_copy(path, rows)
+        variants.update(
+            lean=lambda: yardstick_insert(path, rows, "ingest_lean", lean=True),
+            ceiling=lambda: yardstick_insert(path, rows, "ingest_ceiling", lean=False),
+            whole=lambda: yardstick_whole(path, rows),
+        )
+    rounds = args.rounds if is_postgres else 1
+    order = list(variants)
+    measured: dict[str, list[float]] = {name: [] for name in variants}
+    for number in range(rounds):
+        # each round in a rotated order, so no variant always follows the same one
+        for name in order[number % len(order) :] + order[: number % len(order)]:
+            print(f"# round {number + 1}: {name}", flush=True)
+            checkpoint()
+            measured[name].append(variants[name]())
+
+    job = last["job"]
+    print(f"real_write_s={last['write_s']:.1f} real_total_s={last['total_s']:.1f}")
     print(f"real_inserted={job.inserted} real_rejected={job.rejected} real_duplicates={job.duplicates}")
     reasons = (
         ImportRejectedRow.objects.filter(job=job).values("reason").annotate(n=Count("id")).order_by("-n")[:3]
@@ -360,19 +389,61 @@ def run(rows: int, args: argparse.Namespace, workdir: Path, is_postgres: bool) -
         trigram(path, min(rows, 100_000), workdir)
     naive(args.naive_sample)
 
-    print(f"rows_per_s={real_rps:.0f}")
+    median = {name: statistics.median(rates) for name, rates in measured.items()}
+    for name, rates in measured.items():
+        print(f"# {name} rows/s by round: " + " ".join(f"{rate:.0f}" for rate in rates))
+    print(f"rounds={rounds}")
+    print(f"rows_per_s={median['real']:.0f}")
     if is_postgres:
+
+        def pair(key: str, a: str, b: str) -> None:
+            """The ratio of the medians, and the lowest and highest of the rounds' own ratios."""
+            each = [x / y for x, y in zip(measured[a], measured[b], strict=True)]
+            print(f"{key}={median[a] / median[b]:.2f} {key}_min={min(each):.2f} {key}_max={max(each):.2f}")
+
         print(f"copy_rows_per_s={copy_rps:.0f}")
-        print(f"ceiling_rows_per_s={ceiling_rps:.0f}")
-        print(f"lean_rows_per_s={lean_rps:.0f}")
-        print(f"whole_rows_per_s={whole_rps:.0f}")
-        print(f"ratio={real_rps / ceiling_rps:.2f}")
-        print(f"real_vs_lean={real_rps / lean_rps:.2f}")
-        print(f"ceiling_vs_lean={ceiling_rps / lean_rps:.2f}")
-        print(f"real_vs_whole={real_rps / whole_rps:.2f}")
-        print(f"whole_vs_ceiling={whole_rps / ceiling_rps:.2f}")
+        for name in ("ceiling", "lean", "whole"):
+            spread = max(measured[name]) / min(measured[name]) - 1
+            print(f"{name}_rows_per_s={median[name]:.0f} {name}_spread_pct={100 * spread:.0f}")
+        print(f"real_spread_pct={100 * (max(measured['real']) / min(measured['real']) - 1):.0f}")
+        pair("ratio", "real", "ceiling")
+        pair("real_vs_lean", "real", "lean")
+        pair("ceiling_vs_lean", "ceiling", "lean")
+        pair("real_vs_whole", "real", "whole")
+        pair("whole_vs_ceiling", "whole", "ceiling")
     print(f"reimport_inserted={again.inserted}")
     return 0
+
+
+def empty_import_tables() -> None:
+    """What the real import writes, emptied (TRUNCATE: fresh, empty files, as a new database's are):
+    the reports, their segment links, the four rollup tables and the rejected rows."""
+    from django.db import connection
+
+    from cxops.models import (
+        ExperienceReport,
+        ImportRejectedRow,
+        ReportDailyDimensionRollup,
+        ReportDailyDimensionTotal,
+        ReportDailyRegionRollup,
+        ReportDailyRegionTotal,
+    )
+
+    tables = [
+        model._meta.db_table
+        for model in (
+            ExperienceReport,
+            ExperienceReport.segments.through,
+            ReportDailyRegionRollup,
+            ReportDailyRegionTotal,
+            ReportDailyDimensionRollup,
+            ReportDailyDimensionTotal,
+            ImportRejectedRow,
+        )
+    ]
+    with connection.cursor() as cursor:
+        # CASCADE: the tables that refer to reports (matches, notes …) are empty in this database
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
 
 
 def table_as_before() -> None:
