@@ -449,7 +449,9 @@ def empty_import_tables() -> None:
 def table_as_before() -> None:
     """The report table as it was before migration 0024, on PostgreSQL: the varchar_pattern_ops copy
     of the customer-hash index, single-column product / issue / reporter indexes, six per-row
-    foreign keys in place of the per-statement triggers, and the default 4 MB pending list."""
+    foreign keys in place of the per-statement triggers, and the default 4 MB pending list; and the
+    segment link table as it was before migration 0035: its two per-row foreign keys and its
+    report-only index."""
     from django.db import connection
 
     references = {
@@ -477,6 +479,21 @@ def table_as_before() -> None:
                     f"ALTER TABLE {REPORT_TABLE} ADD FOREIGN KEY ({column}) REFERENCES {table} (id) "
                     "DEFERRABLE INITIALLY DEFERRED"
                 )
+        links = "cxops_experiencereport_segments"
+        cursor.execute(f"DROP TRIGGER IF EXISTS report_segment_references_insert ON {links}")
+        cursor.execute(f"DROP TRIGGER IF EXISTS report_segment_references_update ON {links}")
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS report_segment_links_report ON {links} (experiencereport_id)"
+        )
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [links]
+        )
+        if cursor.fetchone() == (0,):
+            for column, table in (("experiencereport_id", REPORT_TABLE), ("segment_id", "cxops_segment")):
+                cursor.execute(
+                    f"ALTER TABLE {links} ADD FOREIGN KEY ({column}) REFERENCES {table} (id) "
+                    "DEFERRABLE INITIALLY DEFERRED"
+                )
 
 
 def print_table_design() -> None:
@@ -496,7 +513,14 @@ def print_table_design() -> None:
             [REPORT_TABLE],
         )
         (triggers,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM pg_index WHERE indrelid = %(t)s::regclass), "
+            "(SELECT count(*) FROM pg_constraint WHERE conrelid = %(t)s::regclass AND contype = 'f')",
+            {"t": "cxops_experiencereport_segments"},
+        )
+        link_indexes, link_foreign_keys = cursor.fetchone()
     print(f"table_indexes={indexes} table_foreign_keys={foreign_keys} table_triggers={triggers}")
+    print(f"segment_links_indexes={link_indexes} segment_links_foreign_keys={link_foreign_keys}")
 
 
 def copy_into_staging(cursor, path: Path) -> None:  # noqa: ANN001
