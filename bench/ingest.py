@@ -35,6 +35,8 @@ The yardsticks, and why they are fair:
               time parsing, phone normalising/masking/keyed hashing, COPY into staging, the
               per-chunk reference check, INSERT ... ON CONFLICT, segments, rollups, chunk by chunk
               (`real_write_s=`: the writer thread's time in the database; parsing overlaps it).
+              Each round's import starts from empty tables (the first from the new database's,
+              later ones from the same tables emptied with TRUNCATE, which gives fresh files).
   trigram     the lean insert into clones without the trigram index, with it updated row by
               row (fastupdate off), with the default 4 MB pending list (merged inside the
               statement every few thousand rows), and with a 256 MB one (merged once, after the
@@ -45,11 +47,17 @@ off`): PostgreSQL's default compiles a statement estimated above `jit_above_cost
 `whole` statement took 0.8 s of its 5.5 and sped nothing up (a bulk insert's time is index and
 trigger work); left on, it would slow the yardsticks, not the import.
 The machine is shared (other engineers' tests run on the same 2 cores): absolute figures move
-from run to run; the ratios are between variants measured minutes apart in the same run.
+from run to run, and on a quiet host the same yardstick still moved by a fifth between runs. So
+each variant is measured `--rounds` times (default 3), each time into fresh, empty tables, the
+rounds in rotated order (no variant always runs first, or always after the same one); the figures
+are the medians, `ratio=` is the median import's rate over the median ceiling's, and beside each
+ratio stand the lowest and highest of the rounds' own ratios (`ratio_min=`, `ratio_max=`) and
+each variant's spread (`*_spread_pct=`): a target is met when the median meets it, and the
+range says by how much it could be luck.
 
-Ends with: rows_per_s=, copy_rows_per_s=, ceiling_rows_per_s=, lean_rows_per_s=,
+Ends with: rounds=, rows_per_s=, copy_rows_per_s=, ceiling_rows_per_s=, lean_rows_per_s=,
 whole_rows_per_s=, ratio= (real / ceiling), real_vs_lean= (real / lean), real_vs_whole=,
-whole_vs_ceiling=, reimport_inserted=.
+whole_vs_ceiling= (each with _min= and _max=), reimport_inserted=.
 """
 
 from __future__ import annotations

@@ -55,7 +55,6 @@ class IssueDailyRollup(DailyCount):
         verbose_name_plural = _("daily issue rollups")
         constraints = [models.UniqueConstraint(fields=["day", "issue"], name="issue_rollup_cell")]
         indexes = [
-            models.Index(fields=["day", "issue"], name="issue_rollup_day_issue"),
             # Top and rising issues sum counts over a period: all columns in the index (index-only scans).
             models.Index(fields=["day", "issue", "count"], name="issue_rollup_day_cover"),
         ]
@@ -183,7 +182,11 @@ class IssueDailyRegionRollup(DailyCount):
         constraints = [
             models.UniqueConstraint(fields=["day", "region", "issue"], name="issue_region_rollup_cell")
         ]
-        indexes = [models.Index(fields=["region", "day", "issue"], name="issue_region_rollup_city")]
+        indexes = [
+            # A city's top and rising issues sum counts over a period: all columns in the index
+            # (index-only scans), as the province's `issue_rollup_day_cover`.
+            models.Index(fields=["region", "day", "issue", "count"], name="issue_region_rollup_cover"),
+        ]
 
     @property
     def cell(self) -> str:

@@ -79,3 +79,28 @@ def test_a_dimension_cell_out_of_step_is_found_and_rebuilt(reference_data):
             )
             == 2
         )
+
+
+@pytest.mark.parametrize(
+    ("model_name", "leading"),
+    [("IssueDailyRollup", ["day"]), ("IssueDailyRegionRollup", ["region_id", "day"])],
+)
+def test_top_issues_can_sum_their_counts_from_one_index_alone(db, model_name, leading):
+    """The top and rising issues, province-wide and for one city, filter by (region,) day range and
+    sum `count` by issue: one index leads with the filter's columns and holds the other two, so the
+    sum is an index-only scan with no heap visit per day and issue (migration 0036)."""
+    from django.db import connection
+
+    import cxops.models
+
+    table = getattr(cxops.models, model_name)._meta.db_table
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, table)
+    covering = [
+        name
+        for name, index in indexes.items()
+        if index["index"]
+        and index["columns"][: len(leading)] == leading
+        and {"issue_id", "count"} <= set(index["columns"])
+    ]
+    assert covering, indexes
