@@ -234,46 +234,55 @@ def test_the_writer_called_without_a_refusal_list_raises_naming_the_line(referen
 # --- concurrency (PostgreSQL): an insert and a delete of what it refers to cannot both commit ------
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
-@pytest.mark.django_db(transaction=True)
-def test_a_delete_waits_for_a_concurrent_insert_then_is_refused(reference_data):
+def delete_while_an_insert_is_open(insert: tuple[str, list], delete: tuple[str, list]) -> dict[str, object]:
+    """Run `insert` in another connection and hold its transaction open; try `delete` meanwhile
+    (with a short lock timeout), then again once the insert has committed.  Returns what each try
+    raised: the error's class and SQLSTATE while open, the SQLSTATE after the commit."""
     from django.db import connections
 
-    spare = ProductFactory(code="spare", name_zh="备用业务", name_en="Spare")
-    template = ReportFactory()
     inserted = threading.Event()
-    outcome: dict[str, object] = {}
+    finished = threading.Event()
 
     def insert_and_hold() -> None:
         try:
             with transaction.atomic():
                 with connection.cursor() as cursor:
-                    cursor.execute(*insert_sql(**{**valid_references(template), "product_id": spare.pk}))
+                    cursor.execute(*insert)
                 inserted.set()
                 finished.wait(timeout=10)  # hold the transaction open while the delete is tried
         finally:
             connections.close_all()
 
-    finished = threading.Event()
     writer = threading.Thread(target=insert_and_hold)
     writer.start()
     assert inserted.wait(timeout=10)
-    # while the insert is uncommitted, the delete cannot take the row (the insert locked it)
+    outcome: dict[str, object] = {}
     with connection.cursor() as cursor:
         cursor.execute("SET lock_timeout = '300ms'")
         try:
             with transaction.atomic():
-                cursor.execute("DELETE FROM cxops_product WHERE id = %s", [spare.pk])
+                cursor.execute(*delete)
         except Exception as error:  # noqa: BLE001 — the kind of error is what is asserted
             outcome["while_open"] = type(error).__name__, getattr(error.__cause__, "sqlstate", "")
         finished.set()
         writer.join(timeout=10)
-        # once the insert has committed, the delete is refused
         try:
             with transaction.atomic():
-                cursor.execute("DELETE FROM cxops_product WHERE id = %s", [spare.pk])
+                cursor.execute(*delete)
         except IntegrityError as error:
             outcome["after_commit"] = getattr(error.__cause__, "sqlstate", "")
         cursor.execute("RESET lock_timeout")
+    return outcome
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_a_delete_waits_for_a_concurrent_insert_then_is_refused(reference_data):
+    spare = ProductFactory(code="spare", name_zh="备用业务", name_en="Spare")
+    template = ReportFactory()
+    insert = insert_sql(**{**valid_references(template), "product_id": spare.pk})
+    # while the insert is uncommitted, the delete cannot take the row (it waits, here in vain);
+    # once the insert has committed, the delete is refused
+    outcome = delete_while_an_insert_is_open(insert, ("DELETE FROM cxops_product WHERE id = %s", [spare.pk]))
     assert outcome == {"while_open": ("OperationalError", "55P03"), "after_commit": "23503"}
     assert ExperienceReport.objects.filter(product_id=spare.pk).count() == 1

@@ -11,17 +11,15 @@ deletes a report's or a segment's links with it, and an import still writes its 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 
 from cxops.models import ExperienceReport, Segment
 from cxops.services.imports.core import import_job_create
 from tests.factories import ReportFactory
 
 from .test_import_reports import HEADER, csv_bytes, start
-from .test_report_references import refused_by_the_database
+from .test_report_references import delete_while_an_insert_is_open, refused_by_the_database
 
 LINKS = ExperienceReport.segments.through._meta.db_table
 MISSING = 987654
@@ -151,43 +149,12 @@ def test_the_link_table_checks_per_statement_and_keeps_one_index_per_lookup(db):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_deleting_a_report_waits_for_a_concurrent_link_then_is_refused(reference_data):
-    from django.db import connections
-
     segment = Segment.objects.create(code="held", name_zh="待定客群", name_en="Held")
     report = ReportFactory()
-    linked = threading.Event()
-    finished = threading.Event()
-
-    def link_and_hold() -> None:
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(INSERT, [report.pk, segment.pk])
-                linked.set()
-                finished.wait(timeout=10)  # hold the transaction open while the delete is tried
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=link_and_hold)
-    writer.start()
-    assert linked.wait(timeout=10)
-    outcome: dict[str, object] = {}
-    with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = '300ms'")
-        # while the link is uncommitted, the delete waits for it (and here gives up waiting)
-        try:
-            with transaction.atomic():
-                cursor.execute("DELETE FROM cxops_experiencereport WHERE id = %s", [report.pk])
-        except Exception as error:  # noqa: BLE001 — the kind of error is what is asserted
-            outcome["while_open"] = type(error).__name__, getattr(error.__cause__, "sqlstate", "")
-        finished.set()
-        writer.join(timeout=10)
-        # once the link has committed, the delete is refused
-        try:
-            with transaction.atomic():
-                cursor.execute("DELETE FROM cxops_experiencereport WHERE id = %s", [report.pk])
-        except IntegrityError as error:
-            outcome["after_commit"] = getattr(error.__cause__, "sqlstate", "")
-        cursor.execute("RESET lock_timeout")
+    # while the link is uncommitted, the delete waits for it (here in vain); once it has committed,
+    # the delete is refused
+    outcome = delete_while_an_insert_is_open(
+        (INSERT, [report.pk, segment.pk]), ("DELETE FROM cxops_experiencereport WHERE id = %s", [report.pk])
+    )
     assert outcome == {"while_open": ("OperationalError", "55P03"), "after_commit": "23503"}
     assert links(experiencereport_id=report.pk) == 1
