@@ -8,7 +8,7 @@ from cxops.http import SignedInRequest
 from cxops.models import ExperienceReport, ReportStatus
 from cxops.roles import Role, has_role
 from cxops.selectors.dashboard import dashboard_open_alerts
-from cxops.selectors.reports import bounded_count
+from cxops.selectors.reports import bounded_count, reports_visible_to
 
 
 def reports_home_panel(request: SignedInRequest) -> tuple[str, dict[str, Any]] | None:
@@ -24,6 +24,11 @@ def reports_home_panel(request: SignedInRequest) -> tuple[str, dict[str, Any]] |
         "is_analyst": has_role(user, Role.ANALYST),
     }
     if context["is_analyst"]:
-        count, capped = bounded_count(ExperienceReport.objects.filter(status=ReportStatus.NEW), limit=999)
-        context.update(triage_count=count, triage_capped=capped, open_alerts=dashboard_open_alerts(limit=5))
+        untriaged = reports_visible_to(
+            user, queryset=ExperienceReport.objects.filter(status=ReportStatus.NEW)
+        )
+        count, capped = bounded_count(untriaged, limit=999)
+        context.update(
+            triage_count=count, triage_capped=capped, open_alerts=dashboard_open_alerts(user=user, limit=5)
+        )
     return "cxops/home/reports_panel.html", context

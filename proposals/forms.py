@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -108,15 +108,19 @@ class StrategyEditForm(StrategyForm):
     ]  # fmt: skip
 
 
-def initial_from_issues(raw_ids: list[str]) -> dict:
+def initial_from_issues(raw_ids: list[str], *, user: Any) -> dict:
     """A new strategy proposed from issues starts from them: linked, and P, C, title and E filled in.
 
     Product and layer are filled only when every issue agrees on them; the title and the experience
     event come from the first issue (its description, else its title).  Ids that are not numbers or
-    name no issue are ignored: the link is a convenience, not an instruction.
+    name no issue `user` may see are ignored: the link is a convenience, not an instruction.
     """
     ids = parse_ids(raw_ids[:20])
-    issues = list(ExperienceIssue.objects.filter(pk__in=ids).select_related("product").order_by("pk"))
+    issues = list(
+        issues_visible_to(user, queryset=ExperienceIssue.objects.filter(pk__in=ids))
+        .select_related("product")
+        .order_by("pk")
+    )
     if not issues:
         return {}
     first = issues[0]

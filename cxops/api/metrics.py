@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -24,6 +25,7 @@ from cxops.api.inputs import DayField, StrictInputSerializer
 from cxops.forms_period import period_check
 from cxops.models import Channel, Product, Region, Segment
 from cxops.models.metrics import ALL_METRIC_COLUMNS
+from cxops.regions import user_region
 from cxops.roles import Role, roles_permission
 from cxops.selectors.metrics import SERIES_COLUMNS, metric_daily_series, metric_scope_find
 from cxops.services.metrics import RECORD_FIELDS, ReferenceLookup, metric_record_parse, metric_records_apply
@@ -57,12 +59,13 @@ class MetricBatchView(APIView):
         serializer = MetricBatchInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lookup = ReferenceLookup()
+        city = user_region(request.user)
         rejected: list[dict[str, Any]] = []
         parsed = []
         indexes = []
         for index, raw in enumerate(serializer.validated_data["records"]):
             try:
-                parsed.append(metric_record_parse(raw, lookup=lookup))
+                parsed.append(metric_record_parse(raw, lookup=lookup, city=city))
                 indexes.append(index)
             except ValidationError as error:
                 rejected.append({"index": index, "errors": error.messages})
@@ -88,7 +91,10 @@ class SeriesInputSerializer(serializers.Serializer):
         slug_field="code",
         queryset=Region.objects.filter(parent__isnull=False),
         required=False,
-        help_text="A city's code: that city's series (empty: the province's, as stored).",
+        help_text=(
+            "A city's code: that city's series (empty: the province's, as stored). A city member "
+            "reads their own city's only (empty: their city)."
+        ),
     )
     start = DayField()
     end = DayField()
@@ -116,6 +122,13 @@ class MetricSeriesView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         channel, segment, region = data.get("channel"), data.get("segment"), data.get("region")
+        city = user_region(request.user)
+        if city is not None:
+            if region is not None and region.pk != city.pk:
+                raise serializers.ValidationError(
+                    {"region": [_("You read the figures of %(city)s only.") % {"city": city.name}]}
+                )
+            region = city
         scope = metric_scope_find(
             product_id=data["product"].pk,
             channel_id=channel.pk if channel else None,

@@ -326,15 +326,16 @@ def dashboard_city_ranking(*, period: Period, product_id: int | None = None) -> 
 
 
 def dashboard_open_alerts(
-    *, limit: int = 10, product_id: int | None = None, user: Any = None, region: Region | None = None
+    *, user: Any, limit: int = 10, product_id: int | None = None, region: Region | None = None
 ) -> list[HotSpotAlert]:
-    """Open alerts the user may read (`alerts_visible_to`), newest first.  `region` (a city's
+    """Open alerts `user` may read (`alerts_visible_to`), newest first.  `region` (a city's
     dashboard): that city's alerts and the province-wide ones, as its members read them."""
-    queryset = HotSpotAlert.objects.filter(status=AlertStatus.OPEN).select_related(
-        "issue", "product", "region"
+    queryset = alerts_visible_to(
+        user,
+        queryset=HotSpotAlert.objects.filter(status=AlertStatus.OPEN).select_related(
+            "issue", "product", "region"
+        ),
     )
-    if user is not None:
-        queryset = alerts_visible_to(user, queryset=queryset)
     if region is not None and region.parent_id is not None:
         queryset = queryset.filter(Q(region_id=region.pk) | Q(region__parent__isnull=True))
     if product_id is not None:

@@ -49,6 +49,20 @@ def issues_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySe
     )
 
 
+def issue_readers(issue: ExperienceIssue, users: QuerySet) -> QuerySet:
+    """Of `users`, those who may read `issue`, as `issues_visible_to` decides for each: superusers
+    and province members, a city member when one of its reports is their city's, its creator.
+    Whom to tell about an issue, and whom it may be given to."""
+    report_regions = ExperienceReport.objects.filter(issue_id=issue.pk).values("region_id")
+    return users.filter(
+        Q(is_superuser=True)
+        | Q(home_region__isnull=True)
+        | Q(home_region__region__parent__isnull=True)
+        | Q(home_region__region_id__in=report_regions)
+        | Q(pk=issue.created_by_id)
+    )
+
+
 def alerts_visible_to(user: Any, *, queryset: QuerySet | None = None) -> QuerySet[HotSpotAlert]:
     """Hot-spot alerts: a province member reads every alert; a city member their city's alerts and
     the province-wide ones, and an issue's alert only when the issue is theirs to see."""

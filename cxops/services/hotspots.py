@@ -57,6 +57,7 @@ from cxops.models import (
 from cxops.models.notifications import render_message
 from cxops.models.reference import province_region_id
 from cxops.people import display_name
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, require_role
 from cxops.services.notifications import follower_ids, label_param, notify
 from cxops.services.webhook_events import hot_spot_raised_emit
@@ -284,7 +285,8 @@ def hot_spot_alert_acknowledge(*, actor: Any, alert: HotSpotAlert, note: str = "
         locked.status = AlertStatus.ACKNOWLEDGED
         locked.acknowledged_by = actor
         locked.acknowledged_at = timezone.now()
-        locked.note = note.replace("\x00", "").strip()[:500]  # the page reads it raw; PostgreSQL refuses NUL
+        # the page reads it raw; PostgreSQL refuses NUL; a customer's number is kept masked
+        locked.note = mask_personal_numbers(note.replace("\x00", "").strip())[:500]
         locked.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "note", "updated_at"])
     return locked
 

@@ -6,7 +6,7 @@
 - `issues_escalate_breached` (beat, every minute): an open or in-progress issue past its due time
   is escalated once — the managers and the owner are notified and `issue.sla_breached` is sent to
   webhook subscribers.  cxops has no reporting lines, so "the owner's manager" is every active
-  member holding the manager role.
+  member holding the manager role who may read the issue (a city's managers only for their city's).
 - `issue_reporters_tell`: the reporters of an issue's linked reports are told when it is resolved
   or closed (`issue_update`) or when a rule made from it goes live (`rule_transition`).
 """
@@ -37,6 +37,7 @@ from cxops.models.choices import Severity
 from cxops.people import display_name
 from cxops.roles import Role, has_role, require_role, users_holding
 from cxops.selectors.reports import issues_visible_to
+from cxops.selectors.visibility import issue_readers
 from cxops.services.notifications import follow_create, notify
 from cxops.services.webhooks import webhook_emit
 from cxops.webhooks import Summary
@@ -66,6 +67,11 @@ def issue_owner_set(
     if owner is not None and not (owner.is_active and has_role(owner, Role.ANALYST, Role.PRODUCT_OWNER)):
         raise ApplicationError(
             _("The owner must be an analyst, a product owner or a manager."), code="invalid"
+        )
+    if owner is not None and not issue_readers(issue, type(owner).objects.filter(pk=owner.pk)).exists():
+        raise ApplicationError(
+            _("The owner must be able to read this issue: a member of the province or of one of its cities."),
+            code="invalid",
         )
     now = timezone.now()
     with transaction.atomic():
@@ -111,7 +117,7 @@ def issues_escalate_breached(*, now: datetime | None = None) -> list[int]:
         .order_by("due_at")
         .values_list("pk", flat=True)[:500]
     )
-    managers = list(users_holding(Role.MANAGER).values_list("pk", flat=True))
+    managers = users_holding(Role.MANAGER)
     escalated = []
     for issue_id in due:
         with transaction.atomic():
@@ -121,15 +127,17 @@ def issues_escalate_breached(*, now: datetime | None = None) -> list[int]:
             if not claimed:
                 continue
             issue = ExperienceIssue.objects.select_related("owner", "product").get(pk=issue_id)
-            _escalate(issue, manager_ids=managers)
+            _escalate(issue, managers=managers)
         escalated.append(issue_id)
     return escalated
 
 
-def _escalate(issue: ExperienceIssue, *, manager_ids: list[int]) -> None:
+def _escalate(issue: ExperienceIssue, *, managers: Any) -> None:
     due_at = issue.due_at
     if due_at is None:  # only issues past a due time are escalated
         return
+    # a city's managers hear of their city's issues only (the others cannot open it)
+    manager_ids = list(issue_readers(issue, managers).values_list("pk", flat=True))
     url = reverse("reports:issue", args=[issue.pk])
     due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
     params = {"title": issue.title, "due": due, "owner": display_name(issue.owner) or {"msgid": NOBODY}}

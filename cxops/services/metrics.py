@@ -35,6 +35,8 @@ from cxops.models.metrics import (
     SATISFACTION_SCALES,
     SIMPLE_METRICS,
 )
+from cxops.personal_numbers import mask_personal_numbers
+from cxops.regions import user_region
 from cxops.roles import Role, require_role
 
 # Columns an import file or API record may carry besides the metrics.
@@ -139,8 +141,13 @@ def _parse_day(value: Any) -> dt.date:
     return day
 
 
-def metric_record_parse(raw: Mapping[str, Any], *, lookup: ReferenceLookup) -> MetricRecord:
-    """Validate one raw record (CSV row or API object); raise ValidationError with every reason."""
+def metric_record_parse(
+    raw: Mapping[str, Any], *, lookup: ReferenceLookup, city: Region | None = None
+) -> MetricRecord:
+    """Validate one raw record (CSV row or API object); raise ValidationError with every reason.
+
+    `city`: the sender's city (`user_region`), when they are a city member: a record with no region
+    is that city's, and one for another region is refused."""
     errors: list[str] = []
     unknown = sorted(k for k in raw if k not in RECORD_FIELDS and not _blank(raw[k]))
     if unknown:
@@ -158,7 +165,7 @@ def metric_record_parse(raw: Mapping[str, Any], *, lookup: ReferenceLookup) -> M
     if not product_code:
         errors.append(_("product is required."))
     elif product_id is None:
-        errors.append(_("unknown product “%(code)s”.") % {"code": product_code})
+        errors.append(_("unknown product “%(code)s”.") % {"code": mask_personal_numbers(product_code[:50])})
     channel_id = segment_id = None
     for name, table, label in (
         ("channel", lookup.channels, _("channel")),
@@ -168,7 +175,9 @@ def metric_record_parse(raw: Mapping[str, Any], *, lookup: ReferenceLookup) -> M
             continue
         code = str(raw[name]).strip()
         if code not in table:
-            errors.append(_("unknown %(what)s “%(code)s”.") % {"what": label, "code": code})
+            errors.append(
+                _("unknown %(what)s “%(code)s”.") % {"what": label, "code": mask_personal_numbers(code[:50])}
+            )
         elif name == "channel":
             channel_id = table[code]
         else:
@@ -179,7 +188,15 @@ def metric_record_parse(raw: Mapping[str, Any], *, lookup: ReferenceLookup) -> M
         code = str(raw["region"]).strip()
         region_id = lookup.regions.get(code)
         if region_id is None:
-            errors.append(_("unknown city “%(code)s” (a city's code, e.g. foshan).") % {"code": code[:50]})
+            errors.append(
+                _("unknown city “%(code)s” (a city's code, e.g. foshan).")
+                % {"code": mask_personal_numbers(code[:50])}
+            )
+    if city is not None:
+        if region_id is None and _blank(raw.get("region")):
+            region_id = city.pk
+        elif region_id is not None and region_id != city.pk:
+            errors.append(_("You send metric data for %(city)s only.") % {"city": city.name})
 
     values: dict[str, int | None] = {}
     for column in SIMPLE_METRICS:
@@ -361,6 +378,12 @@ def metric_records_apply(*, actor: Any, records: list[MetricRecord]) -> ApplyRes
     result = ApplyResult()
     if not records:
         return result
+    city = user_region(actor) if actor is not None else None
+    if city is not None and any(record.scope.region_id != city.pk for record in records):
+        # parsed with `city`, a record never gets here: this is the guard for other callers
+        raise ApplicationError(
+            _("You send metric data for %(city)s only.") % {"city": city.name}, code="forbidden"
+        )
     with transaction.atomic():
         scope_ids = metric_scopes_resolve({r.scope for r in records})
         keys = {(scope_ids[r.scope], r.day) for r in records}

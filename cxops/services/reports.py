@@ -38,7 +38,7 @@ from cxops.phones import InvalidPhone, customer_reference
 from cxops.regions import user_region
 from cxops.roles import Role, require_role
 from cxops.selectors.reference import reference_by_code
-from cxops.selectors.reports import issues_visible_to
+from cxops.selectors.reports import issues_visible_to, reports_visible_to
 from cxops.services.rollups import ReportFacts, rollups_apply_delta
 from cxops.services.triage import link_reports
 from cxops.services.webhook_events import report_created_emit
@@ -113,6 +113,19 @@ def _issue_visible(actor: Any, issue: ExperienceIssue) -> bool:
     return issues_visible_to(actor, queryset=ExperienceIssue.objects.all()).filter(pk=issue.pk).exists()
 
 
+def _already_filed(actor: Any, source_system: str, external_id: str) -> ExperienceReport | None:
+    """The report already filed under (source system, external id), when `actor` may read it.  One
+    filed where `actor` may not look is refused as a conflict that tells nothing of its contents."""
+    existing = ExperienceReport.objects.filter(source_system=source_system, external_id=external_id)
+    found = reports_visible_to(actor, queryset=existing).first()
+    if found is None and existing.exists():
+        raise ApplicationError(
+            _("A report with this source system and external id was already filed by someone else."),
+            code="conflict",
+        )
+    return found
+
+
 def report_create(
     *,
     actor: Any,
@@ -135,7 +148,7 @@ def report_create(
     """File one report (optionally attached to an issue).  Returns (report, created).
 
     Re-sending the same (source system, external id) returns the report already filed and changes
-    nothing.  Customer numbers are kept only masked and hashed; numbers typed into the text are masked.
+    nothing; one `actor` may not read is refused as a conflict.  Customer numbers are kept only masked and hashed; numbers typed into the text are masked.
     """
     require_role(actor, Role.FRONTLINE)
     summary = mask_personal_numbers((summary or "").strip())
@@ -163,9 +176,7 @@ def report_create(
             {"customer": [_("Enter a mobile or landline number, e.g. 138 0013 8000.")]}
         ) from None
     if external_id is not None:
-        existing = ExperienceReport.objects.filter(
-            source_system=source_system, external_id=external_id
-        ).first()
+        existing = _already_filed(actor, source_system, external_id)
         if existing is not None:
             return existing, False
     report = ExperienceReport(
@@ -206,7 +217,10 @@ def report_create(
         if external_id is None:
             raise
         # A concurrent request filed the same record first.
-        return ExperienceReport.objects.get(source_system=source_system, external_id=external_id), False
+        existing = _already_filed(actor, source_system, external_id)
+        if existing is None:
+            raise
+        return existing, False
     return report, True
 
 

@@ -337,7 +337,7 @@ def reports_unmerge(*, actor: Any, report_ids: Iterable[int]) -> int:
 def reports_dismiss(*, actor: Any, report_ids: Iterable[int], reason: str) -> int:
     """Dismiss reports (not an experience problem, spam, test...) with a reason; they leave the counts."""
     require_role(actor, Role.ANALYST)
-    reason = (reason or "").strip()
+    reason = mask_personal_numbers((reason or "").strip())
     if not reason:
         raise ApplicationError(_("Say why the reports are dismissed."), code="invalid")
     ids = _ids(report_ids)

@@ -17,6 +17,7 @@ from cxops.models import ExperienceIssue
 from cxops.models.choices import Severity
 from cxops.roles import Role, has_role, role_required, users_holding
 from cxops.selectors.reports import issues_visible_to
+from cxops.selectors.visibility import issue_readers
 from cxops.services.issue_clock import issue_owner_set
 
 
@@ -34,11 +35,18 @@ class IssueOwnerForm(forms.Form):
     )
     severity = forms.TypedChoiceField(label=gettext_lazy("severity"), choices=Severity.choices, coerce=int)
 
+    def __init__(self, *args: Any, issue: ExperienceIssue, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # only members who can open the issue (a city's members for their city's issues)
+        self.fields["owner"].queryset = issue_readers(issue, owner_candidates())  # type: ignore[attr-defined]
+
 
 def issue_clock_panel(request: HttpRequest, issue: ExperienceIssue) -> tuple[str, dict[str, Any]]:
     can_edit = has_role(request.user, Role.ANALYST)
     form = (
-        IssueOwnerForm(initial={"owner": issue.owner_id, "severity": issue.severity}, auto_id="clock_%s")
+        IssueOwnerForm(
+            initial={"owner": issue.owner_id, "severity": issue.severity}, auto_id="clock_%s", issue=issue
+        )
         if can_edit
         else None
     )
@@ -50,7 +58,7 @@ def issue_clock_panel(request: HttpRequest, issue: ExperienceIssue) -> tuple[str
 def issue_owner(request: HttpRequest, pk: int) -> HttpResponse:
     # Another city's issue, for a city member, is one that does not exist.
     issue = get_object_or_404(issues_visible_to(request.user, queryset=ExperienceIssue.objects.all()), pk=pk)
-    form = IssueOwnerForm(request.POST)
+    form = IssueOwnerForm(request.POST, issue=issue)
     if not form.is_valid():
         messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
         return redirect("reports:issue", pk=issue.pk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -85,7 +86,13 @@ class StrategyInputSerializer(StrictInputSerializer):
     strategy_text = serializers.CharField()
     body = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     issues = serializers.PrimaryKeyRelatedField(
-        queryset=ExperienceIssue.objects.all(), many=True, required=False, default=list
+        queryset=ExperienceIssue.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        # the same words as for an issue the caller cannot see (refused by the service)
+        error_messages={"does_not_exist": gettext_lazy("This issue does not exist.")},
+        help_text="Issue ids. Links to issues you cannot see (another city's) are kept.",
     )
     tags = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, default=list, max_length=MAX_TAGS

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +25,7 @@ from cxops.errors import ApplicationError
 from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
 from cxops.people import display_name
 from cxops.personal_numbers import mask_personal_numbers
+from cxops.selectors.visibility import issues_visible_to
 from cxops.services.notifications import follow_create, notify_followers
 
 from ..models import Revision, Strategy, Tag
@@ -138,9 +139,29 @@ def _clean(content: StrategyContent) -> StrategyContent:
         strategy_text=mask_personal_numbers(content.strategy_text.strip()),
         body=mask_personal_numbers(content.body.replace("\r\n", "\n")),
         issues=list(dict.fromkeys(content.issues)),
-        tags=sorted(parse_tags(content.tags)),
+        tags=sorted(parse_tags(mask_personal_numbers(str(tag)) for tag in content.tags)),
         regions=_ordered_regions(content.regions),
     )
+
+
+def _issue_links(
+    actor: Any, content: StrategyContent, *, linked: Sequence[ExperienceIssue] = ()
+) -> StrategyContent:
+    """The content with the issue links `actor` may make: a new link to an issue they cannot see is
+    refused as if it did not exist; a link already made to one they cannot see (another city's) is
+    kept, whether they sent it or not, for they cannot have meant to remove what they never saw."""
+    visible = issues_visible_to(actor, queryset=ExperienceIssue.objects.all())
+    asked = list(content.issues)
+    hidden = set(
+        ExperienceIssue.objects.filter(pk__in=[issue.pk for issue in (*asked, *linked)])
+        .exclude(pk__in=visible.values("pk"))
+        .values_list("pk", flat=True)
+    )
+    linked_ids = {issue.pk for issue in linked}
+    if any(issue.pk in hidden and issue.pk not in linked_ids for issue in asked):
+        raise ValidationError({"issues": [_("This issue does not exist.")]})
+    kept = [issue for issue in linked if issue.pk in hidden]
+    return replace(content, issues=list(dict.fromkeys([*asked, *kept])))
 
 
 def _ordered_regions(regions: Iterable[Region]) -> list[Region]:
@@ -245,7 +266,7 @@ def strategy_reindex(*, strategy: Strategy) -> None:
 @transaction.atomic
 def strategy_create(*, actor: Any, content: StrategyContent, summary: str = "") -> Strategy:
     require(can_create_strategy(actor), _("Only analysts and managers create strategies."))
-    content = _clean(content)
+    content = _issue_links(actor, _clean(content))
     now = timezone.now()
     strategy = Strategy.objects.create(
         title=content.title,
@@ -295,6 +316,7 @@ def strategy_update(
             % {"status": locked.get_status_display()},
             code="closed",
         )
+    content = _issue_links(actor, content, linked=list(locked.issues.all()))
     if locked.current_revision != base_revision:
         raise _conflict(locked, base_revision, yours=content)
     if current_content(locked).snapshot() == content.snapshot():
@@ -332,6 +354,14 @@ def strategy_restore(*, strategy: Strategy, actor: Any, number: int, base_revisi
     except Revision.DoesNotExist as error:
         raise ApplicationError(_("No such revision."), code="not_found") from error
     content = revision_content(revision)
+    # an old link to an issue `actor` cannot see, unlinked since, is not theirs to bring back
+    linked = set(strategy.issues.values_list("pk", flat=True))
+    visible = set(
+        issues_visible_to(
+            actor, queryset=ExperienceIssue.objects.filter(pk__in=[i.pk for i in content.issues])
+        ).values_list("pk", flat=True)
+    )
+    content = replace(content, issues=[i for i in content.issues if i.pk in linked or i.pk in visible])
     updated = strategy_update(
         strategy=strategy,
         actor=actor,

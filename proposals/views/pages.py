@@ -60,7 +60,9 @@ def strategy_create_view(request: HttpRequest) -> HttpResponse:
     if not can_create_strategy(request.user):
         raise PermissionDenied
     form = StrategyForm(
-        request.POST or None, initial=initial_from_issues(request.GET.getlist("issue")), user=request.user
+        request.POST or None,
+        initial=initial_from_issues(request.GET.getlist("issue"), user=request.user),
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -57,11 +57,13 @@ def chunk_rows(total_lines: int | None = None) -> int:
 
 
 class RowRejected(Exception):
-    """A row the handler cannot import; `reason` is shown to the analyst with the line number."""
+    """A row the handler cannot import; `reason` is shown to the analyst with the line number.  It
+    quotes the row's values, so personal numbers in it are masked here, once for every path (the
+    preview, the rejected rows, their CSV)."""
 
     def __init__(self, reason: str | Promise) -> None:
-        super().__init__(str(reason))
-        self.reason = str(reason)
+        self.reason = mask_personal_numbers(str(reason))
+        super().__init__(self.reason)
 
 
 class ImportFileError(ApplicationError):
@@ -665,6 +667,7 @@ def import_job_preview(*, job: ImportJob, rows: int = PREVIEW_ROWS) -> Preview:
                     and not handler.resolves(target.name, value)
                 ):
                     seen = unresolved.setdefault(target.name, [])
+                    value = mask_personal_numbers(value)
                     if value not in seen and len(seen) < 50:
                         seen.append(value)
             if count < rows:
@@ -926,7 +929,7 @@ def _commit_chunk(
         written = handler.write(chunk.staged, job=job) if chunk.records else 0
         inserted, refused = (written, []) if isinstance(written, int) else written
         rejected = chunk.rejected + [
-            ImportRejectedRow(job_id=job.pk, line=line, reason=reason[:500], raw="")
+            ImportRejectedRow(job_id=job.pk, line=line, reason=mask_personal_numbers(reason)[:500], raw="")
             for line, reason in refused
         ]
         if rejected:

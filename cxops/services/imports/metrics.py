@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from cxops.errors import ApplicationError
 from cxops.models import Channel, ImportJob, ImportKind, MetricDaily, MetricScope, Product, Region, Segment
 from cxops.models.metrics import FUNNEL_STAGES, SATISFACTION_LEVEL_COLUMNS, SIMPLE_METRICS
+from cxops.regions import user_region
 from cxops.services.imports.core import ImportHandler, RowRejected, TargetField, register_handler
 from cxops.services.imports.reports import _region_lookup
 from cxops.services.metrics import (
@@ -144,6 +145,8 @@ class MetricImportHandler(ImportHandler):
 
     def prepare(self, *, job: ImportJob | None) -> None:
         self.lookup = ReferenceLookup()
+        # a city member's file is their city's: rows for other regions are refused
+        self.city = user_region(job.created_by) if job is not None and job.created_by_id else None
         self.names: dict[str, dict[str, str]] = {}
         for name, model in (("product", Product), ("channel", Channel), ("segment", Segment)):
             names: dict[str, str] = {}
@@ -182,7 +185,7 @@ class MetricImportHandler(ImportHandler):
             if raw.get(name, "").strip() or self.mapped(name, ""):
                 raw[name] = self._code(name, raw.get(name, ""))
         try:
-            record = metric_record_parse(raw, lookup=self.lookup)
+            record = metric_record_parse(raw, lookup=self.lookup, city=self.city)
         except ValidationError as error:
             raise RowRejected(" ".join(error.messages)) from None
         self._check_active_users(record)
