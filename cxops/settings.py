@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cxops.middleware.ContentSecurityPolicyMiddleware",
+    "cxops.middleware.AdminRefusedValueMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # The client's address for the audit log (cxops/request_context.py).
     "cxops.request_context.RequestAddressMiddleware",

@@ -41,8 +41,18 @@ urlpatterns = [
     path("rules/", include("rules_lifecycle.urls")),
     path("evaluation/", include("rules_lifecycle.urls_evaluation")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Pages for a browser, GET only: their one renderer is an HTML template, which an OPTIONS
+    # answer (DRF's metadata) has none of, so OPTIONS there was a 500; now it is a 405.
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-redoc",
+    ),
     path("api/", include("cxops.api.urls")),
     path("api/", include("proposals.api_urls")),
     path("api/", include("rules_lifecycle.api_urls")),

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from rules_lifecycle.api import controls, evaluation, rules
 
 router = DefaultRouter(trailing_slash=True)
+router.include_format_suffixes = False  # no `/api/rules.json` twins: Accept and ?format= do it
 router.include_root_view = False
 router.register("rules", rules.RuleViewSet, basename="rule")
 

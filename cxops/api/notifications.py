@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from cxops.api.inputs import StrictInputSerializer
 from cxops.models import Notification, NotificationKind, NotificationSettings
@@ -80,8 +81,7 @@ def _preferences_body(user) -> dict:
 
 
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The signed-in user's own notifications (those they chose to see in the bell), and their own
-    notification preferences."""
+    """The signed-in user's own notifications (those they chose to see in the bell)."""
 
     serializer_class = NotificationOutputSerializer
     queryset = Notification.objects.none()
@@ -105,6 +105,16 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         )
         return Response({"marked": marked})
 
+
+class NotificationPreferencesView(APIView):
+    """The signed-in user's own notification preferences.  A view of its own, not an action of the
+    notifications' viewset: that one's serializer and `get_object` (by id) are not this answer's,
+    and the browsable API and OPTIONS, which read them, answered 500."""
+
+    @extend_schema(responses={200: PreferencesOutputSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(PreferencesOutputSerializer(_preferences_body(request.user)).data)
+
     @extend_schema(
         request=PreferencesInputSerializer,
         responses={200: PreferencesOutputSerializer},
@@ -112,18 +122,16 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         "daily digest) and the language of your e-mails.  PUT changes the kinds it lists; the others "
         "keep theirs.",
     )
-    @action(detail=False, methods=["get", "put"], url_path="preferences", filterset_fields=None)
-    def preferences(self, request: Request) -> Response:
-        if request.method == "PUT":
-            serializer = PreferencesInputSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-            notification_preferences_set(
-                user=request.user,
-                preferences={
-                    item["kind"]: Channels(in_app=item["in_app"], email=item["email"], digest=item["digest"])
-                    for item in data.get("preferences", [])
-                },
-                language=data.get("language"),
-            )
-        return Response(PreferencesOutputSerializer(_preferences_body(request.user)).data)
+    def put(self, request: Request) -> Response:
+        serializer = PreferencesInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        notification_preferences_set(
+            user=request.user,
+            preferences={
+                item["kind"]: Channels(in_app=item["in_app"], email=item["email"], digest=item["digest"])
+                for item in data.get("preferences", [])
+            },
+            language=data.get("language"),
+        )
+        return self.get(request)

@@ -7,7 +7,9 @@ from cxops.views.exports import ExportJobDownloadView, ExportJobView, ExportView
 
 from . import dashboard, matching, metrics, notifications, reference, reports, search, webhooks
 
+# No format-suffix twins (`/api/reports.json`): content negotiation (Accept, ?format=) does it.
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("products", reference.ProductViewSet, basename="product")
 router.register("channels", reference.ChannelViewSet, basename="channel")
 router.register("segments", reference.SegmentViewSet, basename="segment")
@@ -27,6 +29,12 @@ urlpatterns = [
     # Before the router: its issues/{pk}/ route would take "similar" for an id.
     path("issues/similar/", matching.IssueSimilarView.as_view(), name="issue-similar"),
     path("metrics/batch/", metrics.MetricBatchView.as_view(), name="metrics-batch"),
+    # Before the router too: its notifications/{pk}/ route would take "preferences" for an id.
+    path(
+        "notifications/preferences/",
+        notifications.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     re_path(r"^exports/(?P<dataset>[a-z_]+)\.(?P<ext>csv|xlsx)$", ExportView.as_view(), name="export"),
     path("exports/jobs/<int:pk>/", ExportJobView.as_view(), name="api-export-job"),
     path("exports/jobs/<int:pk>/download/", ExportJobDownloadView.as_view(), name="api-export-job-download"),

@@ -40,8 +40,8 @@ be refused).  Ownership applies to objects with an owner (reports: reporter; com
 rules: owner; notifications: recipient): the role's first user acts, "own" is an object of theirs
 and "other" one of the second user of the same role (`world.users[role]` / `world.others[role]`);
 every route naming an object is also tried with an id (or product code) that does not exist.
-DRF's format-suffix twins of the router's routes (`/api/reports.json`) are the same views and
-are not tried separately.
+The routers make no format-suffix twins (`/api/reports.json`); were one added, it would be the
+same view and is not tried separately.
 """
 
 from __future__ import annotations
@@ -849,7 +849,7 @@ def _normalise(route: str) -> str:
 
 def walk_urlconf(patterns: Iterable[Any] | None = None, prefix: str = "") -> list[str]:
     """Every route of the URL conf (recursively, the API routers' included) as a path template.
-    DRF's format-suffix twins (`.json`) are the same views and fold into their plain route."""
+    A format-suffix twin (`.json`, which the routers no longer make) would fold into its plain route."""
     routes: list[str] = []
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(entry, URLResolver):

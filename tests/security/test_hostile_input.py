@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from cxops.models import ExperienceReport, ImportJob, ImportRejectedRow, MetricDaily
 from cxops.roles import Role
+from tests.security.matrix import walk_urlconf
 from tests.security.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -455,11 +456,35 @@ def test_a_deeply_nested_json_body_is_a_400_in_the_error_shape(world, route, dep
 
 
 def test_a_body_nested_as_deep_as_the_api_uses_still_parses(world):
-    from cxops.api.parsers import nesting_depth_exceeds
+    from cxops.api.parsers import body_problem
 
-    assert not nesting_depth_exceeds({"reports": [{"segments": ["a"]}]}, 32)
-    assert nesting_depth_exceeds(json.loads("[" * 33 + "]" * 33), 32)
-    assert not nesting_depth_exceeds(json.loads("[" * 32 + "]" * 32), 32)
+    assert body_problem({"reports": [{"segments": ["a"]}]}, 32) is None
+    assert "nested more than 32" in str(body_problem(json.loads("[" * 33 + "]" * 33), 32))
+    assert body_problem(json.loads("[" * 32 + "]" * 32), 32) is None
+
+
+SURROGATE_BODIES = [
+    ("/api/reports/", '{"source_type": "\\ud800", "summary": "x"}'),
+    ("/api/issues/", '{"product": "\\udfff", "title": "x"}'),
+    ("/api/notifications/preferences/", '{"language": "\\ud800"}'),
+    ("/api/reports/batch/", '{"reports": [{"channel": "a\\ud800b"}]}'),
+    ("/api/strategies/", '{"\\ud800": 1}'),
+]
+
+
+@pytest.mark.parametrize(("route", "body"), SURROGATE_BODIES)
+def test_a_lone_surrogate_in_a_json_body_is_a_400_in_the_error_shape(world, route, body):
+    """JSON's escapes decode to a lone surrogate, which is no text: quoted back in a "not a valid
+    choice" message it could not be encoded, and the answer was a 500."""
+    before = ExperienceReport.objects.count()
+    method = "PUT" if route.endswith("preferences/") else "POST"
+    response = _api(world.users[Role.MANAGER]).generic(
+        method, route, body.encode(), content_type="application/json"
+    )
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["error"]["code"] == "parse_error"
+    assert "surrogate" in response.json()["error"]["message"]
+    assert ExperienceReport.objects.count() == before
 
 
 # --- 5. CSV cells beyond the csv module's limit ------------------------------------------------
@@ -703,3 +728,77 @@ def test_nul_in_a_form_value_a_page_reads_itself_never_reaches_the_database(worl
     assert response.status_code == 302
     alert.refresh_from_db()
     assert (alert.status, alert.note) == ("acknowledged", "已处理")
+
+
+# --- 13. what the frameworks answer on their own ---------------------------------------------------
+
+
+def _api_routes() -> list[str]:
+    """Every API route of the URL conf, its parameters filled with an id or code that may not exist."""
+    fill = {
+        "{pk}": "1",
+        "{delivery_pk}": "1",
+        "{code}": "x",
+        "{number}": "1",
+        "{dataset}": "reports",
+        "{ext}": "csv",
+    }
+    routes = []
+    for template in walk_urlconf():
+        if template.startswith("/api/"):
+            for name, value in fill.items():
+                template = template.replace(name, value)
+            routes.append(template)
+    assert not [route for route in routes if "{" in route]
+    return routes
+
+
+def test_no_api_route_has_a_format_suffix_twin(world):
+    """DRF's `/api/strategies.json` twins called handlers that take no `format` argument: 500."""
+    client = _api(world.users[Role.MANAGER])
+    for route in ("/api/strategies.json", "/api/reports.json", "/api/rules.api", "/api/notifications.csv"):
+        assert client.get(route).status_code == 404, route
+    assert client.post("/api/reports.json", {}, format="json").status_code == 404
+
+
+def test_every_api_route_answers_options_and_the_browsable_api_without_a_500(world):
+    """OPTIONS (DRF's metadata, which builds each write serializer and asks for the object) and a
+    browser's Accept: text/html (the browsable API, which builds the forms) are answered by DRF
+    itself from each view's declarations; the notification preferences answered 500 to both."""
+    routes = _api_routes()
+    assert "/api/notifications/preferences/" in routes and len(routes) > 30
+    for role in (Role.FRONTLINE, Role.MANAGER):
+        client = _api(world.users[role])
+        for route in routes:
+            options = client.options(route)
+            assert options.status_code < 500, (role, route, options.content[:300])
+            if not route.endswith((".csv", "download/")):
+                html = client.get(route, HTTP_ACCEPT="text/html")
+                assert html.status_code < 500, (role, route, html.content[:300])
+    preferences = _api(world.users[Role.FRONTLINE])
+    assert preferences.options("/api/notifications/preferences/").status_code == 200
+    page = preferences.get("/api/notifications/preferences/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and b"language" in page.content
+
+
+def test_the_admin_answers_400_to_a_number_the_database_cannot_hold_and_a_selected_row_that_is_no_id(
+    world, django_user_model
+):
+    """Two values get past Django admin's own checks into the database or a primary key field."""
+    from django.contrib import admin
+
+    superuser = django_user_model.objects.create_superuser(
+        "root-hostile", "root@example.com", "pw-root-12345"
+    )
+    client = _page(superuser)
+    for model in admin.site._registry:
+        changelist = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for query in ("?pk__in=99999999999999999999", "?id__gte=-99999999999999999999"):
+            response = client.get(changelist + query)
+            assert response.status_code in (200, 302, 400), (changelist, query, response.status_code)
+    for selected in ("abc", "", "1.5", "NaN"):
+        response = client.post(
+            "/admin/auth/user/", {"action": "delete_selected", "_selected_action": [selected], "index": 0}
+        )
+        assert response.status_code in (200, 302, 400), (selected, response.status_code)
+    assert django_user_model.objects.filter(pk=superuser.pk).exists()
