@@ -91,7 +91,9 @@ def test_a_strategy_proposed_from_an_issue_starts_from_it():
     assert f'<option value="{product.code}" selected>' in page
 
     other = IssueFactory(product=ProductFactory(), layer="emotional")
-    both = initial_from_issues([str(issue.pk), str(other.pk), "abc", "-1", "99999999999999999999"])
+    both = initial_from_issues(
+        [str(issue.pk), str(other.pk), "abc", "-1", "99999999999999999999"], user=analyst
+    )
     assert both["issues"] == [issue.pk, other.pk] and both["title"] == "彩信发送失败"
     assert "product" not in both and "layer" not in both  # the issues disagree: the author chooses
-    assert initial_from_issues(["nope"]) == {}
+    assert initial_from_issues(["nope"], user=analyst) == {}
