@@ -94,6 +94,12 @@ def baseline_fit(treated: np.ndarray, control: np.ndarray, *, worthwhile: float 
     )
 
 
+# Weights fitted on fewer baseline days than this follow that baseline's noise: the very days
+# whose spread the test then measures, so the post period varies more than the baseline says
+# (a 28-day baseline: post/pre variance 1.3 against 1.1 for equal weights).  Below it, equal weights.
+MIN_FIT_DAYS = 56
+
+
 def synthetic_weights(treated: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Weights w ≥ 0, Σw = 1 minimising Σ_t (T̃_t − Σ_k w_k C̃_k,t)² over the baseline, where ~
     is demeaning; `candidates` is (k, days).  Days missing anywhere are left out."""
@@ -102,7 +108,7 @@ def synthetic_weights(treated: np.ndarray, candidates: np.ndarray) -> np.ndarray
     if k == 1:
         return np.ones(1)
     ok = np.isfinite(treated) & np.all(np.isfinite(candidates), axis=0)
-    if ok.sum() < 7:
+    if ok.sum() < MIN_FIT_DAYS:
         return np.full(k, 1.0 / k)
     target = treated[ok] - treated[ok].mean()
     matrix = candidates[:, ok] - candidates[:, ok].mean(axis=1, keepdims=True)

@@ -440,6 +440,7 @@ def present_measure(m: dict[str, Any]) -> dict[str, Any]:
 VARIANCE_LABELS = {
     "ar1": gettext_lazy("variance: AR(1)-corrected daily"),
     "weekly": gettext_lazy("variance: weekly means"),
+    "hac": gettext_lazy("variance: Newey–West over a week of days"),
 }
 
 

@@ -56,6 +56,19 @@ def test_synthetic_weights_are_the_constrained_least_squares_fit():
     assert weights == pytest.approx(nnls, abs=1e-4)
 
 
+def test_weights_are_not_fitted_on_a_baseline_too_short_to_hold_them():
+    """Fitted on four weeks, weights follow those days' noise, the very days whose spread the test
+    then measures: below eight weeks the controls count equally."""
+    rng = np.random.default_rng(3)
+    a, b, c = rng.normal(size=(3, 120)).cumsum(axis=1)
+    treated = 0.7 * a + 0.3 * b + rng.normal(0, 0.1, 120)
+    short = np.vstack([a, b, c])[:, :55]
+    assert synthetic_weights(treated[:55], short) == pytest.approx([1 / 3] * 3)
+    assert synthetic_weights(treated[:56], np.vstack([a, b, c])[:, :56]) == pytest.approx(
+        [0.7, 0.3, 0.0], abs=0.1
+    )
+
+
 def test_the_pre_trend_is_statsmodels_ols_with_newey_west_errors():
     rng = np.random.default_rng(1)
     shock = rng.normal(0, 0.1, HISTORY)
