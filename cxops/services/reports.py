@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,9 +117,14 @@ def _issue_visible(actor: Any, issue: ExperienceIssue) -> bool:
 def _already_filed(actor: Any, source_system: str, external_id: str) -> ExperienceReport | None:
     """The report already filed under (source system, external id), when `actor` may read it.  One
     filed where `actor` may not look is refused as a conflict that tells nothing of its contents."""
-    existing = ExperienceReport.objects.filter(source_system=source_system, external_id=external_id)
-    found = reports_visible_to(actor, queryset=existing).first()
-    if found is None and existing.exists():
+    # one query, found or not: the row with whether `actor` may read it
+    visible = reports_visible_to(actor, queryset=ExperienceReport.objects.filter(pk=OuterRef("pk")))
+    found = (
+        ExperienceReport.objects.filter(source_system=source_system, external_id=external_id)
+        .annotate(readable=Exists(visible))
+        .first()
+    )
+    if found is not None and not found.readable:  # type: ignore[attr-defined]
         raise ApplicationError(
             _("A report with this source system and external id was already filed by someone else."),
             code="conflict",
