@@ -81,20 +81,16 @@ class StrategyForm(PoolForm):
         help_text=_("A few words on what you changed and why."),
     )
 
-    def __init__(self, *args, user=None, strategy: Strategy | None = None, **kwargs) -> None:
-        """`user`: the picker offers only the issues they may see (a city member: their city's);
-        `strategy`: its links to issues the user cannot see are kept on save, never dropped."""
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        """`user`: the picker offers only the issues they may see (a city member: their city's); the
+        strategy's links to issues they cannot see are kept on save by the service."""
         super().__init__(*args, **kwargs)
-        self.kept_issues: list[ExperienceIssue] = []
         if user is not None:
             issues_field = cast(forms.ModelMultipleChoiceField, self.fields["issues"])
-            visible = issues_visible_to(user, queryset=issues_field.queryset)
-            issues_field.queryset = visible
-            if strategy is not None:
-                self.kept_issues = list(strategy.issues.exclude(pk__in=visible.values("pk")))
+            issues_field.queryset = issues_visible_to(user, queryset=issues_field.queryset)
 
     def content(self) -> StrategyContent:
-        return StrategyContent.from_input(self.cleaned_data, kept_issues=self.kept_issues)
+        return StrategyContent.from_input(self.cleaned_data)
 
 
 class StrategyEditForm(StrategyForm):

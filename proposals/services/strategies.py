@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -68,17 +68,15 @@ class StrategyContent:
         }
 
     @classmethod
-    def from_input(
-        cls, data: Mapping[str, Any], *, kept_issues: Sequence[ExperienceIssue] = ()
-    ) -> StrategyContent:
+    def from_input(cls, data: Mapping[str, Any]) -> StrategyContent:
         """From a page form's cleaned data or an API serializer's validated data (the same field
-        names; tags as typed in one field, "a, b", or as a list).  `kept_issues`: links the editor
-        cannot see, kept."""
+        names; tags as typed in one field, "a, b", or as a list).  Links to issues the editor cannot
+        see are the service's to keep (`_issue_links`)."""
         tags = data.get("tags") or ()
         return cls(
             **{name: data[name] for name in COLUMN_FIELDS if name != "body"},
             body=data.get("body", ""),
-            issues=[*(data.get("issues") or []), *kept_issues],
+            issues=list(data.get("issues") or []),
             tags=parse_tags(tags) if isinstance(tags, str) else list(tags),
             regions=list(data.get("regions") or []),
         )
@@ -145,11 +143,17 @@ def _clean(content: StrategyContent) -> StrategyContent:
 
 
 def _issue_links(
-    actor: Any, content: StrategyContent, *, linked: Sequence[ExperienceIssue] = ()
+    actor: Any,
+    content: StrategyContent,
+    *,
+    linked: Sequence[ExperienceIssue] = (),
+    unseen_new: Literal["refuse", "drop"] = "refuse",
 ) -> StrategyContent:
-    """The content with the issue links `actor` may make: a new link to an issue they cannot see is
-    refused as if it did not exist; a link already made to one they cannot see (another city's) is
-    kept, whether they sent it or not, for they cannot have meant to remove what they never saw."""
+    """The content with the issue links `actor` may make, the one place this rule lives (page, API,
+    restore).  A link already made to an issue they cannot see (another city's) is kept, whether they
+    sent it or not, for they cannot have meant to remove what they never saw.  A new link to one is
+    refused as if the issue did not exist, or with `unseen_new="drop"` (a restored revision's old
+    links, unlinked since) left out: not theirs to bring back."""
     visible = issues_visible_to(actor, queryset=ExperienceIssue.objects.all())
     asked = list(content.issues)
     hidden = set(
@@ -158,8 +162,10 @@ def _issue_links(
         .values_list("pk", flat=True)
     )
     linked_ids = {issue.pk for issue in linked}
-    if any(issue.pk in hidden and issue.pk not in linked_ids for issue in asked):
+    unseen = [issue for issue in asked if issue.pk in hidden and issue.pk not in linked_ids]
+    if unseen and unseen_new == "refuse":
         raise ValidationError({"issues": [_("This issue does not exist.")]})
+    asked = [issue for issue in asked if issue not in unseen]
     kept = [issue for issue in linked if issue.pk in hidden]
     return replace(content, issues=list(dict.fromkeys([*asked, *kept])))
 
@@ -301,11 +307,18 @@ def strategy_create(*, actor: Any, content: StrategyContent, summary: str = "") 
 
 @transaction.atomic
 def strategy_update(
-    *, strategy: Strategy, actor: Any, base_revision: int, content: StrategyContent, summary: str = ""
+    *,
+    strategy: Strategy,
+    actor: Any,
+    base_revision: int,
+    content: StrategyContent,
+    summary: str = "",
+    unseen_new: Literal["refuse", "drop"] = "refuse",
 ) -> Strategy:
     """Save a new revision if nobody saved since `base_revision`; otherwise raise a conflict.
 
-    Saving identical content writes no revision and returns the strategy unchanged.
+    Saving identical content writes no revision and returns the strategy unchanged.  `unseen_new`:
+    what becomes of new links to issues `actor` cannot see (`_issue_links`).
     """
     require(is_member(actor))
     content = _clean(content)
@@ -316,7 +329,7 @@ def strategy_update(
             % {"status": locked.get_status_display()},
             code="closed",
         )
-    content = _issue_links(actor, content, linked=list(locked.issues.all()))
+    content = _issue_links(actor, content, linked=list(locked.issues.all()), unseen_new=unseen_new)
     if locked.current_revision != base_revision:
         raise _conflict(locked, base_revision, yours=content)
     if current_content(locked).snapshot() == content.snapshot():
@@ -353,21 +366,13 @@ def strategy_restore(*, strategy: Strategy, actor: Any, number: int, base_revisi
         revision = Revision.objects.get(strategy=strategy, number=number)
     except Revision.DoesNotExist as error:
         raise ApplicationError(_("No such revision."), code="not_found") from error
-    content = revision_content(revision)
-    # an old link to an issue `actor` cannot see, unlinked since, is not theirs to bring back
-    linked = set(strategy.issues.values_list("pk", flat=True))
-    visible = set(
-        issues_visible_to(
-            actor, queryset=ExperienceIssue.objects.filter(pk__in=[i.pk for i in content.issues])
-        ).values_list("pk", flat=True)
-    )
-    content = replace(content, issues=[i for i in content.issues if i.pk in linked or i.pk in visible])
     updated = strategy_update(
         strategy=strategy,
         actor=actor,
         base_revision=base_revision,
-        content=content,
+        content=revision_content(revision),
         summary=_("Restored revision %(number)s") % {"number": number},
+        unseen_new="drop",
     )
     if updated.current_revision == base_revision:
         raise ApplicationError(_("The page already has the content of that revision."), code="unchanged")

@@ -122,9 +122,9 @@ def strategy_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         if not strategy.can_edit():
             messages.error(request, _("This strategy is closed; its page can no longer be edited."))
             return redirect(strategy)
-        form = StrategyEditForm(initial=initial_for(strategy), user=request.user, strategy=strategy)
+        form = StrategyEditForm(initial=initial_for(strategy), user=request.user)
         return render(request, "proposals/form.html", {"form": form, "strategy": strategy})
-    form = StrategyEditForm(request.POST, user=request.user, strategy=strategy)
+    form = StrategyEditForm(request.POST, user=request.user)
     if form.is_valid():
         base = form.cleaned_data["base_revision"]
         try:
@@ -170,7 +170,7 @@ def _conflict_page(
     yours = Revision(strategy=strategy, number=0, **form.content().revision_fields())
     data = request.POST.copy()
     data["base_revision"] = str(current_number)  # saving this form again merges onto the current one
-    merged_form = StrategyEditForm(data, user=request.user, strategy=strategy)
+    merged_form = StrategyEditForm(data, user=request.user)
     merged_form.is_valid()
     return render(
         request,

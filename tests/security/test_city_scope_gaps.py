@@ -28,7 +28,7 @@ from cxops.services.issue_clock import issue_owner_set, issues_escalate_breached
 from cxops.services.metrics import MetricRecord, ScopeKey, metric_records_apply
 from cxops.services.triage import reports_dismiss, reports_merge
 from cxops.views.issue_clock import IssueOwnerForm
-from proposals.services.strategies import strategy_update
+from proposals.services.strategies import strategy_restore, strategy_update
 from tests.cxops.factories import file_report
 from tests.factories import ChannelFactory, ProductFactory
 from tests.proposals.factories import content, make_strategy
@@ -295,6 +295,43 @@ def test_a_strategy_edit_by_service_keeps_hidden_links(member, guangzhou_issue, 
         content=content(title="Edited by Foshan", issues=[]),
     )
     assert list(updated.issues.values_list("pk", flat=True)) == [issue.pk]
+
+
+def test_a_strategy_edit_on_the_page_keeps_hidden_links(member, client_for, guangzhou_issue, make_user):
+    issue, *_ = guangzhou_issue
+    strategy = make_strategy(actor=make_user(Role.ANALYST), issues=[issue])
+    editor = client_for(member(Role.ANALYST, "foshan"))
+    form = editor.get(f"/pool/{strategy.pk}/edit/").context["form"]
+    assert issue not in form.fields["issues"].queryset  # the picker does not offer it
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "issues"}
+    data.update(title="Edited on the page by Foshan", summary="", tags="")
+    answer = editor.post(f"/pool/{strategy.pk}/edit/", data)
+    assert answer.status_code == 302, answer.context["form"].errors if answer.context else answer
+    strategy.refresh_from_db()
+    assert strategy.title == "Edited on the page by Foshan"
+    assert list(strategy.issues.values_list("pk", flat=True)) == [issue.pk]
+
+
+def test_restoring_a_revision_brings_back_only_links_the_restorer_may_see(member, guangzhou_issue, make_user):
+    """A revision's link to a hidden issue, unlinked since, stays unlinked; a hidden link the page
+    still has is kept even when the revision had none."""
+    issue, *_ = guangzhou_issue
+    province = make_user(Role.ANALYST)
+    second = reports_merge(
+        actor=guangzhou_issue[3], report_ids=[file_report(guangzhou_issue[2]).pk], new_issue_title="GZ two"
+    )
+    strategy = make_strategy(actor=province, issues=[issue])  # revision 1: [issue]
+    strategy = strategy_update(
+        strategy=strategy,
+        actor=province,
+        base_revision=1,
+        content=content(title="Second take", issues=[second]),
+    )  # revision 2: [second]
+    restored = strategy_restore(
+        strategy=strategy, actor=member(Role.ANALYST, "foshan"), number=1, base_revision=2
+    )
+    assert list(restored.issues.values_list("pk", flat=True)) == [second.pk]
+    assert restored.current_revision == 3 and restored.title != "Second take"
 
 
 # --- customer numbers in free text ------------------------------------------------------------------
