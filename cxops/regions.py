@@ -41,12 +41,6 @@ def region_scope_id(user: Any) -> int | None:
     return region.pk if region is not None else None
 
 
-def forget_region(user: Any) -> None:
-    """Drop the cached home region (after a change within the same request)."""
-    if hasattr(user, "_cxops_region"):
-        del user._cxops_region
-
-
 def active_regions() -> list[Region]:
     """The province first, then its cities in their order."""
     return list(Region.objects.filter(is_active=True).order_by("sort_order", "code"))

@@ -102,17 +102,6 @@ def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return decorator
 
 
-class RoleRequiredMixin:
-    """Class-based view mixin: set `required_roles`."""
-
-    required_roles: Iterable[str] = ()
-
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.required_roles and not has_role(request.user, *self.required_roles):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-
 def roles_permission(*roles: str, safe_roles: Iterable[str] | None = None) -> type[BasePermission]:
     """A DRF permission class: `roles` may write; `safe_roles` (default: same) may read."""
     write_roles = frozenset(roles)

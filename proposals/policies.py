@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from cxops.errors import ApplicationError
 from cxops.roles import Role, has_role
 
-from .models import Comment, Strategy, StrategyStatus
+from .models import Comment, StrategyStatus
 
 
 def is_member(user: Any) -> bool:
@@ -36,10 +36,6 @@ def can_answer(user: Any) -> bool:
 
 def can_moderate(user: Any) -> bool:
     return has_role(user, Role.ANALYST)
-
-
-def is_creator(user: Any, strategy: Strategy) -> bool:
-    return getattr(user, "pk", None) == strategy.created_by_id
 
 
 def can_edit_comment(user: Any, comment: Comment) -> bool:

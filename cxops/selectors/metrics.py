@@ -127,13 +127,3 @@ def metric_scope_find(
         "region_id": region_id,
     }
     return MetricScope.objects.filter(**exactly).first()  # None matches IS NULL
-
-
-def metric_product_total_scopes(*, product_ids: Iterable[int] | None = None) -> dict[int, MetricScope]:
-    """product id → the product's total scope (all channels, all segments)."""
-    # the province's own scope; a product stored only by city has none here (its figures are the
-    # sum of its cities', which the ranking's sums include)
-    queryset = MetricScope.objects.filter(channel__isnull=True, segment__isnull=True, region__isnull=True)
-    if product_ids is not None:
-        queryset = queryset.filter(product_id__in=list(product_ids))
-    return {scope.product_id: scope for scope in queryset}

@@ -54,13 +54,6 @@ def issue_regions(issue_ids: list[int]) -> dict[int, list[str]]:
     return result
 
 
-def region_filter(queryset: QuerySet, region: Any, *, field: str = "region") -> QuerySet:
-    """Narrow to one region: a city's rows; the province (or None) is every city, no filter."""
-    if region is None or getattr(region, "parent_id", None) is None:
-        return queryset
-    return queryset.filter(**{f"{field}_id": region.pk})
-
-
 @dataclass
 class KeysetPage:
     items: list[Any]

@@ -185,15 +185,6 @@ _LOCAL_TIME = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LocalTime:
-    moment: datetime  # aware, in the operator's time zone
-
-    @property
-    def day(self):  # noqa: ANN201 — a date
-        return self.moment.date()
-
-
 @dataclass
 class TimeParser:
     """Reads the shapes source systems write, as local (Asia/Shanghai) time.
