@@ -15,8 +15,10 @@ through the outbox, so nothing is sent for a change that rolled back and nothing
 broker is down.  `webhook_delivery_send` claims the row before it sends (a second worker, or the
 retry sweep, finds it claimed or delivered and does nothing), so a delivery answered 2xx is never
 sent again; network errors, 5xx and 429 are retried with exponential backoff (30 s, 1 min, 2 min …
-at most an hour, `CXOPS_WEBHOOK_MAX_ATTEMPTS` in all).  Robots' rate limits are kept with a
-per-minute counter in the cache: a delivery over the limit waits for the next minute.
+at most an hour, `CXOPS_WEBHOOK_MAX_ATTEMPTS` in all).  The claim counts the attempt, so an attempt
+that raises (recorded like a network error) or whose worker dies uses one up like any other.
+Robots' rate limits are kept with a per-minute counter in the cache: a delivery over the limit
+waits for the next minute.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +51,7 @@ from cxops.models.webhooks import (
     WebhookFormat,
     WebhookSubscription,
 )
+from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, require_role
 from cxops.services.outbox import enqueue_task
 
@@ -60,6 +63,9 @@ DELIVER_WEBHOOK = "cxops.tasks.deliver_webhook"
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 SWEEP_BATCH = 200
+# A sweep claims no new delivery after this long and leaves the rest to the next one: beat starts
+# one every 30 s, and the send in flight may still take up to CXOPS_WEBHOOK_TIMEOUT_SECONDS.
+SWEEP_SECONDS = 20
 
 
 # --- subscriptions ---------------------------------------------------------------------------------
@@ -270,93 +276,140 @@ def _schedule_retry(delivery_id: int, delay: timedelta) -> None:
         logger.warning("webhook delivery %s: retry left to the sweep: %s", delivery_id, error)
 
 
+def _error_text(error: BaseException, *, secret: str) -> str:
+    """An unexpected error as the delivery log shows it: its type and message, like a network
+    error, with the signing secret and personal numbers masked."""
+    text = f"{type(error).__name__}: {error}"
+    if secret:
+        text = text.replace(secret, "***")
+    return mask_personal_numbers(text)[:500]
+
+
 def webhook_delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
     """Attempt one delivery; returns its status afterwards.  Safe to call any number of times: only
-    a pending or retrying delivery (or one whose sender died) is sent, by one caller at a time."""
-    now = now or timezone.now()
+    a pending or retrying delivery (or one whose sender died) is sent, by one caller at a time.
+
+    `now` is what the retry and the robot's rate limit are reckoned from (the sweep passes its
+    start).  The claim is stamped with the clock when it is made, never earlier than `now`, so a
+    delivery claimed late in a long sweep does not look abandoned to the other senders.  The claim
+    counts the attempt: an attempt that raises is recorded as a failed one (retried, or failed
+    after the last), and one whose worker died is given up once it was the last."""
+    claimed_at = timezone.now()
+    now = now or claimed_at
+    claimed_at = max(claimed_at, now)
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id)
         .filter(
             Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
-            | Q(status=DeliveryStatus.SENDING, sending_since__lt=_stale_claim(now))
+            | Q(status=DeliveryStatus.SENDING, sending_since__lt=_stale_claim(claimed_at))
         )
-        .update(status=DeliveryStatus.SENDING, sending_since=now)
+        .update(status=DeliveryStatus.SENDING, sending_since=claimed_at, attempts=F("attempts") + 1)
     )
     delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
     if delivery is None or not claimed:
         return delivery.status if delivery else "missing"
     subscription = delivery.subscription
+    attempts = delivery.attempts  # this one included
+    not_an_attempt = {"attempts": attempts - 1}
     update: dict[str, Any] = {"sending_since": None}
 
     def finish(**fields: Any) -> str:
-        WebhookDelivery.objects.filter(pk=delivery_id).update(**update, **fields)
+        # Only while the claim is still this sender's: one taken over as stale is the newer sender's.
+        mine = WebhookDelivery.objects.filter(
+            pk=delivery_id, status=DeliveryStatus.SENDING, sending_since=claimed_at
+        )
+        if not mine.update(**update, **fields):
+            logger.warning(
+                "webhook delivery %s: taken over by another sender; its outcome stands", delivery_id
+            )
+            current = WebhookDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
+            return current or "missing"
         if fields.get("status") == DeliveryStatus.RETRYING:
             _schedule_retry(delivery_id, fields["next_attempt_at"] - now)
         return fields["status"]
 
     if not subscription.active:
-        return finish(status=DeliveryStatus.FAILED, last_error=_("The subscription is switched off."))
-    if not _rate_slot(subscription, now):
-        next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
         return finish(
-            status=DeliveryStatus.RETRYING,
-            next_attempt_at=next_minute,
-            last_error=_("Held back by the robot's rate limit."),
+            status=DeliveryStatus.FAILED, last_error=_("The subscription is switched off."), **not_an_attempt
         )
-    attempts = delivery.attempts + 1
-    update["attempts"] = attempts
-    summary = outbound.Summary(
-        title=delivery.payload["summary"]["title"],
-        facts=[tuple(fact) for fact in delivery.payload["summary"]["facts"]],
-        url=delivery.payload["summary"]["url"],
-        link_text=delivery.payload["summary"].get("link_text", ""),
-    )
-    request = outbound.build_request(
-        format=subscription.format,
-        url=subscription.target_url,
-        secret=subscription.secret,
-        event=delivery.event,
-        event_id=str(delivery.event_id),
-        delivery_id=str(delivery.uuid),
-        created_at=delivery.created_at.isoformat(),
-        data=delivery.payload["data"],
-        summary=summary,
-    )
+    if attempts > settings.CXOPS_WEBHOOK_MAX_ATTEMPTS:
+        # The last attempt's sender died (its claim went stale): give up without sending again.
+        return finish(
+            status=DeliveryStatus.FAILED,
+            last_error=_("The sender stopped during the last attempt."),
+            **not_an_attempt,
+        )
     retry_later = {
         "status": DeliveryStatus.RETRYING,
         "next_attempt_at": now + retry_delay(attempts),
     }
     give_up = attempts >= settings.CXOPS_WEBHOOK_MAX_ATTEMPTS
     try:
-        address = outbound.resolve_target(request.url, allowed_hosts=settings.CXOPS_WEBHOOK_ALLOWED_HOSTS)
-    except outbound.UnsafeTarget as error:
-        # Resolved again at every send: a name that now points inside the network is refused.
-        return finish(status=DeliveryStatus.FAILED, last_error=str(error)[:500], response_code=None)
-    outcome = outbound.send(request, address=address, timeout=settings.CXOPS_WEBHOOK_TIMEOUT_SECONDS)
-    update.update(response_code=outcome.status_code, duration_ms=outcome.duration_ms)
-    if outcome.status_code is None or outcome.status_code >= 500 or outcome.status_code == 429:
-        failure = outcome.error or f"HTTP {outcome.status_code}"
+        if not _rate_slot(subscription, now):
+            next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+            return finish(
+                status=DeliveryStatus.RETRYING,
+                next_attempt_at=next_minute,
+                last_error=_("Held back by the robot's rate limit."),
+                **not_an_attempt,
+            )
+        summary = outbound.Summary(
+            title=delivery.payload["summary"]["title"],
+            facts=[tuple(fact) for fact in delivery.payload["summary"]["facts"]],
+            url=delivery.payload["summary"]["url"],
+            link_text=delivery.payload["summary"].get("link_text", ""),
+        )
+        request = outbound.build_request(
+            format=subscription.format,
+            url=subscription.target_url,
+            secret=subscription.secret,
+            event=delivery.event,
+            event_id=str(delivery.event_id),
+            delivery_id=str(delivery.uuid),
+            created_at=delivery.created_at.isoformat(),
+            data=delivery.payload["data"],
+            summary=summary,
+        )
+        try:
+            address = outbound.resolve_target(request.url, allowed_hosts=settings.CXOPS_WEBHOOK_ALLOWED_HOSTS)
+        except outbound.UnsafeTarget as error:
+            # Resolved again at every send: a name that now points inside the network is refused.
+            return finish(status=DeliveryStatus.FAILED, last_error=str(error)[:500], response_code=None)
+        outcome = outbound.send(request, address=address, timeout=settings.CXOPS_WEBHOOK_TIMEOUT_SECONDS)
+        update.update(response_code=outcome.status_code, duration_ms=outcome.duration_ms)
+        if outcome.status_code is None or outcome.status_code >= 500 or outcome.status_code == 429:
+            failure = outcome.error or f"HTTP {outcome.status_code}"
+            if give_up:
+                return finish(status=DeliveryStatus.FAILED, last_error=failure[:500])
+            return finish(**retry_later, last_error=failure[:500])
+        if not 200 <= outcome.status_code < 300:
+            return finish(status=DeliveryStatus.FAILED, last_error=f"HTTP {outcome.status_code}")
+        robot_error = outbound.robot_error(subscription.format, outcome.body)
+        if robot_error is not None:
+            code, message = robot_error
+            failure = f"{code} {message}".strip()[:500]
+            if code in outbound.RATE_LIMITED_CODES.get(subscription.format, set()) and not give_up:
+                return finish(**retry_later, last_error=failure)
+            return finish(status=DeliveryStatus.FAILED, last_error=failure)
+        return finish(
+            status=DeliveryStatus.SUCCEEDED, delivered_at=timezone.now(), last_error="", next_attempt_at=None
+        )
+    except Exception as error:  # noqa: BLE001 — anything unforeseen is a failed attempt, not a stuck one
+        logger.exception("webhook delivery %s: attempt %s failed unexpectedly", delivery_id, attempts)
+        failure = _error_text(error, secret=subscription.secret)
         if give_up:
-            return finish(status=DeliveryStatus.FAILED, last_error=failure[:500])
-        return finish(**retry_later, last_error=failure[:500])
-    if not 200 <= outcome.status_code < 300:
-        return finish(status=DeliveryStatus.FAILED, last_error=f"HTTP {outcome.status_code}")
-    robot_error = outbound.robot_error(subscription.format, outcome.body)
-    if robot_error is not None:
-        code, message = robot_error
-        failure = f"{code} {message}".strip()[:500]
-        if code in outbound.RATE_LIMITED_CODES.get(subscription.format, set()) and not give_up:
-            return finish(**retry_later, last_error=failure)
-        return finish(status=DeliveryStatus.FAILED, last_error=failure)
-    return finish(
-        status=DeliveryStatus.SUCCEEDED, delivered_at=timezone.now(), last_error="", next_attempt_at=None
-    )
+            return finish(status=DeliveryStatus.FAILED, last_error=failure)
+        return finish(**retry_later, last_error=failure)
 
 
 def webhook_deliveries_retry_due(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> int:
     """Send deliveries whose retry is due (and those whose sender died); beat runs it every 30 s.
-    With a broker the countdown task normally sends them first; the sweep waits a minute more."""
-    now = now or timezone.now()
+    With a broker the countdown task normally sends them first; the sweep waits a minute more.
+    `now` decides what is due; each delivery is claimed when its turn comes.  After SWEEP_SECONDS
+    the sweep claims nothing more (the next sweep goes on from there), and a delivery that cannot be
+    sent at all is logged and passed over.  Returns how many deliveries it tried."""
+    started = timezone.now()
+    now = now or started
     grace = timedelta(0) if current_app.conf.task_always_eager else timedelta(seconds=60)
     due = (
         WebhookDelivery.objects.filter(
@@ -370,11 +423,19 @@ def webhook_deliveries_retry_due(*, now: datetime | None = None, limit: int = SW
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    sent = 0
+    tried = 0
     for delivery_id in list(due):
-        webhook_delivery_send(delivery_id=delivery_id, now=now)
-        sent += 1
-    return sent
+        if timezone.now() - started >= timedelta(seconds=SWEEP_SECONDS):
+            logger.info(
+                "webhook sweep: out of time after %s deliveries; the next sweep sends the rest", tried
+            )
+            break
+        tried += 1
+        try:
+            webhook_delivery_send(delivery_id=delivery_id, now=now)
+        except Exception:
+            logger.exception("webhook delivery %s: the sweep could not send it; going on", delivery_id)
+    return tried
 
 
 def webhook_redeliver(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelivery:
