@@ -95,6 +95,11 @@ class ImportJob(models.Model):
     # lost its worker or its broker message; `import_jobs_recover` (beat) queues it again.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     recoveries = models.PositiveIntegerField(_("times resumed after a stop"), default=0)
+    # The automatic recoveries in a row that found the job where the one before left it (a file
+    # whose next chunk kills every worker that takes it): at MAX_STALLS_WITHOUT_PROGRESS the job
+    # fails instead, and its owner is told; `stalled_at_line` is processed_lines at the last one.
+    stalls_without_progress = models.PositiveSmallIntegerField(default=0)
+    stalled_at_line = models.PositiveBigIntegerField(null=True, blank=True)
     created_by = optional_user_reference(_("started by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

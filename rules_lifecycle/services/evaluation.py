@@ -10,6 +10,7 @@ retirement flag's notification goes out once (compare-and-set under the rule's r
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,6 +41,8 @@ from rules_lifecycle.selectors.evaluation import (
     evaluation_run_pending,
     previous_retire_streaks,
 )
+
+logger = logging.getLogger(__name__)
 
 # A rule whose verdict is "retire" at this many consecutive *looks* of its sequential plan (weeks
 # of new data, not daily re-runs of the same week), or at its concluding look, is flagged for
@@ -157,7 +160,9 @@ def rules_evaluate(*, run: EvaluationRun, rule_ids: Sequence[int]) -> int:
     """Score these rules for `run` and store the results; returns how many rows were written.
 
     Safe to call any number of times for the same run and rules: unchanged inputs are skipped,
-    changed ones (late metric data) replace the run's row in place.
+    changed ones (late metric data) replace the run's row in place.  A rule whose scoring raises is
+    logged and left without a result, so the rest of the batch is written; the run's recovery sends
+    it again, a few times (`recovery.MAX_RECOVERIES`), and keeps its earlier result shown meanwhile.
     """
     inputs = evaluation_inputs(rule_ids=rule_ids, as_of=run.run_on)
     stored = dict(
@@ -173,7 +178,11 @@ def rules_evaluate(*, run: EvaluationRun, rule_ids: Sequence[int]) -> int:
     now = timezone.now()
     rows = []
     for item in pending:
-        score = score_rule(item.design, item.treated, item.control)
+        try:
+            score = score_rule(item.design, item.treated, item.control)
+        except Exception:  # noqa: BLE001 — one rule's data must not cost the other rules their result
+            logger.exception("evaluation run %s: rule %s could not be scored", run.pk, item.rule_id)
+            continue
         previous_streak, previous_post_days = streaks.get(item.rule_id, (0, None))
         if score.verdict != EvaluationVerdict.RETIRE:
             streak = 0

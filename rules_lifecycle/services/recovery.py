@@ -6,6 +6,10 @@ whose heartbeat is older than settings.CXOPS_WORK_STALE_SECONDS has stalled: a w
 mid-batch (the broker would redeliver only after its visibility timeout, an hour) or the broker
 lost the messages.  `evaluation_runs_recover` (beat, every minute) sends the rules still without a
 result again; results are unique per rule and run and upserted, so nothing is written twice.
+
+A run sent again MAX_RECOVERIES times that still lacks results (a rule whose scoring raises every
+time: `rules_evaluate` logs it and writes the others) is closed as it stands instead, with an error
+in the log naming the rules: their pages keep their latest result, and tomorrow's run tries again.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from rules_lifecycle.services.evaluation import evaluation_run_dispatch
 
 logger = logging.getLogger(__name__)
 
+MAX_RECOVERIES = 3
+
 
 def evaluation_runs_recover() -> list[int]:
     """Send again the unevaluated rules of every stalled run; returns the runs' ids."""
@@ -38,6 +44,16 @@ def evaluation_runs_recover() -> list[int]:
                 continue
             pending = evaluation_run_pending(run_id=run.pk)
             if not pending:
+                EvaluationRun.objects.filter(pk=run.pk).update(finished_at=now)
+                continue
+            if run.recoveries >= MAX_RECOVERIES:
+                logger.error(
+                    "evaluation run %s: closed after %d recoveries with %d rules never scored: %s",
+                    run.pk,
+                    run.recoveries,
+                    len(pending),
+                    sorted(pending)[:50],
+                )
                 EvaluationRun.objects.filter(pk=run.pk).update(finished_at=now)
                 continue
             logger.warning(

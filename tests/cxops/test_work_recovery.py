@@ -217,3 +217,52 @@ def test_beat_sweeps_for_stalled_work_every_interval():
         "schedule": settings.CXOPS_SWEEP_INTERVAL_SECONDS,
     }
     assert schedule["drain-outbox"]["schedule"] == settings.CXOPS_SWEEP_INTERVAL_SECONDS
+
+
+@pytest.mark.django_db
+def test_a_job_that_stops_at_the_same_line_again_and_again_fails_and_its_owner_is_told(
+    killed_mid_import, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A chunk that kills every worker taking it: queued again twice, then failed, not for ever."""
+    from cxops.models import Notification
+    from cxops.services.imports import recovery
+
+    job = killed_mid_import
+
+    def die(*args, **kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(core, "_commit_chunk", die)
+    for sweep in range(1, recovery.MAX_STALLS_WITHOUT_PROGRESS + 2):
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=_ago(_stale()))
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                import_jobs_recover()
+        except WorkerKilled:  # the re-queued task runs inline (Celery eager) and dies again
+            pass
+        job.refresh_from_db()
+        if sweep < recovery.MAX_STALLS_WITHOUT_PROGRESS:
+            assert (job.status, job.recoveries, job.stalls_without_progress) == ("running", sweep, sweep)
+    assert (job.status, job.recoveries, job.processed_lines) == ("failed", 2, 11)
+    assert "11" in job.error
+    told = Notification.objects.get(recipient=job.created_by)
+    assert "p.csv" in told.title and told.url == reverse("reports:import", args=[job.pk])
+    # a failed job is the owner's to resume, which starts the count again (its task is queued on commit)
+    import_job_resume(actor=job.created_by, job=job)
+    job.refresh_from_db()
+    assert (job.status, job.stalls_without_progress, job.stalled_at_line) == ("queued", 0, None)
+
+
+@pytest.mark.django_db
+def test_a_job_that_moves_on_between_stops_is_queued_again_each_time(
+    killed_mid_import, django_capture_on_commit_callbacks
+):
+    job = killed_mid_import
+    for line in (11, 21, 31, 41):  # each stop a chunk further on
+        ImportJob.objects.filter(pk=job.pk).update(
+            heartbeat_at=_ago(_stale()), processed_lines=line, status="running"
+        )
+        with django_capture_on_commit_callbacks(execute=False):  # queued, not run
+            import_jobs_recover()
+        job.refresh_from_db()
+        assert (job.status, job.stalls_without_progress, job.stalled_at_line) == ("queued", 1, line)

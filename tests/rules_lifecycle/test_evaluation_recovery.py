@@ -82,3 +82,48 @@ def test_beat_sweeps_for_stalled_evaluation_runs():
         "task": "rules_lifecycle.tasks.recover_stalled_evaluations",
         "schedule": settings.CXOPS_SWEEP_INTERVAL_SECONDS,
     }
+
+
+def test_a_rule_whose_scoring_raises_costs_only_its_own_result_and_the_run_ends(
+    monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """One rule's scoring raising every time: the rest of its batch is written, the sweep sends it
+    again MAX_RECOVERIES times, then closes the run (not for ever) and names the rule in the log."""
+    from rules_lifecycle.services import evaluation, recovery
+
+    rules = [live_rule(days_live=70, truth=Truth(complaint_rate=-0.3), seed=n) for n in range(3)]
+    poison = rules[1]
+    real_score = evaluation.score_rule
+    raising = {poison.pk}
+    inputs_of = evaluation.evaluation_inputs
+
+    def inputs(**kwargs):
+        items = inputs_of(**kwargs)
+        for item in items:
+            if item.rule_id in raising:
+                object.__setattr__(item, "treated", None)  # scoring this one raises below
+        return items
+
+    def score_or_raise(design, treated, control):
+        if treated is None:
+            raise FloatingPointError("bad series")
+        return real_score(design, treated, control)
+
+    monkeypatch.setattr(evaluation, "evaluation_inputs", inputs)
+    monkeypatch.setattr(evaluation, "score_rule", score_or_raise)
+    run = evaluation_run_start(trigger=RunTrigger.COMMAND, run_on=TODAY, rules_planned=3)
+    with transaction.atomic():
+        evaluation_run_dispatch(run=run, rule_ids=[rule.pk for rule in rules], batch_size=3)
+    rules_evaluate(run=run, rule_ids=[rule.pk for rule in rules])
+    scored = set(RuleEvaluation.objects.filter(run=run).values_list("rule_id", flat=True))
+    assert scored == {rules[0].pk, rules[2].pk}  # the batch was written but for the one rule
+    assert f"rule {poison.pk} could not be scored" in caplog.text
+    for attempt in range(1, recovery.MAX_RECOVERIES + 2):
+        EvaluationRun.objects.filter(pk=run.pk).update(heartbeat_at=_stale())
+        with django_capture_on_commit_callbacks(execute=True):
+            evaluation_runs_recover()
+        run.refresh_from_db()
+        if attempt <= recovery.MAX_RECOVERIES:
+            assert (run.recoveries, run.finished_at) == (attempt, None)
+    assert run.recoveries == recovery.MAX_RECOVERIES and run.finished_at is not None
+    assert f"never scored: [{poison.pk}]" in caplog.text
