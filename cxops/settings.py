@@ -277,6 +277,9 @@ EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+# Seconds the SMTP connection and each exchange on it may take (Django's default: no limit). A mail
+# server that hangs then fails the send, which is retried later, instead of holding a worker.
+EMAIL_TIMEOUT = float(os.environ.get("DJANGO_EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "cxops@localhost")
 CXOPS_EMAIL_NOTIFICATIONS = bool(os.environ.get("DJANGO_EMAIL_HOST")) or env_bool(
     "CXOPS_EMAIL_NOTIFICATIONS", False

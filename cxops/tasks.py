@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.utils import timezone
 
 from cxops.models import WorkerHeartbeat
@@ -12,16 +12,38 @@ from cxops.services.imports.core import import_job_run
 from cxops.services.imports.recovery import import_jobs_recover
 from cxops.services.issue_clock import issues_escalate_breached
 from cxops.services.matching import match_profiles_rebuild
-from cxops.services.notifications import notification_digests_send, notification_send_emails
+from cxops.services.notifications import (
+    TRANSIENT_MAIL_ERRORS,
+    notification_digests_send,
+    notification_send_emails,
+)
 from cxops.services.outbox import outbox_drain
 from cxops.services.periodic import once_per_slot
 from cxops.services.retention import retention_purge
 from cxops.services.webhooks import webhook_deliveries_retry_due, webhook_delivery_send
 
+# Mail a transient error kept from going out (the server down, refusing for now, timing out) is
+# tried again after 1, 2, 4, 8 and 16 minutes, then every 30 — a retry waiting longer than the
+# broker's one-hour visibility timeout would be handed to a second worker — for about a day.
+# What went out is not sent again.
+MAIL_RETRY_FIRST_SECONDS = 60
+MAIL_RETRY_MAX_SECONDS = 30 * 60
+MAIL_MAX_RETRIES = 50
 
-@shared_task(acks_late=True)
-def send_notification_emails(notification_ids: list[int]) -> int:
-    return notification_send_emails(notification_ids=notification_ids)
+
+def mail_retry_countdown(retries: int) -> int:
+    return min(MAIL_RETRY_MAX_SECONDS, MAIL_RETRY_FIRST_SECONDS * 2 ** min(retries, 16))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
+def send_notification_emails(self: Task, notification_ids: list[int]) -> int:
+    """E-mail the notifications not e-mailed yet; those a transient error kept back are retried."""
+    try:
+        return notification_send_emails(notification_ids=notification_ids)
+    except TRANSIENT_MAIL_ERRORS as error:
+        if self.request.is_eager:  # inline (no broker): there is no later to retry at
+            raise
+        raise self.retry(exc=error, countdown=mail_retry_countdown(self.request.retries)) from error
 
 
 @shared_task(bind=True)
@@ -90,12 +112,18 @@ def purge_expired_data() -> dict[str, int]:
     return retention_purge()
 
 
-@shared_task(acks_late=True)
+@shared_task(bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
 @once_per_slot("send-notification-digests", minutes=24 * 60)
-def send_notification_digests() -> int:
+def send_notification_digests(self: Task) -> int:
     """Each user who chose the daily digest gets one e-mail with what waited for it (beat, daily;
-    a second run the same day sends nothing)."""
-    return notification_digests_send()
+    a second run the same day sends nothing more).  Digests a transient error kept back are
+    retried (the failed run gives its slot back; the retry sends only those)."""
+    try:
+        return notification_digests_send()
+    except TRANSIENT_MAIL_ERRORS as error:
+        if self.request.is_eager:  # inline (no broker): there is no later to retry at
+            raise
+        raise self.retry(exc=error, countdown=mail_retry_countdown(self.request.retries)) from error
 
 
 @shared_task(acks_late=True)

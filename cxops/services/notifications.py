@@ -6,10 +6,12 @@ nobody) and e-mailed by a Celery task when e-mail is configured.
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, NotRequired, TypedDict, Unpack
+from typing import Any, NoReturn, NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,6 +39,11 @@ from cxops.models.notifications import render_message
 from cxops.services.outbox import enqueue_task
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
+
+# Mail failures a later attempt may get past (the server down, refusing for now, timing out —
+# settings.EMAIL_TIMEOUT): the mail tasks retry on these (cxops/tasks.py).
+TRANSIENT_MAIL_ERRORS: tuple[type[Exception], ...] = (OSError, smtplib.SMTPException)
 
 
 def follow_create(*, user: Any, target: models.Model) -> Follow:
@@ -331,8 +338,14 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
     """Send each not-yet-emailed notification once; safe to run twice.  Each mail is in the
     recipient's language, has a text and an HTML part, an absolute link (settings.SITE_URL) to the
     object, and a one-click unsubscribe for its kind.  A recipient who turned e-mail off for the kind
-    since it was queued gets none."""
+    since it was queued gets none.
+
+    Each notification is claimed (`emailed_at`) before its mail is sent, so a concurrent run does
+    not send it too.  A mail that cannot be built or sent is logged and its claim given back, and the
+    others are still sent; then the error is raised (a transient one if any, so the task retries):
+    the next run sends only what did not go out.  Returns the number of mails sent."""
     sent = 0
+    errors: list[Exception] = []
     for notification in Notification.objects.filter(
         pk__in=list(notification_ids), emailed_at__isnull=True
     ).select_related("recipient"):
@@ -342,57 +355,93 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
         if not notification_channels(user_ids=[recipient.pk], kind=notification.kind)[recipient.pk].email:
             continue
         # Claim the row first so a concurrent retry does not send it again.
+        claimed_at = timezone.now()
         claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
+            emailed_at=claimed_at
         )
         if not claimed:
             continue
-        with translation.override(email_language(user=recipient)):
-            title = notification.rendered_title
-            message = _mail(
-                to=recipient.email,
-                subject=f"[cxops] {title}",
-                template="cxops/email/notification",
-                context={
-                    "notification": notification,
-                    "title": title,
-                    "body": notification.rendered_body,
-                    "kind_label": notification.get_kind_display(),
-                    "link": absolute_url(notification.url),
-                    "preferences_url": absolute_url(reverse("notification-settings")),
-                },
-                unsubscribe=unsubscribe_url(user_id=recipient.pk, kind=notification.kind),
+        try:
+            _notification_mail(notification=notification, recipient=recipient).send()
+        except Exception as error:  # one mail's failure must not cost the others theirs
+            Notification.objects.filter(pk=notification.pk, emailed_at=claimed_at).update(emailed_at=None)
+            logger.exception(
+                "notification %s: e-mail to user %s not sent; left for a retry",
+                notification.pk,
+                recipient.pk,
             )
-        message.send()
+            errors.append(error)
+            continue
         sent += 1
+    if errors:
+        logger.error("notification e-mails: %d sent, %d not sent", sent, len(errors))
+        _raise_mail_error(errors)
     return sent
+
+
+def _notification_mail(*, notification: Notification, recipient: Any) -> EmailMultiAlternatives:
+    with translation.override(email_language(user=recipient)):
+        title = notification.rendered_title
+        return _mail(
+            to=recipient.email,
+            subject=f"[cxops] {title}",
+            template="cxops/email/notification",
+            context={
+                "notification": notification,
+                "title": title,
+                "body": notification.rendered_body,
+                "kind_label": notification.get_kind_display(),
+                "link": absolute_url(notification.url),
+                "preferences_url": absolute_url(reverse("notification-settings")),
+            },
+            unsubscribe=unsubscribe_url(user_id=recipient.pk, kind=notification.kind),
+        )
+
+
+def _raise_mail_error(errors: list[Exception]) -> NoReturn:
+    """After a run that sent what it could: raise a transient error if there was one (a retry may
+    get it through), else the first."""
+    raise next((error for error in errors if isinstance(error, TRANSIENT_MAIL_ERRORS)), errors[0])
 
 
 def notification_digests_send(*, today: date | None = None) -> int:
     """Send every user who has digest items waiting one e-mail for `today` (local date) with them,
     grouped by kind, in their language.  A user already sent today's digest gets no second one (a
     unique row per user and day), so running twice a day sends once; an item goes in one digest.
-    Returns the number of e-mails sent."""
+    A digest that cannot be sent is logged and left unclaimed, and the others are still sent; then
+    the error is raised (a transient one if any, so the task retries): the next run, today or
+    tomorrow, sends that user theirs.  Returns the number of e-mails sent."""
     if not settings.CXOPS_EMAIL_NOTIFICATIONS:
         return 0
     today = today or timezone.localdate()
     waiting = Notification.objects.filter(in_digest=True, digested_at__isnull=True)
     user_ids = list(waiting.values_list("recipient_id", flat=True).distinct().order_by("recipient_id"))
     sent = 0
+    errors: list[Exception] = []
     for user in User.objects.filter(pk__in=user_ids, is_active=True).exclude(email="").order_by("pk"):
-        if _digest_send(user=user, day=today):
-            sent += 1
+        try:
+            if _digest_send(user=user, day=today):
+                sent += 1
+        except Exception as error:  # one reader's failure must not cost the others their digest
+            logger.exception("daily digest %s for user %s not sent; left for a retry", today, user.pk)
+            errors.append(error)
+    if errors:
+        logger.error("daily digests %s: %d sent, %d not sent", today, sent, len(errors))
+        _raise_mail_error(errors)
     return sent
 
 
 def _digest_send(*, user: Any, day: date) -> bool:
-    # The claim, the items' marks and the send are one transaction: a failed send claims nothing.
+    """Claim the user's digest for `day` and mark its items, commit, then send: no row lock is held
+    while the mail server is talked to, and a concurrent run finds the day's digest row and skips
+    the user.  If the mail cannot be built or sent, the claim and the marks are undone (the next run
+    sends it) and the error is raised."""
     with transaction.atomic():
         try:
             with transaction.atomic():
                 digest = NotificationDigest.objects.create(user=user, day=day)
         except IntegrityError:
-            return False  # today's digest went out already
+            return False  # today's digest went out already (or is going out)
         items = list(
             Notification.objects.select_for_update()
             .filter(recipient=user, in_digest=True, digested_at__isnull=True)
@@ -401,47 +450,58 @@ def _digest_send(*, user: Any, day: date) -> bool:
         if not items:
             transaction.set_rollback(True)
             return False
-        Notification.objects.filter(pk__in=[n.pk for n in items]).update(digested_at=timezone.now())
+        item_ids = [n.pk for n in items]
+        marked_at = timezone.now()
+        Notification.objects.filter(pk__in=item_ids).update(digested_at=marked_at)
         NotificationDigest.objects.filter(pk=digest.pk).update(item_count=len(items))
-        with translation.override(email_language(user=user)):
-            labels = dict(NotificationKind.choices)
-            groups = [
-                {
-                    "label": labels[kind],
-                    "items": [
-                        {
-                            "title": n.rendered_title,
-                            "body": n.rendered_body,
-                            "link": absolute_url(n.url),
-                            "created_at": n.created_at,
-                        }
-                        for n in items
-                        if n.kind == kind
-                    ],
-                }
-                for kind in NotificationKind.values
-                if any(n.kind == kind for n in items)
-            ]
-            subject = ngettext(
-                "[cxops] Your daily digest for %(day)s: %(count)d notification",
-                "[cxops] Your daily digest for %(day)s: %(count)d notifications",
-                len(items),
-            ) % {
-                "day": day.isoformat(),
-                "count": len(items),
-            }
-            message = _mail(
-                to=user.email,
-                subject=subject,
-                template="cxops/email/digest",
-                context={
-                    "groups": groups,
-                    "day": day,
-                    "count": len(items),
-                    "inbox_url": absolute_url(reverse("notifications")),
-                    "preferences_url": absolute_url(reverse("notification-settings")),
-                },
-                unsubscribe=unsubscribe_url(user_id=user.pk, kind=DIGEST),
-            )
-        message.send()
+    try:
+        _digest_mail(user=user, day=day, items=items).send()
+    except Exception:
+        with transaction.atomic():
+            Notification.objects.filter(pk__in=item_ids, digested_at=marked_at).update(digested_at=None)
+            NotificationDigest.objects.filter(pk=digest.pk).delete()
+        raise
     return True
+
+
+def _digest_mail(*, user: Any, day: date, items: list[Notification]) -> EmailMultiAlternatives:
+    with translation.override(email_language(user=user)):
+        labels = dict(NotificationKind.choices)
+        groups = [
+            {
+                "label": labels[kind],
+                "items": [
+                    {
+                        "title": n.rendered_title,
+                        "body": n.rendered_body,
+                        "link": absolute_url(n.url),
+                        "created_at": n.created_at,
+                    }
+                    for n in items
+                    if n.kind == kind
+                ],
+            }
+            for kind in NotificationKind.values
+            if any(n.kind == kind for n in items)
+        ]
+        subject = ngettext(
+            "[cxops] Your daily digest for %(day)s: %(count)d notification",
+            "[cxops] Your daily digest for %(day)s: %(count)d notifications",
+            len(items),
+        ) % {
+            "day": day.isoformat(),
+            "count": len(items),
+        }
+        return _mail(
+            to=user.email,
+            subject=subject,
+            template="cxops/email/digest",
+            context={
+                "groups": groups,
+                "day": day,
+                "count": len(items),
+                "inbox_url": absolute_url(reverse("notifications")),
+                "preferences_url": absolute_url(reverse("notification-settings")),
+            },
+            unsubscribe=unsubscribe_url(user_id=user.pk, kind=DIGEST),
+        )

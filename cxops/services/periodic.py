@@ -8,13 +8,16 @@ The slot is the start of the current period in local time; claiming it is an INS
 constraint, so of two concurrent claims exactly one succeeds and the other run returns at once.
 The claim records the Celery task's id.  A worker killed in the middle of the run leaves the slot
 claimed but unfinished, and the broker redelivers that same task (acks_late): a claim by the task
-that holds the slot, not yet finished, goes ahead, so the slot's work is not lost.  The jobs are
-idempotent, so the resumed run makes the same result as one clean run.
+that holds the slot, not yet finished, goes ahead, so the slot's work is not lost.  A run that
+fails (its function raises) gives the slot back, so a retry of the task, or a run started by hand,
+may do the slot's work.  The jobs are idempotent, so the resumed run makes the same result as one
+clean run.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +25,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cxops.models import PeriodicRun
+
+logger = logging.getLogger(__name__)
 
 
 def slot_for(*, minutes: int, now: Any = None) -> str:
@@ -50,6 +55,12 @@ def periodic_run_finish(*, job: str, slot: str) -> None:
     PeriodicRun.objects.filter(job=job, slot=slot).update(finished_at=timezone.now())
 
 
+def periodic_run_release(*, job: str, slot: str, task_id: str = "") -> None:
+    """Give back a slot this task claimed and did not finish (its run failed): another run may
+    claim it."""
+    PeriodicRun.objects.filter(job=job, slot=slot, task_id=task_id, finished_at=None).delete()
+
+
 def _current_task_id() -> str:
     from celery import current_task  # noqa: PLC0415
 
@@ -64,9 +75,18 @@ def once_per_slot(job: str, *, minutes: int) -> Callable[[Callable[..., Any]], C
             if force:
                 return function(*args, **kwargs)
             slot = slot_for(minutes=minutes)
-            if not periodic_run_claim(job=job, slot=slot, task_id=_current_task_id()):
+            task_id = _current_task_id()
+            if not periodic_run_claim(job=job, slot=slot, task_id=task_id):
                 return {"skipped": "already run in this slot"}
-            result = function(*args, **kwargs)
+            try:
+                result = function(*args, **kwargs)
+            except Exception:
+                # Failed, not killed (a killed worker runs nothing more): give the slot back.
+                try:
+                    periodic_run_release(job=job, slot=slot, task_id=task_id)
+                except Exception:  # the database is gone too: the run's own error matters more
+                    logger.exception("periodic job %s: slot %s not released", job, slot)
+                raise
             periodic_run_finish(job=job, slot=slot)
             return result
 

@@ -1,0 +1,216 @@
+"""Notification e-mails and digests when the mail server fails: nothing is lost, nothing is sent
+twice, one reader's failure costs nobody else their mail, and the failed mail is tried again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+
+import pytest
+from celery.exceptions import Retry
+from django.core import mail
+from django.core.mail.backends import locmem
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.db import connection
+
+from cxops import tasks
+from cxops.models import Notification, NotificationDigest, PeriodicRun
+from cxops.services.notifications import notification_digests_send, notification_send_emails
+from cxops.services.periodic import once_per_slot
+from cxops.tasks import send_notification_digests, send_notification_emails
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2026, 12, 7)
+
+
+class MailServer:
+    """The locmem backend with faults: a send to an address in `failing` raises its error (as many
+    times as given), every other send is delivered to mail.outbox."""
+
+    def __init__(self) -> None:
+        self.failing: dict[str, tuple[Exception, int]] = {}
+        self.attempts: list[str] = []
+        self.on_send = lambda message: None
+
+    def fail(self, address: str, error: Exception, times: int = 1) -> None:
+        self.failing[address] = (error, times)
+
+
+@pytest.fixture
+def smtp(settings, monkeypatch):
+    settings.CXOPS_EMAIL_NOTIFICATIONS = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    server = MailServer()
+    deliver = locmem.EmailBackend.send_messages
+
+    def send_messages(backend, messages):
+        for message in messages:
+            (address,) = message.to
+            server.attempts.append(address)
+            server.on_send(message)
+            error, times = server.failing.get(address, (None, 0))
+            if error is not None and times > 0:
+                server.failing[address] = (error, times - 1)
+                raise error
+        return deliver(backend, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", send_messages)
+    return server
+
+
+def _alerts(users):
+    return [Notification.objects.create(recipient=u, kind="alert", title=f"热点 {u.pk}") for u in users]
+
+
+def _emailed(notifications):
+    return [Notification.objects.get(pk=n.pk).emailed_at is not None for n in notifications]
+
+
+# --- one e-mail per notification ----------------------------------------------------------------
+
+
+def test_a_mail_the_server_refuses_is_given_back_and_the_others_still_go_out(make_user, smtp):
+    users = [make_user("analyst") for _ in range(3)]
+    notifications = _alerts(users)
+    ids = [n.pk for n in notifications]
+    smtp.fail(users[0].email, ConnectionRefusedError("smtp down"))
+    # when the server refuses the first mail, the run sends the other two and then says so
+    with pytest.raises(ConnectionRefusedError):
+        notification_send_emails(notification_ids=ids)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users[1:])
+    # the refused one is not marked e-mailed: the retry sends it, and only it
+    assert _emailed(notifications) == [False, True, True]
+    assert notification_send_emails(notification_ids=ids) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+    assert _emailed(notifications) == [True, True, True]
+    assert notification_send_emails(notification_ids=ids) == 0 and len(mail.outbox) == 3
+
+
+def test_the_email_task_retries_a_transient_failure_later(make_user, smtp):
+    users = [make_user("analyst") for _ in range(2)]
+    notifications = _alerts(users)
+    ids = [n.pk for n in notifications]
+    smtp.fail(users[1].email, smtplib.SMTPServerDisconnected("connection lost"))
+    # as a worker runs it (not inline): the failure schedules a retry a minute later ...
+    send_notification_emails.push_request(
+        id="outbox-1", args=[ids], kwargs={}, retries=0, is_eager=False, called_directly=False
+    )
+    try:
+        with pytest.raises(Retry) as retry:
+            send_notification_emails.run(ids)
+    finally:
+        send_notification_emails.pop_request()
+    assert retry.value.when == 60
+    assert isinstance(retry.value.exc, smtplib.SMTPServerDisconnected)
+    # ... (run at once here: no broker in the tests) which sends what was kept back, once
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+    assert sorted(smtp.attempts) == sorted([users[0].email, users[1].email, users[1].email])
+    assert _emailed(notifications) == [True, True]
+
+
+def test_retries_back_off_to_every_half_hour():
+    assert [tasks.mail_retry_countdown(n) for n in range(7)] == [60, 120, 240, 480, 960, 1800, 1800]
+    assert tasks.mail_retry_countdown(49) == 1800
+    assert send_notification_emails.max_retries == send_notification_digests.max_retries == 50
+
+
+def test_inline_the_task_raises_without_retrying(make_user, smtp):
+    """No broker (tasks run inline after commit): there is no later, so no retry loop in the
+    request; what could be sent was sent and the failed one waits unmarked."""
+    users = [make_user("analyst") for _ in range(2)]
+    notifications = _alerts(users)
+    smtp.fail(users[0].email, OSError("network unreachable"), times=5)
+    with pytest.raises(OSError, match="network unreachable"):
+        send_notification_emails.apply(args=[[n.pk for n in notifications]])
+    assert smtp.attempts.count(users[0].email) == 1
+    assert [m.to for m in mail.outbox] == [[users[1].email]]
+    assert _emailed(notifications) == [False, True]
+
+
+def test_smtp_connections_time_out():
+    from django.conf import settings
+
+    assert settings.EMAIL_TIMEOUT == 30
+    assert SmtpBackend().timeout == 30
+
+
+# --- the daily digest ---------------------------------------------------------------------------
+
+
+def _digest_readers(make_user, count):
+    users = [make_user("analyst") for _ in range(count)]
+    for user in users:
+        Notification.objects.create(recipient=user, kind="edit", title="页面已编辑", in_digest=True)
+    return users
+
+
+def test_one_failed_digest_costs_nobody_else_theirs_and_is_sent_by_the_retry(make_user, smtp):
+    users = _digest_readers(make_user, 3)
+    smtp.fail(users[0].email, smtplib.SMTPDataError(451, b"try again later"))
+    # the day's run: the first reader's digest fails, the other two go out
+    with pytest.raises(smtplib.SMTPDataError):
+        send_notification_digests.apply()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users[1:])
+    # the failed reader has no digest row and their item still waits; the slot was given back
+    assert not NotificationDigest.objects.filter(user=users[0]).exists()
+    assert Notification.objects.get(recipient=users[0]).digested_at is None
+    assert not PeriodicRun.objects.filter(job="send-notification-digests").exists()
+    # the retry the same day sends that reader theirs, and nobody a second one
+    assert send_notification_digests.apply().get() == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+    assert NotificationDigest.objects.count() == 3
+    assert Notification.objects.filter(digested_at__isnull=True).count() == 0
+    # the slot is done now
+    assert send_notification_digests.apply().get() == {"skipped": "already run in this slot"}
+    assert len(mail.outbox) == 3
+
+
+def test_a_failed_digest_waits_for_the_next_run_when_there_is_no_retry(make_user, smtp):
+    users = _digest_readers(make_user, 2)
+    smtp.fail(users[0].email, ValueError("a template broke"))
+    with pytest.raises(ValueError, match="a template broke"):
+        notification_digests_send(today=DAY)
+    assert [m.to for m in mail.outbox] == [[users[1].email]]
+    assert list(NotificationDigest.objects.values_list("user_id", "item_count")) == [(users[1].pk, 1)]
+    # tomorrow's run carries it
+    assert notification_digests_send(today=DAY + dt.timedelta(days=1)) == 1
+    assert [m.to for m in mail.outbox] == [[users[1].email], [users[0].email]]
+
+
+def test_a_digest_is_sent_outside_the_transaction_that_locks_its_items_and_once(make_user, smtp):
+    (reader,) = _digest_readers(make_user, 1)
+    depth = len(connection.atomic_blocks)  # the test's own transaction
+    seen = {}
+
+    def during_send(message):
+        seen["depth"] = len(connection.atomic_blocks)
+        # a second run meanwhile (another worker, a hand-started command) sends nothing
+        seen["concurrent"] = notification_digests_send(today=DAY)
+
+    smtp.on_send = during_send
+    assert notification_digests_send(today=DAY) == 1
+    assert seen == {"depth": depth, "concurrent": 0}
+    assert [m.to for m in mail.outbox] == [[reader.email]]
+    assert NotificationDigest.objects.get(user=reader).item_count == 1
+
+
+# --- once per slot ------------------------------------------------------------------------------
+
+
+def test_a_failed_periodic_run_gives_its_slot_back():
+    calls = []
+
+    @once_per_slot("test-failing-job", minutes=60)
+    def job(fail: bool = False):
+        calls.append(fail)
+        if fail:
+            raise RuntimeError("boom")
+        return "ran"
+
+    with pytest.raises(RuntimeError):
+        job(fail=True)
+    assert not PeriodicRun.objects.filter(job="test-failing-job").exists()
+    assert job() == "ran"
+    assert job() == {"skipped": "already run in this slot"}
+    assert calls == [True, False]
