@@ -7,6 +7,11 @@ row, XLSX written to a temporary file first.  Above it the export becomes a back
 with the job; the creator is notified when the file is ready and alone may download it.  XLSX above
 settings.CXOPS_EXPORT_XLSX_MAX_ROWS (a sheet's limit) is refused: the answer says to narrow the
 filters or take the CSV.  Every export is one line in the audit log.
+
+A background job is work started on the user's behalf, so only the user starts one: a click on a
+cxops page (the browser's `Sec-Fetch-Site` is same-origin, or absent as from API clients) or a POST.
+A link followed from another site or mail, a prefetch and a HEAD (link checkers) start nothing: the
+page asks to confirm with a button (a POST), the API refuses with how to start it.
 """
 
 from __future__ import annotations
@@ -37,10 +42,26 @@ from cxops.services.audit import AuditAction, audit_record
 from cxops.services.export_jobs import export_job_start
 
 EXTENSIONS = ("csv", "xlsx")
+FILTER_PARAMETERS = ("product", "channel", "region", "status", "layer", "stage", "source_type", "text", "q")
 
 
 class ExportRefused(Exception):
     pass
+
+
+class ExportNotStarted(Exception):
+    """Large enough for a background job, asked for by a request that may not start one."""
+
+
+def may_start_work(request: Any) -> bool:
+    """Whether a safe-method request may start background work: not a HEAD, not a prefetch, and not
+    sent from another site (Fetch Metadata; browsers that send none, and API clients, may)."""
+    if request.method == "HEAD":
+        return False
+    if request.headers.get("Sec-Fetch-Site", "") in ("cross-site", "same-site"):
+        return False
+    purpose = f"{request.headers.get('Sec-Purpose', '')} {request.headers.get('Purpose', '')}".lower()
+    return "prefetch" not in purpose and "prerender" not in purpose
 
 
 def _plain(params: Any) -> dict[str, str]:
@@ -49,10 +70,13 @@ def _plain(params: Any) -> dict[str, str]:
     return {str(key)[:40]: str(value)[:200] for key, value in sorted(items.items())[:30] if value}
 
 
-def export_response(*, user: Any, dataset_name: str, ext: str, params: Any) -> Any:
+def export_response(
+    *, user: Any, dataset_name: str, ext: str, params: Any, start: bool = True, audit: bool = True
+) -> Any:
     """The file for `dataset_name` as `user` may see it, or (large) an `ExportJob` queued for it.
     Raises Http404 (no such dataset or format), PermissionDenied (role), ValidationError (a
-    filter) or ExportRefused (too big for XLSX)."""
+    filter), ExportRefused (too big for XLSX) or ExportNotStarted (large, and `start` is false).
+    `audit`: false for a HEAD, which downloads nothing."""
     dataset = export_dataset(dataset_name)
     if dataset is None or ext not in EXTENSIONS:
         raise Http404
@@ -71,6 +95,8 @@ def export_response(*, user: Any, dataset_name: str, ext: str, params: Any) -> A
     threshold = settings.CXOPS_EXPORT_BACKGROUND_ROWS
     _count, large = bounded_count(queryset, limit=threshold)
     if large:
+        if not start:
+            raise ExportNotStarted
         job = export_job_start(user=user, dataset_name=dataset_name, file_format=ext, params=_plain(params))
         audit_record(
             actor=user,
@@ -78,20 +104,44 @@ def export_response(*, user: Any, dataset_name: str, ext: str, params: Any) -> A
             summary=f"{dataset_name}.{ext} {filters} (background job #{job.pk})".strip(),
         )
         return job
-    audit_record(actor=user, action=AuditAction.EXPORTED, summary=f"{dataset_name}.{ext} {filters}".strip())
+    if audit:
+        audit_record(
+            actor=user, action=AuditAction.EXPORTED, summary=f"{dataset_name}.{ext} {filters}".strip()
+        )
     filename = f"{dataset.title}-{timezone.localdate():%Y%m%d}.{ext}"
     if ext == "csv":
         return csv_streaming_response(filename, header, rows)
     return xlsx_response(filename, header, rows, sheet_title=str(dataset.title))
 
 
-@require_http_methods(["GET", "HEAD"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def export(request: HttpRequest, dataset: str, ext: str) -> HttpResponse:
+    """The file, or its background job; POST (the confirm page's button) always may start one.  The
+    filters are the query string's, for POST too."""
     try:
-        answer = export_response(user=request.user, dataset_name=dataset, ext=ext, params=request.GET)
+        answer = export_response(
+            user=request.user,
+            dataset_name=dataset,
+            ext=ext,
+            params=request.GET,
+            start=request.method == "POST" or may_start_work(request),
+            audit=request.method != "HEAD",
+        )
         if isinstance(answer, ExportJob):
             return redirect("exports:job", pk=answer.pk)
         return answer
+    except ExportNotStarted:
+        found = export_dataset(dataset)
+        return render(
+            request,
+            "cxops/export_confirm.html",
+            {
+                "dataset_title": found.title if found else dataset,
+                "ext": ext,
+                "action": request.get_full_path(),
+                "threshold": settings.CXOPS_EXPORT_BACKGROUND_ROWS,
+            },
+        )
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain; charset=utf-8")
     except ExportRefused as error:
@@ -103,20 +153,7 @@ class ExportView(APIView):
     what the caller may see."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(name, str, required=False)
-            for name in (
-                "product",
-                "channel",
-                "region",
-                "status",
-                "layer",
-                "stage",
-                "source_type",
-                "text",
-                "q",
-            )
-        ],
+        parameters=[OpenApiParameter(name, str, required=False) for name in FILTER_PARAMETERS],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
@@ -126,12 +163,37 @@ class ExportView(APIView):
         description="Datasets: " + ", ".join(d.name for d in export_datasets()) + ".",
     )
     def get(self, request: Request, dataset: str, ext: str) -> Any:
+        return self._answer(request, dataset, ext, start=may_start_work(request))
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str, required=False) for name in FILTER_PARAMETERS],
+        request=None,
+        responses={202: OpenApiTypes.OBJECT},
+        description="Start a background export (above the download threshold), whatever the page "
+        "that sends it: the filters are the query string's.",
+    )
+    def post(self, request: Request, dataset: str, ext: str) -> Any:
+        return self._answer(request, dataset, ext, start=True)
+
+    def _answer(self, request: Request, dataset: str, ext: str, *, start: bool) -> Any:
         try:
             answer = export_response(
-                user=request.user, dataset_name=dataset, ext=ext, params=request.query_params
+                user=request.user,
+                dataset_name=dataset,
+                ext=ext,
+                params=request.query_params,
+                start=start,
+                audit=request.method != "HEAD",
             )
         except ExportRefused as error:
             raise exceptions.ValidationError({"detail": str(error)}) from error
+        except ExportNotStarted as error:
+            raise exceptions.PermissionDenied(
+                _(
+                    "This export is large and runs in the background, which a link from another "
+                    "site or a prefetch does not start: send POST to this address, or start it in cxops."
+                )
+            ) from error
         if isinstance(answer, ExportJob):
             url = reverse("api-export-job", args=[answer.pk])
             return Response(job_body(answer, request=request), status=202, headers={"Location": url})

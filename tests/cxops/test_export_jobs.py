@@ -312,3 +312,68 @@ def test_a_slow_worker_finishing_after_its_job_was_queued_again_does_not_overwri
     assert job.status == ExportJobStatus.RUNNING and job.started_at == newer_claim and job.rows_written == 1
     assert not job.file and not [path for path in background.MEDIA_ROOT.rglob("*") if path.is_file()]
     assert not Notification.objects.filter(recipient=analyst, kind="export").exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},  # a link on another site, or in a mail opened in the browser
+        {"HTTP_SEC_FETCH_SITE": "same-site"},  # another application on a sibling host
+        {"HTTP_SEC_PURPOSE": "prefetch"},
+        {"HTTP_PURPOSE": "prefetch"},
+    ],
+)
+def test_a_large_export_is_started_only_by_the_user_not_by_a_foreign_link_or_a_prefetch(
+    make_user, client_for, background, headers, django_capture_on_commit_callbacks
+):
+    from cxops.models import AuditEvent
+
+    analyst = make_user("analyst")
+    for _ in range(3):
+        ReportFactory()
+    client = client_for(analyst)
+    # a request the user did not make on a cxops page is asked to confirm, and starts nothing
+    page = client.get("/exports/reports.csv?status=new", HTTP_ACCEPT_LANGUAGE="en", **headers)
+    assert page.status_code == 200 and ExportJob.objects.count() == 0
+    assert AuditEvent.objects.filter(action="data.exported").count() == 0
+    html = page.content.decode()
+    assert 'method="post" action="/exports/reports.csv?status=new"' in html
+    assert "csrfmiddlewaretoken" in html and "Prepare the file" in html
+    # the confirm button (a POST, so CSRF-checked) starts it, with the link's filters
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post("/exports/reports.csv?status=new", **headers)
+    job = ExportJob.objects.get()
+    assert started.status_code == 302 and started["Location"] == f"/exports/jobs/{job.pk}/"
+    assert job.params == {"status": "new"} and job.status == ExportJobStatus.DONE
+    # the API refuses such a GET in its error shape, and starts it on POST
+    api_client = client_for(analyst)
+    refused = api_client.get("/api/exports/reports.csv", **headers)
+    assert refused.status_code == 403 and "POST" in refused.json()["error"]["message"]
+    assert ExportJob.objects.count() == 1
+
+
+def test_a_head_request_starts_no_export_and_logs_no_download(make_user, client_for, background):
+    from cxops.models import AuditEvent
+
+    analyst = make_user("analyst")
+    ReportFactory()
+    client = client_for(analyst)
+    assert client.head("/exports/reports.csv").status_code == 200  # small: the file's headers
+    for _ in range(2):
+        ReportFactory()
+    assert client.head("/exports/reports.csv").status_code == 200  # large: the confirm page
+    assert ExportJob.objects.count() == 0
+    assert AuditEvent.objects.filter(action="data.exported").count() == 0
+
+
+def test_the_api_starts_a_background_export_with_post(
+    make_user, api_client_for, background, django_capture_on_commit_callbacks
+):
+    analyst = make_user("analyst")
+    for _ in range(3):
+        ReportFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api_client_for(analyst).post("/api/exports/reports.csv?status=new")
+    job = ExportJob.objects.get()
+    assert answer.status_code == 202 and answer["Location"] == f"/api/exports/jobs/{job.pk}/"
+    assert job.params == {"status": "new"} and job.status == ExportJobStatus.DONE

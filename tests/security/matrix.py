@@ -434,6 +434,7 @@ PAGES: list[Endpoint] = [
     page(
         "/exports/{dataset}.{ext}",
         get=allow(FILERS),
+        post=allow(FILERS),  # the confirm page's button for a large one
         params={"dataset": "export_dataset", "ext": "export_format"},
         note="the rows are the reader's visible ones: tests/cxops/test_record_exports.py",
     ),
@@ -668,6 +669,7 @@ APIS: list[Endpoint] = [
     api(
         "/api/exports/{dataset}.{ext}",
         get=allow(FILERS),
+        post=allow(FILERS),  # starts a large one in the background
         params={"dataset": "export_dataset", "ext": "export_format"},
     ),
     api("/api/exports/jobs/{pk}/", get=own_only(MEMBERS), params={"pk": "export_job"}),
