@@ -26,16 +26,26 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
-from cxops.models import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
+from cxops.models import (
+    ImportJob,
+    ImportKind,
+    ImportMapping,
+    ImportRejectedRow,
+    ImportStatus,
+    NotificationKind,
+)
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role, require_role
 from cxops.services.audit import AuditAction, audit_record
 from cxops.services.imports import HANDLER_MODULES
+from cxops.services.notifications import notify
 from cxops.services.outbox import enqueue_task
 from cxops.spreadsheet import BOM, LINE_END, safe_cell
 
@@ -757,17 +767,40 @@ class _Chunk:
     staged: Any = None  # handler.stage(records)
 
 
+# A job taken this many times in a row at the same line, never getting further, is failed by the
+# next worker instead of run: a chunk that kills every worker taking it (memory, a crash in a
+# library) would otherwise be handed from worker to worker for ever, by the recovery sweep and by the
+# broker (a lost worker's message is delivered again), and hidden from the one person who can fix it.
+MAX_STALLS_WITHOUT_PROGRESS = 3
+
+STOPPED = gettext_noop("Import “%(name)s” stopped at line %(line)s")
+STOPPED_BODY = gettext_noop(
+    "Its worker stopped there several times in a row, so it is no longer retried. Look at the file "
+    "from that line on, then resume the import on its page."
+)
+
+
 def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
     """Run (or resume) an import.  Safe to call twice: committed chunks are skipped, rows are keyed."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
-        if job.status in (ImportStatus.DONE, ImportStatus.MAPPING):
+        if job.status in (ImportStatus.DONE, ImportStatus.MAPPING, ImportStatus.FAILED):
+            return job
+        line = job.processed_lines
+        stalls = job.stalls_without_progress + 1 if job.stalled_at_line == line else 0
+        job.stalled_at_line, job.stalls_without_progress = line, stalls
+        if stalls >= MAX_STALLS_WITHOUT_PROGRESS:
+            _give_up(job, line=line, stalls=stalls)
             return job
         job.status = ImportStatus.RUNNING
         job.attempts = F("attempts") + 1
         job.started_at = job.started_at or timezone.now()
         job.heartbeat_at = timezone.now()
-        job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])
+        job.save(
+            update_fields=[
+                "status", "attempts", "started_at", "heartbeat_at", "stalled_at_line", "stalls_without_progress",
+            ]
+        )  # fmt: skip
     job.refresh_from_db(fields=["attempts"])
     try:
         # Rejection reasons are stored, so they are written in the site's language whoever runs the job.
@@ -786,6 +819,29 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
         status=ImportStatus.DONE, finished_at=timezone.now(), error="", data=None
     )
     return ImportJob.objects.get(pk=job.pk)
+
+
+def _give_up(job: ImportJob, *, line: int, stalls: int) -> None:
+    """Fail a job its workers keep dying on, and tell its owner.  Caller holds the row lock."""
+    logger.error(
+        "import job %s: taken %s times in a row at line %s without progress; failed", job.pk, stalls, line
+    )
+    job.status = ImportStatus.FAILED
+    with translation.override(settings.LANGUAGE_CODE):  # stored: the site's language
+        job.error = _("The worker stopped %(count)s times in a row after line %(line)s.") % {
+            "count": stalls,
+            "line": line,
+        }
+    job.save(update_fields=["status", "error", "stalled_at_line", "stalls_without_progress"])
+    notify(
+        recipient_ids=[job.created_by_id] if job.created_by_id else [],
+        kind=NotificationKind.OTHER,
+        message=STOPPED,
+        params={"name": job.original_name, "line": line},
+        body_message=STOPPED_BODY,
+        url=reverse("reports:import", args=[job.pk]),
+        event_key=f"import-stopped:{job.pk}:{job.recoveries}",
+    )
 
 
 def _run(job: ImportJob, progress: Callable[[ImportJob], None] | None) -> None:

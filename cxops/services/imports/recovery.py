@@ -8,11 +8,10 @@ minute) queues it again; the run resumes after the last committed chunk, and a w
 merely slow loses the race for the next chunk and stops (`ConcurrentRun`), so nothing is written
 twice.  The owner may also resume it by hand (`import_job_resume`), as a failed one.
 
-A job found stalled MAX_STALLS_WITHOUT_PROGRESS times in a row at the same line (a chunk that kills
-every worker that takes it: memory, a crash in a library) is not queued again but failed, with the
-line in its error, and its owner told: queuing it for ever would take a worker down every few
-minutes and hide the file from the person who can fix it.  Their resume by hand starts the count
-again.
+A job that a worker takes MAX_STALLS_WITHOUT_PROGRESS times in a row at the same line without
+getting further (a chunk that kills every worker taking it) is failed by the next worker instead
+(`core.import_job_run`), whether the sweep or the broker (a message of a lost worker is delivered
+again) handed it over; the owner's resume by hand starts the count again.
 """
 
 from __future__ import annotations
@@ -21,18 +20,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
-from cxops.models import ImportJob, ImportStatus, NotificationKind
+from cxops.models import ImportJob, ImportStatus
 from cxops.roles import Role, require_role
-from cxops.services.notifications import notify
 from cxops.services.outbox import enqueue_task
 from cxops.services.stalled_jobs import stalled_jobs_handle
 
@@ -42,13 +37,6 @@ logger = logging.getLogger(__name__)
 RUN_IMPORT_JOB = "cxops.tasks.run_import_job"
 
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
-MAX_STALLS_WITHOUT_PROGRESS = 3
-
-STOPPED = gettext_noop("Import “%(name)s” stopped at line %(line)s")
-STOPPED_BODY = gettext_noop(
-    "Its worker stopped there several times in a row, so it is no longer retried. Look at the file "
-    "from that line on, then resume the import on its page."
-)
 
 
 def _requeue(job: ImportJob, *, now: datetime, fields: tuple[str, ...] = ()) -> None:
@@ -62,39 +50,14 @@ def _requeue(job: ImportJob, *, now: datetime, fields: tuple[str, ...] = ()) -> 
 
 
 def import_jobs_recover() -> list[int]:
-    """Queue again every job queued or running without a sign of life, or fail one that has stopped
-    at the same line MAX_STALLS_WITHOUT_PROGRESS times in a row; returns their ids."""
+    """Queue again every job queued or running without a sign of life; returns their ids."""
     now = timezone.now()
 
     def recover(job: ImportJob, last: datetime) -> None:
-        line = job.processed_lines
-        stalls = job.stalls_without_progress + 1 if job.stalled_at_line == line else 1
-        job.stalled_at_line, job.stalls_without_progress = line, stalls
-        if stalls >= MAX_STALLS_WITHOUT_PROGRESS:
-            logger.error(
-                "import job %s: stopped %s times in a row after line %s; failed", job.pk, stalls, line
-            )
-            job.status = ImportStatus.FAILED
-            with translation.override(settings.LANGUAGE_CODE):  # stored: the site's language
-                job.error = _("The worker stopped %(count)s times in a row after line %(line)s.") % {
-                    "count": stalls,
-                    "line": line,
-                }
-            job.save(update_fields=["status", "error", "stalled_at_line", "stalls_without_progress"])
-            notify(
-                recipient_ids=[job.created_by_id] if job.created_by_id else [],
-                kind=NotificationKind.OTHER,
-                message=STOPPED,
-                params={"name": job.original_name, "line": line},
-                body_message=STOPPED_BODY,
-                url=reverse("reports:import", args=[job.pk]),
-                event_key=f"import-stopped:{job.pk}:{job.recoveries}",
-            )
-            return
         logger.warning(
             "import job %s: %s with no sign of life since %s; queued again", job.pk, job.status, last
         )
-        _requeue(job, now=now, fields=("stalled_at_line", "stalls_without_progress"))
+        _requeue(job, now=now)
 
     return stalled_jobs_handle(
         ImportJob.objects.defer("data"),
