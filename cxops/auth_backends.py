@@ -12,12 +12,15 @@ Accounts made by either have no usable local password.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from cxops.services.sign_on import sign_on_groups_apply
+
+logger = logging.getLogger(__name__)
 
 
 def _directory_backend_base() -> type:
@@ -56,7 +59,21 @@ def _oidc_backend_base() -> type:
 
 class IdentityProviderBackend(_oidc_backend_base()):  # type: ignore[misc]
     """Matches accounts by user name (the provider's `preferred_username`, else its e-mail) rather
-    than by e-mail alone, so an address shared or changed does not hand one account to another."""
+    than by e-mail alone, so an address shared or changed does not hand one account to another.
+
+    A sign-in the provider does not confirm (a code it refuses, an answer that is no JSON, a token
+    that does not verify) is a failed sign-in — the page says so — not a server error: anyone can
+    send the callback a made-up code."""
+
+    def authenticate(self, request: Any, **kwargs: Any) -> Any:
+        import jwt  # noqa: PLC0415 — with mozilla-django-oidc, like its base class
+        import requests  # noqa: PLC0415
+
+        try:
+            return super().authenticate(request, **kwargs)
+        except (requests.RequestException, ValueError, jwt.PyJWTError) as error:
+            logger.warning("OIDC sign-in not confirmed by the provider: %s: %s", type(error).__name__, error)
+            return None
 
     def _username(self, claims: dict[str, Any]) -> str:
         return str(claims.get("preferred_username") or claims.get("email") or claims.get("sub") or "")[:150]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxops.errors import ApplicationError
+from cxops.form_fields import ModelMultipleChoiceField
 from cxops.inputs import MomentField
 from cxops.models import (
     Channel,
@@ -108,7 +109,7 @@ class ReportForm(forms.Form):
         max_length=DETAIL_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    segments = forms.ModelMultipleChoiceField(
+    segments = ModelMultipleChoiceField(
         label=_("Customer segments (optional)"),
         queryset=Segment.objects.filter(is_active=True),
         required=False,

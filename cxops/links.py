@@ -1,8 +1,24 @@
-"""Absolute links for what leaves the browser (e-mails, robot messages): settings.SITE_URL + path."""
+"""Links: absolute ones for what leaves the browser (e-mails, robot messages): settings.SITE_URL +
+path; and where a form may send its user back to (`next`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def local_next(request: Any, value: Any, default: str) -> str:
+    """`value` (a form's `next`) if it is a path on this site, else `default`: what a view may redirect
+    to.  Never handed to `redirect()`, which would read "logout" or "garbage" as a URL name."""
+    if (
+        isinstance(value, str)
+        and value.startswith("/")
+        and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()})
+    ):
+        return value
+    return default
 
 
 def absolute_url(path: str) -> str:

@@ -303,7 +303,9 @@ def send(request: OutboundRequest, *, address: str, timeout: float) -> Outcome:
             body = answer.raw.read(65536, decode_content=True) or b""
             answer.close()
         except (requests.RequestException, OSError) as error:
-            return Outcome(
-                None, int((time.monotonic() - started) * 1000), b"", f"{type(error).__name__}: {error}"[:500]
-            )
+            message = f"{type(error).__name__}: {error}"
+            query = urlsplit(request.url).query
+            if query:  # a robot's key rides in it (WeCom ?key=, DingTalk ?access_token=): not in the log
+                message = message.replace(query, "…")
+            return Outcome(None, int((time.monotonic() - started) * 1000), b"", message[:500])
     return Outcome(answer.status_code, int((time.monotonic() - started) * 1000), body)

@@ -7,12 +7,17 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cxops.form_fields import ModelMultipleChoiceField
 from cxops.inputs import parse_ids
 from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
 from cxops.selectors.visibility import issues_visible_to
 
 from .models import Strategy, StrategyStatus, VoteChoice
 from .services.strategies import StrategyContent
+
+# The highest revision number a strategy can hold (a PositiveIntegerField): a larger base is no
+# revision anybody started from, refused as a form error before it reaches a query.
+REVISION_MAX = 2**31 - 1
 
 
 class PoolForm(forms.Form):
@@ -23,7 +28,7 @@ class PoolForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class IssueChoiceField(forms.ModelMultipleChoiceField):
+class IssueChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: ExperienceIssue) -> str:
         product = f" · {obj.product.name}" if obj.product is not None else ""
         return f"#{obj.pk} {obj.title}{product}"
@@ -64,7 +69,7 @@ class StrategyForm(PoolForm):
         max_length=400,
         help_text=_("Separate tags with commas, e.g. 漫游, 新用户."),
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = ModelMultipleChoiceField(
         label=_("Cities"),
         queryset=Region.objects.filter(is_active=True, parent__isnull=False).order_by("sort_order", "code"),
         required=False,
@@ -96,7 +101,7 @@ class StrategyForm(PoolForm):
 class StrategyEditForm(StrategyForm):
     """The edit form carries the revision the editor started from."""
 
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=REVISION_MAX)
 
     field_order = [
         "title", "product", "layer", "experience_event", "issues", "strategy_text", "body", "tags", "regions",
@@ -182,4 +187,4 @@ class TransitionForm(PoolForm):
 
 
 class RestoreForm(PoolForm):
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=REVISION_MAX)

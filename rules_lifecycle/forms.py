@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cxops.form_fields import ModelMultipleChoiceField
 from rules_lifecycle.models import ExperienceRule, RuleStatus
 from rules_lifecycle.models.rules import SCOPE_FIELDS
 from rules_lifecycle.selectors.rules import rule_owner_choices
@@ -60,6 +61,7 @@ class RuleForm(forms.ModelForm):
             "trigger_notes": forms.Textarea(attrs={"rows": 3}),
             **{field: forms.CheckboxSelectMultiple for field in SCOPE_FIELDS},
         }
+        field_classes = dict.fromkeys(SCOPE_FIELDS, ModelMultipleChoiceField)
 
     def __init__(self, *args: Any, owner_editable: bool, design_editable: bool, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")  # no ASCII colon after Chinese labels

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
+from cxops.inputs import MAX_ID
 from cxops.models import (
     Channel,
     ExperienceIssue,
@@ -49,6 +50,8 @@ def _ids(report_ids: Iterable[int]) -> list[int]:
     ids = sorted({int(pk) for pk in report_ids})
     if not ids:
         raise ApplicationError(_("Select at least one report."), code="invalid")
+    if ids[0] < 1 or ids[-1] > MAX_ID:  # no row has such an id (and the database cannot hold it)
+        raise ApplicationError(_("Some of the selected reports no longer exist."), code="not_found")
     if len(ids) > TRIAGE_MAX:
         raise ApplicationError(
             _("Select at most %(max)d reports at once.") % {"max": TRIAGE_MAX}, code="invalid"

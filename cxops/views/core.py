@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxops.http import SignedInRequest
 from cxops.inputs import parse_ids
+from cxops.links import local_next
 from cxops.models import Notification
 from cxops.panels import render_home_panels
 from cxops.services.notifications import notification_mark_read
@@ -36,12 +37,6 @@ def notification_mark_read_view(request: HttpRequest) -> HttpResponse:
     ids = parse_ids(request.POST.getlist("id"))
     marked = notification_mark_read(user=request.user, notification_ids=ids or None)
     messages.success(request, _("%(count)d notification(s) marked read.") % {"count": marked})
-    target = request.POST.get("next", "")
-    if (
-        ids
-        and len(ids) == 1
-        and target
-        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-    ):
-        return redirect(target)
-    return redirect("notifications")
+    back = reverse("notifications")
+    target = local_next(request, request.POST.get("next"), back) if ids and len(ids) == 1 else back
+    return HttpResponseRedirect(target)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cxops.errors import ApplicationError
 from cxops.forms_reports import TriageActionForm
 from cxops.inputs import parse_id, query_text
+from cxops.links import local_next
 from cxops.models import ExperienceIssue, ExperienceReport, ReportStatus
 from cxops.roles import Role, role_required
 from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
@@ -66,14 +66,12 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ANALYST)
 def triage_act(request: HttpRequest) -> HttpResponse:
     form = TriageActionForm(request.POST)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("reports:triage")
+    target = local_next(request, request.POST.get("next"), reverse("reports:triage"))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
-        return redirect(target or "reports:triage")
+        return HttpResponseRedirect(target)
     data = form.cleaned_data
     ids = data["reports"]
     try:
@@ -120,7 +118,7 @@ def triage_act(request: HttpRequest) -> HttpResponse:
             )
     except ApplicationError as error:
         messages.error(request, error.message)
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 @require_GET

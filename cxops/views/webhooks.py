@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cxops.errors import ApplicationError
 from cxops.form_errors import form_add_service_error
+from cxops.form_fields import ModelMultipleChoiceField
 from cxops.models import (
     DeliveryStatus,
     Product,
@@ -59,14 +60,14 @@ class SubscriptionForm(forms.Form):
             "robot's signing secret. Leave empty when editing to keep the current one."
         ),
     )
-    products = forms.ModelMultipleChoiceField(
+    products = ModelMultipleChoiceField(
         label=gettext_lazy("products"),
         queryset=Product.objects.filter(is_active=True).order_by("code"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Only events about these products; none ticked: every product."),
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = ModelMultipleChoiceField(
         label=gettext_lazy("cities"),
         queryset=Region.objects.filter(is_active=True, parent__isnull=False).order_by("sort_order", "code"),
         required=False,

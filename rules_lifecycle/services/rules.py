@@ -91,6 +91,12 @@ TEXT_LIMITS = {
 }
 
 
+# The longest a design may ask for, as the API's serializer allows (a larger number is a typing slip,
+# and one beyond the column or the calendar a server error or a rule that can never go live).
+MAX_WINDOW_DAYS = 365
+MAX_REVIEW_AFTER_DAYS = 3650
+
+
 def validate_rule_design(values: dict[str, Any]) -> None:
     """Raise ValidationError (per field) unless the rule's design is consistent.
 
@@ -178,6 +184,8 @@ def validate_rule_design(values: dict[str, Any]) -> None:
                 field,
                 gettext("Whole weeks of at least %(minimum)d days (7, 14, 21, 28 …).") % {"minimum": minimum},
             )
+        elif value > MAX_WINDOW_DAYS:
+            add(field, gettext("At most %(max)d days.") % {"max": MAX_WINDOW_DAYS})
 
     whole_weeks("pre_window_days", 7)
     whole_weeks("post_window_days", MIN_POST_WINDOW_DAYS)
@@ -197,6 +205,8 @@ def validate_rule_design(values: dict[str, Any]) -> None:
                 gettext("At least %(days)d days: the burn-in and the window after it must be over.")
                 % {"days": needed},
             )
+    if isinstance(review, int) and review > MAX_REVIEW_AFTER_DAYS:
+        add("review_after_days", gettext("At most %(max)d days.") % {"max": MAX_REVIEW_AFTER_DAYS})
     if errors:
         raise ValidationError(errors)
 

@@ -475,3 +475,15 @@ def test_a_robot_gets_at_most_its_rate_limit_per_minute(receiver, admin, django_
     webhook_deliveries_retry_due(now=now + dt.timedelta(minutes=1))
     assert len(receiver.requests) == 25
     assert product.pk
+
+
+def test_a_network_error_keeps_a_robots_key_out_of_the_delivery_log():
+    from cxops.webhooks import OutboundRequest, send
+
+    secret = "ROBOTKEY0123456789abcdef"
+    request = OutboundRequest(
+        url=f"http://127.0.0.1:9/cgi-bin/webhook/send?key={secret}", body=b"{}", headers={}
+    )
+    outcome = send(request, address="127.0.0.1", timeout=2)  # nothing listens on port 9
+    assert outcome.status_code is None and outcome.error
+    assert secret not in outcome.error and "/cgi-bin/webhook/send" in outcome.error

@@ -180,6 +180,17 @@ def test_a_forged_state_is_refused_and_nobody_is_signed_in(oidc_configured):
     assert not get_user_model().objects.filter(username="zhang.wei").exists()
 
 
+def test_a_made_up_code_with_a_real_state_is_a_failed_sign_in_not_a_server_error(oidc_configured):
+    """The provider refuses the code (400 invalid_grant): the sign-in page says it failed."""
+    cxops = Client(raise_request_exception=False)
+    start = cxops.get("/accounts/oidc/authenticate/")
+    state = parse_qs(urlparse(start["Location"]).query)["state"][0]
+    refused = cxops.get(f"/accounts/oidc/callback/?code=made-up&state={state}")
+    assert refused.status_code == 302 and "sso=failed" in refused["Location"], refused.status_code
+    assert "_auth_user_id" not in cxops.session
+    assert "failed" in cxops.get(refused["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode().lower()
+
+
 def test_the_oidc_routes_are_absent_when_not_configured(client, db):
     assert client.get("/accounts/oidc/authenticate/").status_code == 404
     assert client.get("/accounts/oidc/callback/?code=x&state=y").status_code == 404
