@@ -211,7 +211,7 @@ class MeasureResult:
     ci_sequential: Interval | None = None
     baseline_from: date | None = None  # first day of the baseline actually used
     serial_correlation: float | None = None  # lag-1 autocorrelation of the daily effect used
-    variance: str = ""  # "ar1", "weekly" or "hac": which serially robust variance was the largest
+    variance: str = ""  # "ar1", "weekly" or "ewc": which serially robust variance was the largest
     # internal: the estimate on the test's own scale, to rebuild adjusted intervals
     _estimate: float | None = None
     _standard_error: float | None = None

@@ -31,7 +31,7 @@ from rules_lifecycle.scoring.controls import log_rate, synthetic_weights, weight
 
 # Bump when the scoring changes what it computes: stored fingerprints then no longer match and
 # the next run re-scores every rule.
-SCORING_VERSION = "2026-12-07.1"
+SCORING_VERSION = "2026-12-07.2"
 # The post window grows with the data, in whole weeks, from the rule's post_window_days up to a
 # quarter: longer windows mix in drift that a difference-in-differences cannot fully remove.
 # The last of these weekly looks concludes the rule's sequential plan.

@@ -440,7 +440,8 @@ def present_measure(m: dict[str, Any]) -> dict[str, Any]:
 VARIANCE_LABELS = {
     "ar1": gettext_lazy("variance: AR(1)-corrected daily"),
     "weekly": gettext_lazy("variance: weekly means"),
-    "hac": gettext_lazy("variance: Newey–West over a week of days"),
+    "ewc": gettext_lazy("variance: equal-weighted cosine (EWC), for shocks that last days"),
+    "hac": gettext_lazy("variance: Newey–West over a week of days"),  # results scored before 2026-12-07.2
 }
 
 
