@@ -6,7 +6,9 @@
     python bench/calibration.py --cases 1000 --workers 2
 
 Each simulated rule (rules_lifecycle.scoring.calibration) has 126 days of history before
-go-live (28 days in the `_history_28` rows: the shortest baseline a rule may go live with), a weekday pattern, shocks shared by every scope, per-scope AR(1) noise with
+go-live (28 days in the `_history_28` rows: the shortest baseline a rule may go live with), a
+weekday pattern, shocks shared by every scope (in the `_shifts_treated` / `_shifts_control` rows
+also 3–10-day level shifts on one scope alone), per-scope AR(1) noise with
 ρ in 0, 0.3, 0.5, 0.8 at 15 % marginal spread, Poisson complaint counts and multinomial
 survey answers; one control scope, or three summed.  It is scored with the defaults a new rule
 gets, `score_rule(Design(go_live, as_of, primary=complaint_rate), …)`, at every daily look from
@@ -116,6 +118,13 @@ def main() -> int:
         for rho in (0.0, 0.5)
         for effect in (0.0, -0.20)
     ]
+    # Shocks that hold one scope for 3–10 days and then stop (an outage, a campaign), on the
+    # treated scope or on the control, with four weeks of history: the EWC variance's case.
+    configs += [
+        Config(rho=0.5, effect=effect, history_days=28, shifts=shifts, every_day=every_day)
+        for shifts in ("treated", "control")
+        for effect in (0.0, -0.20)
+    ]
     started = time.perf_counter()
     jobs = [(config, cases, args.seed + i) for i, config in enumerate(configs)]
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:
@@ -125,20 +134,21 @@ def main() -> int:
         f" from day {configs[0].first_look_day} to day {configs[0].last_look_day};"
         f" {time.perf_counter() - started:.0f} s"
     )
-    header = "rho  controls history effect  cover_first cover_last cover_all_looks ever_keep ever_retire first_keep_day"
+    header = "rho  controls history shifts  effect  cover_first cover_last cover_all_looks ever_keep ever_retire first_keep_day"
     print(header)
     keys: dict[str, float] = {}
     for s in summaries:
         c = s.config
         day = f"{s.median_first_keep_day:.0f}" if s.median_first_keep_day is not None else "-"
         print(
-            f"{c.rho:<4} {c.controls:<8} {c.history_days:<7} {c.effect:+.2f}   {s.coverage_first:<11.3f} {s.coverage_last:<10.3f}"
+            f"{c.rho:<4} {c.controls:<8} {c.history_days:<7} {c.shifts or '-':<7} {c.effect:+.2f}   {s.coverage_first:<11.3f} {s.coverage_last:<10.3f}"
             f" {s.coverage_all_looks:<15.3f} {s.ever_keep:<9.3f} {s.ever_retire:<11.3f} {day}"
         )
         tag = (
             f"rho_{str(c.rho).replace('.', '_')}"
             + ("" if c.controls == 1 else f"_controls_{c.controls}")
             + ("" if c.history_days == Config.history_days else f"_history_{c.history_days}")
+            + (f"_shifts_{c.shifts}" if c.shifts else "")
         )
         if c.effect == 0:
             keys[f"null_cover_first_{tag}"] = s.coverage_first

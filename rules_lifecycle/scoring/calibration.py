@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from .synthetic import Scenario, Truth, scope_pair
+from .synthetic import Scenario, Truth, level_shifts, scope_pair
 from .types import DailySeries, Design, Measure, Verdict
 from .verdict import score_rule
 
@@ -35,6 +35,7 @@ class Config:
     first_look_day: int = FIRST_LOOK_DAY
     last_look_day: int = LAST_LOOK_DAY
     every_day: bool = True  # score at each daily look (False: once per new week of data)
+    shifts: str = ""  # "treated" or "control": 3–10-day level shifts on that scope alone
 
 
 @dataclass
@@ -79,7 +80,15 @@ def simulate_rule(rng: np.random.Generator, config: Config) -> tuple[DailySeries
     shock = rng.normal(0, scenario.shared_shock, days)
     truth = Truth(complaint_rate=config.effect)
     treated, control = scope_pair(
-        rng, start=start, days=days, go_live=GO_LIVE, truth=truth, scenario=scenario, shared_shock=shock
+        rng,
+        start=start,
+        days=days,
+        go_live=GO_LIVE,
+        truth=truth,
+        scenario=scenario,
+        shared_shock=shock,
+        treated_shift=level_shifts(rng, days) if config.shifts == "treated" else None,
+        control_shift=level_shifts(rng, days) if config.shifts == "control" else None,
     )
     controls = [control]
     for _ in range(config.controls - 1):

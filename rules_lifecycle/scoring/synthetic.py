@@ -42,6 +42,27 @@ class Scenario:
     noise_rho: float = 0.0
 
 
+def level_shifts(
+    rng: np.random.Generator,
+    days: int,
+    *,
+    rate: float = 1 / 21,
+    sd: float = 0.30,
+    shortest: int = 3,
+    longest: int = 10,
+) -> np.ndarray:
+    """Shocks that hold one scope for days and then stop: starting at `rate` a day, each lasting
+    `shortest`..`longest` days (uniform) and moving the log rate by N(0, sd)."""
+    out = np.zeros(days)
+    starts = np.flatnonzero(rng.random(days + longest) < rate) - longest
+    for first in starts.tolist():
+        last = first + int(rng.integers(shortest, longest + 1))
+        low, high = max(first, 0), min(last, days)
+        if high > low:
+            out[low:high] += rng.normal(0, sd)
+    return out
+
+
 def scope_pair(
     rng: np.random.Generator,
     *,
@@ -52,9 +73,13 @@ def scope_pair(
     scenario: Scenario | None = None,
     control_scale: float = 1.3,
     shared_shock: np.ndarray | None = None,
+    treated_shift: np.ndarray | None = None,
+    control_shift: np.ndarray | None = None,
 ) -> tuple[DailySeries, DailySeries]:
     """A treated scope and a control scope on one date axis; the effect starts at go-live.
-    `shared_shock` (log scale, one per day) lets several pairs share the same shocks."""
+    `shared_shock` (log scale, one per day) lets several pairs share the same shocks;
+    `treated_shift` / `control_shift` (log complaint rate, one per day) move one scope alone
+    (`level_shifts`: an outage or a campaign)."""
     s = scenario or Scenario()
     weekday = WEEKDAY[(np.arange(days) + start.weekday()) % 7]
     shock = rng.normal(0, s.shared_shock, days) if shared_shock is None else shared_shock
@@ -66,6 +91,9 @@ def scope_pair(
     def one(scale: float, treated: bool) -> DailySeries:
         users = np.round(s.users * scale * (1 + 0.0002 * np.arange(days)))
         log_complaint = np.log(s.complaint_rate) + np.log(weekday) + shock + noise(s.complaint_noise)
+        own_shift = treated_shift if treated else control_shift
+        if own_shift is not None:
+            log_complaint = log_complaint + own_shift
         log_active = np.log(s.active_share) + 0.3 * np.log(weekday) + 0.2 * shock
         log_active = log_active + noise(s.activity_noise)
         score_shift = noise(s.satisfaction_noise) - 0.3 * shock
