@@ -6,29 +6,16 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from django.test import Client
 
 from cxops.models import ExperienceReport, Notification, ReportStatus
 from cxops.roles import Role
 from rules_lifecycle.models import ExperienceRule
 from tests.security.matrix import _report_form, _rule_edit_form, _rule_form, _strategy_create, _webhook_form
-from tests.security.world import build_world
+from tests.security.test_hostile_input import _page
 
 pytestmark = pytest.mark.django_db
 
 HUGE = ["9223372036854775808", "18446744073709551616", "-9223372036854775809"]  # 2**63, 2**64, −(2**63 + 1)
-
-
-@pytest.fixture
-def world(reference_data):
-    return build_world()
-
-
-def _page(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def _ctx(world, role):

@@ -22,18 +22,12 @@ from rest_framework.test import APIClient
 from cxops.models import ExperienceReport, ImportJob, ImportRejectedRow, MetricDaily
 from cxops.roles import Role
 from tests.security.matrix import walk_urlconf
-from tests.security.world import build_world
 
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # Pass str.isdigit() but not int(): superscripts; and digits int() reads but are not ASCII.
 NON_ASCII_DIGITS = ["²", "¹²", "１２", "٣", "৩", "1²"]
-
-
-@pytest.fixture
-def world(reference_data):
-    return build_world()
 
 
 def _page(user) -> Client:

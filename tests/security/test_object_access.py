@@ -8,14 +8,8 @@ from __future__ import annotations
 import pytest
 
 from cxops.roles import Role
-from tests.security.world import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(reference_data):
-    return build_world()
 
 
 def test_a_frontline_agent_cannot_probe_other_agents_reports(world, api_client_for, client_for):

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from cxops.roles import Role
-from tests.security.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -127,11 +126,6 @@ CASES = (
         _rules,
     ),
 )
-
-
-@pytest.fixture
-def world(reference_data):
-    return build_world()
 
 
 def _actor(world, case: Case):
