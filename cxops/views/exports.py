@@ -114,19 +114,24 @@ def export_response(
     return xlsx_response(filename, header, rows, sheet_title=str(dataset.title))
 
 
+def export_for(request: Any, dataset: str, ext: str, params: Any) -> Any:
+    """`export_response` for a page's or the API's request: a POST always may start a background
+    job, a GET when `may_start_work`; the filters are the query string's, for POST too."""
+    return export_response(
+        user=request.user,
+        dataset_name=dataset,
+        ext=ext,
+        params=params,
+        start=request.method == "POST" or may_start_work(request),
+        audit=request.method != "HEAD",
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def export(request: HttpRequest, dataset: str, ext: str) -> HttpResponse:
-    """The file, or its background job; POST (the confirm page's button) always may start one.  The
-    filters are the query string's, for POST too."""
+    """The file, or its background job; POST is the confirm page's button."""
     try:
-        answer = export_response(
-            user=request.user,
-            dataset_name=dataset,
-            ext=ext,
-            params=request.GET,
-            start=request.method == "POST" or may_start_work(request),
-            audit=request.method != "HEAD",
-        )
+        answer = export_for(request, dataset, ext, request.GET)
         if isinstance(answer, ExportJob):
             return redirect("exports:job", pk=answer.pk)
         return answer
@@ -163,7 +168,7 @@ class ExportView(APIView):
         description="Datasets: " + ", ".join(d.name for d in export_datasets()) + ".",
     )
     def get(self, request: Request, dataset: str, ext: str) -> Any:
-        return self._answer(request, dataset, ext, start=may_start_work(request))
+        return self._answer(request, dataset, ext)
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str, required=False) for name in FILTER_PARAMETERS],
@@ -173,18 +178,11 @@ class ExportView(APIView):
         "that sends it: the filters are the query string's.",
     )
     def post(self, request: Request, dataset: str, ext: str) -> Any:
-        return self._answer(request, dataset, ext, start=True)
+        return self._answer(request, dataset, ext)
 
-    def _answer(self, request: Request, dataset: str, ext: str, *, start: bool) -> Any:
+    def _answer(self, request: Request, dataset: str, ext: str) -> Any:
         try:
-            answer = export_response(
-                user=request.user,
-                dataset_name=dataset,
-                ext=ext,
-                params=request.query_params,
-                start=start,
-                audit=request.method != "HEAD",
-            )
+            answer = export_for(request, dataset, ext, request.query_params)
         except ExportRefused as error:
             raise exceptions.ValidationError({"detail": str(error)}) from error
         except ExportNotStarted as error:
