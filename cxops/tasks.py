@@ -14,6 +14,7 @@ from cxops.services.issue_clock import issues_escalate_breached
 from cxops.services.matching import match_profiles_rebuild
 from cxops.services.notifications import (
     TRANSIENT_MAIL_ERRORS,
+    mail_error_is_transient,
     notification_digests_send,
     notification_send_emails,
 )
@@ -41,7 +42,7 @@ def send_notification_emails(self: Task, notification_ids: list[int]) -> int:
     try:
         return notification_send_emails(notification_ids=notification_ids)
     except TRANSIENT_MAIL_ERRORS as error:
-        if self.request.is_eager:  # inline (no broker): there is no later to retry at
+        if self.request.is_eager or not mail_error_is_transient(error):  # no later, or no use
             raise
         raise self.retry(exc=error, countdown=mail_retry_countdown(self.request.retries)) from error
 
@@ -121,7 +122,7 @@ def send_notification_digests(self: Task) -> int:
     try:
         return notification_digests_send()
     except TRANSIENT_MAIL_ERRORS as error:
-        if self.request.is_eager:  # inline (no broker): there is no later to retry at
+        if self.request.is_eager or not mail_error_is_transient(error):  # no later, or no use
             raise
         raise self.retry(exc=error, countdown=mail_retry_countdown(self.request.retries)) from error
 

@@ -46,6 +46,16 @@ logger = logging.getLogger(__name__)
 TRANSIENT_MAIL_ERRORS: tuple[type[Exception], ...] = (OSError, smtplib.SMTPException)
 
 
+def mail_error_is_transient(error: BaseException) -> bool:
+    """Whether a later try may get the mail through: the server down, busy or timing out (a
+    connection error, a 4xx reply) may pass; a refused address or a 5xx reply will not."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500:
+        return False
+    return isinstance(error, TRANSIENT_MAIL_ERRORS)
+
+
 def follow_create(*, user: Any, target: models.Model) -> Follow:
     """Idempotent: following twice keeps one follow."""
     target_type = ContentType.objects.get_for_model(target)
@@ -401,7 +411,7 @@ def _notification_mail(*, notification: Notification, recipient: Any) -> EmailMu
 def _raise_mail_error(errors: list[Exception]) -> NoReturn:
     """After a run that sent what it could: raise a transient error if there was one (a retry may
     get it through), else the first."""
-    raise next((error for error in errors if isinstance(error, TRANSIENT_MAIL_ERRORS)), errors[0])
+    raise next((error for error in errors if mail_error_is_transient(error)), errors[0])
 
 
 def notification_digests_send(*, today: date | None = None) -> int:

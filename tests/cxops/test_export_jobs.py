@@ -377,3 +377,22 @@ def test_the_api_starts_a_background_export_with_post(
     job = ExportJob.objects.get()
     assert answer.status_code == 202 and answer["Location"] == f"/api/exports/jobs/{job.pk}/"
     assert job.params == {"status": "new"} and job.status == ExportJobStatus.DONE
+
+
+def test_the_confirm_button_and_the_api_post_are_csrf_checked(make_user, background):
+    from django.test import Client
+
+    analyst = make_user("analyst")
+    for _ in range(3):
+        ReportFactory()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(analyst)
+    # a forged POST from another site (no token) starts nothing, on the page or the session API
+    assert browser.post("/exports/reports.csv").status_code == 403
+    assert browser.post("/api/exports/reports.csv").status_code == 403
+    assert ExportJob.objects.count() == 0
+    # the confirm page's own form carries the token, and its POST starts the job
+    page = browser.get("/exports/reports.csv", HTTP_SEC_FETCH_SITE="cross-site")
+    token = page.context["csrf_token"]
+    started = browser.post("/exports/reports.csv", {"csrfmiddlewaretoken": str(token)})
+    assert started.status_code == 302 and ExportJob.objects.count() == 1

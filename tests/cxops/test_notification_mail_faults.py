@@ -109,6 +109,29 @@ def test_the_email_task_retries_a_transient_failure_later(make_user, smtp):
     assert _emailed(notifications) == [True, True]
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        smtplib.SMTPRecipientsRefused({"x@example.com": (550, b"no such user")}),
+        smtplib.SMTPDataError(554, b"rejected as spam"),
+    ],
+)
+def test_a_mail_refused_for_good_is_not_retried(make_user, smtp, error):
+    """A refused address or a 5xx reply will not pass later: the task does not retry it for a day."""
+    users = [make_user("analyst") for _ in range(2)]
+    ids = [n.pk for n in _alerts(users)]
+    smtp.fail(users[1].email, error)
+    send_notification_emails.push_request(
+        id="outbox-2", args=[ids], kwargs={}, retries=0, is_eager=False, called_directly=False
+    )
+    try:
+        with pytest.raises(type(error)):
+            send_notification_emails.run(ids)
+    finally:
+        send_notification_emails.pop_request()
+    assert [m.to[0] for m in mail.outbox] == [users[0].email]  # the other still went out
+
+
 def test_retries_back_off_to_every_half_hour():
     assert [tasks.mail_retry_countdown(n) for n in range(7)] == [60, 120, 240, 480, 960, 1800, 1800]
     assert tasks.mail_retry_countdown(49) == 1800
