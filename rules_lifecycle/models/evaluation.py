@@ -63,6 +63,10 @@ class EvaluationRun(models.Model):
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     recoveries = models.PositiveIntegerField(_("times resumed after a stop"), default=0)
+    # Rules still without a result when it was last resumed, and how many resumptions in a row found
+    # no fewer: a run that makes no progress is closed after a few (services/recovery.py).
+    pending_at_recovery = models.PositiveIntegerField(null=True, blank=True)
+    stalls_without_progress = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("evaluation run")

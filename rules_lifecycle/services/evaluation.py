@@ -162,7 +162,8 @@ def rules_evaluate(*, run: EvaluationRun, rule_ids: Sequence[int]) -> int:
     Safe to call any number of times for the same run and rules: unchanged inputs are skipped,
     changed ones (late metric data) replace the run's row in place.  A rule whose scoring raises is
     logged and left without a result, so the rest of the batch is written; the run's recovery sends
-    it again, a few times (`recovery.MAX_RECOVERIES`), and keeps its earlier result shown meanwhile.
+    it again while that brings new results (`recovery.MAX_STALLS_WITHOUT_PROGRESS`), and its
+    earlier result stays shown meanwhile.
     """
     inputs = evaluation_inputs(rule_ids=rule_ids, as_of=run.run_on)
     stored = dict(

@@ -7,9 +7,11 @@ mid-batch (the broker would redeliver only after its visibility timeout, an hour
 lost the messages.  `evaluation_runs_recover` (beat, every minute) sends the rules still without a
 result again; results are unique per rule and run and upserted, so nothing is written twice.
 
-A run sent again MAX_RECOVERIES times that still lacks results (a rule whose scoring raises every
-time: `rules_evaluate` logs it and writes the others) is closed as it stands instead, with an error
-in the log naming the rules: their pages keep their latest result, and tomorrow's run tries again.
+A run sent again MAX_STALLS_WITHOUT_PROGRESS times in a row without a single new result (a rule
+whose scoring raises every time: `rules_evaluate` logs it and writes the others) is closed as it
+stands instead, with an error in the log naming the rules: their pages keep their latest result,
+and tomorrow's run tries again.  A long run that stops now and then but gets further each time is
+resumed as often as it needs.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from rules_lifecycle.services.evaluation import evaluation_run_dispatch
 
 logger = logging.getLogger(__name__)
 
-MAX_RECOVERIES = 3
+MAX_STALLS_WITHOUT_PROGRESS = 3
 
 
 def evaluation_runs_recover() -> list[int]:
@@ -46,7 +48,8 @@ def evaluation_runs_recover() -> list[int]:
             if not pending:
                 EvaluationRun.objects.filter(pk=run.pk).update(finished_at=now)
                 continue
-            if run.recoveries >= MAX_RECOVERIES:
+            stalls = run.stalls_without_progress + 1 if run.pending_at_recovery == len(pending) else 0
+            if stalls >= MAX_STALLS_WITHOUT_PROGRESS:
                 logger.error(
                     "evaluation run %s: closed after %d recoveries with %d rules never scored: %s",
                     run.pk,
@@ -62,7 +65,11 @@ def evaluation_runs_recover() -> list[int]:
                 len(pending),
                 run.heartbeat_at,
             )
-            EvaluationRun.objects.filter(pk=run.pk).update(recoveries=F("recoveries") + 1)
+            EvaluationRun.objects.filter(pk=run.pk).update(
+                recoveries=F("recoveries") + 1,
+                pending_at_recovery=len(pending),
+                stalls_without_progress=stalls,
+            )
             evaluation_run_dispatch(run=run, rule_ids=pending)
             recovered.append(run.pk)
     return recovered

@@ -267,3 +267,12 @@ def test_a_job_taken_again_further_on_each_time_is_run_each_time(killed_mid_impo
         job.refresh_from_db()
         assert (job.stalls_without_progress, job.stalled_at_line) == (0, line)
     assert job.status == "done"
+
+
+@pytest.mark.django_db
+def test_starting_a_failed_job_again_counts_its_stalls_afresh(killed_mid_import):
+    job = killed_mid_import
+    ImportJob.objects.filter(pk=job.pk).update(status="failed", stalls_without_progress=3, stalled_at_line=11)
+    import_job_start(actor=job.created_by, job=job, enqueue=False)
+    job.refresh_from_db()
+    assert (job.status, job.stalls_without_progress, job.stalled_at_line) == ("queued", 0, None)

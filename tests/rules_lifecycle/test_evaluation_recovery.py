@@ -88,7 +88,7 @@ def test_a_rule_whose_scoring_raises_costs_only_its_own_result_and_the_run_ends(
     monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
     """One rule's scoring raising every time: the rest of its batch is written, the sweep sends it
-    again MAX_RECOVERIES times, then closes the run (not for ever) and names the rule in the log."""
+    again MAX_STALLS_WITHOUT_PROGRESS times, then closes the run (not for ever) and names the rule in the log."""
     from rules_lifecycle.services import evaluation, recovery
 
     rules = [live_rule(days_live=70, truth=Truth(complaint_rate=-0.3), seed=n) for n in range(3)]
@@ -118,12 +118,36 @@ def test_a_rule_whose_scoring_raises_costs_only_its_own_result_and_the_run_ends(
     scored = set(RuleEvaluation.objects.filter(run=run).values_list("rule_id", flat=True))
     assert scored == {rules[0].pk, rules[2].pk}  # the batch was written but for the one rule
     assert f"rule {poison.pk} could not be scored" in caplog.text
-    for attempt in range(1, recovery.MAX_RECOVERIES + 2):
+    for attempt in range(1, recovery.MAX_STALLS_WITHOUT_PROGRESS + 2):
         EvaluationRun.objects.filter(pk=run.pk).update(heartbeat_at=_stale())
         with django_capture_on_commit_callbacks(execute=True):
             evaluation_runs_recover()
         run.refresh_from_db()
-        if attempt <= recovery.MAX_RECOVERIES:
+        if attempt <= recovery.MAX_STALLS_WITHOUT_PROGRESS:
             assert (run.recoveries, run.finished_at) == (attempt, None)
-    assert run.recoveries == recovery.MAX_RECOVERIES and run.finished_at is not None
+    assert run.recoveries == recovery.MAX_STALLS_WITHOUT_PROGRESS and run.finished_at is not None
     assert f"never scored: [{poison.pk}]" in caplog.text
+
+
+def test_a_run_that_gets_further_each_time_is_resumed_as_often_as_it_needs(
+    run_with_one_batch_lost, django_capture_on_commit_callbacks
+):
+    from rules_lifecycle.services import recovery
+
+    run, rules = run_with_one_batch_lost
+
+    def sweep():
+        EvaluationRun.objects.filter(pk=run.pk).update(heartbeat_at=_stale())
+        with django_capture_on_commit_callbacks(execute=False):  # sent again, never run here
+            evaluation_runs_recover()
+        run.refresh_from_db()
+
+    sweep()  # two rules without a result
+    rules_evaluate(run=run, rule_ids=[rules[1].pk])  # a lost batch arrives late: progress
+    sweep()  # one left, fewer than last time: not a stall
+    assert (run.recoveries, run.stalls_without_progress, run.finished_at) == (2, 0, None)
+    for stall in range(1, recovery.MAX_STALLS_WITHOUT_PROGRESS):
+        sweep()
+        assert (run.stalls_without_progress, run.finished_at) == (stall, None)
+    sweep()
+    assert run.finished_at is not None and run.recoveries == recovery.MAX_STALLS_WITHOUT_PROGRESS + 1

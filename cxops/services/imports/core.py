@@ -709,7 +709,10 @@ def import_job_start(*, actor: Any, job: ImportJob, enqueue: bool = True) -> Imp
         job.status = ImportStatus.QUEUED
         job.error = ""
         job.heartbeat_at = timezone.now()
-        job.save(update_fields=["status", "error", "heartbeat_at"])
+        job.stalls_without_progress, job.stalled_at_line = 0, None  # a person's start: count afresh
+        job.save(
+            update_fields=["status", "error", "heartbeat_at", "stalls_without_progress", "stalled_at_line"]
+        )
 
         audit_record(
             actor=actor,
