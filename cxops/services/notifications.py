@@ -46,6 +46,10 @@ logger = logging.getLogger(__name__)
 TRANSIENT_MAIL_ERRORS: tuple[type[Exception], ...] = (OSError, smtplib.SMTPException)
 
 
+# The server timed out or would not take a connection: the same for every mail of the run.
+MAIL_SERVER_UNREACHABLE: tuple[type[Exception], ...] = (TimeoutError, smtplib.SMTPConnectError)
+
+
 def mail_error_is_transient(error: BaseException) -> bool:
     """Whether a later try may get the mail through: the server down, busy or timing out (a
     connection error, a 4xx reply) may pass; a refused address or a 5xx reply will not."""
@@ -356,9 +360,11 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
     the next run sends only what did not go out.  Returns the number of mails sent."""
     sent = 0
     errors: list[Exception] = []
-    for notification in Notification.objects.filter(
-        pk__in=list(notification_ids), emailed_at__isnull=True
-    ).select_related("recipient"):
+    for notification in (
+        Notification.objects.filter(pk__in=list(notification_ids), emailed_at__isnull=True)
+        .select_related("recipient")
+        .order_by("pk")
+    ):
         recipient = notification.recipient
         if not recipient.email or not recipient.is_active:
             continue
@@ -381,6 +387,8 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
                 recipient.pk,
             )
             errors.append(error)
+            if isinstance(error, MAIL_SERVER_UNREACHABLE):
+                break  # each next mail would wait EMAIL_TIMEOUT too: the retry sends the rest
             continue
         sent += 1
     if errors:

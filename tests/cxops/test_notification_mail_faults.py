@@ -87,6 +87,20 @@ def test_a_mail_the_server_refuses_is_given_back_and_the_others_still_go_out(mak
     assert notification_send_emails(notification_ids=ids) == 0 and len(mail.outbox) == 3
 
 
+def test_a_mail_server_that_times_out_is_not_waited_for_once_per_mail(make_user, smtp):
+    """A hung server costs the run one EMAIL_TIMEOUT, not one per recipient: the rest are left
+    unclaimed for the retry."""
+    users = [make_user("analyst") for _ in range(3)]
+    notifications = _alerts(users)
+    first = min(notifications, key=lambda n: n.pk)
+    smtp.fail(first.recipient.email, TimeoutError("timed out"))
+    with pytest.raises(TimeoutError):
+        notification_send_emails(notification_ids=[n.pk for n in notifications])
+    assert smtp.attempts == [first.recipient.email] and mail.outbox == []
+    assert _emailed(notifications) == [False, False, False]
+    assert notification_send_emails(notification_ids=[n.pk for n in notifications]) == 3
+
+
 def test_the_email_task_retries_a_transient_failure_later(make_user, smtp):
     users = [make_user("analyst") for _ in range(2)]
     notifications = _alerts(users)
