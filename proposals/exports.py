@@ -37,5 +37,6 @@ def register() -> None:
             title=_("Strategies"),
             roles=tuple(Role.values),
             build=_strategies,
+            filters=tuple(StrategyFilterSet.base_filters),
         )
     )

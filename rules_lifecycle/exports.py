@@ -126,10 +126,20 @@ def _evaluations(reader: Any, params: Any) -> tuple[list[str], Iterator[tuple[An
 
 def register() -> None:
     register_export(
-        ExportDataset(name="rules", title=_("Experience rules"), roles=tuple(Role.values), build=_rules)
+        ExportDataset(
+            name="rules",
+            title=_("Experience rules"),
+            roles=tuple(Role.values),
+            build=_rules,
+            filters=tuple(RuleFilterSet.base_filters),
+        )
     )
     register_export(
         ExportDataset(
-            name="evaluations", title=_("Evaluation results"), roles=tuple(Role.values), build=_evaluations
+            name="evaluations",
+            title=_("Evaluation results"),
+            roles=tuple(Role.values),
+            build=_evaluations,
+            filters=("rule", "run", "verdict", "date_from", "date_to"),
         )
     )

@@ -42,6 +42,9 @@ class ExportDataset:
     roles: tuple[str, ...]
     # (reader, query parameters) → (header, rows, queryset to count); raises ValidationError
     build: Callable[[Any, Any], tuple[list[str], Iterable[tuple[Any, ...]], QuerySet]]
+    # The query parameters `build` reads: what a background job of it stores (any other key would
+    # make the same export look like another one)
+    filters: tuple[str, ...] = ()
 
 
 _datasets: dict[str, ExportDataset] = {}
@@ -193,6 +196,7 @@ register_export(
         title=_("Experience reports"),
         roles=(Role.FRONTLINE,),  # frontline: their own reports (ReportFilterSet decides)
         build=_reports,
+        filters=tuple(ReportFilterSet.base_filters),
     )
 )
 register_export(
@@ -201,5 +205,6 @@ register_export(
         title=_("Experience issues"),
         roles=(Role.FRONTLINE, Role.ANALYST, Role.PRODUCT_OWNER, Role.MANAGER),
         build=_issues,
+        filters=tuple(IssueFilterSet.base_filters),
     )
 )

@@ -16,6 +16,7 @@ page asks to confirm with a button (a POST), the API refuses with how to start i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -64,10 +65,11 @@ def may_start_work(request: Any) -> bool:
     return "prefetch" not in purpose and "prerender" not in purpose
 
 
-def _plain(params: Any) -> dict[str, str]:
-    """The query string as one value per key (what the datasets read), for storing with a job."""
+def _plain(params: Any, names: Sequence[str]) -> dict[str, str]:
+    """The dataset's own filters of the query string, one value per key, for storing with a job:
+    a link's other keys (utm_source=…) do not make the same export a second one."""
     items = params.dict() if hasattr(params, "dict") else dict(params)
-    return {str(key)[:40]: str(value)[:200] for key, value in sorted(items.items())[:30] if value}
+    return {str(key)[:40]: str(value)[:200] for key, value in sorted(items.items()) if value and key in names}
 
 
 def export_response(
@@ -97,7 +99,9 @@ def export_response(
     if large:
         if not start:
             raise ExportNotStarted
-        job = export_job_start(user=user, dataset_name=dataset_name, file_format=ext, params=_plain(params))
+        job = export_job_start(
+            user=user, dataset_name=dataset_name, file_format=ext, params=_plain(params, dataset.filters)
+        )
         audit_record(
             actor=user,
             action=AuditAction.EXPORTED,

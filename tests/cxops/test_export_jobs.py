@@ -396,3 +396,15 @@ def test_the_confirm_button_and_the_api_post_are_csrf_checked(make_user, backgro
     token = page.context["csrf_token"]
     started = browser.post("/exports/reports.csv", {"csrfmiddlewaretoken": str(token)})
     assert started.status_code == 302 and ExportJob.objects.count() == 1
+
+
+def test_a_link_with_other_keys_is_the_same_export(make_user, client_for, background):
+    """Only the dataset's own filters are the export: utm_source=… and the like make no second job."""
+    analyst = make_user("analyst")
+    for _ in range(3):
+        ReportFactory()
+    client = client_for(analyst)
+    first = client.get("/exports/reports.csv?status=new&utm_source=mail")  # queued, not run here
+    second = client.get("/exports/reports.csv?utm_campaign=x&status=new")
+    assert first["Location"] == second["Location"]
+    assert ExportJob.objects.get().params == {"status": "new"}
