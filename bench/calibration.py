@@ -12,7 +12,7 @@ also 3–10-day level shifts on one scope alone), per-scope AR(1) noise with
 ρ in 0, 0.3, 0.5, 0.8 at 15 % marginal spread, Poisson complaint counts and multinomial
 survey answers; one control scope, or three summed.  It is scored with the defaults a new rule
 gets, `score_rule(Design(go_live, as_of, primary=complaint_rate), …)`, at every daily look from
-day 35 to day 98 after go-live (the full run; --quick scores once per new week of data, which
+day 35 to day 90, the review date, after go-live (the full run; --quick scores once per new week of data, which
 is the same verdict: a look's data change only when a week is added), each look seeing only
 the data before its day.
 

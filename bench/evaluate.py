@@ -389,11 +389,19 @@ def naive_rule(rule_id: int, today: dt.date) -> None:
     """Everything per rule, through the ORM, with Python loops over the days."""
     from cxops.models import MetricDaily, MetricScope
     from rules_lifecycle.models import ExperienceRule
+    from rules_lifecycle.scoring import Design, Measure
 
     rule = ExperienceRule.objects.get(pk=rule_id)
     pre_start = rule.go_live_on - dt.timedelta(days=rule.pre_window_days)
     post_start = rule.go_live_on + dt.timedelta(days=rule.burn_in_days)
-    post_days = min(91, (today - post_start).days // 7 * 7)
+    last = Design(  # the plan's last look, as the product's (equal terms: the same days)
+        go_live=rule.go_live_on,
+        as_of=today,
+        primary=Measure(rule.primary_measure),
+        burn_in_days=rule.burn_in_days,
+        min_post_days=rule.post_window_days,
+    ).last_post_days
+    post_days = min(last, (today - post_start).days // 7 * 7)
     if post_days < 14:
         return
     scopes = {}

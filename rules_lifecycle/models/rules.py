@@ -234,7 +234,7 @@ class ExperienceRule(models.Model):
         default=DEFAULT_POST_WINDOW_DAYS,
         help_text=_(
             "The window of the first look, compared with the baseline; whole weeks, at least 28 days. "
-            "Looks follow every week up to 13 weeks."
+            "Looks follow every week until the review date."
         ),
     )
     minimum_worthwhile_effect = models.FloatField(

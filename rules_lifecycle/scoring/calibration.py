@@ -23,7 +23,7 @@ from .verdict import score_rule
 
 GO_LIVE = date(2026, 3, 2)
 FIRST_LOOK_DAY = 35  # 7 days of burn-in + 28 days of post data
-LAST_LOOK_DAY = 98  # the plan's last look: 91 days of post data
+LAST_LOOK_DAY = 90  # the review date: the plan's last look is on day 84 (77 days of post data)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,11 @@ DEFAULT_GUARDRAIL_MARGINS: dict[Measure, float] = {
 }
 
 
+# The default review date, in days after go-live (the rules' review_after_days default): the
+# sequential plan's last look falls on or before it.
+REVIEW_AFTER_DAYS = 90
+
+
 @dataclass(frozen=True)
 class Design:
     """The evaluation design fixed when the rule went live (EVALUATION.md § Design).
@@ -71,7 +76,9 @@ class Design:
     `CLEAN_WEEK_DAYS` usable days) right before go-live, from `pre_days` (the minimum) up to
     `max_pre_days`; pass the same number for both to fix it.  The post window starts after
     the burn-in and grows by whole weeks from `min_post_days` to `max_post_days`: one planned
-    look per week (scoring.sequential), the last of which concludes the evaluation.  A Design
+    look per week (scoring.sequential), the last of which concludes the evaluation.  By default
+    the last look is the last whole week of post data by the review date (REVIEW_AFTER_DAYS after
+    go-live), so the plan spends its α on the looks a manager sees before deciding.  A Design
     built from go_live, as_of and primary alone is exactly what a new rule gets by default.
     """
 
@@ -81,7 +88,7 @@ class Design:
     pre_days: int = 28
     burn_in_days: int = 7
     min_post_days: int = 28
-    max_post_days: int | None = 91
+    max_post_days: int | None = None  # None: the whole weeks of post data by the review date
     max_pre_days: int = 182
     minimum_worthwhile_effect: float = 0.05
     guardrail_margins: dict[Measure, float] = field(default_factory=lambda: dict(DEFAULT_GUARDRAIL_MARGINS))
@@ -118,8 +125,11 @@ class Design:
 
     @property
     def last_post_days(self) -> int:
-        """The post window of the last planned look (the plan ends a quarter after burn-in)."""
-        return self.max_post_days if self.max_post_days is not None else max(self.min_post_days, 91)
+        """The post window of the last planned look: the whole weeks after the burn-in that the
+        default review date holds (77 days with a week's burn-in: the last look on day 84)."""
+        if self.max_post_days is not None:
+            return self.max_post_days
+        return max(self.min_post_days, (REVIEW_AFTER_DAYS - self.burn_in_days) // 7 * 7)
 
     @property
     def post_start(self) -> date:
@@ -127,7 +137,7 @@ class Design:
 
     @property
     def effective_review_date(self) -> date:
-        return self.review_date or self.go_live + timedelta(days=90)
+        return self.review_date or self.go_live + timedelta(days=REVIEW_AFTER_DAYS)
 
     @property
     def post_days_available(self) -> int:

@@ -31,11 +31,7 @@ from rules_lifecycle.scoring.controls import log_rate, synthetic_weights, weight
 
 # Bump when the scoring changes what it computes: stored fingerprints then no longer match and
 # the next run re-scores every rule.
-SCORING_VERSION = "2026-12-07.2"
-# The post window grows with the data, in whole weeks, from the rule's post_window_days up to a
-# quarter: longer windows mix in drift that a difference-in-differences cannot fully remove.
-# The last of these weekly looks concludes the rule's sequential plan.
-MAX_POST_DAYS = 91
+SCORING_VERSION = "2026-12-07.3"
 # The baseline is the longest clean run of whole weeks the history holds before go-live, from
 # the rule's pre_window_days up to half a year.
 MAX_PRE_DAYS = 182
@@ -226,7 +222,9 @@ def rule_design(rule: ExperienceRule, as_of: dt.date) -> Design:
         max_pre_days=max(rule.pre_window_days, MAX_PRE_DAYS),
         burn_in_days=rule.burn_in_days,
         min_post_days=rule.post_window_days,
-        max_post_days=max(rule.post_window_days, MAX_POST_DAYS),
+        # the plan's last look: the last whole week of post data by the default review date
+        # (scoring.types.Design.last_post_days), or the rule's own post window if longer
+        max_post_days=None,
         minimum_worthwhile_effect=rule.minimum_worthwhile_effect,
         guardrail_margins={m: rule.guardrail_margin for m in Measure if m != primary},
         review_date=rule.review_due_on,

@@ -104,7 +104,7 @@ def test_a_working_rule_is_kept_with_every_measure_stored():
     assert evaluation.primary_ci_high < 0 and evaluation.primary_lift == pytest.approx(-0.4, abs=0.12)
     assert evaluation.go_live_on == rule.go_live_on
     assert evaluation.pre_start == rule.go_live_on - dt.timedelta(days=28)
-    assert evaluation.post_days == 63  # whole weeks of data since the burn-in, up to 13 weeks
+    assert evaluation.post_days == 63  # whole weeks of data since the burn-in, until the review date
     # and the rule itself is untouched: the evaluation advises, a person decides
     rule.refresh_from_db()
     assert rule.status == RuleStatus.LIVE

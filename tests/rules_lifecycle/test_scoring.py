@@ -186,9 +186,9 @@ def test_sequential_boundaries_match_gsdesign_and_spend_alpha_across_looks():
     assert boundaries((1.0, 2.0, 3.0, 4.0, 5.0), 0.05, gsdesign_convention) == pytest.approx(
         published, abs=2e-4
     )
-    # and the product's plan (26-week baseline, looks at 28..91 post days) crosses, under no
+    # and the product's plan (26-week baseline, looks at 28..77 post days) crosses, under no
     # effect, at some look in 5 % of simulated Brownian paths, not once per look
-    info = np.array([1 / (1 / 182 + 1 / n) for n in range(28, 92, 7)])
+    info = np.array([1 / (1 / 182 + 1 / n) for n in range(28, 78, 7)])
     c = np.array(boundaries(tuple(info), 0.05))
     rng = np.random.default_rng(3)
     steps = rng.normal(size=(200_000, len(info))) * np.sqrt(np.diff(np.concatenate([[0.0], info])))
@@ -201,17 +201,17 @@ def test_a_design_from_the_required_fields_gets_a_new_rules_windows_and_plan():
     # given the daily run's design of a rule 9 weeks after go-live, from the required fields only
     design = Design(go_live=GO_LIVE, as_of=GO_LIVE + timedelta(days=63), primary=Measure.COMPLAINT_RATE)
     # then it is the product's default: 4-week minimum baseline up to 26 weeks, a week of
-    # burn-in, looks every week from 28 to 91 post days
+    # burn-in, looks every week from 28 post days to the last whole week by the review date (77)
     assert (design.pre_days, design.max_pre_days, design.burn_in_days) == (28, 182, 7)
-    assert (design.min_post_days, design.last_post_days) == (28, 91)
+    assert (design.min_post_days, design.last_post_days) == (28, 77)
     assert design.post_days_available == 56
     rng = np.random.default_rng(4)
     treated, control = scope_pair(
         rng, start=GO_LIVE - timedelta(days=126), days=126 + 63, go_live=GO_LIVE, truth=Truth()
     )
     look = score_rule(design, treated, control).look
-    assert (look.number, look.planned, look.post_days, look.final) == (5, 10, 56, False)
-    assert look.concludes_on == GO_LIVE + timedelta(days=98)
+    assert (look.number, look.planned, look.post_days, look.final) == (5, 8, 56, False)
+    assert look.concludes_on == GO_LIVE + timedelta(days=84)  # 7 + 77: before the review date, day 90
     # and every day of a week repeats that week's look: same data, same verdict and interval
     scores = [
         score_rule(
@@ -377,8 +377,8 @@ def test_decision_intervals_are_the_looks_repeated_intervals_at_alpha_and_alpha_
     # given a rule at its sixth planned look (63 post days)
     design, treated, control = case(np.random.default_rng(6), truth=Truth(complaint_rate=-0.12), post_days=63)
     score = score_rule(design, treated, control)
-    plan = planned_post_days(28, 91)
-    assert score.look.number == 6 and score.look.planned == len(plan) == 10
+    plan = planned_post_days(28, 77)
+    assert score.look.number == 6 and score.look.planned == len(plan) == 8
     for m in score.measures:
         info = information(m.days_pre, plan)
         c = boundaries(info, 0.05)[5]
@@ -495,7 +495,8 @@ def test_no_measurable_effect_is_flagged_after_the_review_date_only():
     treated, control = scope_pair(rng, start=start, days=140, go_live=GO_LIVE, truth=Truth())
     flags = {}
     for as_of in (GO_LIVE + timedelta(days=63), GO_LIVE + timedelta(days=91)):
-        design = Design(go_live=GO_LIVE, as_of=as_of, primary=Measure.COMPLAINT_RATE)
+        # a rule whose post window is 13 weeks (its plan runs to 91 days of post data)
+        design = Design(go_live=GO_LIVE, as_of=as_of, primary=Measure.COMPLAINT_RATE, max_post_days=91)
         score = score_rule(design, treated, control)
         flags[as_of] = (score.verdict, abs(score.primary_result.lift) < 0.05, score.no_measurable_effect)
     before, after = flags[GO_LIVE + timedelta(days=63)], flags[GO_LIVE + timedelta(days=91)]

@@ -4,7 +4,7 @@ A seeded, fast subset of bench/calibration.py: simulated rules with 126 days of 
 weekday pattern and shocks shared by all scopes, 15 % per-scope noise on the complaint rate
 that is independent (ρ = 0) or persistent (AR(1), ρ = 0.5), Poisson complaint counts and
 multinomial survey answers, scored with a new rule's default design at every planned look
-from day 35 to day 98 after go-live, each look seeing only the data before its day.  The
+from day 35 to day 90 (the review date) after go-live, each look seeing only the data before its day.  The
 bench runs 400 rules per configuration at every daily look; the bounds here allow for the
 smaller sample (about ±2.5 points on a share near 5 % with 150 rules).
 """

@@ -57,10 +57,10 @@ def test_an_undecided_rule_says_when_it_will_know_and_a_harmful_guardrail_is_nam
 def test_the_look_sentence_names_the_look_its_boundary_and_the_end_of_the_evaluation():
     results = stored(Truth(), post_days=49)
     look = results["look"]
-    assert (look["number"], look["planned"]) == (4, 10)
+    assert (look["number"], look["planned"]) == (4, 8)
     with translation.override("en"):
         text = look_sentence(results)
-    assert text.startswith("Look 4 of 10 (49 days compared).")
+    assert text.startswith("Look 4 of 8 (49 days compared).")
     assert f"boundary z = {look['boundary']:.2f}" in text and look["concludes_on"] in text
 
 
@@ -86,7 +86,7 @@ def test_the_evaluation_page_leads_with_the_sentence_and_keeps_the_statistics_be
     # the tests, p-values and MDE are inside a <details> toggle, after the headline
     details = html.index('<details class="eval-details">')
     assert headline < details < html.index("最小可检测效应", details)
-    assert "共 10 次" in html  # which look of the plan this is
+    assert "共 8 次" in html  # which look of the plan this is (8 weekly looks by the review date)
     # the stored interval is the decision interval the sentence quotes
     primary = next(m for m in evaluation.results["measures"] if m["role"] == "primary")
     assert evaluation.primary_ci_low == pytest.approx(primary["ci_sequential"]["low"])
@@ -114,7 +114,7 @@ def test_the_api_gives_the_same_sentence_look_and_decision_interval(
             sufficient_by=evaluation.sufficient_by,
         )
     assert row["summary"] == expected and row["summary"].startswith("保留：")
-    assert row["look"]["number"] == 6 and row["look"]["planned"] == 10
+    assert row["look"]["number"] == 6 and row["look"]["planned"] == 8
     assert "第 6 次查看" in row["look_text"]
     primary = next(m for m in row["measures"] if m["role"] == "primary")
     assert row["primary_ci_low"] == pytest.approx(primary["ci_sequential"]["low"])
