@@ -44,11 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
 
-from rules_lifecycle.scoring.calibration import (  # noqa: E402 — after sys.path
-    Config,
-    calibrate,
-    simulate_rule,
-)
+from rules_lifecycle.scoring.calibration import Config  # noqa: E402 — after sys.path
+from rules_lifecycle.scoring.calibration import calibrate  # noqa: E402 — after sys.path
+from rules_lifecycle.scoring.calibration import simulate_rule  # noqa: E402 — after sys.path
 
 RHOS = (0.0, 0.3, 0.5, 0.8)
 EFFECTS = (0.0, -0.10, -0.20)

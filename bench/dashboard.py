@@ -59,7 +59,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database, timed  # noqa: E402
+from bench.common import bench_database  # noqa: E402
+from bench.common import timed  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
 
@@ -143,7 +144,9 @@ def _records(rng: random.Random, n: int, first: int, context: dict) -> list:
 
 def _pools(rng: random.Random, end: dt.date) -> dict:
     """Weighted pools (sampled uniformly = the weights): products, channels, days, codes."""
-    from cxops.models import Channel, Product, Region
+    from cxops.models import Channel
+    from cxops.models import Product
+    from cxops.models import Region
     from cxops.reference_seed import CITY_WEIGHTS
 
     products = list(Product.objects.values_list("pk", "name_zh"))
@@ -177,9 +180,11 @@ def _pools(rng: random.Random, end: dt.date) -> dict:
 def load(rows: int, end: dt.date, import_rows: int, is_postgres: bool) -> None:
     """The first `import_rows` through the import's writer; the rest generated inside PostgreSQL."""
     from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+    from django.db import connection
+    from django.db import transaction
 
-    from cxops.models import ExperienceIssue, ExperienceReport
+    from cxops.models import ExperienceIssue
+    from cxops.models import ExperienceReport
     from cxops.services.imports.reports import reports_bulk_insert
 
     rng = random.Random(11)
@@ -427,7 +432,9 @@ def import_beside(csv_path: Path) -> int:
     import django
 
     django.setup()
-    from cxops.services.imports.core import import_job_create, import_job_run, import_job_start
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.imports.core import import_job_run
+    from cxops.services.imports.core import import_job_start
 
     run = 0
     while True:
@@ -489,7 +496,9 @@ def load_metrics() -> None:
     from django.utils import timezone
 
     from cxops import demo_metrics
-    from cxops.models import Channel, Product, Segment
+    from cxops.models import Channel
+    from cxops.models import Product
+    from cxops.models import Segment
     from cxops.services.metrics import metric_records_apply
 
     ids = {
@@ -509,11 +518,13 @@ def run(rows: int, import_rows: int, is_postgres: bool, *, quick: bool) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from cxops.models import ExperienceReport, Product
+    from cxops.models import ExperienceReport
+    from cxops.models import Product
     from cxops.selectors import dashboard as selectors
     from cxops.selectors.dashboard import Period
     from cxops.services.reference import reference_data_seed
-    from cxops.services.rollups import rollups_rebuild, rollups_verify
+    from cxops.services.rollups import rollups_rebuild
+    from cxops.services.rollups import rollups_verify
 
     print(f"database={connection.vendor}")
     print("machine=shared 2-core host (other engineers' runs may compete); figures are indicative")

@@ -46,7 +46,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database, timed  # noqa: E402
+from bench.common import bench_database  # noqa: E402
+from bench.common import timed  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
 
@@ -91,9 +92,13 @@ def load(n_rules: int, n_scopes: int, today: dt.date) -> list[int]:
     from django.db import transaction
     from django.utils import timezone
 
-    from cxops.models import ExperienceLayer, MetricDaily, MetricScope, Product
+    from cxops.models import ExperienceLayer
+    from cxops.models import MetricDaily
+    from cxops.models import MetricScope
+    from cxops.models import Product
     from cxops.roles import Role
-    from proposals.models import Strategy, StrategyStatus
+    from proposals.models import Strategy
+    from proposals.models import StrategyStatus
     from rules_lifecycle.models import ExperienceRule
     from rules_lifecycle.transitions import rule_transition
 
@@ -237,7 +242,9 @@ def _work(run_id: int, batches: list[list[int]]) -> int:
 def real_run(rule_ids: list[int], workers: int, size: int, today: dt.date) -> tuple[float, int]:
     from django.db import connections
 
-    from rules_lifecycle.models import EvaluationRun, RuleEvaluation, RunTrigger
+    from rules_lifecycle.models import EvaluationRun
+    from rules_lifecycle.models import RuleEvaluation
+    from rules_lifecycle.models import RunTrigger
     from rules_lifecycle.services.evaluation import evaluation_run_start
 
     RuleEvaluation.objects.all().delete()
@@ -268,7 +275,9 @@ def _vector_serial(pre: np.ndarray, post: np.ndarray, gap: int) -> tuple[np.ndar
     standard error and df, the larger of the AR(1) and the weekly-means variance."""
     from scipy import special
 
-    from rules_lifecycle.scoring.serial import MIN_WEEKS, MIN_WEEKS_FOR_RHO, RHO_CAP
+    from rules_lifecycle.scoring.serial import MIN_WEEKS
+    from rules_lifecycle.scoring.serial import MIN_WEEKS_FOR_RHO
+    from rules_lifecycle.scoring.serial import RHO_CAP
 
     def pooled_rho(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ra, rb = a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True)
@@ -323,7 +332,9 @@ def floor_run(rule_ids: list[int], size: int, today: dt.date) -> tuple[float, fl
     from scipy import special
 
     from rules_lifecycle.scoring.measures import daily_means
-    from rules_lifecycle.scoring.sequential import boundaries, information, planned_post_days
+    from rules_lifecycle.scoring.sequential import boundaries
+    from rules_lifecycle.scoring.sequential import information
+    from rules_lifecycle.scoring.sequential import planned_post_days
     from rules_lifecycle.selectors.evaluation import evaluation_inputs
 
     started = time.perf_counter()
@@ -387,9 +398,11 @@ def _welch_pure(post: list[float], pre: list[float]) -> tuple[float, float, floa
 
 def naive_rule(rule_id: int, today: dt.date) -> None:
     """Everything per rule, through the ORM, with Python loops over the days."""
-    from cxops.models import MetricDaily, MetricScope
+    from cxops.models import MetricDaily
+    from cxops.models import MetricScope
     from rules_lifecycle.models import ExperienceRule
-    from rules_lifecycle.scoring import Design, Measure
+    from rules_lifecycle.scoring import Design
+    from rules_lifecycle.scoring import Measure
 
     rule = ExperienceRule.objects.get(pk=rule_id)
     pre_start = rule.go_live_on - dt.timedelta(days=rule.pre_window_days)

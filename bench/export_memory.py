@@ -50,11 +50,14 @@ def main() -> int:
 
 
 def load(rows: int, is_postgres: bool) -> object:
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import User
     from django.db import connection
     from django.utils import timezone
 
-    from cxops.models import Channel, ExperienceReport, Product
+    from cxops.models import Channel
+    from cxops.models import ExperienceReport
+    from cxops.models import Product
 
     analyst = User.objects.create(username="bench-analyst")
     analyst.groups.add(Group.objects.get_or_create(name="analyst")[0])
@@ -122,7 +125,8 @@ def load(rows: int, is_postgres: bool) -> object:
 def run(rows: int, baseline_rows: int, is_postgres: bool) -> int:
     from django.db import transaction
 
-    from cxops.exports import csv_stream, csv_text
+    from cxops.exports import csv_stream
+    from cxops.exports import csv_text
     from cxops.models import ExperienceReport
     from cxops.selectors.exports import export_dataset
 

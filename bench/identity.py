@@ -69,14 +69,16 @@ def bench_masking() -> dict[str, float]:
 
 
 def bench_sign_in(n: int = 400) -> dict[str, float]:
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from rest_framework.authtoken.models import Token
 
     from cxops.services.reference import reference_data_seed
-    from cxops.services.service_accounts import service_account_create, service_token_issue
+    from cxops.services.service_accounts import service_account_create
+    from cxops.services.service_accounts import service_token_issue
 
     reference_data_seed()
     admin = User.objects.create_user("bench-admin")

@@ -304,7 +304,9 @@ def run(rows: int, args: argparse.Namespace, workdir: Path, is_postgres: bool) -
     from django.db.models import Count
 
     from cxops.models import ImportRejectedRow
-    from cxops.services.imports.core import import_job_create, import_job_run, import_job_start
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.imports.core import import_job_run
+    from cxops.services.imports.core import import_job_start
     from cxops.services.reference import reference_data_seed
     from cxops.services.rollups import rollups_verify
 
@@ -428,14 +430,12 @@ def empty_import_tables() -> None:
     the reports, their segment links, the four rollup tables and the rejected rows."""
     from django.db import connection
 
-    from cxops.models import (
-        ExperienceReport,
-        ImportRejectedRow,
-        ReportDailyDimensionRollup,
-        ReportDailyDimensionTotal,
-        ReportDailyRegionRollup,
-        ReportDailyRegionTotal,
-    )
+    from cxops.models import ExperienceReport
+    from cxops.models import ImportRejectedRow
+    from cxops.models import ReportDailyDimensionRollup
+    from cxops.models import ReportDailyDimensionTotal
+    from cxops.models import ReportDailyRegionRollup
+    from cxops.models import ReportDailyRegionTotal
 
     tables = [
         model._meta.db_table
@@ -542,7 +542,8 @@ def copy_into_staging(cursor, path: Path) -> None:  # noqa: ANN001
 
 
 def yardstick_copy(path: Path, rows: int) -> float:
-    from django.db import connection, transaction
+    from django.db import connection
+    from django.db import transaction
 
     def go() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -613,7 +614,8 @@ def yardstick_insert(
     path: Path, rows: int, table: str, *, lean: bool, label: str = "", trigram_change: str = ""
 ) -> float:
     from django.conf import settings
-    from django.db import connection, transaction
+    from django.db import connection
+    from django.db import transaction
 
     from cxops.models import Region
 
@@ -676,16 +678,15 @@ def clone_into_schema(cursor, table: str) -> None:  # noqa: ANN001
 
 def yardstick_whole(path: Path, rows: int) -> float:
     from django.conf import settings
-    from django.db import connection, transaction
+    from django.db import connection
+    from django.db import transaction
 
-    from cxops.models import (
-        ExperienceReport,
-        Region,
-        ReportDailyDimensionRollup,
-        ReportDailyDimensionTotal,
-        ReportDailyRegionRollup,
-        ReportDailyRegionTotal,
-    )
+    from cxops.models import ExperienceReport
+    from cxops.models import Region
+    from cxops.models import ReportDailyDimensionRollup
+    from cxops.models import ReportDailyDimensionTotal
+    from cxops.models import ReportDailyRegionRollup
+    from cxops.models import ReportDailyRegionTotal
     from cxops.services.imports.reports import SEGMENT_SEPARATORS
     from cxops.services.rollups import rollup_upsert_ctes
 
@@ -811,7 +812,9 @@ def naive(sample: int) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from cxops.models import Channel, ExperienceReport, Product
+    from cxops.models import Channel
+    from cxops.models import ExperienceReport
+    from cxops.models import Product
 
     fetion = Product.objects.get(code="fetion")
     hotline = Channel.objects.get(code="hotline-10086")

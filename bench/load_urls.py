@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import include
+from django.urls import path
 
 
 @login_not_required

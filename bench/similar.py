@@ -73,7 +73,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxops.settings")
 
-from bench.common import bench_database, timed  # noqa: E402  (after the path is set)
+from bench.common import bench_database  # noqa: E402  (after the path is set)
+from bench.common import timed  # noqa: E402  (after the path is set)
 
 OLD_CANDIDATES = 3000  # the old selector's cap: the most recently reported open issues
 ROUNDS = 3
@@ -113,7 +114,8 @@ def old_similar(text: str, *, limit: int = 5) -> list[tuple[int, float]]:
     """The old `issues_similar_to`: bigram ranking of the 3,000 most recently reported open issues,
     titles first, then title + description text (here: the merged reports' summaries)."""
     from cxops import similarity
-    from cxops.models import ExperienceIssue, IssueStatus
+    from cxops.models import ExperienceIssue
+    from cxops.models import IssueStatus
 
     if not similarity.shingles(text):
         return []
@@ -142,7 +144,8 @@ _summaries_cache: dict[int, str] = {}
 
 def _merged_summaries(issue_ids: list[int]) -> dict[int, str]:
     """What stands in for the description: the merged reports' summaries (read once, like a column)."""
-    from cxops.models import ExperienceReport, ReportStatus
+    from cxops.models import ExperienceReport
+    from cxops.models import ReportStatus
 
     missing = [pk for pk in issue_ids if pk not in _summaries_cache]
     if missing:
@@ -172,7 +175,9 @@ def new_similar(text: str, *, limit: int = 5) -> list[tuple[int, float]]:
 def retrieved(queries) -> float:  # noqa: ANN001
     """The share of labelled texts whose true issue is among the candidates retrieval hands to
     scoring (before any ranking): what the index can find at all."""
-    from cxops.selectors.matching import _candidates, current_lexicon, term_statistics
+    from cxops.selectors.matching import _candidates
+    from cxops.selectors.matching import current_lexicon
+    from cxops.selectors.matching import term_statistics
 
     statistics = term_statistics()
     found = total = 0
@@ -192,8 +197,13 @@ def exhaustive(queries) -> dict[str, float]:  # noqa: ANN001
     `rank` (no cap; offline, slow): recall@1 / @3 of that, and `agree_at_3`, the share of labelled
     texts whose first three suggestions from retrieval are the exhaustive first three."""
     from cxops.matching.analysis import rank
-    from cxops.models import IssueMatchProfile, IssueMatchTerm, IssueStatus
-    from cxops.selectors.matching import THRESHOLD, _candidates, current_lexicon, term_statistics
+    from cxops.models import IssueMatchProfile
+    from cxops.models import IssueMatchTerm
+    from cxops.models import IssueStatus
+    from cxops.selectors.matching import THRESHOLD
+    from cxops.selectors.matching import _candidates
+    from cxops.selectors.matching import current_lexicon
+    from cxops.selectors.matching import term_statistics
 
     statistics = term_statistics()
     first = top3 = agree = total = 0
@@ -237,7 +247,8 @@ def exhaustive(queries) -> dict[str, float]:  # noqa: ANN001
 def labelled(user, product, channel, cases) -> tuple[list[int], list[tuple[str, int | None]]]:  # noqa: ANN001
     """The labelled issues through the services; returns their ids and (text, true issue id) pairs."""
     from cxops.services.reports import report_create
-    from cxops.services.triage import issue_create, reports_merge
+    from cxops.services.triage import issue_create
+    from cxops.services.triage import reports_merge
 
     ids, queries = [], []
     when = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
@@ -262,7 +273,8 @@ def labelled(user, product, channel, cases) -> tuple[list[int], list[tuple[str, 
 
 def unload(ids: list[int]) -> None:
     """Take a labelled set out again (so that each set is measured alone)."""
-    from cxops.models import ExperienceIssue, ExperienceReport
+    from cxops.models import ExperienceIssue
+    from cxops.models import ExperienceReport
     from cxops.selectors.matching import forget_term_statistics
 
     ExperienceReport.objects.filter(issue_id__in=ids).delete()
@@ -273,12 +285,14 @@ def unload(ids: list[int]) -> None:
 def crowd(n: int, user) -> None:  # noqa: ANN001
     """`n` generated open issues with one merged report's summary each, profiles built in bulk."""
     import jieba
-    from django.db import connection, transaction
+    from django.db import connection
+    from django.db import transaction
 
     from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS
     from cxops.models import ExperienceIssue
     from cxops.selectors.matching import current_lexicon
-    from cxops.services.matching import _profile_terms, issue_profiles_write
+    from cxops.services.matching import _profile_terms
+    from cxops.services.matching import issue_profiles_write
 
     rng = random.Random(2026)
     aliases = [[a for a in concept[3] if "*" not in a] for concept in BUILTIN_CONCEPTS]
@@ -412,9 +426,11 @@ def run(n_issues: int, is_postgres: bool) -> int:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from cxops.models import Channel, Product
+    from cxops.models import Channel
+    from cxops.models import Product
     from cxops.roles import Role
-    from cxops.selectors.matching import forget_term_statistics, term_statistics
+    from cxops.selectors.matching import forget_term_statistics
+    from cxops.selectors.matching import term_statistics
     from cxops.services.reference import reference_data_seed
 
     reference_data_seed()
@@ -423,7 +439,11 @@ def run(n_issues: int, is_postgres: bool) -> int:
     _user.append(user)
     product, channel = Product.objects.order_by("pk").first(), Channel.objects.order_by("pk").first()
 
-    from bench import similar_agent, similar_cases, similar_fresh, similar_heldout, similar_unseen
+    from bench import similar_agent
+    from bench import similar_cases
+    from bench import similar_fresh
+    from bench import similar_heldout
+    from bench import similar_unseen
 
     sets = {
         "tuning": similar_cases,

@@ -3,29 +3,30 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from cxops.admin_readonly import ReadOnlyAdmin, ReadOnlyAdminMixin
+from cxops.admin_readonly import ReadOnlyAdmin
+from cxops.admin_readonly import ReadOnlyAdminMixin
 from cxops.errors import ApplicationError
 from cxops.inputs import DayField
-from cxops.models import (
-    Channel,
-    ExperienceIssue,
-    ExperienceReport,
-    HotSpotAlert,
-    ImportJob,
-    ImportMapping,
-    MatchConcept,
-    MetricDaily,
-    MetricScope,
-    Notification,
-    Product,
-    Region,
-    Segment,
-    WorkerHeartbeat,
-)
-from cxops.roles import Role, has_role
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import HotSpotAlert
+from cxops.models import ImportJob
+from cxops.models import ImportMapping
+from cxops.models import MatchConcept
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
+from cxops.models import Notification
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
+from cxops.models import WorkerHeartbeat
+from cxops.roles import Role
+from cxops.roles import has_role
 from cxops.services.matching import match_concept_save
 from cxops.services.reference import region_save
-from cxops.services.triage import issue_create, issue_update
+from cxops.services.triage import issue_create
+from cxops.services.triage import issue_update
 
 # Every admin write goes through the service the pages and the API use, or is not offered: the
 # admin is not a second, unchecked write path (no notifications, no rollups, no phone masking).
@@ -197,7 +198,9 @@ class HotSpotAlertAdmin(ReadOnlyAdmin):
 # The user and group pages: every change to who may do what goes through cxops.services.access;
 # simple-history's "revert" is refused on every admin.
 # Service accounts, tokens and the audit log: view only (cxops/admin_identity.py).
-from cxops import admin_access, admin_history, admin_identity  # noqa: E402, F401
+from cxops import admin_access  # noqa: E402, F401
+from cxops import admin_history  # noqa: E402, F401
+from cxops import admin_identity  # noqa: E402, F401
 
 
 @admin.register(MatchConcept)

@@ -18,22 +18,23 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cxops.admin_readonly import ReadOnlyAdmin
 from cxops.client_address import client_address
 from cxops.errors import ApplicationError
-from cxops.models import AccessChange, HomeRegion, Region
-from cxops.services.access import (
-    ROLES_ADMINS_MANAGE,
-    group_permissions_set,
-    may_manage_account,
-    user_access_check,
-    user_access_set,
-    user_region_check,
-    user_region_set,
-)
+from cxops.models import AccessChange
+from cxops.models import HomeRegion
+from cxops.models import Region
+from cxops.services.access import ROLES_ADMINS_MANAGE
+from cxops.services.access import group_permissions_set
+from cxops.services.access import may_manage_account
+from cxops.services.access import user_access_check
+from cxops.services.access import user_access_set
+from cxops.services.access import user_region_check
+from cxops.services.access import user_region_set
 
 User = get_user_model()
 ACCESS_FLAGS = ("is_staff", "is_superuser", "is_active")

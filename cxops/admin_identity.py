@@ -16,8 +16,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_save
 
 from cxops.admin_readonly import ReadOnlyAdmin
-from cxops.models import AuditEvent, ServiceAccount, ServiceToken
-from cxops.services.audit import AuditAction, audit_record
+from cxops.models import AuditEvent
+from cxops.models import ServiceAccount
+from cxops.models import ServiceToken
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 
 
 @admin.register(ServiceAccount)

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from cxops.models import Notification
-from cxops.roles import Role, primary_role, user_roles
+from cxops.roles import Role
+from cxops.roles import primary_role
+from cxops.roles import user_roles
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

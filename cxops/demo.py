@@ -7,11 +7,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from cxops import demo_metrics, demo_reports
-from cxops.models import HomeRegion, Region
+from cxops import demo_metrics
+from cxops import demo_reports
+from cxops.models import HomeRegion
+from cxops.models import Region
 from cxops.roles import Role
 from cxops.services.access import user_region_set
-from cxops.services.reference import reference_data_seed, regions_seed
+from cxops.services.reference import reference_data_seed
+from cxops.services.reference import regions_seed
 
 DEMO_PASSWORD = "demo"  # noqa: S105 — printed on purpose: demo accounts on a developer machine
 

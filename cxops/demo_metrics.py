@@ -26,9 +26,13 @@ from typing import Any
 import numpy as np
 from django.utils import timezone
 
-from cxops.models import Channel, Product, Segment
+from cxops.models import Channel
+from cxops.models import Product
+from cxops.models import Segment
 from cxops.services.hotspots import hot_spots_detect
-from cxops.services.metrics import MetricRecord, ScopeKey, metric_records_apply
+from cxops.services.metrics import MetricRecord
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_records_apply
 
 DAYS = 730
 # Monday first.  The hotline is busiest on Mondays; activity dips at weekends.

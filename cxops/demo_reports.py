@@ -11,19 +11,32 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from cxops.models import Channel, ExperienceIssue, ExperienceReport, IssueStatus, Product, Region, Segment
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import IssueStatus
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
 from cxops.phones import customer_reference
 from cxops.reference_seed import CITY_WEIGHTS
-from cxops.services.imports.reports import ReportRecord, reports_bulk_insert
+from cxops.services.imports.reports import ReportRecord
+from cxops.services.imports.reports import reports_bulk_insert
 from cxops.services.notifications import follow_create
-from cxops.services.triage import issue_create, issue_update, reports_classify, reports_dismiss, reports_merge
+from cxops.services.triage import issue_create
+from cxops.services.triage import issue_update
+from cxops.services.triage import reports_classify
+from cxops.services.triage import reports_dismiss
+from cxops.services.triage import reports_merge
 
 DEMO_PREFIX = "demo-"
 DAYS = 730

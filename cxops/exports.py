@@ -21,17 +21,26 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO
+from typing import Any
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse
+from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 # The formula guard and the BOM, shared with every other CSV writer.
-from cxops.spreadsheet import BOM, DANGEROUS_PREFIXES, LINE_END, safe_cell
+from cxops.spreadsheet import BOM
+from cxops.spreadsheet import DANGEROUS_PREFIXES
+from cxops.spreadsheet import LINE_END
+from cxops.spreadsheet import safe_cell
 
 
 def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:

@@ -10,7 +10,8 @@ still Django's own).
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop, ngettext_lazy
+from django.utils.translation import gettext_noop
+from django.utils.translation import ngettext_lazy
 
 DJANGO_MESSAGES = (
     gettext_noop("This field is required."),

@@ -9,7 +9,8 @@ messages (the page shows the form's errors; the API answers 400 with them).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,7 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from cxops.inputs import DayField
 from cxops.models import Region
-from cxops.regions import active_cities, user_region
+from cxops.regions import active_cities
+from cxops.regions import user_region
 from cxops.selectors.dashboard import Period
 
 # The longest period a dashboard page, the dashboard API or the metric series may ask for.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 from django import forms
 from django.core.validators import MaxLengthValidator
@@ -14,20 +15,20 @@ from django.utils.translation import gettext_lazy as _
 from cxops.errors import ApplicationError
 from cxops.form_fields import ModelMultipleChoiceField
 from cxops.inputs import MomentField
-from cxops.models import (
-    Channel,
-    ExperienceIssue,
-    ExperienceLayer,
-    IssueStatus,
-    LifecycleStage,
-    Product,
-    Region,
-    Segment,
-    Severity,
-    SourceType,
-)
-from cxops.models.choices import LAYER_HELP, STAGE_HELP
-from cxops.regions import user_home_region, user_region
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import IssueStatus
+from cxops.models import LifecycleStage
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
+from cxops.models import Severity
+from cxops.models import SourceType
+from cxops.models.choices import LAYER_HELP
+from cxops.models.choices import STAGE_HELP
+from cxops.regions import user_home_region
+from cxops.regions import user_region
 from cxops.services.imports.core import upload_size_check
 from cxops.services.reports import DETAIL_MAX
 from cxops.services.triage import DESCRIPTION_MAX

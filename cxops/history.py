@@ -13,7 +13,8 @@ queryset class.  Measured with `bench/load.py`'s application CPU per request (20
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from cxops.http import SignedInRequest
-from cxops.models import ExperienceReport, ReportStatus
-from cxops.roles import Role, has_role
+from cxops.models import ExperienceReport
+from cxops.models import ReportStatus
+from cxops.roles import Role
+from cxops.roles import has_role
 from cxops.selectors.dashboard import dashboard_open_alerts
-from cxops.selectors.reports import bounded_count, reports_visible_to
+from cxops.selectors.reports import bounded_count
+from cxops.selectors.reports import reports_visible_to
 
 
 def reports_home_panel(request: SignedInRequest) -> tuple[str, dict[str, Any]] | None:

@@ -6,7 +6,8 @@ settings.CXOPS_ISSUE_SLA_HOURS maps each severity to the hours an issue may stay
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from django.conf import settings
 

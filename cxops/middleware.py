@@ -7,7 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.db import DataError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import QueryDict
 from django.urls import reverse
 from django.views.defaults import bad_request
 

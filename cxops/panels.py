@@ -24,7 +24,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+from django.utils.safestring import mark_safe
 
 PanelResult = tuple[str, dict[str, Any]] | None
 Panel = Callable[..., PanelResult]

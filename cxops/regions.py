@@ -9,9 +9,12 @@ page, API, search, export and suggestion that reads through it inherits it.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
-from cxops.models import HomeRegion, Region, RegionLevel
+from cxops.models import HomeRegion
+from cxops.models import Region
+from cxops.models import RegionLevel
 
 _UNSET = object()
 

@@ -6,14 +6,16 @@ of it.  `admin` is separate (users, groups, reference data) and a superuser has 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
@@ -134,7 +136,8 @@ ADMIN_GROUP_MODELS = {
 
 def sync_group_permissions(**_kwargs: Any) -> None:
     """Idempotent; connected to post_migrate so permissions of later apps are included."""
-    from django.contrib.auth.models import Group, Permission  # noqa: PLC0415
+    from django.contrib.auth.models import Group  # noqa: PLC0415
+    from django.contrib.auth.models import Permission  # noqa: PLC0415
 
     for role in Role:
         Group.objects.get_or_create(name=role.value)

@@ -24,16 +24,20 @@ dozen), so matching them in Python on each keystroke is cheap; records are not m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
 from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cxops.roles import user_roles
@@ -181,7 +185,8 @@ def register_command_source(source: Callable[[Any], list[Command]]) -> None:
 @lru_cache(maxsize=2048)
 def _pinyin_forms(text: str) -> tuple[str, str]:
     """('caixin', 'cx') for 彩信; ASCII letters and digits kept as they are."""
-    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
+    from pypinyin import Style  # noqa: PLC0415
+    from pypinyin import lazy_pinyin  # noqa: PLC0415
 
     # pypinyin accepts a callable answering a list (its stubs say str)
     syllables = [s.lower() for s in lazy_pinyin(text, errors=lambda chars: list(chars))]  # type: ignore[arg-type,return-value]

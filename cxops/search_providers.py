@@ -12,18 +12,19 @@ from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from cxops.models import ExperienceIssue, ExperienceReport, Product
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import Product
 from cxops.roles import Role
-from cxops.search import (
-    Command,
-    SearchHit,
-    all_terms_q,
-    highlight,
-    register_command_source,
-    register_commands,
-    register_search_provider,
-)
-from cxops.selectors.reports import issues_visible_to, reports_visible_to
+from cxops.search import Command
+from cxops.search import SearchHit
+from cxops.search import all_terms_q
+from cxops.search import highlight
+from cxops.search import register_command_source
+from cxops.search import register_commands
+from cxops.search import register_search_provider
+from cxops.selectors.reports import issues_visible_to
+from cxops.selectors.reports import reports_visible_to
 
 MEMBERS = (Role.FRONTLINE,)  # every member role implies frontline
 ANALYSTS = (Role.ANALYST,)

@@ -113,7 +113,8 @@ AXES_RESET_ON_SUCCESS = True
 # --- Corporate sign-on (issue 18): LDAP / Active Directory and OIDC from the environment -------
 # cxops/sign_on_settings.py lists the variables; roles (and home regions) come from the directory's
 # groups or the provider's claim at every sign-in (cxops/auth_backends.py).
-from cxops.sign_on_settings import ldap_settings, oidc_settings  # noqa: E402
+from cxops.sign_on_settings import ldap_settings  # noqa: E402
+from cxops.sign_on_settings import oidc_settings  # noqa: E402
 
 # Off (production with a directory or a provider): local user names and passwords no longer sign in.
 CXOPS_LOCAL_SIGN_IN = env_bool("CXOPS_LOCAL_SIGN_IN", True)

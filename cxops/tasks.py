@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from celery import Task, shared_task
+from celery import Task
+from celery import shared_task
 from django.utils import timezone
 
 from cxops.models import WorkerHeartbeat
-from cxops.services.export_jobs import export_job_run, export_jobs_purge, export_jobs_recover
+from cxops.services.export_jobs import export_job_run
+from cxops.services.export_jobs import export_jobs_purge
+from cxops.services.export_jobs import export_jobs_recover
 from cxops.services.hotspots import hot_spots_detect
 from cxops.services.imports.core import import_job_run
 from cxops.services.imports.recovery import import_jobs_recover
 from cxops.services.issue_clock import issues_escalate_breached
 from cxops.services.matching import match_profiles_rebuild
-from cxops.services.notifications import (
-    TRANSIENT_MAIL_ERRORS,
-    mail_error_is_transient,
-    notification_digests_send,
-    notification_send_emails,
-)
+from cxops.services.notifications import TRANSIENT_MAIL_ERRORS
+from cxops.services.notifications import mail_error_is_transient
+from cxops.services.notifications import notification_digests_send
+from cxops.services.notifications import notification_send_emails
 from cxops.services.outbox import outbox_drain
 from cxops.services.periodic import once_per_slot
 from cxops.services.retention import retention_purge
-from cxops.services.webhooks import webhook_deliveries_retry_due, webhook_delivery_send
+from cxops.services.webhooks import webhook_deliveries_retry_due
+from cxops.services.webhooks import webhook_delivery_send
 
 # Mail a transient error kept from going out (the server down, refusing for now, timing out) is
 # tried again after 1, 2, 4, 8 and 16 minutes, then every 30 — a retry waiting longer than the

@@ -3,12 +3,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include
+from django.urls import path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularRedocView
+from drf_spectacular.views import SpectacularSwaggerView
 
-from cxops.views import core, search, sign_on
+from cxops.views import core
 from cxops.views import notifications as notification_views
+from cxops.views import search
+from cxops.views import sign_on
 
 admin.site.site_header = "cxops"
 admin.site.site_title = "cxops"

@@ -1,7 +1,8 @@
 """Exports of the main records (pages): `/exports/<dataset>.<csv|xlsx>?<the list's filters>`, and
 the background jobs of the large ones (progress page, its JSON, the file)."""
 
-from django.urls import path, re_path
+from django.urls import path
+from django.urls import re_path
 
 from cxops.views import exports
 

@@ -2,7 +2,12 @@
 
 from django.urls import path
 
-from cxops.views import imports, issue_clock, issues, lexicon, reports, triage
+from cxops.views import imports
+from cxops.views import issue_clock
+from cxops.views import issues
+from cxops.views import lexicon
+from cxops.views import reports
+from cxops.views import triage
 
 app_name = "reports"
 

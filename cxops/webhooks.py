@@ -26,9 +26,11 @@ import ipaddress
 import json
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote_plus
+from urllib.parse import urlsplit
 
 import requests
 from django.utils.translation import gettext as _

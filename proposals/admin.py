@@ -7,7 +7,13 @@ from django.contrib import admin
 
 from cxops.admin_readonly import ReadOnlyAdmin
 
-from .models import Comment, CommentEdit, Revision, StatusChange, Strategy, Tag, Vote
+from .models import Comment
+from .models import CommentEdit
+from .models import Revision
+from .models import StatusChange
+from .models import Strategy
+from .models import Tag
+from .models import Vote
 
 
 class RevisionInline(admin.TabularInline):

@@ -1,7 +1,9 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .api.views import CommentViewSet, PoolSearchView, StrategyViewSet
+from .api.views import CommentViewSet
+from .api.views import PoolSearchView
+from .api.views import StrategyViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_format_suffixes = False  # no `/api/rules.json` twins: Accept and ?format= do it

@@ -8,7 +8,8 @@ class ProposalsConfig(FloorConfig):
     verbose_name = _("Strategy pool")
 
     def contribute(self) -> None:
-        from cxops.panels import register_home_panel, register_issue_panel
+        from cxops.panels import register_home_panel
+        from cxops.panels import register_issue_panel
 
         from .home import strategies_home_panel
         from .panels import issue_strategies_panel

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
 
-from cxops.models import ExperienceIssue, Product
+from cxops.models import ExperienceIssue
+from cxops.models import Product
 
-from .models import Comment, Strategy
-from .services.discussion import comment_create, comment_edit, comment_hide
-from .services.strategies import StrategyContent, current_content, strategy_create, strategy_update
+from .models import Comment
+from .models import Strategy
+from .services.discussion import comment_create
+from .services.discussion import comment_edit
+from .services.discussion import comment_hide
+from .services.strategies import StrategyContent
+from .services.strategies import current_content
+from .services.strategies import strategy_create
+from .services.strategies import strategy_update
 from .services.transitions import strategy_transition
 from .services.votes import vote_cast
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+from django.utils.safestring import mark_safe
 
 # A token is a run of Latin letters/digits (a word), a run of spaces, or any other single
 # character, so each Chinese character (written without spaces) is compared on its own.

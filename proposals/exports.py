@@ -7,7 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cxops.models import ExperienceLayer
 from cxops.roles import Role
-from cxops.selectors.exports import TITLED_RECORD_COLUMNS, ExportDataset, FilteredTable, register_export
+from cxops.selectors.exports import TITLED_RECORD_COLUMNS
+from cxops.selectors.exports import ExportDataset
+from cxops.selectors.exports import FilteredTable
+from cxops.selectors.exports import register_export
 
 from .filters import StrategyFilterSet
 from .models import StrategyStatus

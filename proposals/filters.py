@@ -11,16 +11,19 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cxops.models import ExperienceLayer, Product
-from cxops.selectors.filters import FlagFilter, IdFilter, TaggedRegionFilter, VisibleFilterSet
+from cxops.models import ExperienceLayer
+from cxops.models import Product
+from cxops.selectors.filters import FlagFilter
+from cxops.selectors.filters import IdFilter
+from cxops.selectors.filters import TaggedRegionFilter
+from cxops.selectors.filters import VisibleFilterSet
 
-from .models import Strategy, StrategyStatus
-from .selectors import (
-    SORTS,
-    strategies_followed_by,
-    strategies_matching,
-    strategies_read_by,
-)
+from .models import Strategy
+from .models import StrategyStatus
+from .selectors import SORTS
+from .selectors import strategies_followed_by
+from .selectors import strategies_matching
+from .selectors import strategies_read_by
 
 SORT_LABELS = {
     "activity": _("Recent activity"),

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxops.form_fields import ModelMultipleChoiceField
 from cxops.inputs import parse_ids
-from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import Product
+from cxops.models import Region
 from cxops.selectors.visibility import issues_visible_to
 
-from .models import Strategy, StrategyStatus, VoteChoice
+from .models import Strategy
+from .models import StrategyStatus
+from .models import VoteChoice
 from .services.strategies import StrategyContent
 
 # The highest revision number a strategy can hold (a PositiveIntegerField): a larger base is no

@@ -8,9 +8,12 @@ from django.contrib.contenttypes.models import ContentType
 
 from cxops.http import SignedInRequest
 from cxops.models import Follow
-from cxops.roles import Role, has_role
+from cxops.roles import Role
+from cxops.roles import has_role
 
-from .models import Strategy, StrategyStatus, Vote
+from .models import Strategy
+from .models import StrategyStatus
+from .models import Vote
 
 
 def strategies_home_panel(request: SignedInRequest) -> tuple[str, dict[str, Any]]:

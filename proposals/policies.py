@@ -11,9 +11,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
-from cxops.roles import Role, has_role
+from cxops.roles import Role
+from cxops.roles import has_role
 
-from .models import Comment, StrategyStatus
+from .models import Comment
+from .models import StrategyStatus
 
 
 def is_member(user: Any) -> bool:

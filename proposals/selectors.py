@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case
+from django.db.models import Count
+from django.db.models import IntegerField
+from django.db.models import Prefetch
+from django.db.models import QuerySet
+from django.db.models import Value
+from django.db.models import When
 from django.utils.safestring import SafeString
 
-from cxops.models import ExperienceIssue, ExperienceReport, Follow, Region
-from cxops.search import all_terms_q, marked_html
-from cxops.selectors.visibility import issues_visible_to, reports_visible_to
-from cxops.similarity import normalise, rank
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import Follow
+from cxops.models import Region
+from cxops.search import all_terms_q
+from cxops.search import marked_html
+from cxops.selectors.visibility import issues_visible_to
+from cxops.selectors.visibility import reports_visible_to
+from cxops.similarity import normalise
+from cxops.similarity import rank
 
-from .diff import DiffLine, combined_inline_diff, line_diff
+from .diff import DiffLine
+from .diff import combined_inline_diff
+from .diff import line_diff
 from .markdown import markdown_plain_text
-from .models import Comment, Revision, Strategy, StrategyStatus
+from .models import Comment
+from .models import Revision
+from .models import Strategy
+from .models import StrategyStatus
 
 S = StrategyStatus
 STATUS_ORDER = [S.VOTING, S.DISCUSSION, S.DRAFT, S.ACCEPTED, S.REJECTED, S.WITHDRAWN, S.MERGED]

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import actions, pages
+from .views import actions
+from .views import pages
 
 app_name = "proposals"
 

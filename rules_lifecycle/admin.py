@@ -9,7 +9,9 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from cxops.admin_readonly import ReadOnlyAdminMixin
-from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTransition
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleGoLiveBackfill
+from rules_lifecycle.models import RuleTransition
 
 
 class RuleTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -1,7 +1,9 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from rules_lifecycle.api import controls, evaluation, rules
+from rules_lifecycle.api import controls
+from rules_lifecycle.api import evaluation
+from rules_lifecycle.api import rules
 
 router = DefaultRouter(trailing_slash=True)
 router.include_format_suffixes = False  # no `/api/rules.json` twins: Accept and ?format= do it

@@ -8,12 +8,14 @@ class RulesLifecycleConfig(FloorConfig):
     verbose_name = _("Experience rules")
 
     def contribute(self) -> None:
-        from cxops.panels import register_home_panel, register_issue_panel
+        from cxops.panels import register_home_panel
+        from cxops.panels import register_issue_panel
         from proposals.panels import register_strategy_panel
 
         from . import tasks  # noqa: F401 -- registers the tasks that services enqueue by name
         from .home import rules_home_panel
-        from .panels import issue_rules_panel, strategy_rules_panel
+        from .panels import issue_rules_panel
+        from .panels import strategy_rules_panel
 
         register_issue_panel(issue_rules_panel, order=20)
         register_strategy_panel(strategy_rules_panel, order=10)

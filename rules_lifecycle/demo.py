@@ -17,17 +17,24 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
 
-from cxops.models import Channel, ExperienceIssue, Product, Region, Segment
-from proposals.models import Strategy, StrategyStatus
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
+from proposals.models import Strategy
+from proposals.models import StrategyStatus
 from proposals.services.discussion import comment_create
-from proposals.services.strategies import StrategyContent, strategy_create
+from proposals.services.strategies import StrategyContent
+from proposals.services.strategies import strategy_create
 from proposals.services.transitions import strategy_transition
 from proposals.services.votes import vote_cast
 from rules_lifecycle import demo_evaluation

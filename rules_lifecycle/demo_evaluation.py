@@ -20,11 +20,19 @@ from django.utils import timezone
 
 from cxops.models import MetricScope
 from cxops.selectors.metrics import metric_daily_series
-from cxops.services.metrics import MetricRecord, ScopeKey, metric_records_apply
-from rules_lifecycle.models import ExperienceRule, RunTrigger
-from rules_lifecycle.scoring import DailySeries, Measure
-from rules_lifecycle.scoring.synthetic import Scenario, Truth, scope_pair
-from rules_lifecycle.selectors.evaluation import EVALUATED_STATUSES, rule_design, rule_scope_keys
+from cxops.services.metrics import MetricRecord
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_records_apply
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RunTrigger
+from rules_lifecycle.scoring import DailySeries
+from rules_lifecycle.scoring import Measure
+from rules_lifecycle.scoring.synthetic import Scenario
+from rules_lifecycle.scoring.synthetic import Truth
+from rules_lifecycle.scoring.synthetic import scope_pair
+from rules_lifecycle.selectors.evaluation import EVALUATED_STATUSES
+from rules_lifecycle.selectors.evaluation import rule_design
+from rules_lifecycle.selectors.evaluation import rule_scope_keys
 from rules_lifecycle.services.evaluation import evaluation_run_all
 
 # The truths handed out, in this order, to the running rules that have had time to show an

@@ -8,24 +8,31 @@ from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef
+from django.db.models import QuerySet
+from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 
-from cxops.inputs import DayField, parse_id, query_text
+from cxops.inputs import DayField
+from cxops.inputs import parse_id
+from cxops.inputs import query_text
 from cxops.models import ExperienceLayer
 from cxops.roles import Role
-from cxops.selectors.exports import CHUNK_ROWS, ExportDataset, english, export_table, labels, register_export
+from cxops.selectors.exports import CHUNK_ROWS
+from cxops.selectors.exports import ExportDataset
+from cxops.selectors.exports import english
+from cxops.selectors.exports import export_table
+from cxops.selectors.exports import labels
+from cxops.selectors.exports import register_export
 from rules_lifecycle.models import RuleStatus
 
 from .filters import RuleFilterSet
-from .models import (
-    EvaluationVerdict,
-    ExperienceRule,
-    ImplementingSystem,
-    RuleEvaluation,
-    Timing,
-    VerdictReason,
-)
+from .models import EvaluationVerdict
+from .models import ExperienceRule
+from .models import ImplementingSystem
+from .models import RuleEvaluation
+from .models import Timing
+from .models import VerdictReason
 
 
 def _choice(params: Any, name: str, choices: Any) -> str:

@@ -4,7 +4,8 @@ what every list's FilterSet does."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 import django_filters
 from django.contrib.auth import get_user_model
@@ -13,12 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from cxops.models import ExperienceLayer, Product
-from cxops.selectors.filters import ReferenceFilter, TaggedRegionFilter, VisibleFilterSet
+from cxops.models import ExperienceLayer
+from cxops.models import Product
+from cxops.selectors.filters import ReferenceFilter
+from cxops.selectors.filters import TaggedRegionFilter
+from cxops.selectors.filters import VisibleFilterSet
 from proposals.models import Strategy
-from rules_lifecycle.models import ExperienceRule, ImplementingSystem, Timing
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import ImplementingSystem
+from rules_lifecycle.models import Timing
 from rules_lifecycle.models.statuses import RuleStatus
-from rules_lifecycle.selectors.rules import rule_owners_with_rules, rules_read_by
+from rules_lifecycle.selectors.rules import rule_owners_with_rules
+from rules_lifecycle.selectors.rules import rules_read_by
 
 
 class OwnerField(django_filters.fields.ModelChoiceField):

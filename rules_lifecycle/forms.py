@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxops.form_fields import ModelMultipleChoiceField
-from rules_lifecycle.models import ExperienceRule, RuleStatus
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleStatus
 from rules_lifecycle.models.rules import SCOPE_FIELDS
 from rules_lifecycle.selectors.rules import rule_owner_choices
-from rules_lifecycle.services.rules import DESIGN_FIELDS, RULE_FIELDS
+from rules_lifecycle.services.rules import DESIGN_FIELDS
+from rules_lifecycle.services.rules import RULE_FIELDS
 from rules_lifecycle.transitions import REASON_MAX_LENGTH
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from cxops.http import SignedInRequest
-from cxops.roles import Role, has_role
+from cxops.roles import Role
+from cxops.roles import has_role
 
-from .models import ExperienceRule, RuleEvaluation
+from .models import ExperienceRule
+from .models import RuleEvaluation
 from .models.rules import FINAL_STATUSES
-from .transitions import RuleStatus, available_moves
+from .transitions import RuleStatus
+from .transitions import available_moves
 
 
 def rules_home_panel(request: SignedInRequest) -> tuple[str, dict[str, Any]] | None:

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from cxops.roles import Role, has_role
+from cxops.roles import Role
+from cxops.roles import has_role
 from proposals.models import StrategyStatus
 from rules_lifecycle.models import ExperienceRule
 

@@ -9,26 +9,31 @@ existed have no `look` and no `ci_sequential`; they fall back to the fixed-sampl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from cxops.models import SourceType
-from proposals.models import StrategyStatus, VoteChoice
-from rules_lifecycle.models import (
-    MEASURE_LABELS,
-    EvaluationVerdict,
-    ExperienceRule,
-    RuleStatus,
-    VerdictReason,
-)
+from proposals.models import StrategyStatus
+from proposals.models import VoteChoice
+from rules_lifecycle.models import MEASURE_LABELS
+from rules_lifecycle.models import EvaluationVerdict
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleStatus
+from rules_lifecycle.models import VerdictReason
 from rules_lifecycle.scoring import DIRECTION  # keyed by Measure, a StrEnum: stored codes look it up
-from rules_lifecycle.selectors.timeline import EventKind, TimelineEvent, rule_events, timeline_readable
+from rules_lifecycle.selectors.timeline import EventKind
+from rules_lifecycle.selectors.timeline import TimelineEvent
+from rules_lifecycle.selectors.timeline import rule_events
+from rules_lifecycle.selectors.timeline import timeline_readable
 
 
 def _magnitude(value: float) -> str:

@@ -7,14 +7,12 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from cxops.roles import Role
-from cxops.search import (
-    Command,
-    SearchHit,
-    all_terms_q,
-    highlight,
-    register_commands,
-    register_search_provider,
-)
+from cxops.search import Command
+from cxops.search import SearchHit
+from cxops.search import all_terms_q
+from cxops.search import highlight
+from cxops.search import register_commands
+from cxops.search import register_search_provider
 
 from .models import ExperienceRule
 

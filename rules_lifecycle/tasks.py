@@ -12,8 +12,11 @@ import datetime as dt
 
 from celery import shared_task
 
-from rules_lifecycle.models import EvaluationRun, RunTrigger
-from rules_lifecycle.services.evaluation import DEFAULT_BATCH_SIZE, evaluation_run_all, rules_evaluate
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import RunTrigger
+from rules_lifecycle.services.evaluation import DEFAULT_BATCH_SIZE
+from rules_lifecycle.services.evaluation import evaluation_run_all
+from rules_lifecycle.services.evaluation import rules_evaluate
 from rules_lifecycle.services.recovery import evaluation_runs_recover
 
 

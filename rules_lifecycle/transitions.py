@@ -37,27 +37,30 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.models import NotificationKind
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.roles import Role, has_role
-from cxops.services.audit import AuditAction, audit_record
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 from cxops.services.issue_clock import issues_rule_live_tell_reporters
-from cxops.services.notifications import label_param, notify_followers
-from rules_lifecycle.models import ExperienceRule, RuleTransition
-from rules_lifecycle.models.statuses import (
-    DESIGN_EDITABLE_STATUSES,
-    FINAL_STATUSES,
-    MOVES,
-    MOVES_BY_PAIR,
-    RUNNING_STATUSES,
-    STATUS_ORDER,
-    Move,
-    Mover,
-    RuleStatus,
-)
+from cxops.services.notifications import label_param
+from cxops.services.notifications import notify_followers
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleTransition
+from rules_lifecycle.models.statuses import DESIGN_EDITABLE_STATUSES
+from rules_lifecycle.models.statuses import FINAL_STATUSES
+from rules_lifecycle.models.statuses import MOVES
+from rules_lifecycle.models.statuses import MOVES_BY_PAIR
+from rules_lifecycle.models.statuses import RUNNING_STATUSES
+from rules_lifecycle.models.statuses import STATUS_ORDER
+from rules_lifecycle.models.statuses import Move
+from rules_lifecycle.models.statuses import Mover
+from rules_lifecycle.models.statuses import RuleStatus
 from rules_lifecycle.webhooks import rule_transitioned_emit
 
 # The statuses and the move table live beside the models (rules_lifecycle/models/statuses.py);

@@ -126,7 +126,9 @@ def reference_data(db):
     from cxops.services.reference import reference_data_seed
 
     reference_data_seed()
-    from cxops.models import Channel, Product, Segment
+    from cxops.models import Channel
+    from cxops.models import Product
+    from cxops.models import Segment
 
     return {
         "products": {p.code: p for p in Product.objects.all()},

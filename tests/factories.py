@@ -8,7 +8,11 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cxops.models import Channel, ExperienceIssue, ExperienceReport, Product, Segment
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import Product
+from cxops.models import Segment
 
 
 class UserFactory(factory.django.DjangoModelFactory):

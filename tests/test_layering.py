@@ -4,7 +4,8 @@ import-linter; .ci/run runs `lint-imports` as a step too, this test puts it in e
 
 from pathlib import Path
 
-from importlinter.application.use_cases import SUCCESS, lint_imports
+from importlinter.application.use_cases import SUCCESS
+from importlinter.application.use_cases import lint_imports
 from importlinter.configuration import configure
 
 ROOT = Path(__file__).resolve().parent.parent

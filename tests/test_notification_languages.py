@@ -12,16 +12,23 @@ from django.core import mail
 from django.test import TestCase
 from django.utils import translation
 
-from cxops.models import HotSpotAlert, IssueStatus, Notification
+from cxops.models import HotSpotAlert
+from cxops.models import IssueStatus
+from cxops.models import Notification
 from cxops.roles import Role
-from cxops.services.notifications import follow_create, notification_preferences_set
-from proposals.services.discussion import comment_create, comment_hide
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import notification_preferences_set
+from proposals.services.discussion import comment_create
+from proposals.services.discussion import comment_hide
 from proposals.services.strategies import strategy_update
 from proposals.services.transitions import strategy_transition
 from rules_lifecycle.services.rules import rule_update
-from tests.factories import IssueFactory, ProductFactory
-from tests.proposals.factories import content, make_strategy
-from tests.rules_lifecycle.factories import make_rule, user_with_role
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.proposals.factories import content
+from tests.proposals.factories import make_strategy
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +105,8 @@ def test_status_and_vote_kinds_and_one_item_for_a_reader_who_follows_both(make_u
 
 
 def test_issue_status_and_merge_kinds_and_a_reporter_who_follows_hears_once(make_user):
-    from cxops.services.triage import issue_update, reports_merge
+    from cxops.services.triage import issue_update
+    from cxops.services.triage import reports_merge
     from tests.cxops.factories import file_report
 
     analyst, reporter = make_user(Role.ANALYST), make_user(Role.FRONTLINE)
@@ -177,7 +185,10 @@ def test_rule_and_evaluation_kinds_and_the_english_email(make_user, settings):
     assert message.subject == "[cxops] You now own the rule “飞信下载短信”"
     assert "Open it in cxops" in message.body
 
-    from tests.rules_lifecycle.test_evaluation import TODAY, Truth, live_rule, run_for
+    from tests.rules_lifecycle.test_evaluation import TODAY
+    from tests.rules_lifecycle.test_evaluation import Truth
+    from tests.rules_lifecycle.test_evaluation import live_rule
+    from tests.rules_lifecycle.test_evaluation import run_for
 
     live = live_rule(days_live=70, truth=Truth(complaint_rate=0.60), manager=manager)
     Notification.objects.all().delete()

@@ -10,25 +10,31 @@ from typing import Any
 from django import forms
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.forms_period import PeriodForm, ProductPeriodForm
-from cxops.models import AlertStatus, HotSpotAlert, Product, Region
-from cxops.presenters.dashboard import (
-    alert_data,
-    overview_data,
-    overview_figures,
-    product_data,
-    product_figures,
-)
+from cxops.forms_period import PeriodForm
+from cxops.forms_period import ProductPeriodForm
+from cxops.models import AlertStatus
+from cxops.models import HotSpotAlert
+from cxops.models import Product
+from cxops.models import Region
+from cxops.presenters.dashboard import alert_data
+from cxops.presenters.dashboard import overview_data
+from cxops.presenters.dashboard import overview_figures
+from cxops.presenters.dashboard import product_data
+from cxops.presenters.dashboard import product_figures
 from cxops.regions import user_region
-from cxops.roles import Role, roles_permission
+from cxops.roles import Role
+from cxops.roles import roles_permission
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import Period
 from cxops.selectors.visibility import alerts_visible_to

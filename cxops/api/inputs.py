@@ -32,7 +32,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from cxops.inputs import check_day, check_moment
+from cxops.inputs import check_day
+from cxops.inputs import check_moment
 
 
 def _field_copy(field: Any) -> Any:

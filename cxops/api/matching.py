@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -13,8 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxops.errors import ApplicationError
-from cxops.inputs import parse_id, query_text
-from cxops.selectors.reports import issues_similar_to, reports_visible_to
+from cxops.inputs import parse_id
+from cxops.inputs import query_text
+from cxops.selectors.reports import issues_similar_to
+from cxops.selectors.reports import reports_visible_to
 
 SIMILAR_TEXT_MAX = 500
 SIMILAR_LIMIT_MAX = 20

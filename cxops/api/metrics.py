@@ -21,14 +21,24 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxops.api.inputs import DayField, StrictInputSerializer
+from cxops.api.inputs import DayField
+from cxops.api.inputs import StrictInputSerializer
 from cxops.forms_period import period_check
-from cxops.models import Channel, Product, Region, Segment
+from cxops.models import Channel
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
 from cxops.models.metrics import ALL_METRIC_COLUMNS
 from cxops.regions import user_region
-from cxops.roles import Role, roles_permission
-from cxops.selectors.metrics import SERIES_COLUMNS, metric_daily_series, metric_scope_find
-from cxops.services.metrics import RECORD_FIELDS, ReferenceLookup, metric_record_parse, metric_records_apply
+from cxops.roles import Role
+from cxops.roles import roles_permission
+from cxops.selectors.metrics import SERIES_COLUMNS
+from cxops.selectors.metrics import metric_daily_series
+from cxops.selectors.metrics import metric_scope_find
+from cxops.services.metrics import RECORD_FIELDS
+from cxops.services.metrics import ReferenceLookup
+from cxops.services.metrics import metric_record_parse
+from cxops.services.metrics import metric_records_apply
 
 BATCH_MAX = 5000
 

@@ -2,20 +2,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.models import Notification, NotificationKind, NotificationSettings
-from cxops.services.notifications import (
-    Channels,
-    notification_mark_read,
-    notification_preferences,
-    notification_preferences_set,
-)
+from cxops.models import Notification
+from cxops.models import NotificationKind
+from cxops.models import NotificationSettings
+from cxops.services.notifications import Channels
+from cxops.services.notifications import notification_mark_read
+from cxops.services.notifications import notification_preferences
+from cxops.services.notifications import notification_preferences_set
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
+from rest_framework import viewsets
 
-from cxops.models import Channel, Product, Region, Segment
+from cxops.models import Channel
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):

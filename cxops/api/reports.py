@@ -10,46 +10,62 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.parsers import FormParser
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import BasePermission
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cxops.api.inputs import MomentField, StrictInputSerializer
+from cxops.api.inputs import MomentField
+from cxops.api.inputs import StrictInputSerializer
 from cxops.api.parsers import BoundedJSONParser
 from cxops.errors import ApplicationError
 from cxops.inputs import parse_id
-from cxops.models import (
-    MANUAL_SOURCE_SYSTEM,
-    Channel,
-    ExperienceIssue,
-    ExperienceLayer,
-    ExperienceReport,
-    ImportJob,
-    ImportKind,
-    IssueStatus,
-    LifecycleStage,
-    Product,
-    Region,
-    Segment,
-    Severity,
-    SourceType,
-)
-from cxops.presenters.reports import REPORT_ROW, Shown, report_row_of, report_rows, report_rows_queryset
-from cxops.roles import Role, has_role, roles_permission
-from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
+from cxops.models import MANUAL_SOURCE_SYSTEM
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
+from cxops.models import ImportKind
+from cxops.models import IssueStatus
+from cxops.models import LifecycleStage
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
+from cxops.models import Severity
+from cxops.models import SourceType
+from cxops.presenters.reports import REPORT_ROW
+from cxops.presenters.reports import Shown
+from cxops.presenters.reports import report_row_of
+from cxops.presenters.reports import report_rows
+from cxops.presenters.reports import report_rows_queryset
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import roles_permission
+from cxops.selectors.filters import IssueFilterSet
+from cxops.selectors.filters import ReportFilterSet
 from cxops.selectors.reference import reference_by_code
-from cxops.selectors.reports import (
-    import_jobs_visible_to,
-    issue_regions,
-    reports_visible_to,
-)
-from cxops.services.imports.core import import_job_create, import_job_start, upload_size_check
-from cxops.services.reports import BATCH_MAX, DETAIL_MAX, report_create, report_create_batch
-from cxops.services.triage import DESCRIPTION_MAX, issue_create
+from cxops.selectors.reports import import_jobs_visible_to
+from cxops.selectors.reports import issue_regions
+from cxops.selectors.reports import reports_visible_to
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_start
+from cxops.services.imports.core import upload_size_check
+from cxops.services.reports import BATCH_MAX
+from cxops.services.reports import DETAIL_MAX
+from cxops.services.reports import report_create
+from cxops.services.reports import report_create_batch
+from cxops.services.triage import DESCRIPTION_MAX
+from cxops.services.triage import issue_create
 
 
 class ReferenceCodeField(serializers.SlugRelatedField):

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxops.inputs import parse_id, query_text
-from cxops.search import QUERY_MAX, search_everything
+from cxops.inputs import parse_id
+from cxops.inputs import query_text
+from cxops.search import QUERY_MAX
+from cxops.search import search_everything
 
 LIMIT_MAX = 20
 

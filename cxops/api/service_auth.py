@@ -18,12 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.authentication import get_authorization_header
 
 from cxops.client_address import client_address
 from cxops.models.identity import ServiceToken
 from cxops.roles import IMPLIED_ROLES
-from cxops.services.service_accounts import SCOPES, TOKEN_PREFIX, service_token_touch, token_digest
+from cxops.services.service_accounts import SCOPES
+from cxops.services.service_accounts import TOKEN_PREFIX
+from cxops.services.service_accounts import service_token_touch
+from cxops.services.service_accounts import token_digest
 
 from .scopes import required_scope
 

@@ -1,11 +1,21 @@
 """Ground-floor API routes.  Each domain module registers its own viewsets here."""
 
-from django.urls import path, re_path
+from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
-from cxops.views.exports import ExportJobDownloadView, ExportJobView, ExportView
+from cxops.views.exports import ExportJobDownloadView
+from cxops.views.exports import ExportJobView
+from cxops.views.exports import ExportView
 
-from . import dashboard, matching, metrics, notifications, reference, reports, search, webhooks
+from . import dashboard
+from . import matching
+from . import metrics
+from . import notifications
+from . import reference
+from . import reports
+from . import search
+from . import webhooks
 
 # No format-suffix twins (`/api/reports.json`): content negotiation (Accept, ?format=) does it.
 router = DefaultRouter()

@@ -9,28 +9,28 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.models import (
-    DeliveryStatus,
-    Product,
-    Region,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookFormat,
-    WebhookSubscription,
-)
+from cxops.models import DeliveryStatus
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import WebhookDelivery
+from cxops.models import WebhookEvent
+from cxops.models import WebhookFormat
+from cxops.models import WebhookSubscription
 from cxops.models.choices import Severity
-from cxops.roles import Role, roles_permission
-from cxops.services.webhooks import (
-    webhook_redeliver,
-    webhook_subscription_delete,
-    webhook_subscription_save,
-)
+from cxops.roles import Role
+from cxops.roles import roles_permission
+from cxops.services.webhooks import webhook_redeliver
+from cxops.services.webhooks import webhook_subscription_delete
+from cxops.services.webhooks import webhook_subscription_save
 
 AdminOnly = roles_permission(Role.ADMIN)
 

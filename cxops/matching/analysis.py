@@ -23,16 +23,21 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS, CONCEPT_PARENTS
+from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS
+from cxops.matching.builtin_lexicon import CONCEPT_PARENTS
 
-from .builtin_lexicon import SEGMENTER_WORDS, STOPWORDS
+from .builtin_lexicon import SEGMENTER_WORDS
+from .builtin_lexicon import STOPWORDS
 
 CONCEPT_PREFIX = "c:"
 CONCEPT_BOOST = 2.0

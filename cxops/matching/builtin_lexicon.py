@@ -1144,8 +1144,11 @@ SEGMENTER_WORDS = [
 
 
 # The broader domain lexicon (cxops/matching/domain_lexicon.py) is shipped as part of the built-in one.
-from .domain_lexicon import CONCEPT_PARENTS, DOMAIN_CONCEPTS  # noqa: E402
-from .telecom_lexicon import MORE_ALIASES, TELECOM_CONCEPTS, TELECOM_PARENTS  # noqa: E402
+from .domain_lexicon import CONCEPT_PARENTS  # noqa: E402
+from .domain_lexicon import DOMAIN_CONCEPTS  # noqa: E402
+from .telecom_lexicon import MORE_ALIASES  # noqa: E402
+from .telecom_lexicon import TELECOM_CONCEPTS  # noqa: E402
+from .telecom_lexicon import TELECOM_PARENTS  # noqa: E402
 
 BUILTIN_CONCEPTS.extend(DOMAIN_CONCEPTS)
 BUILTIN_CONCEPTS.extend(TELECOM_CONCEPTS)

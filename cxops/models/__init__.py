@@ -1,38 +1,63 @@
-from .access import AccessChange, HomeRegion
-from .alerts import AlertOptIn, AlertSignal, AlertStatus, HotSpotAlert
-from .choices import ExperienceLayer, LifecycleStage, ProductPhase, Severity, SourceType
-from .exports import ExportFormat, ExportJob, ExportJobStatus
-from .identity import AuditEvent, ServiceAccount, ServiceToken
-from .imports import ImportJob, ImportKind, ImportMapping, ImportRejectedRow, ImportStatus
-from .matching import IssueMatchProfile, IssueMatchTerm, MatchConcept, MatchRejection
-from .metrics import MetricDaily, MetricScope
-from .notifications import (
-    Follow,
-    Notification,
-    NotificationDigest,
-    NotificationKind,
-    NotificationPreference,
-    NotificationSettings,
-)
-from .ops import OutboxMessage, PeriodicRun, WorkerHeartbeat
-from .reference import Channel, Product, Region, RegionLevel, Segment, default_region_id
-from .reports import (
-    MANUAL_SOURCE_SYSTEM,
-    ExperienceIssue,
-    ExperienceReport,
-    IssueStatus,
-    ReportStatus,
-)
-from .rollups import (
-    IssueDailyRegionRollup,
-    IssueDailyRollup,
-    ReportDailyDimensionRollup,
-    ReportDailyDimensionTotal,
-    ReportDailyRegionRollup,
-    ReportDailyRegionTotal,
-    RollupDimension,
-)
-from .webhooks import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookFormat, WebhookSubscription
+from .access import AccessChange
+from .access import HomeRegion
+from .alerts import AlertOptIn
+from .alerts import AlertSignal
+from .alerts import AlertStatus
+from .alerts import HotSpotAlert
+from .choices import ExperienceLayer
+from .choices import LifecycleStage
+from .choices import ProductPhase
+from .choices import Severity
+from .choices import SourceType
+from .exports import ExportFormat
+from .exports import ExportJob
+from .exports import ExportJobStatus
+from .identity import AuditEvent
+from .identity import ServiceAccount
+from .identity import ServiceToken
+from .imports import ImportJob
+from .imports import ImportKind
+from .imports import ImportMapping
+from .imports import ImportRejectedRow
+from .imports import ImportStatus
+from .matching import IssueMatchProfile
+from .matching import IssueMatchTerm
+from .matching import MatchConcept
+from .matching import MatchRejection
+from .metrics import MetricDaily
+from .metrics import MetricScope
+from .notifications import Follow
+from .notifications import Notification
+from .notifications import NotificationDigest
+from .notifications import NotificationKind
+from .notifications import NotificationPreference
+from .notifications import NotificationSettings
+from .ops import OutboxMessage
+from .ops import PeriodicRun
+from .ops import WorkerHeartbeat
+from .reference import Channel
+from .reference import Product
+from .reference import Region
+from .reference import RegionLevel
+from .reference import Segment
+from .reference import default_region_id
+from .reports import MANUAL_SOURCE_SYSTEM
+from .reports import ExperienceIssue
+from .reports import ExperienceReport
+from .reports import IssueStatus
+from .reports import ReportStatus
+from .rollups import IssueDailyRegionRollup
+from .rollups import IssueDailyRollup
+from .rollups import ReportDailyDimensionRollup
+from .rollups import ReportDailyDimensionTotal
+from .rollups import ReportDailyRegionRollup
+from .rollups import ReportDailyRegionTotal
+from .rollups import RollupDimension
+from .webhooks import DeliveryStatus
+from .webhooks import WebhookDelivery
+from .webhooks import WebhookEvent
+from .webhooks import WebhookFormat
+from .webhooks import WebhookSubscription
 
 __all__ = [
     "ExportFormat",

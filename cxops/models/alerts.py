@@ -15,14 +15,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F
+from django.db.models import Q
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
-from .fields import optional_user_reference, reference_to
-from .reference import Product, Region, province_region_id
+from .fields import optional_user_reference
+from .fields import reference_to
+from .reference import Product
+from .reference import Region
+from .reference import province_region_id
 from .reports import ExperienceIssue
 
 

@@ -17,7 +17,8 @@ columns are exactly those of a `models.ForeignKey(settings.AUTH_USER_MODEL, …)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
 from django.db import models

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxops.history import TrackedHistory
-from cxops.roles import Role, has_role
+from cxops.roles import Role
+from cxops.roles import has_role
 
 from .choices import choices_check
 from .fields import optional_user_reference

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from cxops.history import TrackedHistory
 
 from .fields import user_reference
-from .reports import ExperienceIssue, ExperienceReport
+from .reports import ExperienceIssue
+from .reports import ExperienceReport
 
 
 class MatchConcept(models.Model):

@@ -38,10 +38,13 @@ file with only complaints never wipes users, and re-sending the same values chan
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F
+from django.db.models import Q
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +52,11 @@ if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
 
 from .fields import reference_to
-from .reference import Channel, Product, ReferenceItem, Region, Segment
+from .reference import Channel
+from .reference import Product
+from .reference import ReferenceItem
+from .reference import Region
+from .reference import Segment
 
 SIMPLE_METRICS = ("users", "active_users", "complaints", "consultations", "suggestions")
 SATISFACTION_LEVELS = tuple(range(1, 11))

@@ -12,11 +12,13 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
-from .fields import optional_user_reference, user_reference
+from .fields import optional_user_reference
+from .fields import user_reference
 
 
 class Follow(models.Model):

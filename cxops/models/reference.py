@@ -9,9 +9,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cxops.history import TrackedHistory
-from cxops.reference_seed import CITIES, PROVINCE
+from cxops.reference_seed import CITIES
+from cxops.reference_seed import PROVINCE
 
-from .choices import ProductPhase, choices_check
+from .choices import ProductPhase
+from .choices import choices_check
 
 
 class ReferenceItem(models.Model):

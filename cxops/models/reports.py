@@ -11,9 +11,19 @@ from cxops.db import MomentField
 from cxops.history import TrackedHistory
 from cxops.issue_clock import sla_state
 
-from .choices import ExperienceLayer, LifecycleStage, Severity, SourceType, choices_check
-from .fields import optional_user_reference, reference_to, user_reference
-from .reference import Channel, Product, Region, Segment, default_region_id
+from .choices import ExperienceLayer
+from .choices import LifecycleStage
+from .choices import Severity
+from .choices import SourceType
+from .choices import choices_check
+from .fields import optional_user_reference
+from .fields import reference_to
+from .fields import user_reference
+from .reference import Channel
+from .reference import Product
+from .reference import Region
+from .reference import Segment
+from .reference import default_region_id
 
 
 class IssueStatus(models.TextChoices):

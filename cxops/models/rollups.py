@@ -20,7 +20,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
-from .reference import Product, Region
+from .reference import Product
+from .reference import Region
 from .reports import ExperienceIssue
 
 

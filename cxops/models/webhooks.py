@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import choices_check
 from .fields import optional_user_reference
-from .reference import Product, Region
+from .reference import Product
+from .reference import Region
 
 
 class WebhookEvent(models.TextChoices):

@@ -12,18 +12,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxops.analytics.curves import CurveReason
 from cxops.analytics.funnel import FUNNEL_STAGES
-from cxops.models import HotSpotAlert, LifecycleStage, Product, Region, RollupDimension
+from cxops.models import HotSpotAlert
+from cxops.models import LifecycleStage
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import RollupDimension
 from cxops.selectors import dashboard as selectors
-from cxops.selectors.dashboard import CurvesView, FunnelView, MetricSource, Period
+from cxops.selectors.dashboard import CurvesView
+from cxops.selectors.dashboard import FunnelView
+from cxops.selectors.dashboard import MetricSource
+from cxops.selectors.dashboard import Period
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

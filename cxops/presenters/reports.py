@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 from django.db import models
-from django.db.models import CharField, Expression, QuerySet
+from django.db.models import CharField
+from django.db.models import Expression
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cxops.models import ExperienceReport

@@ -13,36 +13,36 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q
+from django.db.models import QuerySet
+from django.db.models import Sum
 
-from cxops.analytics.curves import (
-    ConsultationCurve,
-    LifecycleCurve,
-    classify_consultation_curve,
-    classify_lifecycle_curve,
-    moving_average,
-)
-from cxops.analytics.funnel import FUNNEL_STAGES, FunnelAnalysis, funnel_analyse
-from cxops.models import (
-    AlertStatus,
-    Channel,
-    ExperienceIssue,
-    ExperienceLayer,
-    HotSpotAlert,
-    IssueDailyRegionRollup,
-    IssueDailyRollup,
-    LifecycleStage,
-    MetricDaily,
-    MetricScope,
-    Product,
-    Region,
-    ReportDailyDimensionRollup,
-    ReportDailyDimensionTotal,
-    ReportDailyRegionRollup,
-    ReportDailyRegionTotal,
-    RollupDimension,
-    SourceType,
-)
+from cxops.analytics.curves import ConsultationCurve
+from cxops.analytics.curves import LifecycleCurve
+from cxops.analytics.curves import classify_consultation_curve
+from cxops.analytics.curves import classify_lifecycle_curve
+from cxops.analytics.curves import moving_average
+from cxops.analytics.funnel import FUNNEL_STAGES
+from cxops.analytics.funnel import FunnelAnalysis
+from cxops.analytics.funnel import funnel_analyse
+from cxops.models import AlertStatus
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import HotSpotAlert
+from cxops.models import IssueDailyRegionRollup
+from cxops.models import IssueDailyRollup
+from cxops.models import LifecycleStage
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import ReportDailyDimensionRollup
+from cxops.models import ReportDailyDimensionTotal
+from cxops.models import ReportDailyRegionRollup
+from cxops.models import ReportDailyRegionTotal
+from cxops.models import RollupDimension
+from cxops.models import SourceType
 from cxops.models.choices import LAYER_PRIORITY
 from cxops.selectors.metrics import metric_daily_series
 from cxops.selectors.visibility import alerts_visible_to

@@ -11,7 +11,10 @@ Higher floors add theirs with `register_export` from their AppConfig.ready().
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,16 +24,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cxops.issue_clock import sla_state
-from cxops.models import (
-    ExperienceLayer,
-    IssueStatus,
-    LifecycleStage,
-    ReportStatus,
-    SourceType,
-)
+from cxops.models import ExperienceLayer
+from cxops.models import IssueStatus
+from cxops.models import LifecycleStage
+from cxops.models import ReportStatus
+from cxops.models import SourceType
 from cxops.models.choices import Severity
 from cxops.roles import Role
-from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
+from cxops.selectors.filters import IssueFilterSet
+from cxops.selectors.filters import ReportFilterSet
 
 CHUNK_ROWS = 2000
 

@@ -15,35 +15,43 @@ visibility selectors: as a sibling of `selectors` the two packages would import 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
-from typing import Any, ClassVar
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from typing import Any
+from typing import ClassVar
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists
+from django.db.models import OuterRef
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from cxops.inputs import DayField, parse_id
-from cxops.models import (
-    Channel,
-    ExperienceIssue,
-    ExperienceLayer,
-    ExperienceReport,
-    IssueStatus,
-    LifecycleStage,
-    Product,
-    Region,
-    ReportStatus,
-    SourceType,
-)
+from cxops.inputs import DayField
+from cxops.inputs import parse_id
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import ExperienceReport
+from cxops.models import IssueStatus
+from cxops.models import LifecycleStage
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import ReportStatus
+from cxops.models import SourceType
 from cxops.regions import user_region
-from cxops.selectors.reference import reference_by_code, reference_by_id
-from cxops.selectors.visibility import issues_visible_to, reports_visible_to
+from cxops.selectors.reference import reference_by_code
+from cxops.selectors.reference import reference_by_id
+from cxops.selectors.visibility import issues_visible_to
+from cxops.selectors.visibility import reports_visible_to
 
 # --- fields and filters shared by every floor's lists ----------------------------------------------
 

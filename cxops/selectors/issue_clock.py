@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count
+from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 
-from cxops.issue_clock import DUE_SOON_FRACTION, sla_hours
-from cxops.models import ExperienceIssue, IssueStatus
+from cxops.issue_clock import DUE_SOON_FRACTION
+from cxops.issue_clock import sla_hours
+from cxops.models import ExperienceIssue
+from cxops.models import IssueStatus
 from cxops.models.choices import Severity
 from cxops.selectors.reports import issues_visible_to
 

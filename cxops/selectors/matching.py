@@ -19,29 +19,26 @@ from typing import Any
 
 from django.db import connection
 
-from cxops.matching.analysis import (
-    PAIR_JOIN,
-    Concept,
-    Lexicon,
-    TermStatistics,
-    concept_pairs,
-    cosine,
-    document_vector,
-    normalise,
-    rank,
-)
-from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS, CONCEPT_PARENTS
+from cxops.matching.analysis import PAIR_JOIN
+from cxops.matching.analysis import Concept
+from cxops.matching.analysis import Lexicon
+from cxops.matching.analysis import TermStatistics
+from cxops.matching.analysis import concept_pairs
+from cxops.matching.analysis import cosine
+from cxops.matching.analysis import document_vector
+from cxops.matching.analysis import normalise
+from cxops.matching.analysis import rank
+from cxops.matching.builtin_lexicon import BUILTIN_CONCEPTS
+from cxops.matching.builtin_lexicon import CONCEPT_PARENTS
 from cxops.matching.telecom_lexicon import STATE_CONCEPTS
-from cxops.models import (
-    ExperienceIssue,
-    ExperienceReport,
-    IssueMatchProfile,
-    IssueMatchTerm,
-    IssueStatus,
-    MatchConcept,
-    MatchRejection,
-    ReportStatus,
-)
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import IssueMatchProfile
+from cxops.models import IssueMatchTerm
+from cxops.models import IssueStatus
+from cxops.models import MatchConcept
+from cxops.models import MatchRejection
+from cxops.models import ReportStatus
 from cxops.selectors.visibility import reports_visible_to
 
 # Analysts' lexicon changes reach every process within this many seconds (the save also clears

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxops.models import MetricDaily, MetricScope
-from cxops.models.metrics import (
-    ALL_METRIC_COLUMNS,
-    FUNNEL_COLUMNS,
-    SATISFACTION_LEVEL_COLUMNS,
-    SIMPLE_METRICS,
-)
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
+from cxops.models.metrics import ALL_METRIC_COLUMNS
+from cxops.models.metrics import FUNNEL_COLUMNS
+from cxops.models.metrics import SATISFACTION_LEVEL_COLUMNS
+from cxops.models.metrics import SIMPLE_METRICS
 
 # Columns returned in `ScopeSeries.values` (the histogram levels are in `satisfaction`).
 SERIES_COLUMNS: tuple[str, ...] = (*SIMPLE_METRICS, "surveys_sent", "satisfaction_scale", *FUNNEL_COLUMNS)

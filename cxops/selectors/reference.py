@@ -11,12 +11,17 @@ not in the table (a row added by another process) reloads it once.
 from __future__ import annotations
 
 import time
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 from django.db import models
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete
+from django.db.models.signals import post_save
 
-from cxops.models import Channel, Product, Region, Segment
+from cxops.models import Channel
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
 
 REFERENCE_TTL_SECONDS = 60.0
 CACHED_MODELS = (Product, Channel, Segment, Region)

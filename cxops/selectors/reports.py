@@ -4,30 +4,29 @@ is `cxops.selectors.visibility` (re-exported here)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from cxops.matching.analysis import highlight
-from cxops.models import (
-    Channel,
-    ExperienceIssue,
-    ExperienceReport,
-    IssueDailyRollup,
-    Product,
-    ReportStatus,
-)
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import IssueDailyRollup
+from cxops.models import Product
+from cxops.models import ReportStatus
 from cxops.regions import region_scope_id
-from cxops.selectors.matching import current_lexicon, issues_matching
-from cxops.selectors.visibility import (
-    alerts_visible_to,
-    can_see_all_reports,
-    import_jobs_visible_to,
-    issues_visible_to,
-    reports_visible_to,
-)
+from cxops.selectors.matching import current_lexicon
+from cxops.selectors.matching import issues_matching
+from cxops.selectors.visibility import alerts_visible_to
+from cxops.selectors.visibility import can_see_all_reports
+from cxops.selectors.visibility import import_jobs_visible_to
+from cxops.selectors.visibility import issues_visible_to
+from cxops.selectors.visibility import reports_visible_to
 
 __all__ = [
     "alerts_visible_to",

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists
+from django.db.models import OuterRef
+from django.db.models import Q
+from django.db.models import QuerySet
 
-from cxops.models import ExperienceIssue, ExperienceReport, HotSpotAlert
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import HotSpotAlert
 from cxops.regions import region_scope_id
-from cxops.roles import Role, has_role
+from cxops.roles import Role
+from cxops.roles import has_role
 
 
 def can_see_all_reports(user: Any) -> bool:

@@ -13,17 +13,24 @@ superuser's act), not the permissions of a role, and not another staff or superu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypedDict, Unpack
+from typing import Any
+from typing import TypedDict
+from typing import Unpack
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
-from cxops.models import AccessChange, HomeRegion, Region
-from cxops.roles import Role, has_role
-from cxops.services.audit import AuditAction, audit_record
+from cxops.models import AccessChange
+from cxops.models import HomeRegion
+from cxops.models import Region
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 
 # The roles an administrator may grant or withdraw (to and from other accounts).
 ROLES_ADMINS_MANAGE = frozenset({Role.FRONTLINE, Role.ANALYST, Role.PRODUCT_OWNER, Role.MANAGER})

@@ -15,11 +15,15 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 
 from cxops.client_address import client_address
-from cxops.models.identity import AuditAction, AuditEvent, ServiceAccount
+from cxops.models.identity import AuditAction
+from cxops.models.identity import AuditEvent
+from cxops.models.identity import ServiceAccount
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.request_context import current_address
 

@@ -17,9 +17,14 @@ from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
 from cxops.models import ExperienceReport
-from cxops.phones import InvalidPhone, phone_hash, phone_mask, phone_normalise
-from cxops.roles import Role, has_role
-from cxops.services.audit import AuditAction, audit_record
+from cxops.phones import InvalidPhone
+from cxops.phones import phone_hash
+from cxops.phones import phone_mask
+from cxops.phones import phone_normalise
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 from cxops.services.retention import report_personal_parts_erase
 
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from collections.abc import Iterator
+from datetime import datetime
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -32,11 +34,15 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
-from cxops.exports import csv_stream, xlsx_file
-from cxops.models import ExportJob, ExportJobStatus, NotificationKind
+from cxops.exports import csv_stream
+from cxops.exports import xlsx_file
+from cxops.models import ExportJob
+from cxops.models import ExportJobStatus
+from cxops.models import NotificationKind
 from cxops.selectors.exports import export_dataset
 from cxops.services.notifications import notify
 from cxops.services.outbox import enqueue_task

@@ -29,37 +29,42 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, override
+from django.utils.translation import gettext_noop
+from django.utils.translation import override
 
-from cxops.analytics.hotspots import MIN_COUNT, WEEKS, hot_spot_check
+from cxops.analytics.hotspots import MIN_COUNT
+from cxops.analytics.hotspots import WEEKS
+from cxops.analytics.hotspots import hot_spot_check
 from cxops.errors import ApplicationError
-from cxops.models import (
-    AlertOptIn,
-    AlertSignal,
-    AlertStatus,
-    ExperienceIssue,
-    HomeRegion,
-    HotSpotAlert,
-    IssueDailyRegionRollup,
-    IssueDailyRollup,
-    MetricDaily,
-    NotificationKind,
-    Product,
-    ReportDailyDimensionRollup,
-    ReportDailyRegionRollup,
-    RollupDimension,
-)
+from cxops.models import AlertOptIn
+from cxops.models import AlertSignal
+from cxops.models import AlertStatus
+from cxops.models import ExperienceIssue
+from cxops.models import HomeRegion
+from cxops.models import HotSpotAlert
+from cxops.models import IssueDailyRegionRollup
+from cxops.models import IssueDailyRollup
+from cxops.models import MetricDaily
+from cxops.models import NotificationKind
+from cxops.models import Product
+from cxops.models import ReportDailyDimensionRollup
+from cxops.models import ReportDailyRegionRollup
+from cxops.models import RollupDimension
 from cxops.models.notifications import render_message
 from cxops.models.reference import province_region_id
 from cxops.people import display_name
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.roles import Role, require_role
-from cxops.services.notifications import follower_ids, label_param, notify
+from cxops.roles import Role
+from cxops.roles import require_role
+from cxops.services.notifications import follower_ids
+from cxops.services.notifications import label_param
+from cxops.services.notifications import notify
 from cxops.services.webhook_events import hot_spot_raised_emit
 
 HISTORY_DAYS = WEEKS * 7

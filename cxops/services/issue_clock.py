@@ -21,24 +21,27 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, override
+from django.utils.translation import gettext_noop
+from django.utils.translation import override
 
 from cxops.errors import ApplicationError
 from cxops.issue_clock import due_at_for
-from cxops.models import (
-    ExperienceIssue,
-    ExperienceReport,
-    IssueStatus,
-    NotificationKind,
-    ReportStatus,
-    WebhookEvent,
-)
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import IssueStatus
+from cxops.models import NotificationKind
+from cxops.models import ReportStatus
+from cxops.models import WebhookEvent
 from cxops.models.choices import Severity
 from cxops.people import display_name
-from cxops.roles import Role, has_role, require_role, users_holding
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import require_role
+from cxops.roles import users_holding
 from cxops.selectors.reports import issues_visible_to
 from cxops.selectors.visibility import issue_readers
-from cxops.services.notifications import follow_create, notify
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import notify
 from cxops.services.webhooks import webhook_emit
 from cxops.webhooks import Summary
 

@@ -7,7 +7,8 @@ every merge teaches the matcher another way customers say the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,24 +17,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
-from cxops.matching.analysis import PAIR_JOIN, Lexicon, posting_weights
-from cxops.models import (
-    ExperienceIssue,
-    ExperienceReport,
-    IssueMatchProfile,
-    IssueMatchTerm,
-    MatchConcept,
-    MatchRejection,
-    ReportStatus,
-)
+from cxops.matching.analysis import PAIR_JOIN
+from cxops.matching.analysis import Lexicon
+from cxops.matching.analysis import posting_weights
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import IssueMatchProfile
+from cxops.models import IssueMatchTerm
+from cxops.models import MatchConcept
+from cxops.models import MatchRejection
+from cxops.models import ReportStatus
 from cxops.phones import mask_phones_in_text
-from cxops.roles import Role, require_role
-from cxops.selectors.matching import (
-    builtin_concept,
-    current_lexicon,
-    forget_lexicon,
-    forget_term_statistics,
-)
+from cxops.roles import Role
+from cxops.roles import require_role
+from cxops.selectors.matching import builtin_concept
+from cxops.selectors.matching import current_lexicon
+from cxops.selectors.matching import forget_lexicon
+from cxops.selectors.matching import forget_term_statistics
 from cxops.services.outbox import enqueue_task
 
 # The most recent merged reports that shape a profile: enough to learn the many ways of saying

@@ -14,30 +14,37 @@ writes a batch of parsed records atomically and idempotently:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
 from cxops.inputs import EARLIEST_DAY
-from cxops.models import Channel, MetricDaily, MetricScope, Product, Region, Segment
-from cxops.models.metrics import (
-    ALL_METRIC_COLUMNS,
-    FUNNEL_COLUMNS,
-    FUNNEL_STAGES,
-    METRIC_COLUMNS,
-    SATISFACTION_LEVEL_COLUMNS,
-    SATISFACTION_SCALES,
-    SIMPLE_METRICS,
-)
+from cxops.models import Channel
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
+from cxops.models.metrics import ALL_METRIC_COLUMNS
+from cxops.models.metrics import FUNNEL_COLUMNS
+from cxops.models.metrics import FUNNEL_STAGES
+from cxops.models.metrics import METRIC_COLUMNS
+from cxops.models.metrics import SATISFACTION_LEVEL_COLUMNS
+from cxops.models.metrics import SATISFACTION_SCALES
+from cxops.models.metrics import SIMPLE_METRICS
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.regions import user_region
-from cxops.roles import Role, require_role
+from cxops.roles import Role
+from cxops.roles import require_role
 
 # Columns an import file or API record may carry besides the metrics.
 SCOPE_FIELDS = ("date", "product", "channel", "segment", "region")

@@ -9,9 +9,14 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
-from typing import Any, NoReturn, NotRequired, TypedDict, Unpack
+from typing import Any
+from typing import NoReturn
+from typing import NotRequired
+from typing import TypedDict
+from typing import Unpack
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,22 +24,24 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError
+from django.db import models
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, override
+from django.utils.translation import ngettext
+from django.utils.translation import override
 
 from cxops.links import absolute_url
-from cxops.models import (
-    Follow,
-    Notification,
-    NotificationDigest,
-    NotificationKind,
-    NotificationPreference,
-    NotificationSettings,
-)
+from cxops.models import Follow
+from cxops.models import Notification
+from cxops.models import NotificationDigest
+from cxops.models import NotificationKind
+from cxops.models import NotificationPreference
+from cxops.models import NotificationSettings
 from cxops.models.notifications import render_message
 from cxops.services.outbox import enqueue_task
 

@@ -29,7 +29,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from celery import Task, current_app
+from celery import Task
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F

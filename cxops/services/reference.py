@@ -7,10 +7,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
-from cxops.models import Channel, ExperienceReport, Product, Region, RegionLevel, Segment
+from cxops.models import Channel
+from cxops.models import ExperienceReport
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import RegionLevel
+from cxops.models import Segment
 from cxops.models.reference import seed_regions
-from cxops.reference_seed import CHANNELS, PRODUCTS, SEGMENTS
-from cxops.roles import Role, has_role
+from cxops.reference_seed import CHANNELS
+from cxops.reference_seed import PRODUCTS
+from cxops.reference_seed import SEGMENTS
+from cxops.roles import Role
+from cxops.roles import has_role
 
 
 def reference_data_seed() -> dict[str, int]:

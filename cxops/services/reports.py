@@ -6,41 +6,49 @@ Bulk files go through `cxops.services.imports`; triage (classify, merge, dismiss
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db import IntegrityError
+from django.db import transaction
+from django.db.models import Exists
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
 from cxops.inputs import moment_problem
-from cxops.models import (
-    MANUAL_SOURCE_SYSTEM,
-    Channel,
-    ExperienceIssue,
-    ExperienceLayer,
-    ExperienceReport,
-    LifecycleStage,
-    Product,
-    Region,
-    Segment,
-    Severity,
-    SourceType,
-    default_region_id,
-)
+from cxops.models import MANUAL_SOURCE_SYSTEM
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import ExperienceReport
+from cxops.models import LifecycleStage
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
+from cxops.models import Severity
+from cxops.models import SourceType
+from cxops.models import default_region_id
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.phones import InvalidPhone, customer_reference
+from cxops.phones import InvalidPhone
+from cxops.phones import customer_reference
 from cxops.regions import user_region
-from cxops.roles import Role, require_role
+from cxops.roles import Role
+from cxops.roles import require_role
 from cxops.selectors.reference import reference_by_code
-from cxops.selectors.reports import issues_visible_to, reports_visible_to
-from cxops.services.rollups import ReportFacts, rollups_apply_delta
+from cxops.selectors.reports import issues_visible_to
+from cxops.selectors.reports import reports_visible_to
+from cxops.services.rollups import ReportFacts
+from cxops.services.rollups import rollups_apply_delta
 from cxops.services.triage import link_reports
 from cxops.services.webhook_events import report_created_emit
 

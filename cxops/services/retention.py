@@ -25,8 +25,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cxops.models import AuditEvent, ExperienceReport, ImportJob, ImportRejectedRow, Notification
-from cxops.services.audit import AuditAction, audit_record
+from cxops.models import AuditEvent
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
+from cxops.models import ImportRejectedRow
+from cxops.models import Notification
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 
 KINDS = ("report", "imports", "notifications", "audit")
 

@@ -12,25 +12,27 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db import models
+from django.db import transaction
+from django.db.models import Count
+from django.db.models import QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from cxops.models import (
-    ExperienceReport,
-    IssueDailyRegionRollup,
-    IssueDailyRollup,
-    ReportDailyDimensionRollup,
-    ReportDailyDimensionTotal,
-    ReportDailyRegionRollup,
-    ReportDailyRegionTotal,
-    ReportStatus,
-    RollupDimension,
-)
+from cxops.models import ExperienceReport
+from cxops.models import IssueDailyRegionRollup
+from cxops.models import IssueDailyRollup
+from cxops.models import ReportDailyDimensionRollup
+from cxops.models import ReportDailyDimensionTotal
+from cxops.models import ReportDailyRegionRollup
+from cxops.models import ReportDailyRegionTotal
+from cxops.models import ReportStatus
+from cxops.models import RollupDimension
 
 BATCH = 500
 

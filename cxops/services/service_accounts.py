@@ -19,15 +19,19 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxops.errors import ApplicationError
-from cxops.models.identity import ServiceAccount, ServiceToken
-from cxops.roles import Role, has_role
-from cxops.services.audit import AuditAction, audit_record
+from cxops.models.identity import ServiceAccount
+from cxops.models.identity import ServiceToken
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 
 TOKEN_PREFIX = "cxsa_"  # noqa: S105 (a marker, not a secret)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")

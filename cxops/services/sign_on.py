@@ -11,7 +11,8 @@ directory says so, so a person removed from the group loses the role at their ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -20,7 +21,8 @@ from django.db import transaction
 
 from cxops.models import Region
 from cxops.roles import ALL_ROLES
-from cxops.services.access import _record, home_region_move
+from cxops.services.access import _record
+from cxops.services.access import home_region_move
 
 
 def roles_from_groups(groups: Iterable[str], mapping: Mapping[str, str]) -> set[str]:

@@ -8,15 +8,19 @@ What to do with a stalled job (queue it again, give up on it) is the caller's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Collection
+from datetime import datetime
+from datetime import timedelta
 from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.db.models import QuerySet
 
-from cxops.models import ExportJob, ImportJob
+from cxops.models import ExportJob
+from cxops.models import ImportJob
 from cxops.services.outbox import outbox_has_unstarted
 
 JobT = TypeVar("JobT", ExportJob, ImportJob)

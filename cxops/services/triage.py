@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max, Min
+from django.db.models import F
+from django.db.models import Max
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,27 +23,30 @@ from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.inputs import MAX_ID
-from cxops.models import (
-    Channel,
-    ExperienceIssue,
-    ExperienceLayer,
-    ExperienceReport,
-    IssueStatus,
-    LifecycleStage,
-    NotificationKind,
-    Product,
-    ReportStatus,
-    SourceType,
-)
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import ExperienceReport
+from cxops.models import IssueStatus
+from cxops.models import LifecycleStage
+from cxops.models import NotificationKind
+from cxops.models import Product
+from cxops.models import ReportStatus
+from cxops.models import SourceType
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.regions import region_scope_id
-from cxops.roles import Role, require_role
+from cxops.roles import Role
+from cxops.roles import require_role
 from cxops.selectors.reports import issues_visible_to
-from cxops.services.audit import AuditAction, audit_record
-from cxops.services.issue_clock import issue_clock_start, issue_reporters_tell
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
+from cxops.services.issue_clock import issue_clock_start
+from cxops.services.issue_clock import issue_reporters_tell
 from cxops.services.matching import issue_profile_refresh
-from cxops.services.notifications import label_param, notify_followers
-from cxops.services.rollups import ReportFacts, rollups_apply_delta
+from cxops.services.notifications import label_param
+from cxops.services.notifications import notify_followers
+from cxops.services.rollups import ReportFacts
+from cxops.services.rollups import rollups_apply_delta
 
 TRIAGE_MAX = 1000
 

@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from cxops.models import ExperienceReport, HotSpotAlert, WebhookEvent
+from cxops.models import ExperienceReport
+from cxops.models import HotSpotAlert
+from cxops.models import WebhookEvent
 from cxops.services.webhooks import webhook_emit
 from cxops.webhooks import Summary
 

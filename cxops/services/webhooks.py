@@ -27,7 +27,8 @@ import dataclasses
 import logging
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from celery import current_app
@@ -35,24 +36,25 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops import webhooks as outbound
 from cxops.errors import ApplicationError
 from cxops.links import absolute_url
-from cxops.models import Product, Region
+from cxops.models import Product
+from cxops.models import Region
 from cxops.models.choices import Severity
-from cxops.models.webhooks import (
-    DeliveryStatus,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookFormat,
-    WebhookSubscription,
-)
+from cxops.models.webhooks import DeliveryStatus
+from cxops.models.webhooks import WebhookDelivery
+from cxops.models.webhooks import WebhookEvent
+from cxops.models.webhooks import WebhookFormat
+from cxops.models.webhooks import WebhookSubscription
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.roles import Role, require_role
+from cxops.roles import Role
+from cxops.roles import require_role
 from cxops.services.outbox import enqueue_task
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms, template
+from django import forms
+from django import template
 
 register = template.Library()
 

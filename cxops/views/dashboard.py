@@ -12,8 +12,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -21,26 +25,34 @@ from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.exports import csv_response
-from cxops.forms_period import PeriodForm, ProductPeriodForm
-from cxops.models import AlertOptIn, AlertStatus, Product, Region
-from cxops.presenters.dashboard import (
-    VOLUME_CHARTS,
-    Chart,
-    overview_charts,
-    overview_figures,
-    product_charts,
-    product_figures,
-    reports_kpi,
-)
-from cxops.regions import regions_readable_by, user_region
-from cxops.roles import Role, has_role
+from cxops.forms_period import PeriodForm
+from cxops.forms_period import ProductPeriodForm
+from cxops.models import AlertOptIn
+from cxops.models import AlertStatus
+from cxops.models import Product
+from cxops.models import Region
+from cxops.presenters.dashboard import VOLUME_CHARTS
+from cxops.presenters.dashboard import Chart
+from cxops.presenters.dashboard import overview_charts
+from cxops.presenters.dashboard import overview_figures
+from cxops.presenters.dashboard import product_charts
+from cxops.presenters.dashboard import product_figures
+from cxops.presenters.dashboard import reports_kpi
+from cxops.regions import regions_readable_by
+from cxops.regions import user_region
+from cxops.roles import Role
+from cxops.roles import has_role
 from cxops.selectors import dashboard as selectors
 from cxops.selectors.dashboard import Period
 from cxops.selectors.issue_clock import issue_clock_summary
 from cxops.selectors.visibility import alerts_visible_to
-from cxops.services.audit import AuditAction, audit_record
-from cxops.services.hotspots import alert_opt_in_set, hot_spot_alert_acknowledge
-from cxops.services.notifications import follow_create, follow_delete, is_following
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
+from cxops.services.hotspots import alert_opt_in_set
+from cxops.services.hotspots import hot_spot_alert_acknowledge
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import follow_delete
+from cxops.services.notifications import is_following
 
 READ_ROLES = (Role.ANALYST, Role.PRODUCT_OWNER)  # managers hold both
 WRITE_ROLES = (Role.ANALYST,)

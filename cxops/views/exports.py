@@ -20,26 +20,41 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseBadRequest
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxops.exports import XLSX_CONTENT_TYPE, attachment_disposition, csv_streaming_response, xlsx_response
-from cxops.models import ExportJob, ExportJobStatus
+from cxops.exports import XLSX_CONTENT_TYPE
+from cxops.exports import attachment_disposition
+from cxops.exports import csv_streaming_response
+from cxops.exports import xlsx_response
+from cxops.models import ExportJob
+from cxops.models import ExportJobStatus
 from cxops.roles import has_role
-from cxops.selectors.exports import export_dataset, export_datasets
+from cxops.selectors.exports import export_dataset
+from cxops.selectors.exports import export_datasets
 from cxops.selectors.reports import bounded_count
-from cxops.services.audit import AuditAction, audit_record
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 from cxops.services.export_jobs import export_job_start
 
 EXTENSIONS = ("csv", "xlsx")

@@ -11,33 +11,43 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Count
+from django.db.models import Max
+from django.db.models import Q
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
-from cxops.exports import csv_response, csv_text
+from cxops.exports import csv_response
+from cxops.exports import csv_text
 from cxops.form_errors import form_add_service_error
-from cxops.inputs import DayField, parse_id, query_text
-from cxops.models import AuditEvent, ServiceAccount, ServiceToken
-from cxops.roles import Role, role_required
-from cxops.services.audit import AuditAction, audit_record
-from cxops.services.customer_data import (
-    customer_data_erase,
-    customer_reports_export,
-    customer_reports_find,
-)
-from cxops.services.service_accounts import (
-    SCOPES,
-    service_account_create,
-    service_token_issue,
-    service_token_revoke,
-)
-from cxops.spreadsheet import LINE_END, safe_cell
+from cxops.inputs import DayField
+from cxops.inputs import parse_id
+from cxops.inputs import query_text
+from cxops.models import AuditEvent
+from cxops.models import ServiceAccount
+from cxops.models import ServiceToken
+from cxops.roles import Role
+from cxops.roles import role_required
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
+from cxops.services.customer_data import customer_data_erase
+from cxops.services.customer_data import customer_reports_export
+from cxops.services.customer_data import customer_reports_find
+from cxops.services.service_accounts import SCOPES
+from cxops.services.service_accounts import service_account_create
+from cxops.services.service_accounts import service_token_issue
+from cxops.services.service_accounts import service_token_revoke
+from cxops.spreadsheet import LINE_END
+from cxops.spreadsheet import safe_cell
 
 
 class ServiceAccountForm(forms.Form):

@@ -8,27 +8,37 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import JsonResponse
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.forms_reports import ImportUploadForm
 from cxops.inputs import parse_id
-from cxops.models import ImportJob, ImportKind, ImportMapping, ImportStatus
-from cxops.roles import Role, role_required
-from cxops.selectors.reports import import_jobs_visible_to, keyset_page
-from cxops.services.audit import AuditAction, audit_record
-from cxops.services.imports.core import (
-    available_kinds,
-    handler_for,
-    import_job_create,
-    import_job_preview,
-    import_job_set_mapping,
-    import_job_start,
-    rejected_rows_csv,
-)
+from cxops.models import ImportJob
+from cxops.models import ImportKind
+from cxops.models import ImportMapping
+from cxops.models import ImportStatus
+from cxops.roles import Role
+from cxops.roles import role_required
+from cxops.selectors.reports import import_jobs_visible_to
+from cxops.selectors.reports import keyset_page
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
+from cxops.services.imports.core import available_kinds
+from cxops.services.imports.core import handler_for
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_preview
+from cxops.services.imports.core import import_job_set_mapping
+from cxops.services.imports.core import import_job_start
+from cxops.services.imports.core import rejected_rows_csv
 from cxops.services.imports.recovery import import_job_resume
 
 JOB_FIELDS = [

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -15,7 +17,10 @@ from django.views.decorators.http import require_POST
 from cxops.errors import ApplicationError
 from cxops.models import ExperienceIssue
 from cxops.models.choices import Severity
-from cxops.roles import Role, has_role, role_required, users_holding
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import role_required
+from cxops.roles import users_holding
 from cxops.selectors.reports import issues_visible_to
 from cxops.selectors.visibility import issue_readers
 from cxops.services.issue_clock import issue_owner_set

@@ -8,28 +8,34 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.forms_reports import IssueForm
 from cxops.inputs import parse_id
-from cxops.models import ExperienceIssue, Region
+from cxops.models import ExperienceIssue
+from cxops.models import Region
 from cxops.panels import render_issue_panels
-from cxops.roles import Role, has_role, role_required
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import role_required
 from cxops.selectors.filters import IssueFilterSet
 from cxops.selectors.reference import reference_by_code
-from cxops.selectors.reports import (
-    issue_channels,
-    issue_daily_counts,
-    issue_regions,
-    issues_visible_to,
-    keyset_page,
-    reports_visible_to,
-)
-from cxops.services.notifications import follow_create, follow_delete, is_following
+from cxops.selectors.reports import issue_channels
+from cxops.selectors.reports import issue_daily_counts
+from cxops.selectors.reports import issue_regions
+from cxops.selectors.reports import issues_visible_to
+from cxops.selectors.reports import keyset_page
+from cxops.selectors.reports import reports_visible_to
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import follow_delete
+from cxops.services.notifications import is_following
 from cxops.services.triage import issue_update
 
 

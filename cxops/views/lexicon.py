@@ -11,10 +11,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language, gettext_lazy
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from cxops.errors import ApplicationError
@@ -22,8 +26,12 @@ from cxops.inputs import query_text
 from cxops.matching.analysis import CONCEPT_PREFIX
 from cxops.model_meta import verbose_name
 from cxops.models import MatchConcept
-from cxops.roles import Role, has_role, role_required
-from cxops.selectors.matching import builtin_concept, current_lexicon, lexicon_entries
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import role_required
+from cxops.selectors.matching import builtin_concept
+from cxops.selectors.matching import current_lexicon
+from cxops.selectors.matching import lexicon_entries
 from cxops.services.matching import match_concept_save
 
 STATES = [

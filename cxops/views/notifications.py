@@ -16,22 +16,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext_lazy
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from cxops.models import NotificationKind, NotificationSettings
-from cxops.services.notifications import (
-    DIGEST,
-    Channels,
-    notification_preferences,
-    notification_preferences_set,
-    notification_unsubscribe,
-    unsubscribe_token_read,
-)
+from cxops.models import NotificationKind
+from cxops.models import NotificationSettings
+from cxops.services.notifications import DIGEST
+from cxops.services.notifications import Channels
+from cxops.services.notifications import notification_preferences
+from cxops.services.notifications import notification_preferences_set
+from cxops.services.notifications import notification_unsubscribe
+from cxops.services.notifications import unsubscribe_token_read
 
 CHANNELS = (
     ("in_app", gettext_lazy("In the bell")),

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -13,16 +18,16 @@ from django.views.decorators.http import require_GET
 from cxops.errors import ApplicationError
 from cxops.form_errors import form_add_service_error
 from cxops.forms_reports import ReportForm
-from cxops.inputs import parse_id, query_text
-from cxops.roles import Role, has_role
+from cxops.inputs import parse_id
+from cxops.inputs import query_text
+from cxops.roles import Role
+from cxops.roles import has_role
 from cxops.selectors.filters import ReportFilterSet
-from cxops.selectors.reports import (
-    can_see_all_reports,
-    issues_similar_to,
-    keyset_page,
-    recent_filing_choices,
-    reports_visible_to,
-)
+from cxops.selectors.reports import can_see_all_reports
+from cxops.selectors.reports import issues_similar_to
+from cxops.selectors.reports import keyset_page
+from cxops.selectors.reports import recent_filing_choices
+from cxops.selectors.reports import reports_visible_to
 from cxops.services.reports import report_create
 
 SESSION_DEFAULTS = "sense_filing_defaults"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from cxops.inputs import query_text
-from cxops.search import QUERY_MAX, search_everything
+from cxops.search import QUERY_MAX
+from cxops.search import search_everything
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseRedirect
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.forms_reports import TriageActionForm
-from cxops.inputs import parse_id, query_text
+from cxops.inputs import parse_id
+from cxops.inputs import query_text
 from cxops.links import local_next
-from cxops.models import ExperienceIssue, ExperienceReport, ReportStatus
-from cxops.roles import Role, role_required
-from cxops.selectors.filters import IssueFilterSet, ReportFilterSet
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import ReportStatus
+from cxops.roles import Role
+from cxops.roles import role_required
+from cxops.selectors.filters import IssueFilterSet
+from cxops.selectors.filters import ReportFilterSet
 from cxops.selectors.matching import report_groups
-from cxops.selectors.reports import bounded_count, issues_visible_to, keyset_page, reports_visible_to
+from cxops.selectors.reports import bounded_count
+from cxops.selectors.reports import issues_visible_to
+from cxops.selectors.reports import keyset_page
+from cxops.selectors.reports import reports_visible_to
 from cxops.services import triage
 from cxops.services.matching import match_reject
 

@@ -12,28 +12,33 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.form_errors import form_add_service_error
 from cxops.form_fields import ModelMultipleChoiceField
-from cxops.models import (
-    DeliveryStatus,
-    Product,
-    Region,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookFormat,
-    WebhookSubscription,
-)
+from cxops.models import DeliveryStatus
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import WebhookDelivery
+from cxops.models import WebhookEvent
+from cxops.models import WebhookFormat
+from cxops.models import WebhookSubscription
 from cxops.models.choices import Severity
 from cxops.models.webhooks import new_secret
-from cxops.roles import Role, role_required
-from cxops.services.webhooks import webhook_redeliver, webhook_subscription_delete, webhook_subscription_save
+from cxops.roles import Role
+from cxops.roles import role_required
+from cxops.services.webhooks import webhook_redeliver
+from cxops.services.webhooks import webhook_subscription_delete
+from cxops.services.webhooks import webhook_subscription_save
 
 DELIVERIES_PER_PAGE = 50
 

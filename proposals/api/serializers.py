@@ -9,12 +9,22 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import Product
+from cxops.models import Region
 from cxops.people import display_name
 
 from ..markdown import render_markdown
-from ..models import Comment, Revision, StatusChange, Strategy, StrategyStatus, Vote, VoteChoice
-from ..services.strategies import MAX_TAGS, StrategyContent
+from ..models import Comment
+from ..models import Revision
+from ..models import StatusChange
+from ..models import Strategy
+from ..models import StrategyStatus
+from ..models import Vote
+from ..models import VoteChoice
+from ..services.strategies import MAX_TAGS
+from ..services.strategies import StrategyContent
 
 
 class UserSummarySerializer(serializers.Serializer):

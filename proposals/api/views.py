@@ -13,10 +13,18 @@ from typing import TypeVar
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import generics, mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import inline_serializer
+from rest_framework import generics
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -25,23 +33,29 @@ from rest_framework.views import APIView
 
 from cxops.errors import ApplicationError
 from cxops.inputs import parse_id
-from cxops.roles import ALL_ROLES, Role, roles_permission
+from cxops.roles import ALL_ROLES
+from cxops.roles import Role
+from cxops.roles import roles_permission
 
 from ..filters import StrategyFilterSet
-from ..models import Comment, Revision, Strategy
+from ..models import Comment
+from ..models import Revision
+from ..models import Strategy
 from ..policies import can_moderate
-from ..selectors import pool_search, revision_diff
-from ..services.discussion import (
-    comment_create,
-    comment_edit,
-    comment_hide,
-    comment_unhide,
-    strategy_follow,
-    strategy_unfollow,
-)
-from ..services.strategies import strategy_create, strategy_restore, strategy_update
+from ..selectors import pool_search
+from ..selectors import revision_diff
+from ..services.discussion import comment_create
+from ..services.discussion import comment_edit
+from ..services.discussion import comment_hide
+from ..services.discussion import comment_unhide
+from ..services.discussion import strategy_follow
+from ..services.discussion import strategy_unfollow
+from ..services.strategies import strategy_create
+from ..services.strategies import strategy_restore
+from ..services.strategies import strategy_update
 from ..services.transitions import strategy_transition
-from ..services.votes import vote_cast, vote_retract
+from ..services.votes import vote_cast
+from ..services.votes import vote_retract
 from . import serializers as s
 
 ERROR = inline_serializer(

@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cxops.models.fields import optional_user_reference, user_reference
+from cxops.models.fields import optional_user_reference
+from cxops.models.fields import user_reference
 
 from .strategy import Strategy
 

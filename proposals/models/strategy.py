@@ -13,10 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cxops.models import ExperienceIssue, ExperienceLayer, Product
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import Product
 from cxops.models.acts import Act
 from cxops.models.choices import choices_check
-from cxops.models.fields import optional_user_reference, reference_to, user_reference
+from cxops.models.fields import optional_user_reference
+from cxops.models.fields import reference_to
+from cxops.models.fields import user_reference
 
 
 class StrategyStatus(models.TextChoices):

@@ -17,11 +17,19 @@ from django.utils.translation import gettext_noop
 from cxops.errors import ApplicationError
 from cxops.people import display_name
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.services.notifications import follow_create, follow_delete, follower_ids, notify
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import follow_delete
+from cxops.services.notifications import follower_ids
+from cxops.services.notifications import notify
 
-from ..markdown import markdown_plain_text, mentioned_usernames
-from ..models import Comment, CommentEdit, Strategy
-from ..policies import can_moderate, is_member, require
+from ..markdown import markdown_plain_text
+from ..markdown import mentioned_usernames
+from ..models import Comment
+from ..models import CommentEdit
+from ..models import Strategy
+from ..policies import can_moderate
+from ..policies import is_member
+from ..policies import require
 from .strategies import strategy_reindex
 
 MAX_COMMENT_LENGTH = 10_000

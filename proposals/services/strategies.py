@@ -10,26 +10,39 @@ base wins and the other gets ApplicationError(code="conflict") carrying both tex
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
+from typing import Any
+from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
-from cxops.models import ExperienceIssue, ExperienceLayer, Product, Region
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import Product
+from cxops.models import Region
 from cxops.people import display_name
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.selectors.visibility import issues_visible_to
-from cxops.services.notifications import follow_create, notify_followers
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import notify_followers
 
-from ..models import Revision, Strategy, Tag
-from ..policies import can_create_strategy, is_member, require
+from ..models import Revision
+from ..models import Strategy
+from ..models import Tag
+from ..policies import can_create_strategy
+from ..policies import is_member
+from ..policies import require
 
 MAX_TAGS = 10
 _TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")

@@ -13,20 +13,32 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.roles import Role, has_role, users_holding
-from cxops.services.audit import AuditAction, audit_record
-from cxops.services.notifications import follow_create, follower_ids, label_param, notify, notify_followers
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import users_holding
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import follower_ids
+from cxops.services.notifications import label_param
+from cxops.services.notifications import notify
+from cxops.services.notifications import notify_followers
 from proposals.webhooks import strategy_answered_emit
 
-from ..models import StatusChange, Strategy, StrategyStatus, Vote
+from ..models import StatusChange
+from ..models import Strategy
+from ..models import StrategyStatus
+from ..models import Vote
 from ..models.strategy import CLOSED_STATUSES
 
 S = StrategyStatus

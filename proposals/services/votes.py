@@ -17,8 +17,11 @@ from cxops.errors import ApplicationError
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.services.notifications import follow_create
 
-from ..models import Strategy, Vote, VoteChoice
-from ..policies import can_vote, require
+from ..models import Strategy
+from ..models import Vote
+from ..models import VoteChoice
+from ..policies import can_vote
+from ..policies import require
 from .transitions import recount_votes
 
 

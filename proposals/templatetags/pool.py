@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from ..markdown import render_markdown

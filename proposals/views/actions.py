@@ -6,31 +6,46 @@ from collections.abc import Callable
 from typing import cast
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form, ModelChoiceField
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.forms import ModelChoiceField
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.form_errors import form_add_service_error
 
-from ..forms import CommentForm, HideCommentForm, TransitionForm, VoteForm
+from ..forms import CommentForm
+from ..forms import HideCommentForm
+from ..forms import TransitionForm
+from ..forms import VoteForm
 from ..markdown import render_markdown
-from ..models import Comment, Strategy, StrategyStatus
-from ..policies import can_edit_comment, can_moderate
+from ..models import Comment
+from ..models import Strategy
+from ..models import StrategyStatus
+from ..policies import can_edit_comment
+from ..policies import can_moderate
 from ..selectors import pool_search
-from ..services.discussion import (
-    comment_create,
-    comment_edit,
-    comment_hide,
-    comment_unhide,
-    strategy_follow,
-    strategy_unfollow,
-)
-from ..services.transitions import ANSWER_STATUSES, MOVES, may_move, strategy_transition
-from ..services.votes import vote_cast, vote_retract
+from ..services.discussion import comment_create
+from ..services.discussion import comment_edit
+from ..services.discussion import comment_hide
+from ..services.discussion import comment_unhide
+from ..services.discussion import strategy_follow
+from ..services.discussion import strategy_unfollow
+from ..services.transitions import ANSWER_STATUSES
+from ..services.transitions import MOVES
+from ..services.transitions import may_move
+from ..services.transitions import strategy_transition
+from ..services.votes import vote_cast
+from ..services.votes import vote_retract
 from ._helpers import flash_error
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,13 +22,31 @@ from cxops.selectors.visibility import issues_visible_to
 from cxops.services.notifications import is_following
 
 from ..filters import StrategyFilterSet
-from ..forms import RestoreForm, StrategyEditForm, StrategyForm, initial_for, initial_from_issues
-from ..markdown import mentioned_usernames, render_markdown
-from ..models import Revision, Strategy, StrategyStatus, Tag, Vote
+from ..forms import RestoreForm
+from ..forms import StrategyEditForm
+from ..forms import StrategyForm
+from ..forms import initial_for
+from ..forms import initial_from_issues
+from ..markdown import mentioned_usernames
+from ..markdown import render_markdown
+from ..models import Revision
+from ..models import Strategy
+from ..models import StrategyStatus
+from ..models import Tag
+from ..models import Vote
 from ..panels import render_strategy_panels
-from ..policies import can_answer, can_create_strategy, can_moderate, can_vote
-from ..selectors import SORTS, comment_thread, flatten_thread, revision_diff, status_counts
-from ..services.strategies import strategy_create, strategy_restore, strategy_update
+from ..policies import can_answer
+from ..policies import can_create_strategy
+from ..policies import can_moderate
+from ..policies import can_vote
+from ..selectors import SORTS
+from ..selectors import comment_thread
+from ..selectors import flatten_thread
+from ..selectors import revision_diff
+from ..selectors import status_counts
+from ..services.strategies import strategy_create
+from ..services.strategies import strategy_restore
+from ..services.strategies import strategy_update
 from ..services.transitions import available_moves
 from ._helpers import flash_error
 

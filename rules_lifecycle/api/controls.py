@@ -17,7 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxops.roles import ALL_ROLES, roles_permission
+from cxops.roles import ALL_ROLES
+from cxops.roles import roles_permission
 from rules_lifecycle.models import ExperienceRule
 from rules_lifecycle.scoring.controls import BaselineFit
 from rules_lifecycle.selectors.controls import control_advice

@@ -14,7 +14,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,12 +25,20 @@ from rest_framework.views import APIView
 from cxops.api.inputs import StrictInputSerializer
 from cxops.errors import ApplicationError
 from cxops.inputs import parse_id
-from cxops.roles import ALL_ROLES, Role, has_role, roles_permission
-from rules_lifecycle.models import EvaluationRun, ExperienceRule, RuleEvaluation, RunTrigger
+from cxops.roles import ALL_ROLES
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import roles_permission
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleEvaluation
+from rules_lifecycle.models import RunTrigger
 from rules_lifecycle.models.evaluation import RESULT_FIELDS
-from rules_lifecycle.presenters import look_sentence, verdict_sentence
+from rules_lifecycle.presenters import look_sentence
+from rules_lifecycle.presenters import verdict_sentence
 from rules_lifecycle.selectors.evaluation import evaluation_portfolio
-from rules_lifecycle.services.evaluation import evaluation_run_all, rule_evaluate_on_demand
+from rules_lifecycle.services.evaluation import evaluation_run_all
+from rules_lifecycle.services.evaluation import rule_evaluate_on_demand
 
 
 class RunOutputSerializer(serializers.ModelSerializer):

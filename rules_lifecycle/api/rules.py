@@ -14,39 +14,44 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import (
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_serializer,
-    inline_serializer,
-)
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import inline_serializer
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cxops.api.inputs import StrictInputSerializer
-from cxops.models import Channel, ExperienceLayer, Product, Region, Segment
-from cxops.roles import ALL_ROLES, Role, roles_permission
+from cxops.models import Channel
+from cxops.models import ExperienceLayer
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
+from cxops.roles import ALL_ROLES
+from cxops.roles import Role
+from cxops.roles import roles_permission
 from proposals.models import Strategy
 from rules_lifecycle.filters import RuleFilterSet
-from rules_lifecycle.models import (
-    ExperienceRule,
-    ImplementingSystem,
-    RuleGoLiveBackfill,
-    RuleStatus,
-    RuleTransition,
-    Timing,
-)
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import ImplementingSystem
+from rules_lifecycle.models import RuleGoLiveBackfill
+from rules_lifecycle.models import RuleStatus
+from rules_lifecycle.models import RuleTransition
+from rules_lifecycle.models import Timing
 from rules_lifecycle.models.rules import SCOPE_FIELDS
 from rules_lifecycle.selectors.rules import rules_read_by
-from rules_lifecycle.services.rules import (
-    RULE_FIELDS,
-    rule_backfill_go_live,
-    rule_create_from_strategy,
-    rule_update,
-)
-from rules_lifecycle.transitions import REASON_MAX_LENGTH, available_moves, rule_transition
+from rules_lifecycle.services.rules import RULE_FIELDS
+from rules_lifecycle.services.rules import rule_backfill_go_live
+from rules_lifecycle.services.rules import rule_create_from_strategy
+from rules_lifecycle.services.rules import rule_update
+from rules_lifecycle.transitions import REASON_MAX_LENGTH
+from rules_lifecycle.transitions import available_moves
+from rules_lifecycle.transitions import rule_transition
 
 STATE_FIELDS = ("status", "go_live_on", "retired_on", "review_due_on")
 

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from cxops.models.choices import choices_check
 from cxops.models.fields import optional_user_reference
 
-from .rules import MEASURE_LABELS, ExperienceRule
+from .rules import MEASURE_LABELS
+from .rules import ExperienceRule
 
 
 class RunTrigger(models.TextChoices):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from functools import reduce
 from operator import or_
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models import Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -16,18 +18,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxops.history import TrackedHistory
-from cxops.models import Channel, ExperienceIssue, ExperienceLayer, Product, Region, Segment
+from cxops.models import Channel
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceLayer
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
 from cxops.models.acts import Act
 from cxops.models.choices import choices_check
 from cxops.models.fields import user_reference
 
-from .statuses import (
-    DESIGN_EDITABLE_STATUSES,
-    FINAL_STATUSES,
-    MOVES,
-    RUNNING_STATUSES,
-    RuleStatus,
-)
+from .statuses import DESIGN_EDITABLE_STATUSES
+from .statuses import FINAL_STATUSES
+from .statuses import MOVES
+from .statuses import RUNNING_STATUSES
+from .statuses import RuleStatus
 
 
 class ImplementingSystem(models.TextChoices):

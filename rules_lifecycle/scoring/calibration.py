@@ -12,13 +12,22 @@ look seeing only the data before its day, exactly as the daily run does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from datetime import date
+from datetime import timedelta
 
 import numpy as np
 
-from .synthetic import Scenario, Truth, level_shifts, scope_pair
-from .types import DailySeries, Design, Measure, Verdict
+from .synthetic import Scenario
+from .synthetic import Truth
+from .synthetic import level_shifts
+from .synthetic import scope_pair
+from .types import DailySeries
+from .types import Design
+from .types import Measure
+from .types import Verdict
 from .verdict import score_rule
 
 GO_LIVE = date(2026, 3, 2)

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from rules_lifecycle.scoring.measures import CONTINUITY, daily_means
+from rules_lifecycle.scoring.measures import CONTINUITY
+from rules_lifecycle.scoring.measures import daily_means
 
-from .types import DailySeries, Measure
+from .types import DailySeries
+from .types import Measure
 
 QUARTER_DAYS = 91
 HAC_LAGS = 7

@@ -21,14 +21,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import numpy as np
 from scipy import special
 
-from .sequential import Look, boundaries, information, look_at, planned_post_days
-from .serial import SerialTest, serial_difference
-from .types import DailySeries, Design, Interval, Measure, MeasureResult
+from .sequential import Look
+from .sequential import boundaries
+from .sequential import information
+from .sequential import look_at
+from .sequential import planned_post_days
+from .serial import SerialTest
+from .serial import serial_difference
+from .types import DailySeries
+from .types import Design
+from .types import Interval
+from .types import Measure
+from .types import MeasureResult
 
 CONTINUITY = 0.5
 CLEAN_WEEK_DAYS = 5  # a baseline week is clean with at least this many usable days

@@ -23,12 +23,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from functools import lru_cache
 
 import numpy as np
-from gsdesign import h1, hupdate
-from scipy import optimize, special
+from gsdesign import h1
+from gsdesign import hupdate
+from scipy import optimize
+from scipy import special
 
 GRID_POINTS = 18  # gsDesign's default r: Simpson grid of 6r − 1 points per look
 SPENDING = "obrien_fleming"

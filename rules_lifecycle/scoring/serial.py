@@ -47,7 +47,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft, special
+from scipy import fft
+from scipy import special
 
 MIN_TEST_DAYS = 3  # fewer days on either side: no estimate at all
 MIN_WEEK_DAYS = 3  # a week with fewer usable days does not count as a weekly mean

@@ -7,11 +7,14 @@ a weekday pattern and shocks shared by all scopes, and independent day-to-day no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import numpy as np
 
-from .types import DailySeries, Design, Measure
+from .types import DailySeries
+from .types import Design
+from .types import Measure
 
 WEEKDAY = np.array([1.10, 1.06, 1.00, 0.98, 1.02, 0.90, 0.84])
 LEVELS = (1, 2, 3, 4, 5)

@@ -8,8 +8,11 @@ midnight by whoever built the arrays.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import fields
+from datetime import date
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 

@@ -15,29 +15,26 @@ import numpy as np
 from scipy import special
 from statsmodels.stats.multitest import multipletests
 
-from .measures import (
-    days_needed,
-    difference_test,
-    plan_look,
-    rate_daily_effect,
-    rate_measure,
-    satisfaction_daily_effect,
-    satisfaction_measure,
-    t_quantile,
-    windows,
-)
-from .sequential import Look, boundary_at
-from .types import (
-    DailySeries,
-    Design,
-    Interval,
-    Measure,
-    MeasureResult,
-    Placebo,
-    Reason,
-    RuleScore,
-    Verdict,
-)
+from .measures import days_needed
+from .measures import difference_test
+from .measures import plan_look
+from .measures import rate_daily_effect
+from .measures import rate_measure
+from .measures import satisfaction_daily_effect
+from .measures import satisfaction_measure
+from .measures import t_quantile
+from .measures import windows
+from .sequential import Look
+from .sequential import boundary_at
+from .types import DailySeries
+from .types import Design
+from .types import Interval
+from .types import Measure
+from .types import MeasureResult
+from .types import Placebo
+from .types import Reason
+from .types import RuleScore
+from .types import Verdict
 
 
 def holm_p_values(p_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

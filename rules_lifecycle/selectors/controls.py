@@ -17,22 +17,26 @@ flagged where the owner and the manager look.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 
-from cxops.models import MetricScope, Product, Region
+from cxops.models import MetricScope
+from cxops.models import Product
+from cxops.models import Region
 from rules_lifecycle.models import ExperienceRule
 from rules_lifecycle.scoring import Measure
-from rules_lifecycle.scoring.controls import BaselineFit, baseline_fit, log_rate, synthetic_weights
-from rules_lifecycle.selectors.evaluation import (
-    MAX_PRE_DAYS,
-    ScopeSeries,
-    _summed,
-    metric_series_bulk,
-    rule_scope_keys,
-)
+from rules_lifecycle.scoring.controls import BaselineFit
+from rules_lifecycle.scoring.controls import baseline_fit
+from rules_lifecycle.scoring.controls import log_rate
+from rules_lifecycle.scoring.controls import synthetic_weights
+from rules_lifecycle.selectors.evaluation import MAX_PRE_DAYS
+from rules_lifecycle.selectors.evaluation import ScopeSeries
+from rules_lifecycle.selectors.evaluation import _summed
+from rules_lifecycle.selectors.evaluation import metric_series_bulk
+from rules_lifecycle.selectors.evaluation import rule_scope_keys
 
 SUGGESTED = 5  # candidates combined into the synthetic control
 LISTED = 8  # candidates shown (every city of a donor pool is shown: 21 at most)

@@ -10,24 +10,34 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count
+from django.db.models import OuterRef
+from django.db.models import QuerySet
+from django.db.models import Subquery
 
-from cxops.models import MetricDaily, MetricScope
-from rules_lifecycle.models import (
-    EvaluationRun,
-    EvaluationVerdict,
-    ExperienceRule,
-    RuleEvaluation,
-    RuleStatus,
-)
-from rules_lifecycle.scoring import DailySeries, Design, Measure, portfolio_fdr
-from rules_lifecycle.scoring.controls import log_rate, synthetic_weights, weighted_control
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import EvaluationVerdict
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleEvaluation
+from rules_lifecycle.models import RuleStatus
+from rules_lifecycle.scoring import DailySeries
+from rules_lifecycle.scoring import Design
+from rules_lifecycle.scoring import Measure
+from rules_lifecycle.scoring import portfolio_fdr
+from rules_lifecycle.scoring.controls import log_rate
+from rules_lifecycle.scoring.controls import synthetic_weights
+from rules_lifecycle.scoring.controls import weighted_control
 
 # Bump when the scoring changes what it computes: stored fingerprints then no longer match and
 # the next run re-scores every rule.

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count
+from django.db.models import Prefetch
+from django.db.models import QuerySet
 
-from cxops.roles import Role, users_holding
-from proposals.models import Strategy, StrategyStatus
-from rules_lifecycle.models import ExperienceRule, RuleGoLiveBackfill, RuleTransition
+from cxops.roles import Role
+from cxops.roles import users_holding
+from proposals.models import Strategy
+from proposals.models import StrategyStatus
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleGoLiveBackfill
+from rules_lifecycle.models import RuleTransition
 from rules_lifecycle.models.rules import SCOPE_FIELDS
-from rules_lifecycle.models.statuses import STATUS_ORDER, RuleStatus
+from rules_lifecycle.models.statuses import STATUS_ORDER
+from rules_lifecycle.models.statuses import RuleStatus
 
 # Every signed-in member may read rules (PRODUCT.md: 全员参与); writes are checked per rule.
 SCOPE_PREFETCH = SCOPE_FIELDS

@@ -13,12 +13,16 @@ Events come from *sources*, functions `source(rule) -> Iterable[TimelineEvent]`,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any
+from typing import Protocol
+from typing import TypeVar
 
-from cxops.models import ExperienceReport, ReportStatus
+from cxops.models import ExperienceReport
+from cxops.models import ReportStatus
 from cxops.models.acts import Act
 from cxops.people import display_name
 from cxops.selectors.reports import can_see_all_reports

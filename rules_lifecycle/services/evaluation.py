@@ -17,30 +17,30 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
 from cxops.models import NotificationKind
-from cxops.roles import Role, has_role, users_holding
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import users_holding
 from cxops.services.notifications import notify
 from cxops.services.outbox import enqueue_task
-from rules_lifecycle.models import (
-    EvaluationRun,
-    EvaluationVerdict,
-    ExperienceRule,
-    RuleEvaluation,
-    RunTrigger,
-)
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import EvaluationVerdict
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleEvaluation
+from rules_lifecycle.models import RunTrigger
 from rules_lifecycle.models.evaluation import RESULT_FIELDS
-from rules_lifecycle.scoring import RuleScore, score_rule
-from rules_lifecycle.selectors.evaluation import (
-    EVALUATED_STATUSES,
-    RuleInputs,
-    evaluable_rule_ids,
-    evaluation_inputs,
-    evaluation_run_pending,
-    previous_retire_streaks,
-)
+from rules_lifecycle.scoring import RuleScore
+from rules_lifecycle.scoring import score_rule
+from rules_lifecycle.selectors.evaluation import EVALUATED_STATUSES
+from rules_lifecycle.selectors.evaluation import RuleInputs
+from rules_lifecycle.selectors.evaluation import evaluable_rule_ids
+from rules_lifecycle.selectors.evaluation import evaluation_inputs
+from rules_lifecycle.selectors.evaluation import evaluation_run_pending
+from rules_lifecycle.selectors.evaluation import previous_retire_streaks
 
 logger = logging.getLogger(__name__)
 

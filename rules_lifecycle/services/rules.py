@@ -13,38 +13,47 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
-from cxops.models import Channel, ExperienceLayer, NotificationKind, Product, Segment
+from cxops.models import Channel
+from cxops.models import ExperienceLayer
+from cxops.models import NotificationKind
+from cxops.models import Product
+from cxops.models import Segment
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.roles import Role, has_role, require_role
-from cxops.services.notifications import follow_create, notify
-from proposals.models import Strategy, StrategyStatus
-from rules_lifecycle.models import (
-    SYSTEMS_FOR_TIMING,
-    EvaluationRun,
-    ExperienceRule,
-    ImplementingSystem,
-    RuleGoLiveBackfill,
-    RuleTransition,
-    Timing,
-)
-from rules_lifecycle.models.rules import (
-    DEFAULT_BURN_IN_DAYS,
-    DEFAULT_GUARDRAIL_MARGIN,
-    DEFAULT_MINIMUM_WORTHWHILE_EFFECT,
-    DEFAULT_POST_WINDOW_DAYS,
-    DEFAULT_PRE_WINDOW_DAYS,
-    DEFAULT_REVIEW_AFTER_DAYS,
-    EARLIEST_GO_LIVE,
-    MAX_BURN_IN_DAYS,
-    MEASUREMENT_FIELDS,
-    MIN_POST_WINDOW_DAYS,
-    SCOPE_FIELDS,
-)
-from rules_lifecycle.services.evaluation import evaluation_run_dispatch, rule_evaluate_on_demand
-from rules_lifecycle.transitions import REASON_MAX_LENGTH, RUNNING_STATUSES, RuleStatus, movers_for
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import require_role
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import notify
+from proposals.models import Strategy
+from proposals.models import StrategyStatus
+from rules_lifecycle.models import SYSTEMS_FOR_TIMING
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import ImplementingSystem
+from rules_lifecycle.models import RuleGoLiveBackfill
+from rules_lifecycle.models import RuleTransition
+from rules_lifecycle.models import Timing
+from rules_lifecycle.models.rules import DEFAULT_BURN_IN_DAYS
+from rules_lifecycle.models.rules import DEFAULT_GUARDRAIL_MARGIN
+from rules_lifecycle.models.rules import DEFAULT_MINIMUM_WORTHWHILE_EFFECT
+from rules_lifecycle.models.rules import DEFAULT_POST_WINDOW_DAYS
+from rules_lifecycle.models.rules import DEFAULT_PRE_WINDOW_DAYS
+from rules_lifecycle.models.rules import DEFAULT_REVIEW_AFTER_DAYS
+from rules_lifecycle.models.rules import EARLIEST_GO_LIVE
+from rules_lifecycle.models.rules import MAX_BURN_IN_DAYS
+from rules_lifecycle.models.rules import MEASUREMENT_FIELDS
+from rules_lifecycle.models.rules import MIN_POST_WINDOW_DAYS
+from rules_lifecycle.models.rules import SCOPE_FIELDS
+from rules_lifecycle.services.evaluation import evaluation_run_dispatch
+from rules_lifecycle.services.evaluation import rule_evaluate_on_demand
+from rules_lifecycle.transitions import REASON_MAX_LENGTH
+from rules_lifecycle.transitions import RUNNING_STATUSES
+from rules_lifecycle.transitions import RuleStatus
+from rules_lifecycle.transitions import movers_for
 
 # Editable while the rule is not running (the evaluation design is fixed at go-live).
 DESIGN_FIELDS = frozenset(

@@ -13,8 +13,12 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,38 +28,33 @@ from django.views.decorators.http import require_POST
 from cxops.errors import ApplicationError
 from cxops.inputs import parse_id
 from cxops.models import Product
-from cxops.roles import Role, has_role
+from cxops.roles import Role
+from cxops.roles import has_role
 from rules_lifecycle.forms import TransitionForm
-from rules_lifecycle.models import (
-    MEASURE_LABELS,
-    EvaluationVerdict,
-    ExperienceRule,
-    RuleStatus,
-    RunTrigger,
-)
-from rules_lifecycle.presenters import (
-    decision_interval,
-    evaluation_chart_data,
-    look_sentence,
-    verdict_sentence,
-)
+from rules_lifecycle.models import MEASURE_LABELS
+from rules_lifecycle.models import EvaluationVerdict
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleStatus
+from rules_lifecycle.models import RunTrigger
+from rules_lifecycle.presenters import decision_interval
+from rules_lifecycle.presenters import evaluation_chart_data
+from rules_lifecycle.presenters import look_sentence
+from rules_lifecycle.presenters import verdict_sentence
 from rules_lifecycle.scoring import DIRECTION
-from rules_lifecycle.selectors.controls import CITIES, ControlAdvice, control_advice
-from rules_lifecycle.selectors.evaluation import (
-    EVALUATED_STATUSES,
-    REVIEW_STATUSES,
-    SORTS,
-    evaluation_portfolio,
-    evaluation_runs,
-    portfolio_summary,
-    rule_evaluation_charts,
-    rule_evaluation_history,
-)
-from rules_lifecycle.services.evaluation import (
-    RETIRE_FLAG_AFTER_RUNS,
-    evaluation_run_all,
-    rule_evaluate_on_demand,
-)
+from rules_lifecycle.selectors.controls import CITIES
+from rules_lifecycle.selectors.controls import ControlAdvice
+from rules_lifecycle.selectors.controls import control_advice
+from rules_lifecycle.selectors.evaluation import EVALUATED_STATUSES
+from rules_lifecycle.selectors.evaluation import REVIEW_STATUSES
+from rules_lifecycle.selectors.evaluation import SORTS
+from rules_lifecycle.selectors.evaluation import evaluation_portfolio
+from rules_lifecycle.selectors.evaluation import evaluation_runs
+from rules_lifecycle.selectors.evaluation import portfolio_summary
+from rules_lifecycle.selectors.evaluation import rule_evaluation_charts
+from rules_lifecycle.selectors.evaluation import rule_evaluation_history
+from rules_lifecycle.services.evaluation import RETIRE_FLAG_AFTER_RUNS
+from rules_lifecycle.services.evaluation import evaluation_run_all
+from rules_lifecycle.services.evaluation import rule_evaluate_on_demand
 from rules_lifecycle.services.rules import rule_update
 from rules_lifecycle.transitions import available_moves
 from rules_lifecycle.views.rules import rule_move_response

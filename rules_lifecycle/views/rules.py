@@ -8,30 +8,46 @@ from collections.abc import Collection
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxops.errors import ApplicationError
 from cxops.form_errors import form_add_service_error
-from cxops.roles import Role, has_role
-from cxops.services.notifications import follow_create, follow_delete, is_following
-from proposals.models import Strategy, StrategyStatus
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import follow_delete
+from cxops.services.notifications import is_following
+from proposals.models import Strategy
+from proposals.models import StrategyStatus
 from rules_lifecycle.filters import RuleFilterSet
-from rules_lifecycle.forms import (
-    GoLiveBackfillForm,
-    RuleEditForm,
-    RuleForm,
-    TransitionForm,
-)
-from rules_lifecycle.models import MEASURE_LABELS, ExperienceRule
-from rules_lifecycle.models.rules import DEFAULT_GUARDRAIL_MARGIN, DEFAULT_MINIMUM_WORTHWHILE_EFFECT
+from rules_lifecycle.forms import GoLiveBackfillForm
+from rules_lifecycle.forms import RuleEditForm
+from rules_lifecycle.forms import RuleForm
+from rules_lifecycle.forms import TransitionForm
+from rules_lifecycle.models import MEASURE_LABELS
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models.rules import DEFAULT_GUARDRAIL_MARGIN
+from rules_lifecycle.models.rules import DEFAULT_MINIMUM_WORTHWHILE_EFFECT
 from rules_lifecycle.presenters import rule_timeline
-from rules_lifecycle.selectors.rules import rule_board, rule_detail, strategies_awaiting_rules
-from rules_lifecycle.services.rules import rule_backfill_go_live, rule_create_from_strategy, rule_update
-from rules_lifecycle.transitions import available_moves, movers_for, moves_from, rule_transition
+from rules_lifecycle.selectors.rules import rule_board
+from rules_lifecycle.selectors.rules import rule_detail
+from rules_lifecycle.selectors.rules import strategies_awaiting_rules
+from rules_lifecycle.services.rules import rule_backfill_go_live
+from rules_lifecycle.services.rules import rule_create_from_strategy
+from rules_lifecycle.services.rules import rule_update
+from rules_lifecycle.transitions import available_moves
+from rules_lifecycle.transitions import movers_for
+from rules_lifecycle.transitions import moves_from
+from rules_lifecycle.transitions import rule_transition
 
 
 def _may_create(user: Any) -> bool:

@@ -9,7 +9,8 @@ from typing import Any
 
 from cxops.models import ExperienceReport
 from cxops.services.reports import report_create
-from tests.factories import ChannelFactory, ProductFactory
+from tests.factories import ChannelFactory
+from tests.factories import ProductFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 _sequence = itertools.count(1)

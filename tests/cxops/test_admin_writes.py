@@ -7,7 +7,9 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
-from cxops.models import ExperienceIssue, ExperienceReport, Notification
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import Notification
 from cxops.roles import Role
 from cxops.services.notifications import follow_create
 from cxops.services.rollups import rollups_verify

@@ -10,19 +10,22 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from cxops.models import AuditEvent, ExperienceIssue, ImportJob
+from cxops.models import AuditEvent
+from cxops.models import ExperienceIssue
+from cxops.models import ImportJob
 from cxops.roles import Role
 from cxops.services.access import user_access_set
 from cxops.services.audit import AuditAction
-from cxops.services.imports.core import import_job_create, import_job_start
-from cxops.services.service_accounts import service_account_create, service_token_issue, service_token_revoke
-from cxops.services.triage import (
-    reports_classify,
-    reports_dismiss,
-    reports_merge,
-    reports_reopen,
-    reports_unmerge,
-)
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_start
+from cxops.services.service_accounts import service_account_create
+from cxops.services.service_accounts import service_token_issue
+from cxops.services.service_accounts import service_token_revoke
+from cxops.services.triage import reports_classify
+from cxops.services.triage import reports_dismiss
+from cxops.services.triage import reports_merge
+from cxops.services.triage import reports_reopen
+from cxops.services.triage import reports_unmerge
 from tests.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +121,8 @@ def test_official_answers_rule_transitions_and_evaluation_decisions(
     from proposals.services.transitions import strategy_transition
     from rules_lifecycle.transitions import rule_transition
     from tests.proposals.factories import make_strategy
-    from tests.rules_lifecycle.factories import make_rule, rule_in
+    from tests.rules_lifecycle.factories import make_rule
+    from tests.rules_lifecycle.factories import rule_in
 
     strategy = make_strategy(actor=analyst, status="voting")
     with exactly_one(AuditAction.OFFICIAL_ANSWER, actor=manager, object_id=str(strategy.pk)):

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from cxops.analytics.curves import classify_consultation_curve, classify_lifecycle_curve
+from cxops.analytics.curves import classify_consultation_curve
+from cxops.analytics.curves import classify_lifecycle_curve
 
 WEEKDAY = np.array([1.15, 1.05, 1.0, 1.0, 0.95, 0.85, 0.8])
 

@@ -8,10 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxops import demo_metrics
-from cxops.models import AlertStatus, HotSpotAlert, MetricDaily, Product
+from cxops.models import AlertStatus
+from cxops.models import HotSpotAlert
+from cxops.models import MetricDaily
+from cxops.models import Product
 from cxops.services.metrics import metric_records_apply
-from cxops.services.rollups import ReportFacts, rollups_apply_delta
-from tests.factories import IssueFactory, ReportFactory
+from cxops.services.rollups import ReportFacts
+from cxops.services.rollups import rollups_apply_delta
+from tests.factories import IssueFactory
+from tests.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -177,7 +182,8 @@ def test_unknown_export_is_404(client_for, analyst):
 def test_products_ranked_by_consultations_per_user(api_client_for, analyst, reference_data):
     p = reference_data["products"]
     records = []
-    from cxops.services.metrics import MetricRecord, ScopeKey
+    from cxops.services.metrics import MetricRecord
+    from cxops.services.metrics import ScopeKey
 
     for code, users, consultations in (("mms", 1_000_000, 50), ("video-call", 100_000, 80)):
         for day in (dt.date(2026, 10, 1), dt.date(2026, 10, 2)):

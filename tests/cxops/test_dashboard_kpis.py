@@ -11,8 +11,11 @@ from django.urls import reverse
 
 from cxops.models import RollupDimension
 from cxops.roles import Role
-from cxops.selectors.dashboard import Period, dashboard_report_total, dashboard_volumes
-from cxops.templatetags.sparklines import sparkline, sparkline_points
+from cxops.selectors.dashboard import Period
+from cxops.selectors.dashboard import dashboard_report_total
+from cxops.selectors.dashboard import dashboard_volumes
+from cxops.templatetags.sparklines import sparkline
+from cxops.templatetags.sparklines import sparkline_points
 from tests.cxops.test_dashboard import file
 
 pytestmark = pytest.mark.django_db

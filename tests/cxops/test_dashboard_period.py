@@ -9,7 +9,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from cxops.forms_period import MAX_PERIOD_DAYS, PeriodForm, ProductPeriodForm
+from cxops.forms_period import MAX_PERIOD_DAYS
+from cxops.forms_period import PeriodForm
+from cxops.forms_period import ProductPeriodForm
 from cxops.roles import Role
 from tests.factories import ProductFactory
 

@@ -6,11 +6,19 @@ import zoneinfo
 import pytest
 from django.test import TestCase
 
-from cxops.models import ReportDailyDimensionRollup, ReportStatus, RollupDimension
-from cxops.selectors.dashboard import Period, dashboard_volumes
-from cxops.services.imports.core import import_job_create, import_job_start
-from cxops.services.rollups import ReportFacts, rollups_apply_delta, rollups_rebuild, rollups_verify
-from tests.factories import IssueFactory, ReportFactory
+from cxops.models import ReportDailyDimensionRollup
+from cxops.models import ReportStatus
+from cxops.models import RollupDimension
+from cxops.selectors.dashboard import Period
+from cxops.selectors.dashboard import dashboard_volumes
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_start
+from cxops.services.rollups import ReportFacts
+from cxops.services.rollups import rollups_apply_delta
+from cxops.services.rollups import rollups_rebuild
+from cxops.services.rollups import rollups_verify
+from tests.factories import IssueFactory
+from tests.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -11,7 +11,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from cxops.models import ExportJob, ExportJobStatus, Notification
+from cxops.models import ExportJob
+from cxops.models import ExportJobStatus
+from cxops.models import Notification
 from cxops.services.export_jobs import export_jobs_purge
 from cxops.tasks import run_export_job
 from tests.factories import ReportFactory
@@ -275,7 +277,8 @@ def test_a_job_whose_worker_died_is_queued_again_and_finishes(
 def test_a_job_that_keeps_losing_its_worker_fails_and_its_creator_is_told(
     make_user, background, django_capture_on_commit_callbacks
 ):
-    from cxops.services.export_jobs import MAX_RECOVERIES, export_jobs_recover
+    from cxops.services.export_jobs import MAX_RECOVERIES
+    from cxops.services.export_jobs import export_jobs_recover
 
     analyst = make_user("analyst")
     job = _stalled_job(analyst, status=ExportJobStatus.RUNNING, minutes_silent=60, recoveries=MAX_RECOVERIES)

@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from cxops.exports import csv_response, csv_text, safe_cell
+from cxops.exports import csv_response
+from cxops.exports import csv_text
+from cxops.exports import safe_cell
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from cxops.models import Channel, Product, Segment
-from cxops.roles import Role, has_role, user_roles
+from cxops.models import Channel
+from cxops.models import Product
+from cxops.models import Segment
+from cxops.roles import Role
+from cxops.roles import has_role
+from cxops.roles import user_roles
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,13 +7,19 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cxops.models import HomeRegion, Region
+from cxops.models import HomeRegion
+from cxops.models import Region
 from cxops.roles import Role
-from cxops.search import highlight, match_commands, search_everything
+from cxops.search import highlight
+from cxops.search import match_commands
+from cxops.search import search_everything
 from proposals.models import Strategy
 from proposals.services.strategies import search_document_for
-from tests.factories import IssueFactory, ProductFactory, ReportFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.factories import ReportFactory
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
 
 pytestmark = pytest.mark.django_db
 

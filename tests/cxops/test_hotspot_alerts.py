@@ -4,9 +4,17 @@ import numpy as np
 import pytest
 
 from cxops.errors import ApplicationError
-from cxops.models import AlertStatus, HotSpotAlert, IssueDailyRollup, Notification, NotificationKind
-from cxops.services.hotspots import alert_opt_in_set, hot_spot_alert_acknowledge, hot_spots_detect
-from cxops.services.metrics import MetricRecord, ScopeKey, metric_records_apply
+from cxops.models import AlertStatus
+from cxops.models import HotSpotAlert
+from cxops.models import IssueDailyRollup
+from cxops.models import Notification
+from cxops.models import NotificationKind
+from cxops.services.hotspots import alert_opt_in_set
+from cxops.services.hotspots import hot_spot_alert_acknowledge
+from cxops.services.hotspots import hot_spots_detect
+from cxops.services.metrics import MetricRecord
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_records_apply
 from cxops.services.notifications import follow_create
 from cxops.tasks import detect_hot_spots
 from tests.factories import IssueFactory

@@ -5,18 +5,18 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from cxops.models import (
-    HomeRegion,
-    HotSpotAlert,
-    IssueDailyRegionRollup,
-    IssueDailyRollup,
-    Notification,
-    NotificationKind,
-    Region,
-    WebhookDelivery,
-)
+from cxops.models import HomeRegion
+from cxops.models import HotSpotAlert
+from cxops.models import IssueDailyRegionRollup
+from cxops.models import IssueDailyRollup
+from cxops.models import Notification
+from cxops.models import NotificationKind
+from cxops.models import Region
+from cxops.models import WebhookDelivery
 from cxops.services.hotspots import hot_spots_detect
-from cxops.services.metrics import MetricRecord, ScopeKey, metric_records_apply
+from cxops.services.metrics import MetricRecord
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_records_apply
 from cxops.services.notifications import follow_create
 from cxops.services.reference import regions_seed
 from cxops.services.webhooks import webhook_subscription_save

@@ -7,11 +7,14 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
-from cxops.models import ExperienceReport, ImportJob, ImportMapping
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
+from cxops.models import ImportMapping
 from cxops.services.rollups import rollups_verify
 from tests.conftest import wait_for
 
@@ -169,7 +172,8 @@ def _big_file(rows: int) -> bytes:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_100k_row_file_runs_as_a_celery_job_with_progress(celery_worker_process, analyst, reference_data):
-    from cxops.services.imports.core import import_job_create, import_job_start
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.imports.core import import_job_start
 
     # given a 100,000-row GB18030 file (100 bad rows)
     job = import_job_create(

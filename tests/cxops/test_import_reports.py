@@ -10,19 +10,21 @@ from django.db import connection
 from django.test import override_settings
 
 from cxops.errors import ApplicationError
-from cxops.models import ExperienceReport, ImportJob, ImportMapping, ImportRejectedRow, ImportStatus
-from cxops.services.imports.core import (
-    ImportFileError,
-    RowRejected,
-    TimeParser,
-    detect_encoding,
-    import_job_create,
-    import_job_preview,
-    import_job_run,
-    import_job_set_mapping,
-    import_job_start,
-    rejected_rows_csv,
-)
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
+from cxops.models import ImportMapping
+from cxops.models import ImportRejectedRow
+from cxops.models import ImportStatus
+from cxops.services.imports.core import ImportFileError
+from cxops.services.imports.core import RowRejected
+from cxops.services.imports.core import TimeParser
+from cxops.services.imports.core import detect_encoding
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_preview
+from cxops.services.imports.core import import_job_run
+from cxops.services.imports.core import import_job_set_mapping
+from cxops.services.imports.core import import_job_start
+from cxops.services.imports.core import rejected_rows_csv
 from cxops.services.rollups import rollups_verify
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

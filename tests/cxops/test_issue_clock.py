@@ -9,15 +9,28 @@ import pytest
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
-from cxops.issue_clock import BREACHED, DUE_SOON, ON_TRACK, parse_sla_hours, sla_state
-from cxops.models import ExperienceIssue, Notification, NotificationKind, WebhookDelivery, WebhookEvent
+from cxops.issue_clock import BREACHED
+from cxops.issue_clock import DUE_SOON
+from cxops.issue_clock import ON_TRACK
+from cxops.issue_clock import parse_sla_hours
+from cxops.issue_clock import sla_state
+from cxops.models import ExperienceIssue
+from cxops.models import Notification
+from cxops.models import NotificationKind
+from cxops.models import WebhookDelivery
+from cxops.models import WebhookEvent
 from cxops.selectors.issue_clock import issue_clock_summary
-from cxops.services.issue_clock import issue_owner_set, issues_escalate_breached
-from cxops.services.triage import issue_create, issue_update
+from cxops.services.issue_clock import issue_owner_set
+from cxops.services.issue_clock import issues_escalate_breached
+from cxops.services.triage import issue_create
+from cxops.services.triage import issue_update
 from cxops.services.webhooks import webhook_subscription_save
 from rules_lifecycle.transitions import rule_transition
-from tests.factories import IssueFactory, ReportFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule, user_with_role
+from tests.factories import IssueFactory
+from tests.factories import ReportFactory
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -227,7 +240,8 @@ def test_the_dashboard_counts_overdue_and_due_soon_issues(analyst, client_for):
 
 
 def test_a_city_member_sees_only_their_citys_overdue_issues_on_the_dashboard(make_user, client_for):
-    from cxops.models import HomeRegion, Region
+    from cxops.models import HomeRegion
+    from cxops.models import Region
     from tests.factories import ReportFactory
 
     province_analyst = make_user("analyst")

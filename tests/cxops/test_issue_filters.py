@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.factories import IssueFactory, ProductFactory
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from cxops.models import ExperienceIssue
-from cxops.panels import register_issue_panel, unregister_issue_panel
+from cxops.panels import register_issue_panel
+from cxops.panels import unregister_issue_panel
 from cxops.services.notifications import is_following
 from cxops.services.triage import reports_merge
 from tests.cxops.factories import file_report

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cxops.models import IssueMatchProfile, MatchConcept
+from cxops.models import IssueMatchProfile
+from cxops.models import MatchConcept
 from cxops.selectors.matching import issues_matching
 from cxops.services.triage import issue_create
 

@@ -12,12 +12,18 @@ import pytest
 from django.urls import reverse
 
 from cxops.errors import ApplicationError
-from cxops.matching.analysis import builtin_lexicon, posting_weights
-from cxops.models import IssueMatchProfile, MatchConcept, MatchRejection
-from cxops.selectors.matching import issues_matching, retrieval_weights
+from cxops.matching.analysis import builtin_lexicon
+from cxops.matching.analysis import posting_weights
+from cxops.models import IssueMatchProfile
+from cxops.models import MatchConcept
+from cxops.models import MatchRejection
+from cxops.selectors.matching import issues_matching
+from cxops.selectors.matching import retrieval_weights
 from cxops.selectors.reports import issues_similar_to
-from cxops.services.matching import match_concept_save, match_reject
-from cxops.services.triage import issue_create, reports_merge
+from cxops.services.matching import match_concept_save
+from cxops.services.matching import match_reject
+from cxops.services.triage import issue_create
+from cxops.services.triage import reports_merge
 from tests.cxops import matching_cases
 from tests.cxops.factories import file_report
 
@@ -49,7 +55,8 @@ def test_the_third_layer_names_colloquial_and_abbreviated_forms(text, concepts):
 
 
 def test_common_words_weigh_little_whatever_the_corpus():
-    from cxops.matching.analysis import TermStatistics, general_weight
+    from cxops.matching.analysis import TermStatistics
+    from cxops.matching.analysis import general_weight
 
     # given a corpus that holds none of these words (every one maximally rare to it)
     statistics = TermStatistics(documents=40, frequency={})
@@ -478,7 +485,8 @@ def test_an_issue_sharing_only_several_common_concepts_is_still_retrieved(analys
 
 @pytest.mark.django_db
 def test_the_postings_follow_the_profile(analyst, reference_data):
-    from cxops.models import ExperienceIssue, IssueMatchTerm
+    from cxops.models import ExperienceIssue
+    from cxops.models import IssueMatchTerm
     from cxops.services.triage import issue_update
 
     # given an issue, then its title changed

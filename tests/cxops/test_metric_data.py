@@ -3,18 +3,18 @@ import datetime as dt
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.utils import translation
 
 from cxops.errors import ApplicationError
-from cxops.models import MetricDaily, MetricScope
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
 from cxops.selectors.metrics import metric_daily_series
-from cxops.services.metrics import (
-    ReferenceLookup,
-    metric_record_parse,
-    metric_records_apply,
-    metric_scope_get_or_create,
-)
+from cxops.services.metrics import ReferenceLookup
+from cxops.services.metrics import metric_record_parse
+from cxops.services.metrics import metric_records_apply
+from cxops.services.metrics import metric_scope_get_or_create
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,12 @@ import pytest
 from django.test import TestCase
 from django.utils import translation
 
-from cxops.models import ImportRejectedRow, ImportStatus, MetricDaily, MetricScope
-from cxops.services.imports.core import import_job_create, import_job_start
+from cxops.models import ImportRejectedRow
+from cxops.models import ImportStatus
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_start
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from django.utils import translation
 
 from cxops.models import Notification
 from rules_lifecycle.transitions import rule_transition
-from tests.rules_lifecycle.factories import make_rule, user_with_role
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,14 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection
 
 from cxops import tasks
-from cxops.models import Notification, NotificationDigest, PeriodicRun
-from cxops.services.notifications import notification_digests_send, notification_send_emails
+from cxops.models import Notification
+from cxops.models import NotificationDigest
+from cxops.models import PeriodicRun
+from cxops.services.notifications import notification_digests_send
+from cxops.services.notifications import notification_send_emails
 from cxops.services.periodic import once_per_slot
-from cxops.tasks import send_notification_digests, send_notification_emails
+from cxops.tasks import send_notification_digests
+from cxops.tasks import send_notification_emails
 
 pytestmark = pytest.mark.django_db
 

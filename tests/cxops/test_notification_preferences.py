@@ -7,21 +7,22 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
-from django.core import mail, signing
+from django.core import mail
+from django.core import signing
 from django.core.management import call_command
 from django.utils import timezone
 
-from cxops.models import Notification, NotificationDigest, NotificationPreference
-from cxops.services.notifications import (
-    DEFAULT_CHANNELS,
-    UNSUBSCRIBE_SALT,
-    Channels,
-    notification_digests_send,
-    notification_preferences,
-    notification_preferences_set,
-    notify,
-    unsubscribe_token,
-)
+from cxops.models import Notification
+from cxops.models import NotificationDigest
+from cxops.models import NotificationPreference
+from cxops.services.notifications import DEFAULT_CHANNELS
+from cxops.services.notifications import UNSUBSCRIBE_SALT
+from cxops.services.notifications import Channels
+from cxops.services.notifications import notification_digests_send
+from cxops.services.notifications import notification_preferences
+from cxops.services.notifications import notification_preferences_set
+from cxops.services.notifications import notify
+from cxops.services.notifications import unsubscribe_token
 from cxops.tasks import send_notification_digests
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,12 @@
 import pytest
 from django.core import mail
 
-from cxops.models import Follow, Notification, NotificationKind
-from cxops.services.notifications import follow_create, notification_mark_read, notify_followers
+from cxops.models import Follow
+from cxops.models import Notification
+from cxops.models import NotificationKind
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import notification_mark_read
+from cxops.services.notifications import notify_followers
 
 
 @pytest.mark.django_db

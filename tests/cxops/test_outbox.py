@@ -11,9 +11,14 @@ import time
 import pytest
 from django.utils import timezone
 
-from cxops.models import OutboxMessage, PeriodicRun, WorkerHeartbeat
-from cxops.services.outbox import enqueue_task, outbox_drain
-from cxops.services.periodic import once_per_slot, periodic_run_claim, slot_for
+from cxops.models import OutboxMessage
+from cxops.models import PeriodicRun
+from cxops.models import WorkerHeartbeat
+from cxops.services.outbox import enqueue_task
+from cxops.services.outbox import outbox_drain
+from cxops.services.periodic import once_per_slot
+from cxops.services.periodic import periodic_run_claim
+from cxops.services.periodic import slot_for
 from cxops.tasks import worker_heartbeat
 from tests.conftest import wait_for
 

@@ -6,9 +6,14 @@ import pytest
 from django.urls import reverse
 
 from cxops.models import ExperienceReport
-from cxops.personal_numbers import looks_like_id_number, luhn_valid, mask_personal_numbers
-from proposals.models import Comment, CommentEdit, Revision
-from proposals.services.discussion import comment_create, comment_edit
+from cxops.personal_numbers import looks_like_id_number
+from cxops.personal_numbers import luhn_valid
+from cxops.personal_numbers import mask_personal_numbers
+from proposals.models import Comment
+from proposals.models import CommentEdit
+from proposals.models import Revision
+from proposals.services.discussion import comment_create
+from proposals.services.discussion import comment_edit
 from tests.proposals.factories import make_strategy
 
 PHONE, PHONE_MASKED = "13800138000", "138****8000"
@@ -202,7 +207,8 @@ def test_the_command_masks_texts_stored_before_masking_history_included(analyst,
 @pytest.mark.django_db
 def test_an_imported_report_and_its_rejected_row_keep_the_numbers_masked(analyst, reference_data):
     from cxops.models import ImportRejectedRow
-    from tests.cxops.test_import_reports import csv_bytes, run
+    from tests.cxops.test_import_reports import csv_bytes
+    from tests.cxops.test_import_reports import run
 
     job = run(
         analyst,

@@ -3,14 +3,12 @@
 import pytest
 from django.test import override_settings
 
-from cxops.phones import (
-    InvalidPhone,
-    customer_reference,
-    mask_phones_in_text,
-    phone_hash,
-    phone_mask,
-    phone_normalise,
-)
+from cxops.phones import InvalidPhone
+from cxops.phones import customer_reference
+from cxops.phones import mask_phones_in_text
+from cxops.phones import phone_hash
+from cxops.phones import phone_mask
+from cxops.phones import phone_normalise
 
 
 @pytest.mark.parametrize(

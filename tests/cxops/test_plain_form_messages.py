@@ -14,7 +14,8 @@ from django.utils import translation
 
 from cxops.form_messages import DJANGO_MESSAGES
 from cxops.roles import Role
-from tests.rules_lifecycle.factories import StrategyFactory, user_with_role
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import user_with_role
 
 
 def test_the_reworded_msgids_are_still_djangos_own():

@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 from cxops.exports import csv_stream
 from cxops.models import ExperienceReport
 from cxops.selectors.exports import export_dataset
-from tests.factories import IssueFactory, ProductFactory, ReportFactory
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
 

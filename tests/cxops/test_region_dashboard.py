@@ -6,10 +6,14 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cxops.models import HomeRegion, Region, ReportDailyRegionRollup
+from cxops.models import HomeRegion
+from cxops.models import Region
+from cxops.models import ReportDailyRegionRollup
 from cxops.roles import Role
-from cxops.services.rollups import rollups_rebuild, rollups_verify
-from cxops.services.triage import reports_dismiss, reports_merge
+from cxops.services.rollups import rollups_rebuild
+from cxops.services.rollups import rollups_verify
+from cxops.services.triage import reports_dismiss
+from cxops.services.triage import reports_merge
 from tests.cxops.factories import file_report
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from cxops.models import HomeRegion, Region
+from cxops.models import HomeRegion
+from cxops.models import Region
 from cxops.roles import Role
-from cxops.services.metrics import MetricRecord, ScopeKey, metric_records_apply
+from cxops.services.metrics import MetricRecord
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_records_apply
 
 pytestmark = pytest.mark.django_db
 

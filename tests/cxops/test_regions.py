@@ -8,11 +8,15 @@ import pytest
 from django.urls import reverse
 
 from cxops.errors import ApplicationError
-from cxops.models import AccessChange, ExperienceReport, HomeRegion, Region
+from cxops.models import AccessChange
+from cxops.models import ExperienceReport
+from cxops.models import HomeRegion
+from cxops.models import Region
 from cxops.regions import user_region
 from cxops.roles import Role
 from cxops.services.access import user_region_set
-from cxops.services.imports.core import import_job_create, import_job_start
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_start
 from cxops.services.reference import region_save
 from cxops.services.triage import reports_merge
 from tests.cxops.factories import file_report

@@ -182,7 +182,8 @@ def test_the_fast_list_answers_exactly_what_the_serializer_would(
     api_client_for, analyst, frontline, reference_data
 ):
     from cxops.api.reports import ReportOutputSerializer
-    from cxops.services.imports.reports import ReportRecord, reports_bulk_insert
+    from cxops.services.imports.reports import ReportRecord
+    from cxops.services.imports.reports import reports_bulk_insert
     from cxops.services.triage import reports_merge
 
     client = api_client_for(frontline)

@@ -13,7 +13,11 @@ from rest_framework import serializers
 
 from cxops.api.reports import ReportOutputSerializer
 from cxops.models import ExperienceReport
-from cxops.presenters.reports import REPORT_ROW, Shown, report_row_of, report_rows, report_rows_queryset
+from cxops.presenters.reports import REPORT_ROW
+from cxops.presenters.reports import Shown
+from cxops.presenters.reports import report_row_of
+from cxops.presenters.reports import report_rows
+from cxops.presenters.reports import report_rows_queryset
 from tests.cxops.factories import file_report
 from tests.cxops.test_report_api import payload
 
@@ -46,7 +50,8 @@ def test_the_rows_read_are_the_columns_declared(reference_data, frontline):
 def test_rows_instances_and_the_serializer_give_the_same_answers(
     zone, api_client_for, analyst, frontline, reference_data
 ):
-    from cxops.services.imports.reports import ReportRecord, reports_bulk_insert
+    from cxops.services.imports.reports import ReportRecord
+    from cxops.services.imports.reports import reports_bulk_insert
     from cxops.services.triage import reports_merge
 
     segments = reference_data["segments"]

@@ -13,18 +13,29 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from cxops.errors import ApplicationError
-from cxops.models import ExperienceReport, ImportRejectedRow, Region
+from cxops.models import ExperienceReport
+from cxops.models import ImportRejectedRow
+from cxops.models import Region
 from cxops.services.imports.core import import_job_create
-from cxops.services.imports.reports import ReportImportHandler, ReportRecord, reports_bulk_insert
+from cxops.services.imports.reports import ReportImportHandler
+from cxops.services.imports.reports import ReportRecord
+from cxops.services.imports.reports import reports_bulk_insert
 from cxops.services.rollups import rollups_verify
-from tests.factories import IssueFactory, ProductFactory, ReportFactory, UserFactory
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.factories import ReportFactory
+from tests.factories import UserFactory
 
-from .test_import_reports import HEADER, csv_bytes, start
+from .test_import_reports import HEADER
+from .test_import_reports import csv_bytes
+from .test_import_reports import start
 
 REPORT_TABLE = ExperienceReport._meta.db_table
 

@@ -14,12 +14,16 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from cxops.models import ExperienceReport, Segment
+from cxops.models import ExperienceReport
+from cxops.models import Segment
 from cxops.services.imports.core import import_job_create
 from tests.factories import ReportFactory
 
-from .test_import_reports import HEADER, csv_bytes, start
-from .test_report_references import delete_while_an_insert_is_open, refused_by_the_database
+from .test_import_reports import HEADER
+from .test_import_reports import csv_bytes
+from .test_import_reports import start
+from .test_report_references import delete_while_an_insert_is_open
+from .test_report_references import refused_by_the_database
 
 LINKS = ExperienceReport.segments.through._meta.db_table
 MISSING = 987654

@@ -11,11 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
-from cxops.models import ExperienceReport, Region, ReportStatus
+from cxops.models import ExperienceReport
+from cxops.models import Region
+from cxops.models import ReportStatus
 from cxops.services.reports import report_create
 from cxops.services.rollups import rollups_verify
-from tests.cxops.factories import SHANGHAI, file_report
-from tests.factories import ChannelFactory, IssueFactory, ProductFactory
+from tests.cxops.factories import SHANGHAI
+from tests.cxops.factories import file_report
+from tests.factories import ChannelFactory
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +200,8 @@ def test_someone_elses_report_is_a_404_unless_analyst(client_for, frontline, mak
 def test_no_page_shows_a_full_phone_number(client_for, frontline, analyst, reference_data):
     client_for(frontline).post(reverse("reports:file"), filing_data(reference_data))
     report = ExperienceReport.objects.get()
-    from cxops.services.triage import issue_create, reports_merge
+    from cxops.services.triage import issue_create
+    from cxops.services.triage import reports_merge
 
     issue = issue_create(actor=analyst, title="飞信申请失败 13800138000", description="回拨 13800138000")
     assert issue.title == "飞信申请失败 138****8000"

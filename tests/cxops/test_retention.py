@@ -10,8 +10,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from cxops.models import AuditEvent, ExperienceReport, ImportJob, ImportRejectedRow, Notification
-from cxops.services.audit import AuditAction, audit_record
+from cxops.models import AuditEvent
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
+from cxops.models import ImportRejectedRow
+from cxops.models import Notification
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 from cxops.services.reports import report_create
 from cxops.services.retention import retention_purge
 

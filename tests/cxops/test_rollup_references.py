@@ -16,20 +16,23 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from cxops.models import (
-    Product,
-    Region,
-    RegionLevel,
-    ReportDailyDimensionRollup,
-    ReportDailyDimensionTotal,
-    ReportDailyRegionRollup,
-    ReportDailyRegionTotal,
-)
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import RegionLevel
+from cxops.models import ReportDailyDimensionRollup
+from cxops.models import ReportDailyDimensionTotal
+from cxops.models import ReportDailyRegionRollup
+from cxops.models import ReportDailyRegionTotal
 from cxops.services.imports.core import import_job_create
-from cxops.services.rollups import ReportFacts, rollups_apply_delta, rollups_verify
-from tests.factories import ProductFactory, ReportFactory
+from cxops.services.rollups import ReportFacts
+from cxops.services.rollups import rollups_apply_delta
+from cxops.services.rollups import rollups_verify
+from tests.factories import ProductFactory
+from tests.factories import ReportFactory
 
-from .test_import_reports import HEADER, csv_bytes, start
+from .test_import_reports import HEADER
+from .test_import_reports import csv_bytes
+from .test_import_reports import start
 from .test_report_references import refused_by_the_database
 
 DIMENSION = ReportDailyDimensionRollup._meta.db_table

@@ -3,17 +3,19 @@ import io
 import zoneinfo
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
-from cxops.models import ReportDailyDimensionTotal, ReportStatus, RollupDimension
-from cxops.services.rollups import (
-    ReportFacts,
-    local_day,
-    rollups_apply_delta,
-    rollups_rebuild,
-    rollups_verify,
-)
-from tests.factories import IssueFactory, ReportFactory
+from cxops.models import ReportDailyDimensionTotal
+from cxops.models import ReportStatus
+from cxops.models import RollupDimension
+from cxops.services.rollups import ReportFacts
+from cxops.services.rollups import local_day
+from cxops.services.rollups import rollups_apply_delta
+from cxops.services.rollups import rollups_rebuild
+from cxops.services.rollups import rollups_verify
+from tests.factories import IssueFactory
+from tests.factories import ReportFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 

@@ -10,13 +10,14 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cxops.models import AuditEvent, ExperienceReport, ServiceAccount, ServiceToken
-from cxops.services.service_accounts import (
-    service_account_create,
-    service_token_issue,
-    service_token_revoke,
-    token_digest,
-)
+from cxops.models import AuditEvent
+from cxops.models import ExperienceReport
+from cxops.models import ServiceAccount
+from cxops.models import ServiceToken
+from cxops.services.service_accounts import service_account_create
+from cxops.services.service_accounts import service_token_issue
+from cxops.services.service_accounts import service_token_revoke
+from cxops.services.service_accounts import token_digest
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import pytest
 
 from cxops import similarity
 from cxops.selectors.reports import issues_similar_to
-from tests.factories import IssueFactory, UserFactory
+from tests.factories import IssueFactory
+from tests.factories import UserFactory
 
 ISSUES = [
     (1, "飞信申请失败，提示号码无法开通"),

@@ -10,17 +10,19 @@ from django.db import connection
 from django.urls import reverse
 
 from cxops.errors import ApplicationError
-from cxops.models import ExperienceIssue, ExperienceReport, IssueDailyRollup, Notification, ReportStatus
+from cxops.models import ExperienceIssue
+from cxops.models import ExperienceReport
+from cxops.models import IssueDailyRollup
+from cxops.models import Notification
+from cxops.models import ReportStatus
 from cxops.services.notifications import follow_create
 from cxops.services.rollups import rollups_verify
-from cxops.services.triage import (
-    issue_create,
-    reports_classify,
-    reports_dismiss,
-    reports_merge,
-    reports_reopen,
-    reports_unmerge,
-)
+from cxops.services.triage import issue_create
+from cxops.services.triage import reports_classify
+from cxops.services.triage import reports_dismiss
+from cxops.services.triage import reports_merge
+from cxops.services.triage import reports_reopen
+from cxops.services.triage import reports_unmerge
 from tests.cxops.factories import file_report
 from tests.factories import ProductFactory
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from cxops.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from cxops.models import DeliveryStatus
+from cxops.models import WebhookDelivery
+from cxops.models import WebhookSubscription
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,20 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cxops.models import Channel, Product, Region, WebhookDelivery, WebhookEvent, WebhookSubscription
+from cxops.models import Channel
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import WebhookDelivery
+from cxops.models import WebhookEvent
+from cxops.models import WebhookSubscription
 from cxops.services.reports import report_create
 from rules_lifecycle.transitions import rule_transition
-from tests.cxops.test_webhooks import SECRET, Receiver, subscribe, verified
-from tests.rules_lifecycle.factories import make_rule, user_with_role
+from tests.cxops.test_webhooks import SECRET
+from tests.cxops.test_webhooks import Receiver
+from tests.cxops.test_webhooks import subscribe
+from tests.cxops.test_webhooks import verified
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +159,8 @@ def test_the_page_saves_and_shows_the_cities(admin, receiver, reference_data, cl
 def test_an_issue_past_due_goes_to_the_groups_of_its_reports_cities(
     receiver, admin, frontline, reference_data, django_capture_on_commit_callbacks
 ):
-    from cxops.services.issue_clock import issue_owner_set, issues_escalate_breached
+    from cxops.services.issue_clock import issue_owner_set
+    from cxops.services.issue_clock import issues_escalate_breached
     from cxops.services.triage import reports_merge
     from tests.cxops.factories import file_report
 

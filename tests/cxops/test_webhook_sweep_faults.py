@@ -13,10 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from cxops import webhooks as outbound
-from cxops.models import DeliveryStatus, WebhookDelivery, WebhookEvent
+from cxops.models import DeliveryStatus
+from cxops.models import WebhookDelivery
+from cxops.models import WebhookEvent
 from cxops.services import webhooks as webhook_service
-from cxops.services.webhooks import webhook_deliveries_retry_due, webhook_delivery_send
-from tests.cxops.test_webhooks import SECRET, subscribe
+from cxops.services.webhooks import webhook_deliveries_retry_due
+from cxops.services.webhooks import webhook_delivery_send
+from tests.cxops.test_webhooks import SECRET
+from tests.cxops.test_webhooks import subscribe
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,11 @@ import hashlib
 import hmac
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote_plus, urlsplit
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from urllib.parse import parse_qs
+from urllib.parse import unquote_plus
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -18,18 +21,22 @@ from django.utils import timezone
 
 from cxops import webhooks as outbound
 from cxops.errors import ApplicationError
-from cxops.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
+from cxops.models import DeliveryStatus
+from cxops.models import WebhookDelivery
+from cxops.models import WebhookEvent
+from cxops.models import WebhookSubscription
 from cxops.services.hotspots import hot_spots_detect
-from cxops.services.webhooks import (
-    webhook_deliveries_retry_due,
-    webhook_delivery_send,
-    webhook_redeliver,
-    webhook_subscription_save,
-)
+from cxops.services.webhooks import webhook_deliveries_retry_due
+from cxops.services.webhooks import webhook_delivery_send
+from cxops.services.webhooks import webhook_redeliver
+from cxops.services.webhooks import webhook_subscription_save
 from rules_lifecycle.transitions import rule_transition
-from tests.cxops.test_hotspot_alerts import TODAY, issue_history
-from tests.factories import IssueFactory, ProductFactory
-from tests.rules_lifecycle.factories import make_rule, user_with_role
+from tests.cxops.test_hotspot_alerts import TODAY
+from tests.cxops.test_hotspot_alerts import issue_history
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -291,7 +298,8 @@ def test_only_administrators_manage_subscriptions(make_user, receiver):
 def test_routing_by_product_and_severity(
     receiver, admin, frontline, reference_data, django_capture_on_commit_callbacks
 ):
-    from cxops.models import Channel, Product
+    from cxops.models import Channel
+    from cxops.models import Product
     from cxops.services.reports import report_create
 
     product, other = Product.objects.order_by("pk")[:2]
@@ -478,7 +486,8 @@ def test_a_robot_gets_at_most_its_rate_limit_per_minute(receiver, admin, django_
 
 
 def test_a_network_error_keeps_a_robots_key_out_of_the_delivery_log():
-    from cxops.webhooks import OutboundRequest, send
+    from cxops.webhooks import OutboundRequest
+    from cxops.webhooks import send
 
     secret = "ROBOTKEY0123456789abcdef"
     request = OutboundRequest(

@@ -14,12 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
-from cxops.models import ExperienceReport, ImportJob, OutboxMessage
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
+from cxops.models import OutboxMessage
 from cxops.services import outbox
 from cxops.services.imports import core
-from cxops.services.imports.core import import_job_create, import_job_run, import_job_start
-from cxops.services.imports.recovery import import_job_resume, import_jobs_recover
-from cxops.services.outbox import outbox_drain, outbox_message_started
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_run
+from cxops.services.imports.core import import_job_start
+from cxops.services.imports.recovery import import_job_resume
+from cxops.services.imports.recovery import import_jobs_recover
+from cxops.services.outbox import outbox_drain
+from cxops.services.outbox import outbox_message_started
 from cxops.services.rollups import rollups_verify
 from tests.cxops.test_import_pages import _big_file
 

@@ -12,7 +12,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_chart_exports_its_data_or_its_picture(open_pages, live_server, make_user, reference_data):
     from django.utils import timezone
 
-    from tests.cxops.test_dashboard import file, local
+    from tests.cxops.test_dashboard import file
+    from tests.cxops.test_dashboard import local
 
     analyst = make_user("analyst", username="export_analyst")
     yesterday = timezone.localdate() - dt.timedelta(days=1)

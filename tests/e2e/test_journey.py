@@ -173,7 +173,8 @@ def _load_metrics_around_go_live(*, rule, product, control_product, truth) -> No
     rule's product and its control, from the baseline window up to yesterday."""
     from django.utils import timezone
 
-    from cxops.services.metrics import ScopeKey, metric_records_apply
+    from cxops.services.metrics import ScopeKey
+    from cxops.services.metrics import metric_records_apply
     from rules_lifecycle.demo_evaluation import metric_records_for_series
     from rules_lifecycle.scoring.synthetic import scope_pair
 
@@ -199,9 +200,15 @@ def test_the_whole_loop_from_a_report_to_a_retired_rule(
     from django.db.models import F
     from django.utils import timezone
 
-    from cxops.models import ExperienceIssue, ExperienceReport
-    from proposals.models import Comment, Strategy, Vote
-    from rules_lifecycle.models import ExperienceRule, RuleEvaluation, RuleStatus, RuleTransition
+    from cxops.models import ExperienceIssue
+    from cxops.models import ExperienceReport
+    from proposals.models import Comment
+    from proposals.models import Strategy
+    from proposals.models import Vote
+    from rules_lifecycle.models import ExperienceRule
+    from rules_lifecycle.models import RuleEvaluation
+    from rules_lifecycle.models import RuleStatus
+    from rules_lifecycle.models import RuleTransition
     from rules_lifecycle.scoring.synthetic import Truth
     from rules_lifecycle.services.evaluation import evaluation_run_all
 
@@ -210,7 +217,8 @@ def test_the_whole_loop_from_a_report_to_a_retired_rule(
     fetion = reference_data["products"]["fetion"]
     mail = reference_data["products"]["mail-139"]
     fetion_name = fetion.name_en if language == "en" else fetion.name_zh
-    from cxops.models import HomeRegion, Region
+    from cxops.models import HomeRegion
+    from cxops.models import Region
 
     # the hotline agent works in Foshan: the filing form has the city chosen for them
     HomeRegion.objects.create(

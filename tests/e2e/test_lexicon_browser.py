@@ -8,7 +8,9 @@ import os
 
 import pytest
 
-from tests.e2e.test_every_page_browser import AXE, _axe_violations, _english_runs
+from tests.e2e.test_every_page_browser import AXE
+from tests.e2e.test_every_page_browser import _axe_violations
+from tests.e2e.test_every_page_browser import _english_runs
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

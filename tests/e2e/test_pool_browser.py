@@ -73,7 +73,8 @@ def test_second_editor_sees_the_conflict_and_keeps_their_text(browser, live_serv
 
 
 def test_reply_in_place_and_keyboard_friendly_vote(browser, live_server, make_user):
-    from proposals.models import Comment, Vote
+    from proposals.models import Comment
+    from proposals.models import Vote
     from proposals.services.discussion import comment_create
     from tests.proposals.factories import make_strategy
 

@@ -14,7 +14,8 @@ import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
-from django.test import Client, RequestFactory
+from django.test import Client
+from django.test import RequestFactory
 
 from cxops.roles import Role
 

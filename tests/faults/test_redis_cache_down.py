@@ -16,7 +16,8 @@ import subprocess
 import time
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import cache
+from django.core.cache import caches
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 

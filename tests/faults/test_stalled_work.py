@@ -22,9 +22,13 @@ import time
 
 import pytest
 
-from cxops.models import ExperienceReport, ImportJob, OutboxMessage
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
+from cxops.models import OutboxMessage
 from cxops.services.rollups import rollups_verify
-from tests.conftest import CeleryBeat, CeleryWorker, wait_for
+from tests.conftest import CeleryBeat
+from tests.conftest import CeleryWorker
+from tests.conftest import wait_for
 from tests.cxops.test_import_pages import _big_file
 
 pytestmark = [
@@ -59,7 +63,8 @@ def _assert_exact(job: ImportJob, source_system: str, rows: int) -> None:
 def test_a_worker_killed_mid_import_is_resumed_by_the_sweep_within_a_minute(
     celery_worker_process, analyst, reference_data, tmp_path
 ):
-    from cxops.services.imports.core import import_job_create, import_job_start
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.imports.core import import_job_start
 
     rows = 100_000
     # given a 100,000-row import running on the worker
@@ -162,7 +167,8 @@ def own_broker(monkeypatch):
 def test_a_job_queued_when_the_broker_restarts_empty_is_done_after_recovery(
     own_broker, analyst, reference_data, tmp_path
 ):
-    from cxops.services.imports.core import import_job_create, import_job_start
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.imports.core import import_job_start
 
     rows = 5_000
     # given an import queued: its message is in Redis, no worker has taken it yet
@@ -200,9 +206,13 @@ def test_a_job_queued_when_the_broker_restarts_empty_is_done_after_recovery(
 def test_a_worker_killed_mid_evaluation_run_is_completed_by_the_sweep(celery_worker_process, tmp_path):
     from django.db import transaction
 
-    from rules_lifecycle.models import EvaluationRun, RuleEvaluation, RunTrigger
-    from rules_lifecycle.services.evaluation import evaluation_run_dispatch, evaluation_run_start
-    from tests.rules_lifecycle.test_evaluation_worker import TODAY, live_rules
+    from rules_lifecycle.models import EvaluationRun
+    from rules_lifecycle.models import RuleEvaluation
+    from rules_lifecycle.models import RunTrigger
+    from rules_lifecycle.services.evaluation import evaluation_run_dispatch
+    from rules_lifecycle.services.evaluation import evaluation_run_start
+    from tests.rules_lifecycle.test_evaluation_worker import TODAY
+    from tests.rules_lifecycle.test_evaluation_worker import live_rules
 
     rule_ids = live_rules(24)
     run = evaluation_run_start(trigger=RunTrigger.COMMAND, run_on=TODAY, rules_planned=len(rule_ids))

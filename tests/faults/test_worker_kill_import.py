@@ -15,7 +15,8 @@ import os
 import pytest
 from kombu import Connection
 
-from cxops.models import ExperienceReport, ImportJob
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
 from cxops.services.rollups import rollups_verify
 from tests.conftest import wait_for
 from tests.cxops.test_import_pages import _big_file
@@ -44,7 +45,8 @@ def _redeliver_unacknowledged() -> int:
 def test_a_worker_killed_mid_import_resumes_and_every_row_exists_exactly_once(
     celery_worker_process, analyst, reference_data
 ):
-    from cxops.services.imports.core import import_job_create, import_job_start
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.imports.core import import_job_start
 
     # given a 100,000-row import running on the worker
     job = import_job_create(

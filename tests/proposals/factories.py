@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxops.models import ExperienceIssue, Product
+from cxops.models import ExperienceIssue
+from cxops.models import Product
 from proposals.models import Strategy
-from proposals.services.strategies import StrategyContent, strategy_create
+from proposals.services.strategies import StrategyContent
+from proposals.services.strategies import strategy_create
 from proposals.services.transitions import strategy_transition
 from tests.factories import ProductFactory
 

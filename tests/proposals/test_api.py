@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from proposals.models import Comment, Strategy, Vote
-from tests.factories import IssueFactory, ProductFactory
+from proposals.models import Comment
+from proposals.models import Strategy
+from proposals.models import Vote
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
 from tests.proposals.factories import make_strategy
 
 pytestmark = pytest.mark.django_db

@@ -5,11 +5,16 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError
+from django.db import connection
+from django.db import transaction
 
 from cxops.errors import ApplicationError
-from proposals.models import Revision, Strategy, Vote
-from proposals.services.strategies import current_content, strategy_update
+from proposals.models import Revision
+from proposals.models import Strategy
+from proposals.models import Vote
+from proposals.services.strategies import current_content
+from proposals.services.strategies import strategy_update
 from proposals.services.votes import vote_cast
 from tests.proposals.factories import make_strategy
 

@@ -6,7 +6,8 @@ import pytest
 from django.test import RequestFactory
 
 from cxops.models import Notification
-from cxops.panels import issue_panels, render_issue_panels
+from cxops.panels import issue_panels
+from cxops.panels import render_issue_panels
 from cxops.services.notifications import follow_create
 from proposals.models import Strategy
 from proposals.panels import issue_strategies_panel

@@ -8,8 +8,12 @@ from django.core.exceptions import ValidationError
 from cxops.errors import ApplicationError
 from cxops.models import Notification
 from cxops.services.notifications import is_following
-from proposals.models import Comment, CommentEdit
-from proposals.services.discussion import comment_create, comment_edit, comment_hide, comment_unhide
+from proposals.models import Comment
+from proposals.models import CommentEdit
+from proposals.services.discussion import comment_create
+from proposals.services.discussion import comment_edit
+from proposals.services.discussion import comment_hide
+from proposals.services.discussion import comment_unhide
 from proposals.services.transitions import strategy_transition
 from tests.proposals.factories import make_strategy
 

@@ -7,7 +7,8 @@ import pytest
 from django.test import TestCase
 from django.utils import translation
 
-from cxops.models import Notification, NotificationKind
+from cxops.models import Notification
+from cxops.models import NotificationKind
 from cxops.roles import Role
 from proposals.services.discussion import comment_create
 from tests.proposals.factories import make_strategy

@@ -11,7 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from proposals.models import Strategy
-from proposals.selectors import STATUS_ORDER, strategy_list
+from proposals.selectors import STATUS_ORDER
+from proposals.selectors import strategy_list
 from tests.proposals.factories import make_strategy
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,13 @@ import pytest
 
 from cxops.errors import ApplicationError
 from cxops.models import Notification
-from proposals.diff import combined_inline_diff, inline_diff, line_diff
+from proposals.diff import combined_inline_diff
+from proposals.diff import inline_diff
+from proposals.diff import line_diff
 from proposals.models import Revision
-from proposals.services.strategies import current_content, strategy_restore, strategy_update
+from proposals.services.strategies import current_content
+from proposals.services.strategies import strategy_restore
+from proposals.services.strategies import strategy_update
 from proposals.services.transitions import strategy_transition
 from tests.proposals.factories import make_strategy
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from proposals.selectors import pool_search, strategy_list
-from proposals.services.discussion import comment_create, comment_hide
+from proposals.selectors import pool_search
+from proposals.selectors import strategy_list
+from proposals.services.discussion import comment_create
+from proposals.services.discussion import comment_hide
 from proposals.services.votes import vote_cast
-from tests.factories import IssueFactory, ReportFactory
+from tests.factories import IssueFactory
+from tests.factories import ReportFactory
 from tests.proposals.factories import make_strategy
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,14 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from cxops.models import HomeRegion, Region
+from cxops.models import HomeRegion
+from cxops.models import Region
 from cxops.roles import Role
 from proposals.models import Strategy
 from proposals.selectors import revision_diff
-from proposals.services.strategies import current_content, strategy_create, strategy_update
+from proposals.services.strategies import current_content
+from proposals.services.strategies import strategy_create
+from proposals.services.strategies import strategy_update
 from tests.proposals.factories import content
 
 pytestmark = pytest.mark.django_db

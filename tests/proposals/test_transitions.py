@@ -10,8 +10,11 @@ from django.core.exceptions import ValidationError
 
 from cxops.errors import ApplicationError
 from cxops.models import Notification
-from cxops.services.notifications import follow_create, follower_ids
-from proposals.models import StatusChange, Strategy, Vote
+from cxops.services.notifications import follow_create
+from cxops.services.notifications import follower_ids
+from proposals.models import StatusChange
+from proposals.models import Strategy
+from proposals.models import Vote
 from proposals.services.transitions import strategy_transition
 from proposals.services.votes import vote_cast
 from tests.proposals.factories import make_strategy

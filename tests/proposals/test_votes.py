@@ -7,7 +7,8 @@ import pytest
 from cxops.errors import ApplicationError
 from proposals.models import Vote
 from proposals.services.transitions import strategy_transition
-from proposals.services.votes import vote_cast, vote_retract
+from proposals.services.votes import vote_cast
+from proposals.services.votes import vote_retract
 from tests.proposals.factories import make_strategy
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cxops.models import WebhookDelivery, WebhookEvent
+from cxops.models import WebhookDelivery
+from cxops.models import WebhookEvent
 from cxops.services.webhooks import webhook_subscription_save
 from proposals.services.transitions import strategy_transition
 from tests.proposals.factories import make_strategy

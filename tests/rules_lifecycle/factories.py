@@ -7,11 +7,15 @@ import factory
 from django.contrib.auth.models import Group
 
 from cxops.roles import Role
-from proposals.models import Strategy, StrategyStatus
-from rules_lifecycle.models import ExperienceRule, RuleStatus
+from proposals.models import Strategy
+from proposals.models import StrategyStatus
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleStatus
 from rules_lifecycle.services.rules import rule_create_from_strategy
 from rules_lifecycle.transitions import rule_transition
-from tests.factories import IssueFactory, ProductFactory, UserFactory
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.factories import UserFactory
 
 
 def user_with_role(role: str, **kwargs):

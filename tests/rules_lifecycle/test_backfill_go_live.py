@@ -9,30 +9,36 @@ import datetime as dt
 import numpy as np
 import pytest
 from django.contrib.messages import get_messages
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
-from cxops.models import Notification, OutboxMessage
+from cxops.models import Notification
+from cxops.models import OutboxMessage
 from cxops.roles import Role
-from cxops.services.metrics import ScopeKey, metric_records_apply
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_records_apply
 from rules_lifecycle.demo_evaluation import metric_records_for_series
-from rules_lifecycle.models import (
-    EvaluationRun,
-    ExperienceRule,
-    RuleEvaluation,
-    RuleGoLiveBackfill,
-    RuleStatus,
-    RunTrigger,
-)
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleEvaluation
+from rules_lifecycle.models import RuleGoLiveBackfill
+from rules_lifecycle.models import RuleStatus
+from rules_lifecycle.models import RunTrigger
 from rules_lifecycle.presenters import rule_timeline
-from rules_lifecycle.scoring.synthetic import Truth, scope_pair
-from rules_lifecycle.services.evaluation import evaluation_run_start, rules_evaluate
+from rules_lifecycle.scoring.synthetic import Truth
+from rules_lifecycle.scoring.synthetic import scope_pair
+from rules_lifecycle.services.evaluation import evaluation_run_start
+from rules_lifecycle.services.evaluation import rules_evaluate
 from rules_lifecycle.services.rules import rule_backfill_go_live
 from rules_lifecycle.transitions import rule_transition
 from tests.factories import ProductFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule, rule_in, user_with_role
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import rule_in
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

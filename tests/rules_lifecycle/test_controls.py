@@ -12,12 +12,16 @@ from django.utils import timezone
 from scipy import optimize
 
 from cxops.roles import Role
-from cxops.services.metrics import ScopeKey, metric_records_apply
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_records_apply
 from rules_lifecycle.demo_evaluation import metric_records_for_series
 from rules_lifecycle.scoring import DailySeries
-from rules_lifecycle.scoring.controls import baseline_fit, synthetic_weights
+from rules_lifecycle.scoring.controls import baseline_fit
+from rules_lifecycle.scoring.controls import synthetic_weights
 from tests.factories import ProductFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule, user_with_role
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 TODAY = timezone.localdate()
 HISTORY = 140

@@ -11,23 +11,31 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
-from cxops.models import MetricDaily, MetricScope, Notification
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
+from cxops.models import Notification
 from cxops.roles import Role
-from cxops.services.metrics import ScopeKey, metric_records_apply
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_records_apply
 from rules_lifecycle.demo_evaluation import metric_records_for_series
-from rules_lifecycle.models import EvaluationRun, RuleEvaluation, RuleStatus, RunTrigger
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import RuleEvaluation
+from rules_lifecycle.models import RuleStatus
+from rules_lifecycle.models import RunTrigger
 from rules_lifecycle.presenters import rule_timeline
-from rules_lifecycle.scoring.synthetic import Scenario, Truth, scope_pair
-from rules_lifecycle.services.evaluation import (
-    evaluation_run_all,
-    evaluation_run_start,
-    rule_evaluate_on_demand,
-    rules_evaluate,
-)
+from rules_lifecycle.scoring.synthetic import Scenario
+from rules_lifecycle.scoring.synthetic import Truth
+from rules_lifecycle.scoring.synthetic import scope_pair
+from rules_lifecycle.services.evaluation import evaluation_run_all
+from rules_lifecycle.services.evaluation import evaluation_run_start
+from rules_lifecycle.services.evaluation import rule_evaluate_on_demand
+from rules_lifecycle.services.evaluation import rules_evaluate
 from rules_lifecycle.tasks import evaluate_all_rules
 from rules_lifecycle.transitions import rule_transition
 from tests.factories import ProductFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule, user_with_role
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 TODAY = timezone.localdate()
 

@@ -10,11 +10,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from rules_lifecycle.models import EvaluationRun, RuleEvaluation, RunTrigger
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import RuleEvaluation
+from rules_lifecycle.models import RunTrigger
 from rules_lifecycle.scoring.synthetic import Truth
-from rules_lifecycle.services.evaluation import evaluation_run_dispatch, evaluation_run_start, rules_evaluate
+from rules_lifecycle.services.evaluation import evaluation_run_dispatch
+from rules_lifecycle.services.evaluation import evaluation_run_start
+from rules_lifecycle.services.evaluation import rules_evaluate
 from rules_lifecycle.services.recovery import evaluation_runs_recover
-from tests.rules_lifecycle.test_evaluation import TODAY, live_rule
+from tests.rules_lifecycle.test_evaluation import TODAY
+from tests.rules_lifecycle.test_evaluation import live_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +94,8 @@ def test_a_rule_whose_scoring_raises_costs_only_its_own_result_and_the_run_ends(
 ):
     """One rule's scoring raising every time: the rest of its batch is written, the sweep sends it
     again MAX_STALLS_WITHOUT_PROGRESS times, then closes the run (not for ever) and names the rule in the log."""
-    from rules_lifecycle.services import evaluation, recovery
+    from rules_lifecycle.services import evaluation
+    from rules_lifecycle.services import recovery
 
     rules = [live_rule(days_live=70, truth=Truth(complaint_rate=-0.3), seed=n) for n in range(3)]
     poison = rules[1]

@@ -13,16 +13,23 @@ from django.db import transaction
 from django.utils import timezone
 from kombu import Connection
 
-from cxops.models import MetricDaily, MetricScope
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
 from cxops.roles import Role
-from rules_lifecycle.models import EvaluationRun, RuleEvaluation, RunTrigger
-from rules_lifecycle.scoring.synthetic import Truth, scope_pair
-from rules_lifecycle.services.evaluation import evaluation_run_dispatch, evaluation_run_start
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import RuleEvaluation
+from rules_lifecycle.models import RunTrigger
+from rules_lifecycle.scoring.synthetic import Truth
+from rules_lifecycle.scoring.synthetic import scope_pair
+from rules_lifecycle.services.evaluation import evaluation_run_dispatch
+from rules_lifecycle.services.evaluation import evaluation_run_start
 from rules_lifecycle.tasks import evaluate_all_rules
 from rules_lifecycle.transitions import rule_transition
 from tests.conftest import wait_for
 from tests.factories import ProductFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule, user_with_role
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

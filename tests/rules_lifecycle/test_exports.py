@@ -7,9 +7,12 @@ import io
 
 import pytest
 
-from rules_lifecycle.models import EvaluationRun, RunTrigger
-from rules_lifecycle.services.evaluation import evaluation_run_start, rules_evaluate
-from tests.rules_lifecycle.factories import StrategyFactory, rule_in
+from rules_lifecycle.models import EvaluationRun
+from rules_lifecycle.models import RunTrigger
+from rules_lifecycle.services.evaluation import evaluation_run_start
+from rules_lifecycle.services.evaluation import rules_evaluate
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import rule_in
 
 pytestmark = pytest.mark.django_db
 

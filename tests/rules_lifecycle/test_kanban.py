@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cxops.roles import Role
-from tests.rules_lifecycle.factories import rule_in, user_with_role
+from tests.rules_lifecycle.factories import rule_in
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

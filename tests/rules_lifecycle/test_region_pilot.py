@@ -12,15 +12,23 @@ from django.utils import timezone
 
 from cxops.models import Region
 from cxops.roles import Role
-from cxops.services.metrics import ReferenceLookup, ScopeKey, metric_record_parse, metric_records_apply
+from cxops.services.metrics import ReferenceLookup
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_record_parse
+from cxops.services.metrics import metric_records_apply
 from rules_lifecycle.demo_evaluation import metric_records_for_series
 from rules_lifecycle.models import RuleEvaluation
-from rules_lifecycle.scoring.synthetic import Truth, scope_pair
-from rules_lifecycle.selectors.evaluation import evaluation_inputs, rule_scope_keys
-from rules_lifecycle.services.evaluation import evaluation_run_start, rules_evaluate
+from rules_lifecycle.scoring.synthetic import Truth
+from rules_lifecycle.scoring.synthetic import scope_pair
+from rules_lifecycle.selectors.evaluation import evaluation_inputs
+from rules_lifecycle.selectors.evaluation import rule_scope_keys
+from rules_lifecycle.services.evaluation import evaluation_run_start
+from rules_lifecycle.services.evaluation import rules_evaluate
 from rules_lifecycle.transitions import rule_transition
 from tests.factories import ProductFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule, user_with_role
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from cxops.roles import Role
-from rules_lifecycle.models import ExperienceRule, RuleTransition
-from tests.rules_lifecycle.factories import StrategyFactory, rule_in, user_with_role
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleTransition
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import rule_in
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

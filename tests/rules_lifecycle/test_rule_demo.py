@@ -11,7 +11,9 @@ from cxops.demo import demo_users
 from cxops.services.reference import reference_data_seed
 from proposals import demo as proposals_demo
 from rules_lifecycle import demo
-from rules_lifecycle.models import ExperienceRule, RuleStatus, RuleTransition
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleStatus
+from rules_lifecycle.models import RuleTransition
 
 pytestmark = pytest.mark.django_db
 

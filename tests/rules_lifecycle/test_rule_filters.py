@@ -8,7 +8,9 @@ import pytest
 
 from cxops.roles import Role
 from tests.factories import ProductFactory
-from tests.rules_lifecycle.factories import StrategyFactory, rule_in, user_with_role
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import rule_in
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

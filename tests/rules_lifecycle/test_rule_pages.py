@@ -10,10 +10,15 @@ from django.contrib.messages import get_messages
 
 from cxops.roles import Role
 from cxops.services.notifications import is_following
-from rules_lifecycle.models import ExperienceRule, RuleTransition
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleTransition
 from rules_lifecycle.panels import issue_rules_panel
-from tests.factories import ChannelFactory, IssueFactory, ProductFactory
-from tests.rules_lifecycle.factories import StrategyFactory, rule_in, user_with_role
+from tests.factories import ChannelFactory
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import rule_in
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from cxops.models import Region
-from tests.rules_lifecycle.factories import make_rule, user_with_role
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
 from cxops.errors import ApplicationError
 from cxops.models import Notification
@@ -14,10 +15,17 @@ from cxops.roles import Role
 from cxops.services.notifications import is_following
 from proposals.models import StrategyStatus
 from rules_lifecycle.models import ExperienceRule
-from rules_lifecycle.services.rules import rule_create_from_strategy, rule_update
+from rules_lifecycle.services.rules import rule_create_from_strategy
+from rules_lifecycle.services.rules import rule_update
 from rules_lifecycle.transitions import rule_transition
-from tests.factories import ChannelFactory, IssueFactory, ProductFactory, SegmentFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule, rule_in, user_with_role
+from tests.factories import ChannelFactory
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.factories import SegmentFactory
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import rule_in
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

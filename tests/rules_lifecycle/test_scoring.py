@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -15,8 +16,17 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import DescrStatsW
 from statsmodels.tsa.stattools import acf
 
-from rules_lifecycle.scoring import DailySeries, Design, Measure, Reason, Verdict, portfolio_fdr, score_rule
-from rules_lifecycle.scoring.synthetic import LEVELS, Truth, case, scope_pair
+from rules_lifecycle.scoring import DailySeries
+from rules_lifecycle.scoring import Design
+from rules_lifecycle.scoring import Measure
+from rules_lifecycle.scoring import Reason
+from rules_lifecycle.scoring import Verdict
+from rules_lifecycle.scoring import portfolio_fdr
+from rules_lifecycle.scoring import score_rule
+from rules_lifecycle.scoring.synthetic import LEVELS
+from rules_lifecycle.scoring.synthetic import Truth
+from rules_lifecycle.scoring.synthetic import case
+from rules_lifecycle.scoring.synthetic import scope_pair
 from rules_lifecycle.scoring.verdict import holm_p_values
 
 GO_LIVE = date(2026, 3, 2)
@@ -161,7 +171,8 @@ def test_on_a_four_week_baseline_with_shocks_that_last_days_the_ewc_variance_dec
 
 
 def test_the_closed_form_ar1_contrast_variance_is_the_toeplitz_quadratic_form():
-    from rules_lifecycle.scoring.serial import contrast_variance, lag1_autocorrelation
+    from rules_lifecycle.scoring.serial import contrast_variance
+    from rules_lifecycle.scoring.serial import lag1_autocorrelation
 
     rng = np.random.default_rng(0)
     for _ in range(50):
@@ -175,7 +186,8 @@ def test_the_closed_form_ar1_contrast_variance_is_the_toeplitz_quadratic_form():
 
 
 def test_sequential_boundaries_match_gsdesign_and_spend_alpha_across_looks():
-    from rules_lifecycle.scoring.sequential import boundaries, obrien_fleming_spending
+    from rules_lifecycle.scoring.sequential import boundaries
+    from rules_lifecycle.scoring.sequential import obrien_fleming_spending
 
     # given gsDesign's convention (O'Brien–Fleming-type spending of α = 0.025 on each side)
     def gsdesign_convention(t, alpha):
@@ -372,7 +384,9 @@ def test_holm_matches_statsmodels_on_random_families(monkeypatch):
 
 
 def test_decision_intervals_are_the_looks_repeated_intervals_at_alpha_and_alpha_over_m():
-    from rules_lifecycle.scoring.sequential import boundaries, information, planned_post_days
+    from rules_lifecycle.scoring.sequential import boundaries
+    from rules_lifecycle.scoring.sequential import information
+    from rules_lifecycle.scoring.sequential import planned_post_days
 
     # given a rule at its sixth planned look (63 post days)
     design, treated, control = case(np.random.default_rng(6), truth=Truth(complaint_rate=-0.12), post_days=63)

@@ -16,9 +16,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from rules_lifecycle.scoring import Reason, Verdict, score_rule
-from rules_lifecycle.scoring.calibration import Config, calibrate
-from rules_lifecycle.scoring.synthetic import Truth, case
+from rules_lifecycle.scoring import Reason
+from rules_lifecycle.scoring import Verdict
+from rules_lifecycle.scoring import score_rule
+from rules_lifecycle.scoring.calibration import Config
+from rules_lifecycle.scoring.calibration import calibrate
+from rules_lifecycle.scoring.synthetic import Truth
+from rules_lifecycle.scoring.synthetic import case
 
 CASES = 150
 

@@ -8,12 +8,21 @@ import pytest
 from django.utils import translation
 
 from cxops.roles import Role
-from proposals.models import Comment, Revision, StatusChange, Vote
+from proposals.models import Comment
+from proposals.models import Revision
+from proposals.models import StatusChange
+from proposals.models import Vote
 from rules_lifecycle import presenters as timeline_module
-from rules_lifecycle.presenters import TimelineEntry, register_timeline_source, rule_timeline
+from rules_lifecycle.presenters import TimelineEntry
+from rules_lifecycle.presenters import register_timeline_source
+from rules_lifecycle.presenters import rule_timeline
 from rules_lifecycle.transitions import rule_transition
-from tests.factories import IssueFactory, ProductFactory, ReportFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule, user_with_role
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.factories import ReportFactory
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,10 @@ from django.db import connection
 from cxops.errors import ApplicationError
 from cxops.roles import Role
 from rules_lifecycle import transitions
-from rules_lifecycle.models import ExperienceRule, RuleTransition
-from tests.rules_lifecycle.factories import rule_in, user_with_role
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleTransition
+from tests.rules_lifecycle.factories import rule_in
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -6,16 +6,23 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
 from cxops.models import Notification
 from cxops.roles import Role
 from cxops.services.notifications import follow_create
-from rules_lifecycle.models import ExperienceRule, RuleStatus, RuleTransition
-from rules_lifecycle.transitions import MOVES, available_moves, rule_transition
-from tests.rules_lifecycle.factories import make_rule, rule_in, user_with_role
+from rules_lifecycle.models import ExperienceRule
+from rules_lifecycle.models import RuleStatus
+from rules_lifecycle.models import RuleTransition
+from rules_lifecycle.transitions import MOVES
+from rules_lifecycle.transitions import available_moves
+from rules_lifecycle.transitions import rule_transition
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import rule_in
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

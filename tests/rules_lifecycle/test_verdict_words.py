@@ -11,13 +11,17 @@ from django.urls import reverse
 from django.utils import translation
 
 from cxops.roles import Role
-from rules_lifecycle.models import RuleEvaluation, RuleStatus
-from rules_lifecycle.presenters import look_sentence, verdict_sentence
+from rules_lifecycle.models import RuleEvaluation
+from rules_lifecycle.models import RuleStatus
+from rules_lifecycle.presenters import look_sentence
+from rules_lifecycle.presenters import verdict_sentence
 from rules_lifecycle.scoring import score_rule
-from rules_lifecycle.scoring.synthetic import Truth, case
+from rules_lifecycle.scoring.synthetic import Truth
+from rules_lifecycle.scoring.synthetic import case
 from rules_lifecycle.services.evaluation import evaluation_run_all
 from tests.rules_lifecycle.factories import user_with_role
-from tests.rules_lifecycle.test_evaluation import TODAY, live_rule
+from tests.rules_lifecycle.test_evaluation import TODAY
+from tests.rules_lifecycle.test_evaluation import live_rule
 
 
 def stored(truth: Truth, post_days: int = 91, seed: int = 1) -> dict:

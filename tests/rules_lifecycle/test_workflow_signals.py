@@ -13,8 +13,12 @@ from django.utils import timezone
 from cxops.roles import Role
 from proposals.forms import initial_from_issues
 from rules_lifecycle.models import ExperienceRule
-from tests.factories import IssueFactory, ProductFactory
-from tests.rules_lifecycle.factories import StrategyFactory, make_rule, rule_in, user_with_role
+from tests.factories import IssueFactory
+from tests.factories import ProductFactory
+from tests.rules_lifecycle.factories import StrategyFactory
+from tests.rules_lifecycle.factories import make_rule
+from tests.rules_lifecycle.factories import rule_in
+from tests.rules_lifecycle.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 

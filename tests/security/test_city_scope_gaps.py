@@ -12,26 +12,32 @@ from django.test import TestCase
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
-from cxops.models import (
-    ExperienceIssue,
-    HomeRegion,
-    HotSpotAlert,
-    ImportRejectedRow,
-    MetricDaily,
-    Notification,
-    Region,
-)
+from cxops.models import ExperienceIssue
+from cxops.models import HomeRegion
+from cxops.models import HotSpotAlert
+from cxops.models import ImportRejectedRow
+from cxops.models import MetricDaily
+from cxops.models import Notification
+from cxops.models import Region
 from cxops.roles import Role
 from cxops.services.hotspots import hot_spot_alert_acknowledge
-from cxops.services.imports.core import import_job_create, import_job_start
-from cxops.services.issue_clock import issue_owner_set, issues_escalate_breached
-from cxops.services.metrics import MetricRecord, ScopeKey, metric_records_apply
-from cxops.services.triage import reports_dismiss, reports_merge
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_start
+from cxops.services.issue_clock import issue_owner_set
+from cxops.services.issue_clock import issues_escalate_breached
+from cxops.services.metrics import MetricRecord
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_records_apply
+from cxops.services.triage import reports_dismiss
+from cxops.services.triage import reports_merge
 from cxops.views.issue_clock import IssueOwnerForm
-from proposals.services.strategies import strategy_restore, strategy_update
+from proposals.services.strategies import strategy_restore
+from proposals.services.strategies import strategy_update
 from tests.cxops.factories import file_report
-from tests.factories import ChannelFactory, ProductFactory
-from tests.proposals.factories import content, make_strategy
+from tests.factories import ChannelFactory
+from tests.factories import ProductFactory
+from tests.proposals.factories import content
+from tests.proposals.factories import make_strategy
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from cxops.models import ExperienceReport, Notification, ReportStatus
+from cxops.models import ExperienceReport
+from cxops.models import Notification
+from cxops.models import ReportStatus
 from cxops.roles import Role
 from rules_lifecycle.models import ExperienceRule
-from tests.security.matrix import _report_form, _rule_edit_form, _rule_form, _strategy_create, _webhook_form
+from tests.security.matrix import _report_form
+from tests.security.matrix import _rule_edit_form
+from tests.security.matrix import _rule_form
+from tests.security.matrix import _strategy_create
+from tests.security.matrix import _webhook_form
 from tests.security.test_hostile_input import _page
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +25,8 @@ HUGE = ["9223372036854775808", "18446744073709551616", "-9223372036854775809"]  
 
 
 def _ctx(world, role):
-    from cxops.models import Channel, Product
+    from cxops.models import Channel
+    from cxops.models import Product
 
     def obj(key):
         if key in ("product", "channel"):

@@ -15,11 +15,16 @@ import zoneinfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.test.client import BOUNDARY
+from django.test.client import MULTIPART_CONTENT
+from django.test.client import encode_multipart
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from cxops.models import ExperienceReport, ImportJob, ImportRejectedRow, MetricDaily
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
+from cxops.models import ImportRejectedRow
+from cxops.models import MetricDaily
 from cxops.roles import Role
 from tests.security.matrix import walk_urlconf
 
@@ -45,7 +50,9 @@ def _api(user) -> APIClient:
 
 
 def _report_form(world, **changes):
-    from cxops.models import Channel, Product, Region
+    from cxops.models import Channel
+    from cxops.models import Product
+    from cxops.models import Region
 
     return {
         "summary": "客户反映飞信无法登录",
@@ -62,7 +69,8 @@ def _report_form(world, **changes):
 
 
 def _report_api(world, **changes):
-    from cxops.models import Channel, Product
+    from cxops.models import Channel
+    from cxops.models import Product
 
     return {
         "source_type": "complaint",
@@ -118,7 +126,8 @@ def test_the_api_refuses_a_time_before_2000_alone_and_in_a_batch(world):
 def test_the_service_refuses_a_time_before_2000(world):
     from django.core.exceptions import ValidationError
 
-    from cxops.models import Channel, Product
+    from cxops.models import Channel
+    from cxops.models import Product
     from cxops.services.reports import report_create
 
     before = ExperienceReport.objects.count()
@@ -336,7 +345,9 @@ def test_a_superscript_count_in_a_metric_record_is_a_rejected_record(world):
 
 
 def test_the_shared_id_reader():
-    from cxops.inputs import MAX_ID, parse_id, parse_ids
+    from cxops.inputs import MAX_ID
+    from cxops.inputs import parse_id
+    from cxops.inputs import parse_ids
 
     assert [parse_id(v) for v in ["12", " 7 ", "0", str(MAX_ID)]] == [12, 7, 0, MAX_ID]
     assert [parse_id(v) for v in ["²", "１２", "٣", "-1", "1.0", "", None, str(MAX_ID + 1), "9" * 5000]] == [
@@ -506,7 +517,9 @@ def test_a_header_beyond_the_field_limit_is_refused_on_the_page_and_by_the_api(w
 
 
 def test_one_oversized_cell_deep_in_a_file_is_one_rejected_line(world):
-    from cxops.services.imports.core import import_job_create, import_job_run, import_job_start
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.imports.core import import_job_run
+    from cxops.services.imports.core import import_job_start
 
     analyst = world.users[Role.ANALYST]
     before = ExperienceReport.objects.count()
@@ -531,7 +544,9 @@ def test_one_oversized_cell_deep_in_a_file_is_one_rejected_line(world):
 
 
 def test_a_detail_beyond_the_limit_is_a_rejected_line(world):
-    from cxops.services.imports.core import import_job_create, import_job_run, import_job_start
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.imports.core import import_job_run
+    from cxops.services.imports.core import import_job_start
 
     analyst = world.users[Role.ANALYST]
     lines = [HEADER, _row(1), _row(2, "长" * 5001)]

@@ -43,14 +43,13 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from tests.security import matrix as m
-from tests.security.test_permission_matrix import (
-    Cell,
-    Snapshot,
-    changes,
-    concrete,
-    variants,
-)
-from tests.security.world import add_matrix_objects, build_world
+from tests.security.test_permission_matrix import Cell
+from tests.security.test_permission_matrix import Snapshot
+from tests.security.test_permission_matrix import changes
+from tests.security.test_permission_matrix import concrete
+from tests.security.test_permission_matrix import variants
+from tests.security.world import add_matrix_objects
+from tests.security.world import build_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -564,7 +563,9 @@ def csv_files(draw: Any) -> bytes:
 
 def test_every_csv_upload(fuzzer):
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+    from django.test.client import BOUNDARY
+    from django.test.client import MULTIPART_CONTENT
+    from django.test.client import encode_multipart
 
     analyst = fuzzer.world.users[m.ANALYST]
     fuzzer.current_user = analyst

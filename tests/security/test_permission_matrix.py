@@ -20,13 +20,17 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.test import Client
-from django.urls import clear_url_caches, path
+from django.urls import clear_url_caches
+from django.urls import path
 from rest_framework.test import APIClient
 
 from tests.security import matrix as m
-from tests.security.world import World, add_matrix_objects, build_world
+from tests.security.world import World
+from tests.security.world import add_matrix_objects
+from tests.security.world import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +123,9 @@ class Cell:
 
 
 def default_object(world: World, kind: str) -> Any:
-    from cxops.models import Channel, Product, Segment
+    from cxops.models import Channel
+    from cxops.models import Product
+    from cxops.models import Segment
 
     if kind in LITERALS:
         return LITERALS[kind]
@@ -258,7 +264,8 @@ class Secret:
 def secrets(world: World) -> list[Secret]:
     """Reports (their reporter and analysts), notifications (their recipient), a hidden comment's
     text and earlier texts (its author and moderators)."""
-    from cxops.roles import Role, has_role
+    from cxops.roles import Role
+    from cxops.roles import has_role
 
     found = []
     for report in world.owned[m.REPORT].values():

@@ -8,11 +8,13 @@ what a role may do.  Granting admin is a superuser's act.  Every change is recor
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 
 from cxops.errors import ApplicationError
 from cxops.models import AccessChange
-from cxops.roles import Role, has_role
+from cxops.roles import Role
+from cxops.roles import has_role
 from cxops.services.access import user_access_set
 
 pytestmark = pytest.mark.django_db

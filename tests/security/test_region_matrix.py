@@ -14,7 +14,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from cxops.models import HomeRegion, Region
+from cxops.models import HomeRegion
+from cxops.models import Region
 from cxops.roles import Role
 from cxops.services.triage import reports_merge
 from tests.cxops.factories import file_report
@@ -272,7 +273,8 @@ def test_a_city_members_edit_keeps_another_citys_issue_linked_and_the_diff_hides
     # the Guangzhou issue they could not see is still linked
     assert sorted(strategy.issues.values_list("pk", flat=True)) == sorted(i.pk for i in issues.values())
     # drop the Guangzhou issue as the province's analyst, then the Foshan member reads the diff
-    from proposals.services.strategies import current_content, strategy_update
+    from proposals.services.strategies import current_content
+    from proposals.services.strategies import strategy_update
 
     province = get_user_model_by("strategy_province")
     changed = current_content(strategy)

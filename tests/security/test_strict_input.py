@@ -68,7 +68,8 @@ def _strategy_body(world, api):
 
 
 def _open_voting(world) -> None:
-    from proposals.models import Strategy, StrategyStatus
+    from proposals.models import Strategy
+    from proposals.models import StrategyStatus
 
     Strategy.objects.filter(pk=world.objects["strategy_other"].pk).update(status=StrategyStatus.VOTING)
 

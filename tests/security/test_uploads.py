@@ -9,9 +9,12 @@ import tracemalloc
 
 import pytest
 from django.core.cache import cache
-from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.test.client import BOUNDARY
+from django.test.client import MULTIPART_CONTENT
+from django.test.client import encode_multipart
 
-from cxops.models import ImportJob, ImportRejectedRow
+from cxops.models import ImportJob
+from cxops.models import ImportRejectedRow
 from cxops.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +103,9 @@ def test_a_malformed_file_is_refused_with_a_message(analyst_client, kind):
 
 
 def test_malformed_rows_are_rejected_line_by_line(analyst_client, analyst):
-    from cxops.services.imports.core import import_job_create, import_job_run, import_job_start
+    from cxops.services.imports.core import import_job_create
+    from cxops.services.imports.core import import_job_run
+    from cxops.services.imports.core import import_job_start
 
     # given a file whose rows are broken in different ways, and one good row
     rows = [

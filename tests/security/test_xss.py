@@ -120,8 +120,10 @@ def test_markdown_renders_every_payload_inert():
 
 
 def test_similarity_highlight_diff_and_search_snippets_escape_every_payload():
-    from cxops.similarity import highlight, shingles
-    from proposals.diff import combined_inline_diff, inline_diff
+    from cxops.similarity import highlight
+    from cxops.similarity import shingles
+    from proposals.diff import combined_inline_diff
+    from proposals.diff import inline_diff
     from proposals.selectors import snippet
 
     for payload in PAYLOADS:
@@ -261,7 +263,8 @@ def _assert_no_formula(rows: list[list[str]]) -> None:
 @pytest.mark.django_db
 def test_dashboard_exports_neutralise_formulas(reference_data, client_for):
     from cxops.services.reports import report_create
-    from cxops.services.triage import issue_create, link_reports
+    from cxops.services.triage import issue_create
+    from cxops.services.triage import link_reports
 
     # given issues titled with formulas, each with a report filed this month
     world = build_world()

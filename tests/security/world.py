@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from cxops.roles import Role
@@ -29,19 +30,20 @@ class World:
     tokens: dict[int, str] = field(default_factory=dict)
 
     def ids_by_path_prefix(self) -> dict[str, list[int]]:
-        from cxops.models import (
-            Channel,
-            ExperienceIssue,
-            ExperienceReport,
-            HotSpotAlert,
-            ImportJob,
-            Notification,
-            Product,
-            Segment,
-            WebhookSubscription,
-        )
-        from proposals.models import Comment, Strategy
-        from rules_lifecycle.models import EvaluationRun, ExperienceRule, RuleEvaluation
+        from cxops.models import Channel
+        from cxops.models import ExperienceIssue
+        from cxops.models import ExperienceReport
+        from cxops.models import HotSpotAlert
+        from cxops.models import ImportJob
+        from cxops.models import Notification
+        from cxops.models import Product
+        from cxops.models import Segment
+        from cxops.models import WebhookSubscription
+        from proposals.models import Comment
+        from proposals.models import Strategy
+        from rules_lifecycle.models import EvaluationRun
+        from rules_lifecycle.models import ExperienceRule
+        from rules_lifecycle.models import RuleEvaluation
 
         def ids(model: Any) -> list[int]:
             return list(model.objects.order_by("pk").values_list("pk", flat=True)[:20])
@@ -77,11 +79,16 @@ def _user(role: str, username: str) -> Any:
 
 def build_world(*, text: str | None = None) -> World:
     """Users of every role (two each) and one of every object; `text` goes into every text field."""
-    from cxops.models import Channel, Product
+    from cxops.models import Channel
+    from cxops.models import Product
     from cxops.services.reports import report_create
-    from cxops.services.triage import issue_create, reports_dismiss
-    from proposals.services.discussion import comment_create, comment_edit
-    from proposals.services.strategies import StrategyContent, strategy_create, strategy_update
+    from cxops.services.triage import issue_create
+    from cxops.services.triage import reports_dismiss
+    from proposals.services.discussion import comment_create
+    from proposals.services.discussion import comment_edit
+    from proposals.services.strategies import StrategyContent
+    from proposals.services.strategies import strategy_create
+    from proposals.services.strategies import strategy_update
     from proposals.services.transitions import strategy_transition
     from proposals.services.votes import vote_cast
     from rules_lifecycle.services.rules import rule_create_from_strategy
@@ -201,16 +208,24 @@ def add_matrix_objects(world: World) -> World:
     """
     from rest_framework.authtoken.models import Token
 
-    from cxops.models import Channel, HotSpotAlert, Notification, Product
+    from cxops.models import Channel
+    from cxops.models import HotSpotAlert
+    from cxops.models import Notification
+    from cxops.models import Product
     from cxops.roles import has_role
     from cxops.services.imports.core import import_job_create
     from cxops.services.reports import report_create
-    from proposals.services.discussion import comment_create, comment_edit, comment_hide
-    from proposals.services.strategies import StrategyContent, strategy_create, strategy_update
+    from proposals.services.discussion import comment_create
+    from proposals.services.discussion import comment_edit
+    from proposals.services.discussion import comment_hide
+    from proposals.services.strategies import StrategyContent
+    from proposals.services.strategies import strategy_create
+    from proposals.services.strategies import strategy_update
     from proposals.services.transitions import strategy_transition
     from proposals.services.votes import vote_cast
     from rules_lifecycle.models import RunTrigger
-    from rules_lifecycle.services.evaluation import evaluation_run_start, rules_evaluate
+    from rules_lifecycle.services.evaluation import evaluation_run_start
+    from rules_lifecycle.services.evaluation import rules_evaluate
     from rules_lifecycle.services.rules import rule_create_from_strategy
 
     product = Product.objects.order_by("pk").first()
@@ -322,7 +337,8 @@ def add_matrix_objects(world: World) -> World:
         score=9,
     )
     # A touchpoint system's service account with one token (issue 18), made by an administrator.
-    from cxops.services.service_accounts import service_account_create, service_token_issue
+    from cxops.services.service_accounts import service_account_create
+    from cxops.services.service_accounts import service_token_issue
 
     world.objects["service_account"] = service_account_create(
         actor=world.users[Role.ADMIN], name="matrix-hotline"
@@ -334,7 +350,8 @@ def add_matrix_objects(world: World) -> World:
     world.objects["export_dataset"] = "reports"
     world.objects["export_format"] = "csv"
     # A switched-off subscription (nothing is ever sent from the matrix) with one failed delivery.
-    from cxops.models import WebhookDelivery, WebhookSubscription
+    from cxops.models import WebhookDelivery
+    from cxops.models import WebhookSubscription
 
     world.objects["webhook"] = WebhookSubscription.objects.create(
         name="矩阵 BOSS",

@@ -7,11 +7,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from cxops.models import AccessChange, AuditEvent
-from cxops.roles import Role, user_roles
+from cxops.models import AccessChange
+from cxops.models import AuditEvent
+from cxops.roles import Role
+from cxops.roles import user_roles
 from cxops.sign_on_settings import ldap_settings
 
-from .slapd import GROUPS, PEOPLE, Slapd, missing_reason, seed_ldif
+from .slapd import GROUPS
+from .slapd import PEOPLE
+from .slapd import Slapd
+from .slapd import missing_reason
+from .slapd import seed_ldif
 
 pytestmark = [
     pytest.mark.django_db,

@@ -9,14 +9,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
+from urllib.parse import urlparse
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from cxops.models import AuditEvent
-from cxops.roles import Role, user_roles
+from cxops.roles import Role
+from cxops.roles import user_roles
 from cxops.sign_on_settings import oidc_settings
 
 try:

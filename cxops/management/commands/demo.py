@@ -12,7 +12,9 @@ import importlib
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from cxops.demo import DEMO_PASSWORD, DEMO_USERS, demo_users
+from cxops.demo import DEMO_PASSWORD
+from cxops.demo import DEMO_USERS
+from cxops.demo import demo_users
 from cxops.models import Notification
 from cxops.services.notifications import notification_mark_read
 

@@ -17,20 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.core.management.base import CommandParser
 
 from cxops.errors import ApplicationError
-from cxops.models import ImportJob, ImportKind
-from cxops.services.imports.core import (
-    handler_for,
-    import_job_create,
-    import_job_discard,
-    import_job_preview,
-    import_job_run,
-    import_job_set_mapping,
-    import_job_start,
-    missing_required,
-)
+from cxops.models import ImportJob
+from cxops.models import ImportKind
+from cxops.services.imports.core import handler_for
+from cxops.services.imports.core import import_job_create
+from cxops.services.imports.core import import_job_discard
+from cxops.services.imports.core import import_job_preview
+from cxops.services.imports.core import import_job_run
+from cxops.services.imports.core import import_job_set_mapping
+from cxops.services.imports.core import import_job_start
+from cxops.services.imports.core import missing_required
 
 
 class Command(BaseCommand):

@@ -1,10 +1,12 @@
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from cxops.errors import ApplicationError
 from cxops.matching.associations import associations
 from cxops.selectors.matching import association_corpus
-from cxops.services.matching import match_concept_aliases_add, match_profiles_rebuild
+from cxops.services.matching import match_concept_aliases_add
+from cxops.services.matching import match_profiles_rebuild
 
 
 class Command(BaseCommand):

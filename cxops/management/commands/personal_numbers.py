@@ -12,11 +12,13 @@ many values changed per table and field (never the values), and writes one audit
 from __future__ import annotations
 
 from django.apps import apps
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandParser
 from django.db import transaction
 
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.services.audit import AuditAction, audit_record
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 
 # Every stored user text, by model label (resolved at run time: the ground floor names the floors
 # above without importing them).  History tables of these models are masked too.

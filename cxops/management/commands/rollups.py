@@ -1,6 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
-from cxops.services.rollups import rollups_rebuild, rollups_verify
+from cxops.services.rollups import rollups_rebuild
+from cxops.services.rollups import rollups_verify
 
 
 class Command(BaseCommand):

@@ -13,17 +13,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from cxops.errors import ApplicationError
 from cxops.models.identity import ServiceAccount
-from cxops.services.service_accounts import (
-    SCOPES,
-    service_account_create,
-    service_account_revoke,
-    service_token_issue,
-)
+from cxops.services.service_accounts import SCOPES
+from cxops.services.service_accounts import service_account_create
+from cxops.services.service_accounts import service_account_revoke
+from cxops.services.service_accounts import service_token_issue
 
 
 def _expiry(value: str) -> dt.datetime:

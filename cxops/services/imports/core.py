@@ -10,44 +10,60 @@ import io
 import logging
 import re
 import sys
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from abc import ABC
+from abc import abstractmethod
+from collections.abc import Callable
+from collections.abc import Hashable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any, ClassVar, NamedTuple
+from typing import IO
+from typing import Any
+from typing import ClassVar
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import charset_normalizer
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS
+from django.db import connection
+from django.db import connections
+from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cxops.errors import ApplicationError
-from cxops.models import (
-    ImportJob,
-    ImportKind,
-    ImportMapping,
-    ImportRejectedRow,
-    ImportStatus,
-    NotificationKind,
-)
+from cxops.models import ImportJob
+from cxops.models import ImportKind
+from cxops.models import ImportMapping
+from cxops.models import ImportRejectedRow
+from cxops.models import ImportStatus
+from cxops.models import NotificationKind
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.roles import Role, require_role
-from cxops.services.audit import AuditAction, audit_record
+from cxops.roles import Role
+from cxops.roles import require_role
+from cxops.services.audit import AuditAction
+from cxops.services.audit import audit_record
 from cxops.services.imports import HANDLER_MODULES
 from cxops.services.notifications import notify
 from cxops.services.outbox import enqueue_task
-from cxops.spreadsheet import BOM, LINE_END, safe_cell
+from cxops.spreadsheet import BOM
+from cxops.spreadsheet import LINE_END
+from cxops.spreadsheet import safe_cell
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ conflict and the job can be run again; nothing is half-applied.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,18 +28,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxops.errors import ApplicationError
-from cxops.models import Channel, ImportJob, ImportKind, MetricDaily, MetricScope, Product, Region, Segment
-from cxops.models.metrics import FUNNEL_STAGES, SATISFACTION_LEVEL_COLUMNS, SIMPLE_METRICS
+from cxops.models import Channel
+from cxops.models import ImportJob
+from cxops.models import ImportKind
+from cxops.models import MetricDaily
+from cxops.models import MetricScope
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import Segment
+from cxops.models.metrics import FUNNEL_STAGES
+from cxops.models.metrics import SATISFACTION_LEVEL_COLUMNS
+from cxops.models.metrics import SIMPLE_METRICS
 from cxops.regions import user_region
-from cxops.services.imports.core import ImportHandler, RowRejected, TargetField, register_handler
+from cxops.services.imports.core import ImportHandler
+from cxops.services.imports.core import RowRejected
+from cxops.services.imports.core import TargetField
+from cxops.services.imports.core import register_handler
 from cxops.services.imports.reports import _region_lookup
-from cxops.services.metrics import (
-    MetricRecord,
-    ReferenceLookup,
-    ScopeKey,
-    metric_record_parse,
-    metric_records_apply,
-)
+from cxops.services.metrics import MetricRecord
+from cxops.services.metrics import ReferenceLookup
+from cxops.services.metrics import ScopeKey
+from cxops.services.metrics import metric_record_parse
+from cxops.services.metrics import metric_records_apply
 
 _METRIC_ALIASES = {
     "users": ("用户数", "用户总数", "users"),

@@ -26,8 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxops.errors import ApplicationError
-from cxops.models import ImportJob, ImportStatus
-from cxops.roles import Role, require_role
+from cxops.models import ImportJob
+from cxops.models import ImportStatus
+from cxops.roles import Role
+from cxops.roles import require_role
 from cxops.services.outbox import enqueue_task
 from cxops.services.stalled_jobs import stalled_jobs_handle
 

@@ -10,49 +10,53 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
-from typing import Any, NamedTuple
+from typing import Any
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxops.errors import ApplicationError
 from cxops.model_meta import verbose_name
-from cxops.models import (
-    Channel,
-    ExperienceLayer,
-    ExperienceReport,
-    ImportJob,
-    ImportKind,
-    LifecycleStage,
-    Product,
-    Region,
-    ReportStatus,
-    Segment,
-    Severity,
-    SourceType,
-    default_region_id,
-)
+from cxops.models import Channel
+from cxops.models import ExperienceLayer
+from cxops.models import ExperienceReport
+from cxops.models import ImportJob
+from cxops.models import ImportKind
+from cxops.models import LifecycleStage
+from cxops.models import Product
+from cxops.models import Region
+from cxops.models import ReportStatus
+from cxops.models import Segment
+from cxops.models import Severity
+from cxops.models import SourceType
+from cxops.models import default_region_id
 from cxops.personal_numbers import mask_personal_numbers
-from cxops.phones import InvalidPhone, customer_reference
+from cxops.phones import InvalidPhone
+from cxops.phones import customer_reference
 from cxops.reference_seed import CITY_ABBREVIATIONS
 from cxops.regions import user_region
 from cxops.selectors.reference import reference_by_code
 from cxops.services.reports import DETAIL_MAX
-from cxops.services.rollups import ReportFacts, rollup_upsert_ctes, rollups_apply_delta
+from cxops.services.rollups import ReportFacts
+from cxops.services.rollups import rollup_upsert_ctes
+from cxops.services.rollups import rollups_apply_delta
 
-from .core import (
-    ImportHandler,
-    RowRejected,
-    TargetField,
-    TimeParser,
-    Written,
-    register_handler,
-    synthetic_external_id,
-)
-from .writers import copy_into, copy_payload, ensure_staging, insert_ignoring_conflicts
+from .core import ImportHandler
+from .core import RowRejected
+from .core import TargetField
+from .core import TimeParser
+from .core import Written
+from .core import register_handler
+from .core import synthetic_external_id
+from .writers import copy_into
+from .writers import copy_payload
+from .writers import ensure_staging
+from .writers import insert_ignoring_conflicts
 
 SUMMARY_MAX = 200
 SEGMENT_SEPARATORS = re.compile(r"[,，;；、|/]")

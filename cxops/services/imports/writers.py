@@ -7,7 +7,8 @@ those rows only and a re-import adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection

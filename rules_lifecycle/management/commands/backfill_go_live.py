@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from cxops.errors import ApplicationError
 from rules_lifecycle.models import ExperienceRule

@@ -1,17 +1,17 @@
 import datetime as dt
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.utils import timezone
 
-from rules_lifecycle.models import RuleEvaluation, RunTrigger
+from rules_lifecycle.models import RuleEvaluation
+from rules_lifecycle.models import RunTrigger
 from rules_lifecycle.selectors.evaluation import evaluable_rule_ids
-from rules_lifecycle.services.evaluation import (
-    DEFAULT_BATCH_SIZE,
-    evaluation_run_dispatch,
-    evaluation_run_start,
-    rules_evaluate,
-)
+from rules_lifecycle.services.evaluation import DEFAULT_BATCH_SIZE
+from rules_lifecycle.services.evaluation import evaluation_run_dispatch
+from rules_lifecycle.services.evaluation import evaluation_run_start
+from rules_lifecycle.services.evaluation import rules_evaluate
 
 
 class Command(BaseCommand):

@@ -11,8 +11,10 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.sign_on.oidc_provider.settings")
 django.setup()
 
-from django.contrib.auth.models import Group, User  # noqa: E402
-from oidc_provider.models import Client, ResponseType  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from oidc_provider.models import Client  # noqa: E402
+from oidc_provider.models import ResponseType  # noqa: E402
 
 redirect_uri, client_id, client_secret = sys.argv[1:4]
 person = User.objects.create_user(
