@@ -22,6 +22,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import AlertSignal
+from .choices import AlertStatus
 from .choices import choices_check
 from .fields import optional_user_reference
 from .fields import reference_to
@@ -29,17 +31,6 @@ from .reference import Product
 from .reference import Region
 from .reference import province_region_id
 from .reports import ExperienceIssue
-
-
-class AlertSignal(models.TextChoices):
-    ISSUE_REPORTS = "issue_reports", _("Reports on an issue")
-    PRODUCT_REPORTS = "product_reports", _("Reports on a product")
-    PRODUCT_COMPLAINTS = "product_complaints", _("Complaints (touchpoint data)")
-
-
-class AlertStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
 
 
 class HotSpotAlert(models.Model):

@@ -11,20 +11,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ExportFormat
+from .choices import ExportJobStatus
 from .choices import choices_check
 from .fields import user_reference
-
-
-class ExportJobStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Ready")
-    FAILED = "failed", _("Failed")
-
-
-class ExportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    XLSX = "xlsx", "XLSX"
 
 
 class ExportJob(models.Model):

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import AuditAction
 from .fields import optional_user_reference
 
 
@@ -71,27 +72,6 @@ class ServiceToken(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
-
-class AuditAction(models.TextChoices):
-    SIGN_IN = "auth.sign_in", _("Signed in")
-    SIGN_OUT = "auth.sign_out", _("Signed out")
-    SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in failed")
-    ACCESS_CHANGED = "access.changed", _("Roles or access changed")
-    SERVICE_ACCOUNT_CREATED = "service_account.created", _("Service account created")
-    TOKEN_CREATED = "service_token.created", _("Service token created")
-    TOKEN_REVOKED = "service_token.revoked", _("Service token revoked")
-    EXPORTED = "data.exported", _("Data exported")
-    IMPORT_STARTED = "import.started", _("Import started")
-    TRIAGED = "triage.decided", _("Triage decision")
-    OFFICIAL_ANSWER = "strategy.official_answer", _("Official answer given")
-    RULE_TRANSITION = "rule.transition", _("Rule moved")
-    EVALUATION_DECISION = "evaluation.decision", _("Evaluation decision")
-    ADMIN_CHANGE = "admin.change", _("Changed in the admin")
-    CUSTOMER_DATA_FOUND = "customer_data.found", _("Customer data looked up")
-    CUSTOMER_DATA_EXPORTED = "customer_data.exported", _("Customer data exported")
-    CUSTOMER_DATA_ERASED = "customer_data.erased", _("Customer data erased")
-    RETENTION_PURGED = "retention.purged", _("Retention purge")
 
 
 class AuditEvent(models.Model):

@@ -18,23 +18,10 @@ from cxops.history import TrackedHistory
 from cxops.roles import Role
 from cxops.roles import has_role
 
+from .choices import ImportKind
+from .choices import ImportStatus
 from .choices import choices_check
 from .fields import optional_user_reference
-
-
-class ImportKind(models.TextChoices):
-    """What a file holds; each kind has one handler in `cxops.services.imports`."""
-
-    REPORTS = "reports", _("Experience reports")
-    METRICS = "metrics", _("Metric data")
-
-
-class ImportStatus(models.TextChoices):
-    MAPPING = "mapping", _("Waiting for the column mapping")
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
 
 
 class ImportMapping(models.Model):

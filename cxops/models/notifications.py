@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .choices import NotificationKind
 from .choices import choices_check
 from .fields import optional_user_reference
 from .fields import user_reference
@@ -40,19 +41,6 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.target_type_id}:{self.target_id}"
-
-
-class NotificationKind(models.TextChoices):
-    EDIT = "edit", _("Page edited")
-    COMMENT = "comment", _("New comment")
-    MENTION = "mention", _("Mentioned")
-    STATUS = "status", _("Status changed")
-    VOTE = "vote", _("Vote")  # a kind of news, not the strategy's state ("投票中" read as a status)
-    ALERT = "alert", _("Hot-spot alert")
-    RULE = "rule", _("Rule")
-    EVALUATION = "evaluation", _("Evaluation")
-    EXPORT = "export", _("Export ready")
-    OTHER = "other", _("Other")
 
 
 class Notification(models.Model):

@@ -13,6 +13,7 @@ from cxops.reference_seed import CITIES
 from cxops.reference_seed import PROVINCE
 
 from .choices import ProductPhase
+from .choices import RegionLevel
 from .choices import choices_check
 
 
@@ -65,11 +66,6 @@ class Segment(ReferenceItem):
     class Meta(ReferenceItem.Meta):
         verbose_name = _("customer segment")
         verbose_name_plural = _("customer segments")
-
-
-class RegionLevel(models.TextChoices):
-    PROVINCE = "province", _("Province")
-    CITY = "city", _("City")
 
 
 class Region(ReferenceItem):

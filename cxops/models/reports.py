@@ -12,7 +12,9 @@ from cxops.history import TrackedHistory
 from cxops.issue_clock import sla_state
 
 from .choices import ExperienceLayer
+from .choices import IssueStatus
 from .choices import LifecycleStage
+from .choices import ReportStatus
 from .choices import Severity
 from .choices import SourceType
 from .choices import choices_check
@@ -24,13 +26,6 @@ from .reference import Product
 from .reference import Region
 from .reference import Segment
 from .reference import default_region_id
-
-
-class IssueStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
 
 
 class ExperienceIssue(models.Model):
@@ -87,13 +82,6 @@ class ExperienceIssue(models.Model):
             open=self.status in (IssueStatus.OPEN, IssueStatus.IN_PROGRESS),
             now=timezone.now(),
         )
-
-
-class ReportStatus(models.TextChoices):
-    NEW = "new", _("New")
-    TRIAGED = "triaged", _("Triaged")
-    LINKED = "linked", _("Linked to an issue")
-    DISMISSED = "dismissed", _("Dismissed")
 
 
 MANUAL_SOURCE_SYSTEM = "manual"

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .choices import RollupDimension
 from .choices import choices_check
 from .reference import Product
 from .reference import Region
@@ -63,13 +64,6 @@ class IssueDailyRollup(DailyCount):
     @property
     def cell(self) -> str:
         return f"issue {self.issue_id}"
-
-
-class RollupDimension(models.TextChoices):
-    SOURCE_TYPE = "source_type", _("Source type")
-    LAYER = "layer", _("Experience layer")
-    STAGE = "stage", _("Lifecycle stage")
-    CHANNEL = "channel", _("Channel")
 
 
 def _dimension_cell(name: str, *scope: str) -> list[models.BaseConstraint]:

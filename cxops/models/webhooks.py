@@ -17,33 +17,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import DeliveryStatus
+from .choices import WebhookEvent
+from .choices import WebhookFormat
 from .choices import choices_check
 from .fields import optional_user_reference
 from .reference import Product
 from .reference import Region
-
-
-class WebhookEvent(models.TextChoices):
-    RULE_TRANSITIONED = "rule.transitioned", _("A rule moved (e.g. went live)")
-    STRATEGY_ANSWERED = "strategy.answered", _("A strategy got its official answer")
-    HOT_SPOT_RAISED = "hot_spot.raised", _("A hot spot was raised")
-    ISSUE_SLA_BREACHED = "issue.sla_breached", _("An issue passed its due time")
-    REPORT_CREATED = "report.created", _("A report was filed (high volume)")
-
-
-class WebhookFormat(models.TextChoices):
-    GENERIC = "generic", _("Signed JSON (other systems)")
-    WECOM = "wecom", _("WeCom group robot (企业微信)")
-    DINGTALK = "dingtalk", _("DingTalk group robot (钉钉)")
-    FEISHU = "feishu", _("Feishu group robot (飞书)")
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENDING = "sending", _("Sending")
-    RETRYING = "retrying", _("Waiting to retry")
-    SUCCEEDED = "succeeded", _("Delivered")
-    FAILED = "failed", _("Failed")
 
 
 def new_secret() -> str:

@@ -21,7 +21,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 
 from cxops.client_address import client_address
-from cxops.models.identity import AuditAction
+from cxops.models.choices import AuditAction
 from cxops.models.identity import AuditEvent
 from cxops.models.identity import ServiceAccount
 from cxops.personal_numbers import mask_personal_numbers

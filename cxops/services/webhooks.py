@@ -46,11 +46,11 @@ from cxops.errors import ApplicationError
 from cxops.links import absolute_url
 from cxops.models import Product
 from cxops.models import Region
+from cxops.models.choices import DeliveryStatus
 from cxops.models.choices import Severity
-from cxops.models.webhooks import DeliveryStatus
+from cxops.models.choices import WebhookEvent
+from cxops.models.choices import WebhookFormat
 from cxops.models.webhooks import WebhookDelivery
-from cxops.models.webhooks import WebhookEvent
-from cxops.models.webhooks import WebhookFormat
 from cxops.models.webhooks import WebhookSubscription
 from cxops.personal_numbers import mask_personal_numbers
 from cxops.roles import Role

@@ -22,16 +22,7 @@ from cxops.models.fields import optional_user_reference
 from cxops.models.fields import reference_to
 from cxops.models.fields import user_reference
 
-
-class StrategyStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    DISCUSSION = "discussion", _("In discussion")
-    VOTING = "voting", _("Voting")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    MERGED = "merged", _("Merged as duplicate")
-
+from .choices import StrategyStatus
 
 # Pages in these states are a record of what was decided: no more edits or votes.
 CLOSED_STATUSES = frozenset(

@@ -9,12 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from cxops.models.choices import choices_check
 from cxops.models.fields import user_reference
 
+from .choices import VoteChoice
 from .strategy import Strategy
-
-
-class VoteChoice(models.TextChoices):
-    SUPPORT = "support", _("Support")
-    OPPOSE = "oppose", _("Oppose")
 
 
 class Vote(models.Model):

@@ -22,33 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from cxops.models.choices import choices_check
 from cxops.models.fields import optional_user_reference
 
+from .choices import EvaluationVerdict
+from .choices import RunTrigger
+from .choices import VerdictReason
 from .rules import MEASURE_LABELS
 from .rules import ExperienceRule
-
-
-class RunTrigger(models.TextChoices):
-    SCHEDULE = "schedule", _("Daily schedule")
-    ON_DEMAND = "on_demand", _("On demand")
-    COMMAND = "command", _("Command line")
-
-
-class EvaluationVerdict(models.TextChoices):
-    KEEP = "keep", _("Keep")
-    IMPROVE = "improve", _("Improve")
-    RETIRE = "retire", _("Retire")
-    UNDECIDED = "undecided", _("Undecided")
-
-
-class VerdictReason(models.TextChoices):
-    WORTHWHILE = "worthwhile", _("Works, and by at least the minimum worthwhile effect")
-    GUARDRAIL_MARGIN = "guardrail_margin", _("Works, but a guardrail got worse than its margin")
-    TOO_SMALL = "too_small", _("Works, but by less than the minimum worthwhile effect")
-    HARMFUL = "harmful", _("Makes the primary measure worse")
-    NEGLIGIBLE = "negligible", _("Shown to make no worthwhile difference")
-    GUARDRAIL_HARMED = "guardrail_harmed", _("A guardrail is significantly worse")
-    INSUFFICIENT_DATA = "insufficient_data", _("Insufficient data")
-    INCONCLUSIVE = "inconclusive", _("Inconclusive")
-    NO_CONTROL = "no_control", _("Looks bad, but without a control scope it cannot retire a rule")
 
 
 class EvaluationRun(models.Model):

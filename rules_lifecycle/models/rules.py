@@ -28,25 +28,13 @@ from cxops.models.acts import Act
 from cxops.models.choices import choices_check
 from cxops.models.fields import user_reference
 
+from .choices import ImplementingSystem
+from .choices import Timing
 from .statuses import DESIGN_EDITABLE_STATUSES
 from .statuses import FINAL_STATUSES
 from .statuses import MOVES
 from .statuses import RUNNING_STATUSES
 from .statuses import RuleStatus
-
-
-class ImplementingSystem(models.TextChoices):
-    BOSS = "boss", _("Business support system (BOSS)")
-    END_TO_END = "end_to_end", _("End-to-end system")
-    CMP = "cmp", _("Touchpoint management platform (CMP)")
-    PRODUCT_PLATFORM = "product_platform", _("Product platform")
-    WEB_APP = "web_app", _("Web / app")
-
-
-class Timing(models.TextChoices):
-    INSTANT = "instant", _("Instant")
-    NON_INSTANT = "non_instant", _("Non-instant")
-
 
 # PRODUCT.md: instant rules are run by the business support / end-to-end systems, non-instant ones
 # by CMP; product platforms and web/app can run either.  Enforced by a check constraint.
