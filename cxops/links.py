@@ -21,6 +21,14 @@ def local_next(request: Any, value: Any, default: str) -> str:
     return default
 
 
+def list_query(request: Any) -> Any:
+    """A keyset list's query string without its cursor (`before`): what its "Newest" and "Older"
+    links and its export links carry, so paging keeps the filters and an export takes them all."""
+    query = request.GET.copy()
+    query.pop("before", None)
+    return query
+
+
 def absolute_url(path: str) -> str:
     """`/rules/7/` → `https://cx.example.com/rules/7/`; an empty or already absolute link is kept."""
     if not path or "://" in path:

@@ -30,7 +30,9 @@ def notification_list(request: SignedInRequest) -> HttpResponse:
         queryset = queryset.filter(read_at__isnull=True)
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
     return render(
-        request, "cxops/notifications.html", {"page": page, "unread_only": bool(request.GET.get("unread"))}
+        request,
+        "cxops/notifications.html",
+        {"title": _("Notifications"), "page": page, "unread_only": bool(request.GET.get("unread"))},
     )
 
 

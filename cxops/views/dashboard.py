@@ -112,6 +112,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         request,
         "cxops/dashboard/overview.html",
         {
+            "title": _("Experience dashboard"),
             "form": form,
             "period": period,
             "charts": charts,
@@ -250,6 +251,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         request,
         "cxops/dashboard/alerts.html",
         {
+            "title": _("Hot-spot alerts"),
             "alerts": queryset.order_by("-day", "-score", "-id")[:200],
             "status": status,
             "statuses": AlertStatus.choices,

@@ -96,7 +96,11 @@ def service_accounts(request: HttpRequest) -> HttpResponse:
         ),
         last_used_at=Max("tokens__last_used_at"),
     ).order_by("name")
-    return render(request, "cxops/identity/service_accounts.html", {"form": form, "accounts": accounts})
+    return render(
+        request,
+        "cxops/identity/service_accounts.html",
+        {"title": _("Service accounts"), "form": form, "accounts": accounts},
+    )
 
 
 @role_required(Role.ADMIN)
@@ -117,7 +121,9 @@ def service_account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             # Shown once, on this response only: never stored, never redirected through a URL.
             response = render(
-                request, "cxops/identity/token_created.html", {"account": account, "row": row, "token": token}
+                request,
+                "cxops/identity/token_created.html",
+                {"title": _("Token issued"), "account": account, "row": row, "token": token},
             )
             response["Cache-Control"] = "no-store"
             return response
@@ -125,7 +131,7 @@ def service_account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cxops/identity/service_account.html",
-        {"account": account, "form": form, "tokens": tokens, "now": timezone.now()},
+        {"title": account.name, "account": account, "form": form, "tokens": tokens, "now": timezone.now()},
     )
 
 
@@ -194,7 +200,7 @@ def audit_log(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return render(
         request,
         "cxops/identity/audit.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"title": _("Audit log"), "form": form, "page": page, "query": query.urlencode()},
     )
 
 
@@ -271,7 +277,11 @@ def customer_data(request: HttpRequest) -> HttpResponse:
                 found = {"masked": masked, "reports": reports}
         except (ValidationError, ApplicationError) as error:
             form_add_service_error(form, error)
-    response = render(request, "cxops/identity/customer_data.html", {"form": form, "found": found})
+    response = render(
+        request,
+        "cxops/identity/customer_data.html",
+        {"title": _("Customer data"), "form": form, "found": found},
+    )
     response["Cache-Control"] = "no-store"
     return response
 

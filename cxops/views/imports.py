@@ -118,7 +118,7 @@ def imports(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ANALYST)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs(request.user), pk=pk)
-    context: dict = {"job": job}
+    context: dict = {"title": job.original_name, "job": job}
     if job.status == ImportStatus.MAPPING:
         handler = handler_for(job.kind)
         handler.configure(source_system=job.source_system, value_maps=job.value_maps)

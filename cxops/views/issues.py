@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from cxops.errors import ApplicationError
 from cxops.forms_reports import IssueForm
 from cxops.inputs import parse_id
+from cxops.links import list_query
 from cxops.models import ExperienceIssue
 from cxops.models import Region
 from cxops.panels import render_issue_panels
@@ -46,12 +47,15 @@ def issues(request: HttpRequest) -> HttpResponse:
     for issue in page.items:
         found = (reference_by_code(Region, code) for code in page_regions[issue.pk])
         issue.region_names = [region.name for region in found if region is not None]
-    query = request.GET.copy()
-    query.pop("before", None)
     return render(
         request,
         "cxops/issues/list.html",
-        {"page": page, "form": filterset.form, "filter_query": query.urlencode()},
+        {
+            "title": _("Experience issues"),
+            "page": page,
+            "form": filterset.form,
+            "filter_query": list_query(request).urlencode(),
+        },
     )
 
 

@@ -114,6 +114,7 @@ def lexicon(request: HttpRequest) -> HttpResponse:
         request,
         "cxops/reports/lexicon.html",
         {
+            "title": _("Matching lexicon"),
             "entries": entries,
             "query": query,
             "state": state,

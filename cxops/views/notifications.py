@@ -99,6 +99,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         request,
         "cxops/notification_preferences.html",
         {
+            "title": _("Notification settings"),
             "form": form,
             "channels": [label for _c, label in CHANNELS],
             "email_enabled": settings.CXOPS_EMAIL_NOTIFICATIONS,
@@ -120,10 +121,15 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "cxops/notification_unsubscribe.html",
-            {"error": " ".join(error.messages)},
+            {"title": _("Unsubscribe"), "error": " ".join(error.messages)},
             status=400,
         )
-    context = {"token": token, "kind_label": _kind_label(kind), "digest": kind == DIGEST}
+    context = {
+        "title": _("Unsubscribe"),
+        "token": token,
+        "kind_label": _kind_label(kind),
+        "digest": kind == DIGEST,
+    }
     if request.method == "POST":
         notification_unsubscribe(user=user, kind=kind)
         return render(request, "cxops/notification_unsubscribe.html", {**context, "done": True})

@@ -20,6 +20,7 @@ from cxops.form_errors import form_add_service_error
 from cxops.forms_reports import ReportForm
 from cxops.inputs import parse_id
 from cxops.inputs import query_text
+from cxops.links import list_query
 from cxops.roles import Role
 from cxops.roles import has_role
 from cxops.selectors.filters import ReportFilterSet
@@ -103,7 +104,16 @@ def my_reports(request: HttpRequest) -> HttpResponse:
     _require_frontline(request)
     filterset = ReportFilterSet(request.GET or None, request=request, page=True)
     page = keyset_page(filterset.rows.filter(reporter=request.user), before=_before(request))
-    return render(request, "cxops/reports/mine.html", {"page": page, "form": filterset.form})
+    return render(
+        request,
+        "cxops/reports/mine.html",
+        {
+            "title": _("My reports"),
+            "page": page,
+            "form": filterset.form,
+            "filter_query": list_query(request).urlencode(),
+        },
+    )
 
 
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:

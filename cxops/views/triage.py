@@ -19,6 +19,7 @@ from cxops.errors import ApplicationError
 from cxops.forms_reports import TriageActionForm
 from cxops.inputs import parse_id
 from cxops.inputs import query_text
+from cxops.links import list_query
 from cxops.links import local_next
 from cxops.models import ExperienceIssue
 from cxops.models import ExperienceReport
@@ -51,8 +52,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     filterset = ReportFilterSet(request.GET or None, request=request, page=True)
     page = keyset_page(filterset.rows.filter(status=status), before=parse_id(request.GET.get("before")))
     new_count, new_capped = bounded_count(reports_visible_to(request.user).filter(status=ReportStatus.NEW))
-    query = request.GET.copy()
-    query.pop("before", None)
+    query = list_query(request)
     query["status"] = status
     tab_query = query.copy()
     tab_query.pop("status", None)
@@ -185,4 +185,6 @@ def triage_not_same(request: HttpRequest) -> JsonResponse:
 def triage_groups(request: HttpRequest) -> HttpResponse:
     """Untriaged reports that mean the same thing, as suggested new issues (one click each)."""
     groups = report_groups(user=request.user, english=(get_language() or "").startswith("en"))
-    return render(request, "cxops/reports/triage_groups.html", {"groups": groups})
+    return render(
+        request, "cxops/reports/triage_groups.html", {"title": _("Suggested new issues"), "groups": groups}
+    )

@@ -124,7 +124,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cxops/integrations/webhooks.html",
-        {"subscriptions": subscriptions, "failing": failing, "form": form},
+        {"title": _("Webhooks and robots"), "subscriptions": subscriptions, "failing": failing, "form": form},
     )
 
 
@@ -162,6 +162,7 @@ def webhook(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "cxops/integrations/webhook.html",
         {
+            "title": subscription.name,
             "subscription": subscription,
             "form": form,
             "page": page,

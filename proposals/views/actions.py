@@ -107,7 +107,9 @@ def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if answer is not None:
             return answer
-    return render(request, "proposals/comment_form.html", {"form": form, "comment": comment})
+    return render(
+        request, "proposals/comment_form.html", {"title": _("Edit comment"), "form": form, "comment": comment}
+    )
 
 
 def comment_hide_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -134,7 +136,12 @@ def comment_hide_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "proposals/comment_hide.html",
-        {"form": form, "comment": comment, "body_html": render_markdown(comment.body)},
+        {
+            "title": _("Hide comment"),
+            "form": form,
+            "comment": comment,
+            "body_html": render_markdown(comment.body),
+        },
     )
 
 
@@ -149,7 +156,12 @@ def comment_history_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "proposals/comment_history.html",
-        {"comment": comment, "current_html": render_markdown(comment.body), "versions": versions},
+        {
+            "title": _("Comment history"),
+            "comment": comment,
+            "current_html": render_markdown(comment.body),
+            "versions": versions,
+        },
     )
 
 

@@ -67,6 +67,7 @@ def strategy_list_view(request: HttpRequest) -> HttpResponse:
         request,
         "proposals/list.html",
         {
+            "title": _("Strategy pool"),
             "page": page,
             "form": filterset.form,
             "params": params,
@@ -114,6 +115,7 @@ def strategy_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "proposals/detail.html",
         {
+            "title": strategy.title,
             "strategy": strategy,
             "body_html": render_markdown(strategy.body),
             # linked issues the reader may see (a city member: their city's); the others are counted

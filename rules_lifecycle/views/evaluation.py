@@ -138,6 +138,7 @@ def evaluation_review_view(request: HttpRequest) -> HttpResponse:
         request,
         "rules_lifecycle/evaluation/review.html",
         {
+            "title": _("Effectiveness review"),
             "form": form,
             "rows": rows,
             "summary": portfolio_summary(everything),
@@ -166,6 +167,7 @@ def evaluation_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "rules_lifecycle/evaluation/rule.html",
         {
+            "title": _("Evaluation: %(name)s") % {"name": rule.name},
             "rule": rule,
             "latest": latest,
             "measures": [present_measure(m) for m in latest.measures] if latest else [],
@@ -259,7 +261,12 @@ def rule_controls_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "rules_lifecycle/evaluation/controls.html",
-        {"rule": rule, "advice": present_advice(advice), "may_apply": may_apply},
+        {
+            "title": _("Control scope: %(name)s") % {"name": rule.name},
+            "rule": rule,
+            "advice": present_advice(advice),
+            "may_apply": may_apply,
+        },
     )
 
 

@@ -71,6 +71,7 @@ def rule_board_view(request: HttpRequest) -> HttpResponse:
         request,
         "rules_lifecycle/board.html",
         {
+            "title": _("Experience rules"),
             "filter_form": filterset.form,
             "filtered": filterset.narrows,
             "columns": columns,
@@ -117,6 +118,7 @@ def rule_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "rules_lifecycle/detail.html",
         {
+            "title": rule.name,
             "rule": rule,
             "moves": moves,
             "reason_required_labels": _(", ").join(str(move.label) for move in moves if move.reason_required),

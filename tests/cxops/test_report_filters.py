@@ -99,3 +99,27 @@ def test_the_openapi_schema_shows_the_lists_filters(client_for, analyst):
     assert parameters["product"]["schema"]["type"] == "string"
     assert parameters["layer"]["schema"]["enum"]
     assert parameters["date_from"]["schema"]["format"] == "date"
+
+
+def test_my_reports_pages_and_exports_keep_the_filters(client_for, analyst, reference_data, monkeypatch):
+    """'Older' and 'Newest' on My reports carried no filter (the page never passed `filter_query`),
+    so the second page listed every report; the export links carried the cursor too."""
+    from cxops.selectors.reports import keyset_page
+
+    monkeypatch.setitem(keyset_page.__kwdefaults__, "size", 2)
+    fetion = reference_data["products"]["fetion"]
+    mms = reference_data["products"]["mms"]
+    kept = [file_report(analyst, product=fetion, summary=f"飞信报告{n}") for n in range(3)]
+    file_report(analyst, product=mms, summary="彩信报告")
+    client = client_for(analyst)
+    first = client.get(reverse("reports:mine"), {"product": fetion.pk})
+    older = first.context["page"].next_before
+    assert older is not None
+    html = first.content.decode()
+    assert f'?product={fetion.pk}&amp;before={older}"' in html
+    second = client.get(reverse("reports:mine"), {"product": fetion.pk, "before": older})
+    body = second.content.decode()
+    assert "飞信报告0" in body and "彩信报告" not in body
+    assert [r.pk for r in second.context["page"].items] == [kept[0].pk]
+    assert f'href="?product={fetion.pk}"' in body  # "Newest" keeps the filter, drops the cursor
+    assert "before=" not in body.split("CSV")[0].rsplit("<a", 1)[-1]  # the export link has no cursor
