@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.http import QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -21,7 +23,7 @@ def local_next(request: Any, value: Any, default: str) -> str:
     return default
 
 
-def list_query(request: Any) -> Any:
+def list_query(request: HttpRequest) -> QueryDict:
     """A keyset list's query string without its cursor (`before`): what its "Newest" and "Older"
     links and its export links carry, so paging keeps the filters and an export takes them all."""
     query = request.GET.copy()

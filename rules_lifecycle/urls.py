@@ -27,6 +27,8 @@ evaluation_urls = [
     path("rules/<int:pk>/controls/", evaluation.rule_controls_view, name="controls"),
 ]
 
+# Mounted at the site's root (`cxops/urls.py` names this module as a string, the floors' rule): only
+# these two prefixed includes belong here, so that nothing of this app can shadow another's path.
 urlpatterns = [
     path("rules/", include((rule_urls, "rules"))),
     path("evaluation/", include((evaluation_urls, "evaluation"))),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from cxops.errors import ApplicationError
 from cxops.forms_reports import ImportUploadForm
 from cxops.inputs import parse_id
+from cxops.links import list_query
 from cxops.models import ImportJob
 from cxops.models import ImportKind
 from cxops.models import ImportMapping
@@ -111,6 +112,7 @@ def imports(request: HttpRequest) -> HttpResponse:
             "kinds": [(value, label) for value, label in ImportKind.choices if value in kinds],
             "fields": handler.fields,
             "source_systems": ImportMapping.objects.filter(kind=kind).values_list("source_system", flat=True),
+            "filter_query": list_query(request).urlencode(),
         },
     )
 

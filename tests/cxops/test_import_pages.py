@@ -198,3 +198,20 @@ def test_a_100k_row_file_runs_as_a_celery_job_with_progress(celery_worker_proces
     assert len(seen_progress) > 2  # intermediate checkpoints were visible
     assert ExperienceReport.objects.filter(source_system="大文件").count() == 99_900
     assert rollups_verify() == []
+
+
+@pytest.mark.django_db
+def test_the_imports_list_pages_keep_the_chosen_kind(client_for, analyst):
+    """'Older' on the imports page was `?before=N` alone, so page 2 switched the upload form back to
+    report imports after the user had picked metrics."""
+    for n in range(21):  # one more than a page
+        ImportJob.objects.create(
+            kind="reports", source_system="hotline", original_name=f"{n}.csv", data=b"a\n", created_by=analyst
+        )
+    first = client_for(analyst).get(reverse("reports:imports"), {"kind": "metrics"})
+    older = first.context["page"].next_before
+    assert older is not None
+    assert f'href="?kind=metrics&amp;before={older}"' in first.content.decode()
+    second = client_for(analyst).get(reverse("reports:imports"), {"kind": "metrics", "before": older})
+    assert second.context["kind"] == "metrics"
+    assert 'href="?kind=metrics"' in second.content.decode()  # "Newest" keeps the kind

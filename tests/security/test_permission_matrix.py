@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -402,7 +403,7 @@ class Matrix:
             with transaction.atomic():
                 before = self.snapshot.take(watched) if must_not_write else None
                 response = self.send(endpoint, method, client, url, context)
-                problem = judge(expected, response) or self.leak(response, user)
+                problem = judge(expected, response) or self.leak(response, user) or untitled(response)
                 if problem is None and before is not None and response.status_code < 500:
                     after = self.snapshot.take(watched)
                     if after != before:
@@ -438,6 +439,22 @@ class Matrix:
                     self.failures.append(f"{label}, staff sent to the admin sign-in")
                 elif not is_staff and not (status == 302 and location.startswith(ADMIN_LOGIN_PREFIX)):
                     self.failures.append(f"{label}, got {status} {location}")
+
+
+EMPTY_TITLE = re.compile(r"<title>\s*·")
+EMPTY_HEADING = re.compile(r"<h1\b[^>]*>\s*</h1>")
+
+
+def untitled(response: Any) -> str | None:
+    """A page whose view forgot its `title` (base.html's <title> and the page's <h1> print it)."""
+    if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+        return None
+    html = response.content.decode(errors="replace")
+    if EMPTY_TITLE.search(html):
+        return "the page has an empty <title> (its view passes no `title`)"
+    if EMPTY_HEADING.search(html):
+        return "the page has an empty <h1> (its view passes no `title`)"
+    return None
 
 
 def judge(expected: str, response: Any) -> str | None:
