@@ -133,8 +133,8 @@ class ExperienceReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["id", "recipient", "kind", "title", "created_at", "read_at"]
-    list_filter = ["kind"]
+    list_display = ["id", "recipient", "kind", "title", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind", "email_wanted"]
     raw_id_fields = ["recipient", "actor"]
 
 

@@ -457,6 +457,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cxops.tasks.purge_export_jobs",
         "schedule": crontab(hour="2", minute="50"),
     },
+    "recover-unsent-mail": {
+        "task": "cxops.tasks.recover_unsent_mail",
+        "schedule": crontab(minute="*/10"),
+    },
     "send-notification-digests": {
         "task": "cxops.tasks.send_notification_digests",
         "schedule": crontab(hour=str(CXOPS_DIGEST_HOUR), minute="0"),

@@ -18,6 +18,7 @@ from cxops.services.matching import match_profiles_rebuild
 from cxops.services.notifications import TRANSIENT_MAIL_ERRORS
 from cxops.services.notifications import mail_error_is_transient
 from cxops.services.notifications import notification_digests_send
+from cxops.services.notifications import notification_emails_recover
 from cxops.services.notifications import notification_send_emails
 from cxops.services.outbox import outbox_drain
 from cxops.services.periodic import once_per_slot
@@ -47,6 +48,13 @@ def send_notification_emails(self: Task, notification_ids: list[int]) -> int:
         if self.request.is_eager or not mail_error_is_transient(error):  # no later, or no use
             raise
         raise self.retry(exc=error, countdown=mail_retry_countdown(self.request.retries)) from error
+
+
+@shared_task(acks_late=True)
+def recover_unsent_mail() -> int:
+    """The mail sweep (beat, every 10 minutes): send the notification e-mails and digests that
+    their own task did not get out (retries used up, a worker killed mid-send)."""
+    return notification_emails_recover()
 
 
 @shared_task(bind=True)

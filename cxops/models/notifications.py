@@ -64,6 +64,13 @@ class Notification(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # E-mail of this notification (issue 19's channel): `email_wanted` when it was created for a
+    # reader who chose e-mail for its kind (cleared when it can never go: the reader turned e-mail off
+    # or has no address, the server refused the address); `email_claimed_at` while a worker sends it,
+    # `emailed_at` once the mail server took it.  A claim left by a worker that died mid-send goes
+    # stale, and the mail sweep sends what is wanted and not sent (`notification_emails_recover`).
+    email_wanted = models.BooleanField(default=False)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     # The recipient's channels when it was created (their preferences): shown in the bell, and/or
     # waiting for their daily digest (`digested_at` set when the digest that carried it was sent).
@@ -84,6 +91,11 @@ class Notification(models.Model):
                 fields=["recipient", "created_at"],
                 condition=models.Q(in_digest=True, digested_at__isnull=True),
                 name="notification_digest_due",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(email_wanted=True, emailed_at__isnull=True),
+                name="notification_email_due",
             ),
         ]
         constraints = [
@@ -178,18 +190,29 @@ class NotificationSettings(models.Model):
 
 
 class NotificationDigest(models.Model):
-    """A daily digest sent to a user: at most one per user and day (the claim that keeps a second
-    run on the same day from sending again)."""
+    """A daily digest for a user: at most one per user and day (the claim that keeps a second run on
+    the same day from sending again).  `claimed_at` also marks the items it carries (their
+    `digested_at`); `sent_at` is set once the mail server took it.  A claim without `sent_at` long
+    after it was made is a worker that died mid-send: the mail sweep gives its items back and sends
+    the digest again."""
 
     user = user_reference(on_delete=models.CASCADE)
     day = models.DateField(_("day"))
     item_count = models.PositiveIntegerField(_("items"), default=0)
-    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification digest")
         verbose_name_plural = _("notification digests")
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="notification_digest_once_a_day")]
+        indexes = [
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notification_digest_unsent",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.day}"

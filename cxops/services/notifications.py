@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from typing import NoReturn
 from typing import NotRequired
@@ -27,6 +29,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError
 from django.db import models
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +58,12 @@ TRANSIENT_MAIL_ERRORS: tuple[type[Exception], ...] = (OSError, smtplib.SMTPExcep
 
 # The server timed out or would not take a connection: the same for every mail of the run.
 MAIL_SERVER_UNREACHABLE: tuple[type[Exception], ...] = (TimeoutError, smtplib.SMTPConnectError)
+
+# A mail or digest claimed this long ago and not sent is a worker that died mid-send (a send takes at
+# most a few EMAIL_TIMEOUTs): another run may claim it.  The mail sweep mails what is wanted and not
+# sent for this long after the event, no later (a week-old notice is not news).
+MAIL_CLAIM_STALE = timedelta(minutes=10)
+MAIL_SWEEP_WINDOW = timedelta(days=1)
 
 
 def mail_error_is_transient(error: BaseException) -> bool:
@@ -295,6 +304,7 @@ def notify(
                 created_at=now,
                 in_app=channels[recipient_id].in_app,
                 in_digest=channels[recipient_id].digest,
+                email_wanted=settings.CXOPS_EMAIL_NOTIFICATIONS and channels[recipient_id].email,
                 event_key=event_key[:120],
             )
             for recipient_id in wanted
@@ -359,12 +369,14 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
     """Send each not-yet-emailed notification once; safe to run twice.  Each mail is in the
     recipient's language, has a text and an HTML part, an absolute link (settings.SITE_URL) to the
     object, and a one-click unsubscribe for its kind.  A recipient who turned e-mail off for the kind
-    since it was queued gets none.
+    since it was queued, or has no address, gets none, and the notification stops waiting for one.
 
-    Each notification is claimed (`emailed_at`) before its mail is sent, so a concurrent run does
-    not send it too.  A mail that cannot be built or sent is logged and its claim given back, and the
-    others are still sent; then the error is raised (a transient one if any, so the task retries):
-    the next run sends only what did not go out.  Returns the number of mails sent."""
+    Each notification is claimed (`email_claimed_at`) before its mail is sent, so a concurrent run
+    does not send it too; `emailed_at` is set once the server took it.  A claim older than
+    MAIL_CLAIM_STALE is a worker that died mid-send, and may be taken again.  A mail that cannot be
+    built or sent is logged and its claim given back (an address the server refused: no longer
+    wanted), and the others are still sent; then the error is raised (a transient one if any, so the
+    task retries): the next run sends only what did not go out.  Returns the number of mails sent."""
     sent = 0
     errors: list[Exception] = []
     for notification in (
@@ -373,34 +385,96 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
         .order_by("pk")
     ):
         recipient = notification.recipient
-        if not recipient.email or not recipient.is_active:
-            continue
-        if not notification_channels(user_ids=[recipient.pk], kind=notification.kind)[recipient.pk].email:
+        if (
+            not recipient.email
+            or not recipient.is_active
+            or not notification_channels(user_ids=[recipient.pk], kind=notification.kind)[recipient.pk].email
+        ):
+            Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+                email_wanted=False
+            )
             continue
         # Claim the row first so a concurrent retry does not send it again.
         claimed_at = timezone.now()
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-            emailed_at=claimed_at
+        claimed = (
+            Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True)
+            .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=claimed_at - MAIL_CLAIM_STALE))
+            .update(email_claimed_at=claimed_at)
         )
         if not claimed:
             continue
         try:
             _notification_mail(notification=notification, recipient=recipient).send()
         except Exception as error:  # one mail's failure must not cost the others theirs
-            Notification.objects.filter(pk=notification.pk, emailed_at=claimed_at).update(emailed_at=None)
+            Notification.objects.filter(pk=notification.pk, email_claimed_at=claimed_at).update(
+                email_claimed_at=None, email_wanted=mail_error_is_transient(error)
+            )
             logger.exception(
-                "notification %s: e-mail to user %s not sent; left for a retry",
+                "notification %s: e-mail to user %s not sent; %s",
                 notification.pk,
                 recipient.pk,
+                "left for a retry" if mail_error_is_transient(error) else "given up",
             )
             errors.append(error)
             if isinstance(error, MAIL_SERVER_UNREACHABLE):
                 break  # each next mail would wait EMAIL_TIMEOUT too: the retry sends the rest
             continue
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         sent += 1
     if errors:
         logger.error("notification e-mails: %d sent, %d not sent", sent, len(errors))
         _raise_mail_error(errors)
+    return sent
+
+
+def notification_emails_recover(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The mail sweep (beat): send the notifications whose e-mail is wanted and not sent, although
+    their own task ran out of retries, or died mid-send and left its claim (stale after
+    MAIL_CLAIM_STALE).  Only those created in the last MAIL_SWEEP_WINDOW (older news is not mailed
+    late) and at least MAIL_CLAIM_STALE ago (their task may still be on its way).  Digests claimed by
+    a worker that died before sending them are given back and sent again.  Errors are logged, not
+    raised: the next sweep tries again.  Returns the number of mails sent."""
+    if not settings.CXOPS_EMAIL_NOTIFICATIONS:
+        return 0
+    now = now or timezone.now()
+    stale = now - MAIL_CLAIM_STALE
+    due = list(
+        Notification.objects.filter(
+            email_wanted=True,
+            emailed_at__isnull=True,
+            created_at__gte=now - MAIL_SWEEP_WINDOW,
+            created_at__lt=stale,
+        )
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    if due:
+        logger.warning("mail sweep: %d notification e-mail(s) not sent by their task; sending", len(due))
+        try:
+            sent += notification_send_emails(notification_ids=due)
+        except Exception:
+            logger.exception("mail sweep: notification e-mails not all sent; the next sweep tries again")
+    for digest in NotificationDigest.objects.filter(
+        sent_at__isnull=True, claimed_at__lt=stale
+    ).select_related("user")[:limit]:
+        with transaction.atomic():
+            released = NotificationDigest.objects.filter(pk=digest.pk, sent_at__isnull=True).delete()[0]
+            if released:
+                Notification.objects.filter(recipient=digest.user, digested_at=digest.claimed_at).update(
+                    digested_at=None
+                )
+        if not released:
+            continue
+        logger.warning(
+            "mail sweep: digest %s for user %s claimed but not sent; sending", digest.day, digest.user_id
+        )
+        try:
+            if _digest_send(user=digest.user, day=digest.day):
+                sent += 1
+        except Exception:
+            logger.exception("mail sweep: digest %s for user %s not sent", digest.day, digest.user_id)
     return sent
 
 
@@ -476,7 +550,7 @@ def _digest_send(*, user: Any, day: date) -> bool:
             transaction.set_rollback(True)
             return False
         item_ids = [n.pk for n in items]
-        marked_at = timezone.now()
+        marked_at = digest.claimed_at
         Notification.objects.filter(pk__in=item_ids).update(digested_at=marked_at)
         NotificationDigest.objects.filter(pk=digest.pk).update(item_count=len(items))
     try:
@@ -486,6 +560,7 @@ def _digest_send(*, user: Any, day: date) -> bool:
             Notification.objects.filter(pk__in=item_ids, digested_at=marked_at).update(digested_at=None)
             NotificationDigest.objects.filter(pk=digest.pk).delete()
         raise
+    NotificationDigest.objects.filter(pk=digest.pk).update(sent_at=timezone.now())
     return True
 
 

@@ -12,12 +12,15 @@ from django.core import mail
 from django.core.mail.backends import locmem
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection
+from django.utils import timezone
 
 from cxops import tasks
 from cxops.models import Notification
 from cxops.models import NotificationDigest
 from cxops.models import PeriodicRun
+from cxops.services.notifications import MAIL_CLAIM_STALE
 from cxops.services.notifications import notification_digests_send
+from cxops.services.notifications import notification_emails_recover
 from cxops.services.notifications import notification_send_emails
 from cxops.services.periodic import once_per_slot
 from cxops.tasks import send_notification_digests
@@ -255,3 +258,129 @@ def test_a_failed_periodic_run_gives_its_slot_back():
     assert job() == "ran"
     assert job() == {"skipped": "already run in this slot"}
     assert calls == [True, False]
+
+
+# --- the mail sweep: what a dead worker or spent retries left unsent ------------------------------
+
+
+class WorkerKilled(BaseException):
+    """A worker killed mid-send (SIGKILL, an OOM kill): no `except Exception` sees it."""
+
+
+def _wanted(users, *, age=dt.timedelta(minutes=20)):
+    notifications = _alerts(users)
+    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+        email_wanted=True, created_at=timezone.now() - age
+    )
+    return notifications
+
+
+def test_a_mail_whose_worker_died_mid_send_is_sent_by_the_sweep_once(make_user, smtp):
+    """Before: the claim (`emailed_at`) outlived the worker, so the redelivered task skipped the
+    notification as sent, and its mail was never sent."""
+    (reader,) = users = [make_user("analyst")]
+    (notification,) = _wanted(users)
+
+    def killed(message):
+        raise WorkerKilled
+
+    smtp.on_send = killed
+    with pytest.raises(WorkerKilled):
+        notification_send_emails(notification_ids=[notification.pk])
+    smtp.on_send = lambda message: None
+    row = Notification.objects.get(pk=notification.pk)
+    assert row.email_claimed_at is not None and row.emailed_at is None
+    # the broker hands the task to another worker at once: the claim is fresh, so nothing is sent twice
+    assert notification_send_emails(notification_ids=[notification.pk]) == 0
+    assert notification_emails_recover() == 0
+    # ten minutes on, the claim is stale: the sweep sends it, once
+    Notification.objects.filter(pk=notification.pk).update(
+        email_claimed_at=timezone.now() - MAIL_CLAIM_STALE - dt.timedelta(seconds=1)
+    )
+    assert notification_emails_recover() == 1
+    assert [m.to for m in mail.outbox] == [[reader.email]]
+    assert Notification.objects.get(pk=notification.pk).emailed_at is not None
+    assert notification_emails_recover() == 0 and len(mail.outbox) == 1
+    assert tasks.recover_unsent_mail.apply().get() == 0
+
+
+def test_the_sweep_sends_what_the_task_never_got_out_but_not_old_news(make_user, smtp):
+    users = [make_user("analyst") for _ in range(4)]
+    spent, old, fresh, bell_only = _alerts(users)
+    Notification.objects.filter(pk=spent.pk).update(
+        email_wanted=True, created_at=timezone.now() - dt.timedelta(hours=3)
+    )
+    Notification.objects.filter(pk=old.pk).update(
+        email_wanted=True, created_at=timezone.now() - dt.timedelta(days=2)
+    )
+    Notification.objects.filter(pk=fresh.pk).update(email_wanted=True)  # its task may still be on its way
+    Notification.objects.filter(pk=bell_only.pk).update(created_at=timezone.now() - dt.timedelta(hours=3))
+    assert notification_emails_recover() == 1
+    assert [m.to for m in mail.outbox] == [[users[0].email]]
+    assert _emailed([spent, old, fresh, bell_only]) == [True, False, False, False]
+    assert notification_emails_recover() == 0
+
+
+def test_a_mail_that_can_never_go_stops_waiting(make_user, smtp):
+    no_address, refused = users = [make_user("analyst"), make_user("analyst")]
+    type(no_address).objects.filter(pk=no_address.pk).update(email="")
+    notifications = _wanted(users)
+    smtp.fail(refused.email, smtplib.SMTPRecipientsRefused({refused.email: (550, b"no such user")}), times=5)
+    assert notification_emails_recover() == 0
+    assert list(
+        Notification.objects.filter(pk__in=[n.pk for n in notifications]).values_list(
+            "email_wanted", flat=True
+        )
+    ) == [False, False]
+    assert notification_emails_recover() == 0 and smtp.attempts == [refused.email]
+
+
+def test_notify_marks_the_mail_wanted_only_for_readers_who_chose_it(
+    make_user, smtp, django_capture_on_commit_callbacks
+):
+    from cxops.services.notifications import Channels
+    from cxops.services.notifications import notification_preferences_set
+    from cxops.services.notifications import notify
+
+    mailed, bell = make_user("analyst"), make_user("analyst")
+    notification_preferences_set(
+        user=bell, preferences={"alert": Channels(in_app=True, email=False, digest=False)}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipient_ids=[mailed.pk, bell.pk], kind="alert", title="热点")
+    rows = dict(Notification.objects.values_list("recipient_id", "email_wanted"))
+    assert rows == {mailed.pk: True, bell.pk: False}
+    assert [m.to for m in mail.outbox] == [[mailed.email]]
+
+
+def test_a_digest_whose_worker_died_mid_send_is_sent_again_by_the_sweep(make_user, smtp):
+    """Before: the digest row and its items' marks were committed before the send, so a worker killed
+    during the send lost that reader's digest for good."""
+    (reader,) = _digest_readers(make_user, 1)
+
+    def killed(message):
+        raise WorkerKilled
+
+    smtp.on_send = killed
+    with pytest.raises(WorkerKilled):
+        notification_digests_send(today=DAY)
+    smtp.on_send = lambda message: None
+    digest = NotificationDigest.objects.get(user=reader)
+    assert digest.sent_at is None
+    # a second run the same day sends nothing (the day is claimed), nor does a sweep while it is fresh
+    assert notification_digests_send(today=DAY) == 0
+    assert notification_emails_recover() == 0 and mail.outbox == []
+    # once the claim is stale, the sweep gives the items back and sends the digest for that day
+    later = timezone.now() + MAIL_CLAIM_STALE + dt.timedelta(seconds=1)
+    assert notification_emails_recover(now=later) == 1
+    assert [m.to for m in mail.outbox] == [[reader.email]]
+    (again,) = NotificationDigest.objects.filter(user=reader)
+    assert again.day == DAY and again.sent_at is not None and again.item_count == 1
+    assert Notification.objects.get(recipient=reader).digested_at == again.claimed_at
+    assert notification_emails_recover(now=later) == 0 and len(mail.outbox) == 1
+
+
+def test_beat_runs_the_mail_sweep_every_ten_minutes(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["recover-unsent-mail"]
+    assert entry["task"] == "cxops.tasks.recover_unsent_mail" == tasks.recover_unsent_mail.name
+    assert entry["schedule"].minute == set(range(0, 60, 10))
