@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import Task
 from celery import shared_task
 from django.utils import timezone
@@ -125,16 +127,20 @@ def purge_expired_data() -> dict[str, int]:
 
 @shared_task(bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
 @once_per_slot("send-notification-digests", minutes=24 * 60)
-def send_notification_digests(self: Task) -> int:
+def send_notification_digests(self: Task, slot: str | None = None) -> int:
     """Each user who chose the daily digest gets one e-mail with what waited for it (beat, daily;
     a second run the same day sends nothing more).  Digests a transient error kept back are
-    retried (the failed run gives its slot back; the retry sends only those)."""
+    retried (the failed run gives its slot back; the retry sends only those).  A retry keeps its
+    day (`slot`, the local date of the first run): one that runs after midnight sends that day's
+    digests, and the next day's run still runs."""
     try:
-        return notification_digests_send()
+        return notification_digests_send(today=date.fromisoformat(slot) if slot else None)
     except TRANSIENT_MAIL_ERRORS as error:
         if self.request.is_eager or not mail_error_is_transient(error):  # no later, or no use
             raise
-        raise self.retry(exc=error, countdown=mail_retry_countdown(self.request.retries)) from error
+        raise self.retry(
+            exc=error, countdown=mail_retry_countdown(self.request.retries), kwargs={"slot": slot}
+        ) from error
 
 
 @shared_task(acks_late=True)

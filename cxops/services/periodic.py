@@ -17,6 +17,7 @@ clean run.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -70,12 +71,20 @@ def _current_task_id() -> str:
 
 
 def once_per_slot(job: str, *, minutes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The decorated run claims the slot of now, or the `slot` it is given: a retry passes its first
+    run's slot on, so a retry that runs after the slot has ended still does that slot's work (and
+    does not take the next slot's run).  A function with a `slot` parameter is told its slot."""
+
     def decorator(function: Callable[..., Any]) -> Callable[..., Any]:
+        told = "slot" in inspect.signature(function).parameters
+
         @functools.wraps(function)
-        def wrapper(*args: Any, force: bool = False, **kwargs: Any) -> Any:
+        def wrapper(*args: Any, force: bool = False, slot: str | None = None, **kwargs: Any) -> Any:
+            slot = slot or slot_for(minutes=minutes)
+            if told:
+                kwargs["slot"] = slot
             if force:
                 return function(*args, **kwargs)
-            slot = slot_for(minutes=minutes)
             task_id = _current_task_id()
             if not periodic_run_claim(job=job, slot=slot, task_id=task_id):
                 return {"skipped": "already run in this slot"}

@@ -384,3 +384,44 @@ def test_beat_runs_the_mail_sweep_every_ten_minutes(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["recover-unsent-mail"]
     assert entry["task"] == "cxops.tasks.recover_unsent_mail" == tasks.recover_unsent_mail.name
     assert entry["schedule"].minute == set(range(0, 60, 10))
+
+
+def test_a_digest_retry_after_midnight_sends_its_own_day_and_leaves_the_next_days_run(
+    make_user, smtp, monkeypatch
+):
+    """Before: the retry (they go on for about a day) took the slot and the date of the moment it ran,
+    so a retry at 00:30 sent tomorrow's digest and the 08:00 run then skipped: "already run"."""
+    from cxops.services import periodic
+
+    first, second = _digest_readers(make_user, 2)
+    clock = {"slot": DAY.isoformat()}
+    monkeypatch.setattr(periodic, "slot_for", lambda minutes, now=None: clock["slot"])
+    smtp.fail(first.email, smtplib.SMTPServerDisconnected("connection lost"))
+    scheduled = []
+
+    def retry(*, exc, countdown, kwargs=None):  # the broker's side: record what the retry will carry
+        scheduled.append(kwargs)
+        return Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(send_notification_digests, "retry", retry)
+    # the day's run, as a worker runs it: one digest fails, a retry is scheduled with the day's slot
+    send_notification_digests.push_request(
+        id="digests-1", args=[], kwargs={}, retries=0, is_eager=False, called_directly=False
+    )
+    try:
+        with pytest.raises(Retry):
+            send_notification_digests.run()
+    finally:
+        send_notification_digests.pop_request()
+    assert scheduled == [{"slot": DAY.isoformat()}]
+    # the retry runs after midnight: it sends the first reader the digest of DAY
+    clock["slot"] = (DAY + dt.timedelta(days=1)).isoformat()
+    assert send_notification_digests.apply(kwargs=scheduled[0]).get() == 1
+    assert sorted(NotificationDigest.objects.values_list("user_id", "day")) == [
+        (first.pk, DAY),
+        (second.pk, DAY),
+    ]
+    # the next day's run is its own: it runs, and sends what came since
+    Notification.objects.create(recipient=second, kind="edit", title="又编辑了", in_digest=True)
+    assert send_notification_digests.apply().get() == 1
+    assert NotificationDigest.objects.filter(user=second, day=DAY + dt.timedelta(days=1)).exists()
