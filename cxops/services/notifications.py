@@ -398,7 +398,7 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
         claimed_at = timezone.now()
         claimed = (
             Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True)
-            .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=claimed_at - MAIL_CLAIM_STALE))
+            .filter(_unclaimed(at=claimed_at))
             .update(email_claimed_at=claimed_at)
         )
         if not claimed:
@@ -406,14 +406,15 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
         try:
             _notification_mail(notification=notification, recipient=recipient).send()
         except Exception as error:  # one mail's failure must not cost the others theirs
+            transient = mail_error_is_transient(error)
             Notification.objects.filter(pk=notification.pk, email_claimed_at=claimed_at).update(
-                email_claimed_at=None, email_wanted=mail_error_is_transient(error)
+                email_claimed_at=None, email_wanted=transient
             )
             logger.exception(
                 "notification %s: e-mail to user %s not sent; %s",
                 notification.pk,
                 recipient.pk,
-                "left for a retry" if mail_error_is_transient(error) else "given up",
+                "left for a retry" if transient else "given up",
             )
             errors.append(error)
             if isinstance(error, MAIL_SERVER_UNREACHABLE):
@@ -425,6 +426,11 @@ def notification_send_emails(*, notification_ids: Iterable[int]) -> int:
         logger.error("notification e-mails: %d sent, %d not sent", sent, len(errors))
         _raise_mail_error(errors)
     return sent
+
+
+def _unclaimed(*, at: datetime) -> Q:
+    """No worker holds the mail at `at`: never claimed, or its claim is stale (the worker died)."""
+    return Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=at - MAIL_CLAIM_STALE)
 
 
 def notification_emails_recover(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -445,7 +451,7 @@ def notification_emails_recover(*, now: datetime | None = None, limit: int = 500
             created_at__gte=now - MAIL_SWEEP_WINDOW,
             created_at__lt=stale,
         )
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale))
+        .filter(_unclaimed(at=now))
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
